@@ -1,0 +1,48 @@
+"""The `vroeg` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from vroeg.deploy import infra
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of `vroeg`."""
+    parser = argparse.ArgumentParser(prog="vroeg", description="Run the vroeg platform locally.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    infra_cmd = commands.add_parser("infra", help="Kafka and PostgreSQL for the services")
+    infra_cmd.add_argument("action", choices=["up", "down", "status"])
+    demo = commands.add_parser("demo", help="infrastructure, all services, demo traffic, report")
+    demo.add_argument("--keep", action="store_true", help="leave the platform running after")
+    commands.add_parser("docs", help="regenerate docs/architecture.md and docs/asyncapi.yaml")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "infra":
+            _infra(args.action)
+        elif args.command == "demo":
+            from vroeg.deploy.demo import run_demo
+
+            run_demo(keep=args.keep)
+        elif args.command == "docs":
+            from vroeg.deploy.docs import write_docs
+
+            for path in write_docs():
+                print(f"wrote {path}")
+    except infra.InfraError as exc:
+        print(f"vroeg: {exc}", file=sys.stderr)
+        sys.exit(1)
+
+
+def _infra(action: str) -> None:
+    if action == "up":
+        endpoints = infra.up()
+        for key, value in endpoints.env().items():
+            print(f"{key}={value}")
+    elif action == "down":
+        infra.down()
+        print("stopped")
+    else:
+        for name, running in infra.status().items():
+            print(f"{name}: {'running' if running else 'stopped'}")

@@ -1,0 +1,150 @@
+"""Runs the six services and the BRP stand-in as separate processes on this machine."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from vroeg.shared.topics import SERVICES
+
+BRP_STANDIN = "brp-standin"
+BRP_BASE_PATH = "/haalcentraal/api/brp"
+DEFAULT_PORTS = {
+    "intake": 8001,
+    "brp-check": 8002,
+    "matcher": 8003,
+    "followup": 8004,
+    "feedback": 8005,
+    "reporting": 8006,
+    BRP_STANDIN: 8090,
+}
+
+
+class ProcessError(RuntimeError):
+    """A process did not start or did not become ready; the message has its log's tail."""
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class ServiceProcess:
+    """One service (or stand-in) as a child process with its own log file."""
+
+    name: str
+    port: int
+    env: dict[str, str]
+    log_path: Path
+    popen: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        """Base URL of the process's HTTP server."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, extra_env: Mapping[str, str] | None = None) -> None:
+        """Start the process (its log file is appended to across restarts)."""
+        executable = Path(sys.executable).parent / f"vroeg-{self.name}"
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            self.popen = subprocess.Popen(
+                [str(executable)],
+                env={**os.environ, **self.env, **(extra_env or {}), "VROEG_PORT": str(self.port)},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+
+    def wait_ready(self, timeout: float = 90) -> None:
+        """Block until `/ready` (services) or `/health` (stand-ins) answers 200."""
+        path = "/health" if self.name == BRP_STANDIN else "/ready"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.popen is not None and self.popen.poll() is not None:
+                raise ProcessError(f"{self.name} exited with {self.popen.returncode}:\n{self.tail()}")
+            try:
+                if httpx.get(self.url + path, timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise ProcessError(f"{self.name} not ready within {timeout:.0f}s:\n{self.tail()}")
+
+    def stop(self, timeout: float = 20) -> None:
+        """SIGTERM, then SIGKILL if it does not exit in time."""
+        if self.popen is None or self.popen.poll() is not None:
+            return
+        self.popen.send_signal(signal.SIGTERM)
+        try:
+            self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup, like a power cut."""
+        if self.popen is not None and self.popen.poll() is None:
+            self.popen.kill()
+            self.popen.wait()
+
+    def wait_exit(self, timeout: float) -> int:
+        """Wait for the process to end by itself (e.g. at a failpoint); its return code."""
+        assert self.popen is not None
+        return self.popen.wait(timeout)
+
+    def tail(self, chars: int = 4000) -> str:
+        """The end of the process's log."""
+        return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
+
+
+class Platform:
+    """The six services and the BRP stand-in, configured to find each other."""
+
+    def __init__(
+        self,
+        infra_env: Mapping[str, str],
+        *,
+        log_dir: Path,
+        ports: Mapping[str, int] | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        ports = dict(ports or DEFAULT_PORTS)
+        brp_url = f"http://127.0.0.1:{ports[BRP_STANDIN]}{BRP_BASE_PATH}"
+        common = {**infra_env, "BRP_BASE_URL": brp_url, **(env or {})}
+        self.processes = {
+            name: ServiceProcess(name, ports[name], dict(common), log_dir / f"{name}.log")
+            for name in (BRP_STANDIN, *SERVICES)
+        }
+
+    def __getitem__(self, name: str) -> ServiceProcess:
+        return self.processes[name]
+
+    def start(self, names: Iterable[str] | None = None, timeout: float = 90) -> None:
+        """Start processes (all by default) together, then wait until each is ready."""
+        chosen = list(names or self.processes)
+        for name in chosen:
+            self.processes[name].start()
+        for name in chosen:
+            self.processes[name].wait_ready(timeout)
+
+    def stop(self) -> None:
+        """Stop every process gracefully."""
+        for process in self.processes.values():
+            if process.popen is not None and process.popen.poll() is None:
+                process.popen.send_signal(signal.SIGTERM)
+        for process in self.processes.values():
+            process.stop()

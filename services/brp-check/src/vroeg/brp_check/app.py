@@ -1,0 +1,18 @@
+"""brp-check as a process: `vroeg-brp-check`."""
+
+from vroeg.brp_check import api, consumer
+from vroeg.brp_check.settings import Settings
+from vroeg.shared.service import ServiceSpec, entrypoints
+
+SPEC = ServiceSpec(
+    name="brp-check",
+    schema="brp_check",
+    title="vroeg brp-check",
+    description="Checks every signal against the BRP and routes it (domain §5).",
+    migrations="vroeg.brp_check:migrations",
+    routers=[api.router],
+    subscriptions=consumer.subscriptions,
+)
+
+
+app, main = entrypoints(SPEC, Settings)

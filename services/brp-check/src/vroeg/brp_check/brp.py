@@ -1,0 +1,126 @@
+"""Client for the Haal Centraal BRP Personen Bevragen API v2 (`POST /personen`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import httpx
+from vroeg.shared.events import SignalData
+from vroeg.shared.messaging.consumer import DependencyUnavailable
+
+MEDIA_TYPE = "application/json; charset=utf-8"
+# Only what routing needs (AVG: data minimisation). opschortingBijhouding always comes along.
+PERSON_FIELDS = [
+    "burgerservicenummer",
+    "geboorte.datum",
+    "gemeenteVanInschrijving",
+    "verblijfplaats.adresseerbaarObjectIdentificatie",
+]
+MAX_BSNS_PER_QUERY = 20
+
+
+class BrpError(RuntimeError):
+    """The BRP refused our query (a 4xx): a defect on our side, not an outage."""
+
+
+@dataclass(frozen=True)
+class BrpPerson:
+    """What routing needs of one person record."""
+
+    bsn: str
+    birth_date: date | None
+    suspension_reason: str | None
+    municipality: str | None
+    address_key: str | None
+
+
+class BrpClient:
+    """Asks the BRP who a signal is about, and who lives at an address."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self._http = http
+
+    async def find(self, signal: SignalData) -> list[BrpPerson]:
+        """The BRP's candidates for the signal's debtor, deceased included."""
+        debtor, address = signal.debtor, signal.address
+        query: dict[str, Any]
+        if debtor.geboortedatum is not None:
+            query = {
+                "type": "ZoekMetGeslachtsnaamEnGeboortedatum",
+                "geslachtsnaam": debtor.geslachtsnaam,
+                "geboortedatum": debtor.geboortedatum.isoformat(),
+            }
+            if debtor.voorvoegsel:
+                query["voorvoegsel"] = debtor.voorvoegsel
+        else:
+            query = {
+                "type": "ZoekMetPostcodeEnHuisnummer",
+                "postcode": address.postcode,
+                "huisnummer": address.huisnummer,
+                "geslachtsnaam": debtor.geslachtsnaam,
+            }
+            if address.huisletter:
+                query["huisletter"] = address.huisletter
+            if address.toevoeging:
+                query["huisnummertoevoeging"] = address.toevoeging
+        found = await self._query(
+            {**query, "inclusiefOverledenPersonen": True, "fields": ["burgerservicenummer"]}
+        )
+        bsns = [p["burgerservicenummer"] for p in found if "burgerservicenummer" in p]
+        if not bsns:
+            return []
+        # More candidates than one query may name is review work anyway; look up the first 20.
+        details = await self._query(
+            {
+                "type": "RaadpleegMetBurgerservicenummer",
+                "burgerservicenummer": bsns[:MAX_BSNS_PER_QUERY],
+                "fields": PERSON_FIELDS,
+            }
+        )
+        return [_person(p) for p in details] + [
+            BrpPerson(bsn, None, None, None, None) for bsn in bsns[MAX_BSNS_PER_QUERY:]
+        ]
+
+    async def residents(self, address_key: str) -> list[date | None]:
+        """Birth dates of the living persons registered at an addressable object."""
+        found = await self._query(
+            {
+                "type": "ZoekMetAdresseerbaarObjectIdentificatie",
+                "adresseerbaarObjectIdentificatie": address_key,
+                "fields": ["burgerservicenummer", "geboorte.datum"],
+            }
+        )
+        return [_date(p.get("geboorte", {}).get("datum")) for p in found]
+
+    async def _query(self, body: dict[str, Any]) -> Sequence[dict[str, Any]]:
+        try:
+            response = await self._http.post("/personen", json=body, headers={"Accept": MEDIA_TYPE})
+        except httpx.HTTPError as exc:
+            raise DependencyUnavailable(f"BRP unreachable: {exc!r}") from exc
+        if response.status_code >= 500 or response.status_code == 429:
+            raise DependencyUnavailable(f"BRP answered {response.status_code}")
+        if response.status_code >= 400:
+            raise BrpError(f"BRP refused {body['type']}: {response.status_code} {response.text}")
+        personen: list[dict[str, Any]] = response.json().get("personen", [])
+        return personen
+
+
+def _date(value: dict[str, Any] | None) -> date | None:
+    """A v2 date (polymorphic: Datum, JaarDatum, …); only a full date is usable."""
+    if value and value.get("type") == "Datum":
+        return date.fromisoformat(value["datum"])
+    return None
+
+
+def _person(data: dict[str, Any]) -> BrpPerson:
+    residence = data.get("verblijfplaats") or {}
+    return BrpPerson(
+        bsn=data["burgerservicenummer"],
+        birth_date=_date(data.get("geboorte", {}).get("datum")),
+        suspension_reason=(data.get("opschortingBijhouding") or {}).get("reden", {}).get("code"),
+        municipality=(data.get("gemeenteVanInschrijving") or {}).get("code"),
+        address_key=residence.get("adresseerbaarObjectIdentificatie"),
+    )

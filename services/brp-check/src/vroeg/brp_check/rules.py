@@ -1,0 +1,67 @@
+"""Routing of a signal after the BRP check, as pure functions (domain §5)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from vroeg.brp_check.brp import BrpPerson
+from vroeg.shared.events import Route
+
+ADULT_AGE = 18
+DECEASED = "O"
+EMIGRATED = "E"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Where a signal goes, and why."""
+
+    route: Route
+    reasons: tuple[str, ...]
+    registered_municipality: str | None = None
+
+
+def age_on(birth_date: date, on: date) -> int:
+    """Age in whole years on a date (a birthday counts on the day itself)."""
+    return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+
+
+def decide_route(
+    candidates: Sequence[BrpPerson], *, municipality: str, signal_date: date
+) -> Decision:
+    """R-BRP-0: no single match → review; then deceased, emigrated, relocated, minor, resident.
+
+    R-BRP-4 (known to debt help) slots in between relocated and minor once the debt-help
+    administration is connected.
+    """
+    if not candidates:
+        return Decision(Route.REVIEW, ("R-BRP-5: no person found in the BRP",))
+    if len(candidates) > 1:
+        return Decision(Route.REVIEW, (f"R-BRP-5: {len(candidates)} candidates in the BRP",))
+    person = candidates[0]
+    if person.suspension_reason == DECEASED:
+        return Decision(Route.DECEASED, ("R-BRP-2: death registered",))
+    if person.suspension_reason == EMIGRATED:
+        return Decision(Route.EMIGRATED, ("registration suspended for emigration",))
+    if person.suspension_reason is not None:
+        return Decision(
+            Route.REVIEW, (f"R-BRP-5: registration suspended ({person.suspension_reason})",)
+        )
+    if person.municipality is None:
+        return Decision(Route.REVIEW, ("R-BRP-5: no municipality of registration",))
+    if person.municipality != municipality:
+        return Decision(
+            Route.RELOCATED,
+            (f"R-BRP-1: registered in municipality {person.municipality}",),
+            registered_municipality=person.municipality,
+        )
+    if person.birth_date is not None and age_on(person.birth_date, signal_date) < ADULT_AGE:
+        return Decision(Route.MINOR, ("R-BRP-3: under 18 on the signal date",))
+    return Decision(Route.RESIDENT, ("registered at an address in this municipality",))
+
+
+def count_minors(birth_dates: Sequence[date | None], on: date) -> int:
+    """How many of the household were under 18 on a date (unknown dates count as adults)."""
+    return sum(1 for b in birth_dates if b is not None and age_on(b, on) < ADULT_AGE)

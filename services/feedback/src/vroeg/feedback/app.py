@@ -1,0 +1,18 @@
+"""feedback as a process: `vroeg-feedback`."""
+
+from vroeg.feedback import api, consumer
+from vroeg.feedback.settings import Settings
+from vroeg.shared.service import ServiceSpec, entrypoints
+
+SPEC = ServiceSpec(
+    name="feedback",
+    schema="feedback",
+    title="vroeg feedback",
+    description="Tells each creditor only what the law allows (domain §8).",
+    migrations="vroeg.feedback:migrations",
+    routers=[api.router],
+    subscriptions=consumer.subscriptions,
+)
+
+
+app, main = entrypoints(SPEC, Settings)

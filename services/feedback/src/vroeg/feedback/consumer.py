@@ -1,0 +1,42 @@
+"""feedback's Kafka handlers: record what each creditor may be told."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AsyncExitStack
+from uuid import uuid4
+
+from vroeg.feedback import repository, rules
+from vroeg.feedback.models import Feedback
+from vroeg.feedback.settings import Settings
+from vroeg.shared.events import SignalRouted, now_utc
+from vroeg.shared.messaging.consumer import Subscription
+from vroeg.shared.messaging.unit_of_work import UnitOfWork
+from vroeg.shared.topics import ROUTE_TOPICS
+
+
+async def on_signal_routed(uow: UnitOfWork, event: SignalRouted) -> None:
+    """Store the feedback the route allows (R-FB), nothing more."""
+    feedback_type = rules.feedback_for_route(event.route)
+    if feedback_type is None:
+        return
+    await repository.add_feedback(
+        uow.session,
+        Feedback(
+            id=uuid4(),
+            signal_id=event.signal.signal_id,
+            vlp_id=event.signal.vlp_id,
+            vlp_reference=event.signal.vlp_reference,
+            municipality=event.municipality,
+            feedback_type=feedback_type,
+            created_at=now_utc(),
+        ),
+    )
+
+
+async def subscriptions(stack: AsyncExitStack, settings: Settings) -> Sequence[Subscription]:
+    """The route topics that earn a creditor feedback."""
+    return [
+        Subscription(ROUTE_TOPICS[route], on_signal_routed)
+        for route in sorted(rules.ROUTES_WITH_FEEDBACK)
+    ]

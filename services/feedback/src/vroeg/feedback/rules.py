@@ -1,0 +1,37 @@
+"""What a creditor may be told, as pure functions (domain §8, R-FB).
+
+The privacy rule is enforced by construction: feedback is one of a closed set of types, none
+of which can carry an address, a municipality or anything learned in contact.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from vroeg.shared.events import Route
+
+
+class FeedbackType(StrEnum):
+    """Everything the law allows a creditor to hear (§6)."""
+
+    BEKEND_BIJ_SHV = "BEKEND_BIJ_SHV"
+    NIET_OPGEPAKT = "NIET_OPGEPAKT"
+    OVERLEDEN = "OVERLEDEN"
+    NIET_WOONACHTIG = "NIET_WOONACHTIG"
+    HULP_GEACCEPTEERD = "HULP_GEACCEPTEERD"
+    WIL_GEEN_HULP = "WIL_GEEN_HULP"
+
+
+_BY_ROUTE = {
+    Route.DECEASED: FeedbackType.OVERLEDEN,
+    # Relocated and emigrated alike: "not a resident here" — never where they went (R-BRP-1).
+    Route.RELOCATED: FeedbackType.NIET_WOONACHTIG,
+    Route.EMIGRATED: FeedbackType.NIET_WOONACHTIG,
+    Route.DEBT_HELP: FeedbackType.BEKEND_BIJ_SHV,
+}
+ROUTES_WITH_FEEDBACK = frozenset(_BY_ROUTE)
+
+
+def feedback_for_route(route: Route) -> FeedbackType | None:
+    """The feedback a route earns the creditor, if any."""
+    return _BY_ROUTE.get(route)

@@ -1,0 +1,1 @@
+"""intake: the creditors' signal API; validates signals and emits SignalReceived."""

@@ -1,0 +1,18 @@
+"""matcher as a process: `vroeg-matcher`."""
+
+from vroeg.matcher import api, consumer
+from vroeg.matcher.settings import Settings
+from vroeg.shared.service import ServiceSpec, entrypoints
+
+SPEC = ServiceSpec(
+    name="matcher",
+    schema="matcher",
+    title="vroeg matcher",
+    description="Merges signals per household into cases (domain §6).",
+    migrations="vroeg.matcher:migrations",
+    routers=[api.router],
+    subscriptions=consumer.subscriptions,
+)
+
+
+app, main = entrypoints(SPEC, Settings)

@@ -1,0 +1,31 @@
+"""reporting's HTTP routes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from vroeg.reporting import repository, rules
+from vroeg.reporting.schemas import Counts
+from vroeg.shared.deps import UnitOfWorkDep
+from vroeg.shared.events import Route
+
+router = APIRouter(prefix="/v1", tags=["monitor"])
+
+
+@router.get("/gemeenten/{municipality}/tellingen", summary="Running totals of a municipality.")
+async def get_counts(
+    municipality: Annotated[str, Path(pattern=r"^\d{4}$", description="CBS code")],
+    uow: UnitOfWorkDep,
+) -> Counts:
+    """Signals, routes, cases and deadlines counted so far."""
+    values = await repository.counters(uow.session, municipality)
+    return Counts(
+        municipality=municipality,
+        signalen=values.get(rules.SIGNALS, 0),
+        cak_signalen=values.get(rules.CAK_SIGNALS, 0),
+        routes={r: values.get(f"{rules.ROUTE_PREFIX}{r.value}", 0) for r in Route},
+        meldingen=values.get(rules.CASES, 0),
+        crisismeldingen=values.get(rules.CRISIS_CASES, 0),
+        termijnen_gezet=values.get(rules.DEADLINES, 0),
+    )

@@ -1,0 +1,18 @@
+"""reporting as a process: `vroeg-reporting`."""
+
+from vroeg.reporting import api, consumer
+from vroeg.reporting.settings import Settings
+from vroeg.shared.service import ServiceSpec, entrypoints
+
+SPEC = ServiceSpec(
+    name="reporting",
+    schema="reporting",
+    title="vroeg reporting",
+    description="Counts for the Monitor Vroegsignalering and the CBS export (domain §9).",
+    migrations="vroeg.reporting:migrations",
+    routers=[api.router],
+    subscriptions=consumer.subscriptions,
+)
+
+
+app, main = entrypoints(SPEC, Settings)

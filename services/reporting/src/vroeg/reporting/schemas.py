@@ -1,0 +1,21 @@
+"""reporting's HTTP bodies."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+from vroeg.shared.events import MunicipalityCode, Route
+
+
+class Counts(BaseModel):
+    """Running totals of one municipality."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+    municipality: MunicipalityCode
+    signalen: int = Field(description="Vroegsignalen received (CAK excluded).")
+    cak_signalen: int = Field(description="CAK defaulter registrations, kept apart.")
+    routes: dict[Route, int] = Field(description="Signals per BRP route.")
+    meldingen: int = Field(description="Cases opened.")
+    crisismeldingen: int
+    termijnen_gezet: int = Field(description="Cases with a first-contact deadline.")

@@ -1,0 +1,128 @@
+"""HTTP conventions of every service (NL GOV API Design Rules).
+
+`/v1` paths, an `API-Version` header on every response, OpenAPI at `/v1/openapi.json`, and
+every error as `application/problem+json`, produced here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+API_VERSION = "1.0.0"
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://vroeg.nl/problems/"
+
+
+class Problem(Exception):
+    """A domain error that knows its HTTP status; raised by services, rendered here."""
+
+    def __init__(
+        self, status: int, code: str, title: str, detail: str | None = None, **extra: Any
+    ) -> None:
+        super().__init__(detail or title)
+        self.status = status
+        self.code = code
+        self.title = title
+        self.detail = detail
+        self.extra = extra
+
+
+def problem_response(
+    status: int,
+    *,
+    code: str,
+    title: str,
+    detail: str | None = None,
+    instance: str | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    """An RFC 9457 problem document."""
+    body: dict[str, Any] = {
+        "type": f"{PROBLEM_BASE}{code}",
+        "title": title,
+        "status": status,
+        "code": code,
+    }
+    if detail:
+        body["detail"] = detail
+    if instance:
+        body["instance"] = instance
+    body.update(extra)
+    # Set here too: a 500 is rendered outside the middleware that adds it to other responses.
+    return JSONResponse(
+        body, status_code=status, media_type=PROBLEM_JSON, headers={"API-Version": API_VERSION}
+    )
+
+
+def install_conventions(app: FastAPI) -> None:
+    """Add the problem handlers and the `API-Version` header to `app`."""
+
+    @app.middleware("http")
+    async def api_version_header(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        response.headers["API-Version"] = API_VERSION
+        return response
+
+    @app.exception_handler(Problem)
+    async def on_problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(
+            exc.status,
+            code=exc.code,
+            title=exc.title,
+            detail=exc.detail,
+            instance=request.url.path,
+            **exc.extra,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        invalid = [
+            {
+                "name": ".".join(str(p) for p in err["loc"][1:]) or str(err["loc"][0]),
+                "code": err["type"],
+                "reason": err["msg"],
+            }
+            for err in exc.errors()
+        ]
+        return problem_response(
+            HTTPStatus.BAD_REQUEST,
+            code="invalid-request",
+            title="The request is not valid.",
+            detail="See invalidParams for each field that is wrong.",
+            instance=request.url.path,
+            invalidParams=invalid,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        status = HTTPStatus(exc.status_code)
+        return problem_response(
+            exc.status_code,
+            code=status.phrase.lower().replace(" ", "-"),
+            title=status.phrase,
+            detail=exc.detail if isinstance(exc.detail, str) else None,
+            instance=request.url.path,
+        )
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Nothing of the exception reaches the caller; the log has it, with the trace id.
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(
+            HTTPStatus.INTERNAL_SERVER_ERROR,
+            code="internal-error",
+            title="Internal Server Error",
+            instance=request.url.path,
+        )

@@ -1,0 +1,120 @@
+"""One transaction per HTTP request or Kafka event, with the outbox and inbox inside it."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from aiokafka.structs import ConsumerRecord
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from vroeg.shared.cloudevents import Headers, encode
+from vroeg.shared.events import Event
+from vroeg.shared.messaging.tables import outbox, processed_events
+from vroeg.shared.settings import ServiceSettings
+from vroeg.shared.topics import dead_letter_topic, topic_for
+
+_MAX_ERROR_TEXT = 2000
+
+
+def encode_headers(headers: Headers) -> list[list[str]]:
+    """Kafka headers as JSON-safe pairs for the outbox row."""
+    return [[k, base64.b64encode(v).decode()] for k, v in headers]
+
+
+def decode_headers(stored: list[list[str]]) -> list[tuple[str, bytes]]:
+    """The outbox row's headers back as Kafka headers."""
+    return [(k, base64.b64decode(v)) for k, v in stored]
+
+
+class UnitOfWork:
+    """A session in a transaction; what it publishes commits or rolls back with it."""
+
+    def __init__(self, session: AsyncSession, *, service: str, settings: ServiceSettings) -> None:
+        self.session = session
+        self._service = service
+        self._settings = settings
+        self.published = 0
+
+    async def publish(self, event: Event) -> None:
+        """Write `event` to the outbox; the relay sends it once this transaction commits."""
+        topic = self._settings.topic(topic_for(event).name)
+        tracer = trace.get_tracer(__name__)
+        with tracer.start_as_current_span(
+            f"send {topic}",
+            kind=SpanKind.PRODUCER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.operation.type": "send",
+                "messaging.destination.name": topic,
+                "messaging.message.id": str(event.id),
+                "vroeg.municipality": event.municipality,
+            },
+        ):
+            carrier: dict[str, str] = {}
+            propagate.inject(carrier)
+        message = encode(event, topic=topic, source=f"/vroeg/{self._service}", trace=carrier)
+        await self._add(message.topic, message.key, message.value, message.headers)
+
+    async def dead_letter(
+        self, record: ConsumerRecord, error: BaseException, attempts: int
+    ) -> None:
+        """Park a record this service could not process, with why, on its dead-letter topic."""
+        headers = [
+            *(record.headers or ()),
+            ("vroeg_dlq_topic", record.topic.encode()),
+            ("vroeg_dlq_partition", str(record.partition).encode()),
+            ("vroeg_dlq_offset", str(record.offset).encode()),
+            ("vroeg_dlq_consumer", self._service.encode()),
+            ("vroeg_dlq_attempts", str(attempts).encode()),
+            ("vroeg_dlq_error", f"{type(error).__name__}: {error}"[:_MAX_ERROR_TEXT].encode()),
+        ]
+        topic = self._settings.topic(dead_letter_topic(self._service))
+        await self._add(topic, record.key or b"", record.value or b"", headers)
+
+    async def claim(self, event_id: str) -> bool:
+        """Record `event_id` as processed by this service; False if it already was."""
+        result = await self.session.execute(
+            insert(processed_events)
+            .values(consumer=self._service, event_id=event_id)
+            .on_conflict_do_nothing()
+            .returning(processed_events.c.event_id)
+        )
+        return result.first() is not None
+
+    async def _add(self, topic: str, key: bytes, value: bytes, headers: Headers) -> None:
+        await self.session.execute(
+            outbox.insert().values(
+                topic=topic, key=key, value=value, headers=encode_headers(headers)
+            )
+        )
+        self.published += 1
+
+
+class Database:
+    """Hands out units of work and wakes the outbox relay when one published something."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        service: str,
+        settings: ServiceSettings,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self._service = service
+        self._settings = settings
+        self.outbox_written = asyncio.Event()
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
+        """Commit when the block ends normally, roll back when it raises."""
+        async with self.sessionmaker() as session, session.begin():
+            uow = UnitOfWork(session, service=self._service, settings=self._settings)
+            yield uow
+        if uow.published:
+            self.outbox_written.set()

@@ -1,0 +1,222 @@
+"""Builds a vroeg service: FastAPI app, database, outbox relay and consumer, wired in a lifespan.
+
+Nothing is created at import time; everything lives in the lifespan and is reached through
+`app.state.runtime` (see `deps`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+import uvicorn
+from aiokafka import AIOKafkaProducer
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from opentelemetry.sdk.trace import TracerProvider
+from sqlalchemy.ext.asyncio import AsyncEngine
+from vroeg.shared.db import create_engine, create_sessionmaker
+from vroeg.shared.http import install_conventions, problem_response
+from vroeg.shared.messaging.consumer import EventConsumer, Subscription
+from vroeg.shared.messaging.failpoints import Failpoints
+from vroeg.shared.messaging.kafka import broker_reachable, create_producer, ensure_topics
+from vroeg.shared.messaging.relay import OutboxRelay
+from vroeg.shared.messaging.unit_of_work import Database
+from vroeg.shared.migrations import upgrade_to_head
+from vroeg.shared.settings import ServiceSettings
+from vroeg.shared.telemetry import configure_logging, configure_tracing
+from vroeg.shared.topics import consumed_by, dead_letter_topic, produced_by
+
+log = logging.getLogger(__name__)
+
+SubscriptionFactory = Callable[[AsyncExitStack, Any], Awaitable[Sequence[Subscription]]]
+
+
+async def no_subscriptions(stack: AsyncExitStack, settings: Any) -> Sequence[Subscription]:
+    """For a service that reads no topics."""
+    return ()
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """What makes one service different from the others."""
+
+    name: str
+    schema: str
+    title: str
+    description: str
+    migrations: str
+    routers: Sequence[APIRouter]
+    # Opens what the handlers need (clients, …) on the stack and returns the subscriptions.
+    subscriptions: SubscriptionFactory = no_subscriptions
+
+
+@dataclass
+class Runtime:
+    """The live parts of a running service."""
+
+    settings: ServiceSettings
+    engine: AsyncEngine
+    database: Database
+    producer: AIOKafkaProducer
+    relay: OutboxRelay
+    consumer: EventConsumer | None
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
+    """The service's FastAPI app; starting it starts the whole service."""
+    configure_logging(spec.name, settings.log_level)
+    tracer_provider = configure_tracing(spec.name)
+    app = FastAPI(
+        title=spec.title,
+        description=spec.description,
+        version="1.0.0",
+        openapi_url="/v1/openapi.json",
+        docs_url="/v1/docs",
+        redoc_url=None,
+        lifespan=lambda app: _lifespan(app, spec, settings, tracer_provider),
+    )
+    install_conventions(app)
+    for router in spec.routers:
+        app.include_router(router)
+    app.include_router(_probes())
+    FastAPIInstrumentor.instrument_app(
+        app, tracer_provider=tracer_provider, excluded_urls="/health,/ready"
+    )
+    return app
+
+
+def entrypoints(
+    spec: ServiceSpec, settings_type: type[ServiceSettings]
+) -> tuple[Callable[[], FastAPI], Callable[[], None]]:
+    """The service's ASGI app factory (`uvicorn --factory`) and its console-script `main`."""
+
+    def app() -> FastAPI:
+        return create_app(spec, settings_type())
+
+    def main() -> None:
+        settings = settings_type()
+        uvicorn.run(
+            create_app(spec, settings),
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=15,
+        )
+
+    return app, main
+
+
+@asynccontextmanager
+async def _lifespan(
+    app: FastAPI, spec: ServiceSpec, settings: ServiceSettings, tracer_provider: TracerProvider
+) -> AsyncIterator[None]:
+    failpoints = Failpoints(settings.failpoints)
+    HTTPXClientInstrumentor().instrument(tracer_provider=tracer_provider)
+    engine = create_engine(settings, schema=spec.schema, service=spec.name)
+    SQLAlchemyInstrumentor().instrument(
+        engine=engine.sync_engine,
+        tracer_provider=tracer_provider,
+        # The instrumentation declares SQLAlchemy < 2.1 and would silently do nothing.
+        skip_dep_check=True,
+    )
+    async with AsyncExitStack() as stack:
+        stack.push_async_callback(engine.dispose)
+        stack.callback(tracer_provider.shutdown)
+        if settings.migrate_on_start:
+            await upgrade_to_head(engine, schema=spec.schema, script_location=spec.migrations)
+        subscriptions = await spec.subscriptions(stack, settings)
+        topics = {
+            *(t.name for t in produced_by(spec.name)),
+            *(s.topic.name for s in subscriptions),
+            *(t.name for t in consumed_by(spec.name)),
+            dead_letter_topic(spec.name),
+        }
+        await ensure_topics(settings, [settings.topic(t) for t in topics], service=spec.name)
+
+        database = Database(create_sessionmaker(engine), service=spec.name, settings=settings)
+        producer = create_producer(settings, service=spec.name)
+        await producer.start()
+        stack.push_async_callback(producer.stop)
+        relay = OutboxRelay(
+            database,
+            producer,
+            schema=spec.schema,
+            poll_interval_s=settings.outbox_poll_interval_s,
+            failpoints=failpoints,
+        )
+        consumer = (
+            EventConsumer(
+                service=spec.name,
+                settings=settings,
+                database=database,
+                subscriptions=subscriptions,
+                failpoints=failpoints,
+            )
+            if subscriptions
+            else None
+        )
+        runtime = Runtime(settings, engine, database, producer, relay, consumer)
+        runtime.tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
+        if consumer is not None:
+            runtime.tasks.append(asyncio.create_task(consumer.run(), name="consumer"))
+        app.state.runtime = runtime
+        log.info("service started", extra={"topics_read": consumer.topics if consumer else ()})
+        try:
+            yield
+        finally:
+            await _stop(runtime)
+
+
+async def _stop(runtime: Runtime) -> None:
+    """Graceful stop: the consumer finishes its event and commits; the relay drains once."""
+    if runtime.consumer is not None:
+        runtime.consumer.stop()
+    consumer_tasks = [t for t in runtime.tasks if t.get_name() == "consumer"]
+    if consumer_tasks:
+        _, pending = await asyncio.wait(consumer_tasks, timeout=10)
+        for task in pending:
+            task.cancel()
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(runtime.relay.relay_batch(), timeout=5)
+    for task in runtime.tasks:
+        task.cancel()
+    await asyncio.gather(*runtime.tasks, return_exceptions=True)
+
+
+def _probes() -> APIRouter:
+    router = APIRouter(tags=["probes"])
+
+    @router.get("/health", summary="The process is alive.")
+    async def health() -> dict[str, str]:
+        return {"status": "UP"}
+
+    @router.get("/ready", summary="The database and the broker are reachable.", response_model=None)
+    async def ready(request: Request) -> dict[str, Any] | JSONResponse:
+        runtime: Runtime | None = getattr(request.app.state, "runtime", None)
+        checks = {"database": False, "broker": False, "consumer": True}
+        if runtime is not None:
+            with contextlib.suppress(Exception):
+                async with runtime.engine.connect() as conn:
+                    await conn.execute(sa.text("SELECT 1"))
+                checks["database"] = True
+            checks["broker"] = await broker_reachable(runtime.producer)
+            checks["consumer"] = all(not t.done() for t in runtime.tasks) and not (
+                runtime.consumer is not None and runtime.consumer.waiting_on
+            )
+        if all(checks.values()):
+            return {"status": "UP", "checks": checks}
+        return problem_response(503, code="not-ready", title="Service Unavailable", checks=checks)
+
+    return router

@@ -1,0 +1,117 @@
+"""The one list of every topic: its event, who writes it and who reads it.
+
+`docs/architecture.md` and the AsyncAPI document are generated from this list
+(`vroeg docs`), so the map cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vroeg.shared.events import (
+    CaseOpened,
+    Event,
+    FirstContactDeadlineSet,
+    Route,
+    SignalReceived,
+    SignalRouted,
+)
+
+SERVICES = ("intake", "brp-check", "matcher", "followup", "feedback", "reporting")
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A logical topic; the physical name gets the deployment's prefix (settings.topic)."""
+
+    name: str
+    event: type[Event]
+    producer: str
+    consumers: tuple[str, ...]
+    description: str
+
+
+SIGNAL_RECEIVED = Topic(
+    "vroeg.intake.signal-received.v1",
+    SignalReceived,
+    "intake",
+    ("brp-check", "reporting"),
+    "Signals accepted by intake, to be checked against the BRP.",
+)
+
+_ROUTE_CONSUMERS: dict[Route, tuple[str, ...]] = {
+    Route.RESIDENT: ("matcher", "reporting"),
+    Route.DECEASED: ("matcher", "feedback", "reporting"),
+    Route.MINOR: ("matcher", "reporting"),
+    Route.RELOCATED: ("feedback", "reporting"),
+    Route.EMIGRATED: ("feedback", "reporting"),
+    Route.DEBT_HELP: ("feedback", "reporting"),
+    Route.REVIEW: ("reporting",),
+}
+_ROUTE_TEXT: dict[Route, str] = {
+    Route.RESIDENT: "Residents of the municipality: a case is opened or joined.",
+    Route.DECEASED: "Death registered (R-BRP-2): feedback OVERLEDEN; a case all the same.",
+    Route.MINOR: "Under 18 on the signal date (R-BRP-3): a case flagged MINDERJARIG.",
+    Route.RELOCATED: "Registered elsewhere (R-BRP-1): forwarded; creditor hears NIET_WOONACHTIG.",
+    Route.EMIGRATED: "Emigrated: NIET_WOONACHTIG, not forwarded.",
+    Route.DEBT_HELP: "Known to debt help (R-BRP-4): to the SHV queue; feedback BEKEND_BIJ_SHV.",
+    Route.REVIEW: "No single BRP match (R-BRP-5): the human review queue (uitval).",
+}
+ROUTE_TOPICS: dict[Route, Topic] = {
+    route: Topic(
+        f"vroeg.brp-check.routed.{route.value}.v1",
+        SignalRouted,
+        "brp-check",
+        _ROUTE_CONSUMERS[route],
+        _ROUTE_TEXT[route],
+    )
+    for route in Route
+}
+
+CASE_OPENED = Topic(
+    "vroeg.matcher.case-opened.v1",
+    CaseOpened,
+    "matcher",
+    ("followup", "reporting"),
+    "A new case (melding) for a household.",
+)
+
+FIRST_CONTACT_DEADLINE_SET = Topic(
+    "vroeg.followup.first-contact-deadline-set.v1",
+    FirstContactDeadlineSet,
+    "followup",
+    ("reporting",),
+    "The date the first contact attempt of a case is due (R-FU-1).",
+)
+
+TOPICS: tuple[Topic, ...] = (
+    SIGNAL_RECEIVED,
+    *ROUTE_TOPICS.values(),
+    CASE_OPENED,
+    FIRST_CONTACT_DEADLINE_SET,
+)
+
+
+def dead_letter_topic(service: str) -> str:
+    """Where a service parks the events it could not process after its bounded retries."""
+    return f"vroeg.{service}.dead-letter.v1"
+
+
+def topic_for(event: Event) -> Topic:
+    """The topic an event is published on."""
+    if isinstance(event, SignalRouted):
+        return ROUTE_TOPICS[event.route]
+    matches = [t for t in TOPICS if isinstance(event, t.event)]
+    if len(matches) != 1:
+        raise LookupError(f"no single topic for {type(event).__name__}")
+    return matches[0]
+
+
+def consumed_by(service: str) -> tuple[Topic, ...]:
+    """The topics a service reads."""
+    return tuple(t for t in TOPICS if service in t.consumers)
+
+
+def produced_by(service: str) -> tuple[Topic, ...]:
+    """The topics a service writes."""
+    return tuple(t for t in TOPICS if t.producer == service)

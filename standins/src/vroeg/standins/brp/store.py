@@ -1,0 +1,199 @@
+"""The stand-in's data and its answers to the query types of `POST /personen`."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from copy import deepcopy
+from typing import Any
+
+# Delivered whether asked or not; asking for them is an error (spec, `fields`).
+AUTOMATIC_FIELDS = frozenset(
+    {"opschortingBijhouding", "geheimhoudingPersoonsgegevens", "inOnderzoek", "rni", "verificatie"}
+)
+# Search queries answer with `PersoonBeperkt`: only these top-level fields.
+LIMITED_FIELDS = frozenset(
+    {"burgerservicenummer", "geboorte", "geslacht", "leeftijd", "naam", "adressering"}
+)
+FULL_FIELDS = LIMITED_FIELDS | frozenset(
+    {
+        "aNummer",
+        "datumEersteInschrijvingGBA",
+        "uitsluitingKiesrecht",
+        "europeesKiesrecht",
+        "nationaliteiten",
+        "overlijden",
+        "verblijfplaats",
+        "immigratie",
+        "gemeenteVanInschrijving",
+        "datumInschrijvingInGemeente",
+        "indicatieCurateleRegister",
+        "indicatieGezagMinderjarige",
+        "gezag",
+        "verblijfstitel",
+        "kinderen",
+        "ouders",
+        "partners",
+    }
+)
+
+
+class QueryError(ValueError):
+    """A query the real API answers with 400; `params` name what is wrong."""
+
+    def __init__(self, title: str, params: list[dict[str, str]]) -> None:
+        super().__init__(title)
+        self.title = title
+        self.params = params
+
+
+def _deceased(record: dict[str, Any]) -> bool:
+    return bool((record.get("opschortingBijhouding") or {}).get("reden", {}).get("code") == "O")
+
+
+def _address(record: dict[str, Any]) -> dict[str, Any]:
+    return (record.get("verblijfplaats") or {}).get("verblijfadres") or {}
+
+
+class PersonStore:
+    """Persons indexed the ways the query types search them."""
+
+    def __init__(self, records: Iterable[dict[str, Any]]) -> None:
+        self._by_bsn: dict[str, dict[str, Any]] = {}
+        self._by_name_birth: dict[tuple[str, str], list[str]] = defaultdict(list)
+        self._by_postcode: dict[tuple[str, int], list[str]] = defaultdict(list)
+        self._by_object: dict[str, list[str]] = defaultdict(list)
+        for record in records:
+            self.add(record)
+
+    def __len__(self) -> int:
+        return len(self._by_bsn)
+
+    def add(self, record: dict[str, Any]) -> None:
+        """Index one `Persoon`."""
+        bsn = record["burgerservicenummer"]
+        self._by_bsn[bsn] = record
+        birth = (record.get("geboorte") or {}).get("datum") or {}
+        if birth.get("type") == "Datum":
+            name = record["naam"]["geslachtsnaam"].lower()
+            self._by_name_birth[(name, birth["datum"])].append(bsn)
+        address = _address(record)
+        if "postcode" in address:
+            self._by_postcode[(address["postcode"], address["huisnummer"])].append(bsn)
+        object_id = (record.get("verblijfplaats") or {}).get("adresseerbaarObjectIdentificatie")
+        if object_id:
+            self._by_object[object_id].append(bsn)
+
+    def query(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Answer one `PersonenQuery` as the real API would."""
+        kind = body.get("type")
+        fields = body.get("fields")
+        if not isinstance(fields, list) or not fields:
+            raise QueryError(
+                "Ten minste één parameter moet worden opgegeven.",
+                [{"name": "fields", "code": "required", "reason": "Parameter is verplicht."}],
+            )
+        full = kind == "RaadpleegMetBurgerservicenummer"
+        _check_fields(fields, FULL_FIELDS if full else LIMITED_FIELDS)
+        with_deceased = bool(body.get("inclusiefOverledenPersonen")) or full
+        if kind == "RaadpleegMetBurgerservicenummer":
+            bsns = _required(body, "burgerservicenummer")
+            if not isinstance(bsns, list) or not 1 <= len(bsns) <= 20:
+                raise QueryError(
+                    "Een of meerdere parameters zijn niet correct.",
+                    [
+                        {
+                            "name": "burgerservicenummer",
+                            "code": "maxItems",
+                            "reason": "Geef 1 tot 20 burgerservicenummers op.",
+                        }
+                    ],
+                )
+            found = [b for b in bsns if b in self._by_bsn]
+        elif kind == "ZoekMetGeslachtsnaamEnGeboortedatum":
+            name = str(_required(body, "geslachtsnaam")).lower()
+            found = self._by_name_birth.get((name, str(_required(body, "geboortedatum"))), [])
+            if body.get("voorvoegsel"):
+                found = [
+                    b
+                    for b in found
+                    if self._by_bsn[b]["naam"].get("voorvoegsel", "").lower()
+                    == str(body["voorvoegsel"]).lower()
+                ]
+        elif kind == "ZoekMetPostcodeEnHuisnummer":
+            postcode = str(_required(body, "postcode")).replace(" ", "").upper()
+            found = self._by_postcode.get((postcode, int(_required(body, "huisnummer"))), [])
+            found = [b for b in found if _address_matches(self._by_bsn[b], body)]
+        elif kind == "ZoekMetAdresseerbaarObjectIdentificatie":
+            found = self._by_object.get(
+                str(_required(body, "adresseerbaarObjectIdentificatie")), []
+            )
+        else:
+            raise QueryError(
+                "Een of meerdere parameters zijn niet correct.",
+                [
+                    {
+                        "name": "type",
+                        "code": "value",
+                        "reason": f"Onbekend of niet ondersteund type {kind!r}.",
+                    }
+                ],
+            )
+        records = [self._by_bsn[b] for b in found]
+        if not with_deceased:
+            records = [r for r in records if not _deceased(r)]
+        return {"type": kind, "personen": [_select(r, fields) for r in records]}
+
+
+def _required(body: dict[str, Any], name: str) -> Any:
+    if body.get(name) in (None, "", []):
+        raise QueryError(
+            "Ten minste één parameter moet worden opgegeven.",
+            [{"name": name, "code": "required", "reason": "Parameter is verplicht."}],
+        )
+    return body[name]
+
+
+def _address_matches(record: dict[str, Any], body: dict[str, Any]) -> bool:
+    address = _address(record)
+    if (
+        body.get("huisletter")
+        and address.get("huisletter", "").lower() != body["huisletter"].lower()
+    ):
+        return False
+    name = body.get("geslachtsnaam")
+    return not name or record["naam"]["geslachtsnaam"].lower() == str(name).lower()
+
+
+def _check_fields(fields: Sequence[Any], allowed: frozenset[str]) -> None:
+    for path in fields:
+        top = str(path).split(".", 1)[0]
+        if top in AUTOMATIC_FIELDS or top not in allowed:
+            raise QueryError(
+                "Een of meerdere parameters zijn niet correct.",
+                [
+                    {
+                        "name": "fields",
+                        "code": "fields",
+                        "reason": f"Deel van de parameter {path!r} is niet toegestaan.",
+                    }
+                ],
+            )
+
+
+def _select(record: dict[str, Any], fields: Sequence[str]) -> dict[str, Any]:
+    """The record cut down to the requested paths, plus the automatic fields."""
+    out: dict[str, Any] = {k: deepcopy(v) for k, v in record.items() if k in AUTOMATIC_FIELDS}
+    for path in fields:
+        source: Any = record
+        target = out
+        parts = path.split(".")
+        for i, part in enumerate(parts):
+            if not isinstance(source, dict) or part not in source:
+                break
+            source = source[part]
+            if i == len(parts) - 1:
+                target[part] = deepcopy(source)
+            else:
+                target = target.setdefault(part, {})
+    return out
