@@ -22,6 +22,9 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+import asyncpg
+from sqlalchemy.engine import make_url
+
 KAFKA_VERSION = "4.1.2"
 KAFKA_PORT = int(os.environ.get("VROEG_KAFKA_PORT", "19092"))
 KAFKA_CONTROLLER_PORT = KAFKA_PORT + 1
@@ -81,6 +84,32 @@ def down() -> None:
 def status() -> dict[str, bool]:
     """Which of our local services answer."""
     return {"kafka": _port_open(KAFKA_PORT), "postgresql": _port_open(PG_PORT)}
+
+
+async def recreate_database(database_url: str, name: str) -> str:
+    """Drop and create database `name` on the server of `database_url`; its URL."""
+    url = make_url(database_url)
+    admin = await asyncpg.connect(
+        host=url.host, port=url.port, user=url.username, password=url.password, database="postgres"
+    )
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+async def drop_database(database_url: str) -> None:
+    """Drop the database `database_url` names."""
+    url = make_url(database_url)
+    admin = await asyncpg.connect(
+        host=url.host, port=url.port, user=url.username, password=url.password, database="postgres"
+    )
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+    finally:
+        await admin.close()
 
 
 # --- Kafka -------------------------------------------------------------------------------------

@@ -76,7 +76,9 @@ class ServiceProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.popen is not None and self.popen.poll() is not None:
-                raise ProcessError(f"{self.name} exited with {self.popen.returncode}:\n{self.tail()}")
+                raise ProcessError(
+                    f"{self.name} exited with {self.popen.returncode}:\n{self.tail()}"
+                )
             try:
                 if httpx.get(self.url + path, timeout=2).status_code == 200:
                     return
@@ -127,8 +129,13 @@ class Platform:
         common = {**infra_env, "BRP_BASE_URL": brp_url, **(env or {})}
         self.processes = {
             name: ServiceProcess(name, ports[name], dict(common), log_dir / f"{name}.log")
-            for name in (BRP_STANDIN, *SERVICES)
+            for name in self.names()
         }
+
+    @staticmethod
+    def names() -> tuple[str, ...]:
+        """Every process of the platform, the BRP stand-in first."""
+        return (BRP_STANDIN, *SERVICES)
 
     def __getitem__(self, name: str) -> ServiceProcess:
         return self.processes[name]

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pydantic import ValidationError
+
 from vroeg.shared.events import EVENT_TYPES, Event
 
 SPEC_VERSION = "1.0"

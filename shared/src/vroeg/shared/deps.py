@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+
 from vroeg.shared.messaging.unit_of_work import UnitOfWork
 from vroeg.shared.service import Runtime
 

@@ -24,6 +24,7 @@ from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy.ext.asyncio import AsyncEngine
+
 from vroeg.shared.db import create_engine, create_sessionmaker
 from vroeg.shared.http import install_conventions, problem_response
 from vroeg.shared.messaging.consumer import EventConsumer, Subscription
@@ -34,7 +35,7 @@ from vroeg.shared.messaging.unit_of_work import Database
 from vroeg.shared.migrations import upgrade_to_head
 from vroeg.shared.settings import ServiceSettings
 from vroeg.shared.telemetry import configure_logging, configure_tracing
-from vroeg.shared.topics import consumed_by, dead_letter_topic, produced_by
+from vroeg.shared.topics import SERVICE_JOBS, consumed_by, dead_letter_topic, produced_by
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +53,6 @@ class ServiceSpec:
 
     name: str
     schema: str
-    title: str
-    description: str
     migrations: str
     routers: Sequence[APIRouter]
     # Opens what the handlers need (clients, …) on the stack and returns the subscriptions.
@@ -78,8 +77,8 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     configure_logging(spec.name, settings.log_level)
     tracer_provider = configure_tracing(spec.name)
     app = FastAPI(
-        title=spec.title,
-        description=spec.description,
+        title=f"vroeg {spec.name}",
+        description=SERVICE_JOBS[spec.name],
         version="1.0.0",
         openapi_url="/v1/openapi.json",
         docs_url="/v1/docs",

@@ -17,7 +17,22 @@ from vroeg.shared.events import (
     SignalRouted,
 )
 
-SERVICES = ("intake", "brp-check", "matcher", "followup", "feedback", "reporting")
+# Each service and its job, in the order a signal meets them.
+SERVICE_JOBS: dict[str, str] = {
+    "intake": "Creditors (VLPs) deliver signals over HTTP; validates them against the Wgs and "
+    "the covenant (domain §3–§4) and emits SignalReceived.",
+    "brp-check": "Looks each debtor and household up in the BRP (Haal Centraal BRP Personen v2) "
+    "and routes the signal (domain §5).",
+    "matcher": "Merges routed signals per household into cases (meldingen), one open case per "
+    "household (domain §6).",
+    "followup": "Drives the help offer; fixes each case's first-contact deadline in working "
+    "days (domain §7).",
+    "feedback": "Keeps what each creditor may be told, from a closed set of feedback types "
+    "(domain §8).",
+    "reporting": "Counts signals, routes, cases and deadlines per municipality for the Monitor "
+    "Vroegsignalering (domain §9).",
+}
+SERVICES = tuple(SERVICE_JOBS)
 
 
 @dataclass(frozen=True)

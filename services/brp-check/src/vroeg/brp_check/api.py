@@ -6,6 +6,7 @@ from http import HTTPStatus
 from uuid import UUID
 
 from fastapi import APIRouter
+
 from vroeg.brp_check import repository
 from vroeg.brp_check.schemas import RouteOut
 from vroeg.shared.deps import UnitOfWorkDep

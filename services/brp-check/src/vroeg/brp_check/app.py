@@ -7,8 +7,6 @@ from vroeg.shared.service import ServiceSpec, entrypoints
 SPEC = ServiceSpec(
     name="brp-check",
     schema="brp_check",
-    title="vroeg brp-check",
-    description="Checks every signal against the BRP and routes it (domain §5).",
     migrations="vroeg.brp_check:migrations",
     routers=[api.router],
     subscriptions=consumer.subscriptions,

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 import httpx
+
 from vroeg.shared.events import SignalData
 from vroeg.shared.messaging.consumer import DependencyUnavailable
 

@@ -7,6 +7,7 @@ from contextlib import AsyncExitStack
 from functools import partial
 
 import httpx
+
 from vroeg.brp_check import repository, rules
 from vroeg.brp_check.brp import BrpClient
 from vroeg.brp_check.models import Check

@@ -1,6 +1,7 @@
 """Settings of brp-check."""
 
 from pydantic import Field, SecretStr
+
 from vroeg.shared.settings import ServiceSettings
 
 

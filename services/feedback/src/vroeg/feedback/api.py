@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter
+
 from vroeg.feedback import repository
 from vroeg.feedback.schemas import FeedbackOut
 from vroeg.shared.deps import UnitOfWorkDep

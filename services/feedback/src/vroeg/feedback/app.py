@@ -7,8 +7,6 @@ from vroeg.shared.service import ServiceSpec, entrypoints
 SPEC = ServiceSpec(
     name="feedback",
     schema="feedback",
-    title="vroeg feedback",
-    description="Tells each creditor only what the law allows (domain §8).",
     migrations="vroeg.feedback:migrations",
     routers=[api.router],
     subscriptions=consumer.subscriptions,

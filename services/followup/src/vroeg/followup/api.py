@@ -6,6 +6,7 @@ from http import HTTPStatus
 from uuid import UUID
 
 from fastapi import APIRouter
+
 from vroeg.followup import repository
 from vroeg.followup.schemas import DeadlineOut
 from vroeg.shared.deps import UnitOfWorkDep

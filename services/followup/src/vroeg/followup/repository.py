@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
+
 from vroeg.followup.models import Deadline
 
 

@@ -3,6 +3,7 @@
 from datetime import date
 
 from pydantic import Field
+
 from vroeg.shared.settings import ServiceSettings
 
 

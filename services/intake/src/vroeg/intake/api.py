@@ -6,6 +6,7 @@ from typing import Annotated, cast
 from uuid import uuid4
 
 from fastapi import APIRouter, Depends, Response, status
+
 from vroeg.intake import repository, rules
 from vroeg.intake.schemas import SignalAccepted, SignalIn
 from vroeg.intake.settings import Settings

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
+
 from vroeg.shared.events import Address, ArrearsType, MunicipalityCode, Person, SignalKind, VlpType
 
 

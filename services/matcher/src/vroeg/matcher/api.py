@@ -6,6 +6,7 @@ from http import HTTPStatus
 from uuid import UUID
 
 from fastapi import APIRouter
+
 from vroeg.matcher import repository
 from vroeg.matcher.schemas import CaseOut
 from vroeg.shared.deps import UnitOfWorkDep

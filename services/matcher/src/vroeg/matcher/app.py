@@ -7,8 +7,6 @@ from vroeg.shared.service import ServiceSpec, entrypoints
 SPEC = ServiceSpec(
     name="matcher",
     schema="matcher",
-    title="vroeg matcher",
-    description="Merges signals per household into cases (domain §6).",
     migrations="vroeg.matcher:migrations",
     routers=[api.router],
     subscriptions=consumer.subscriptions,

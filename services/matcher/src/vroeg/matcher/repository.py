@@ -6,6 +6,7 @@ import uuid
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+
 from vroeg.matcher.models import Case, CaseSignal
 
 OPEN = "OPEN"

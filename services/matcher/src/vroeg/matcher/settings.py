@@ -1,6 +1,7 @@
 """Settings of matcher."""
 
 from pydantic import Field
+
 from vroeg.shared.settings import ServiceSettings
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path
+
 from vroeg.reporting import repository, rules
 from vroeg.reporting.schemas import Counts
 from vroeg.shared.deps import UnitOfWorkDep

@@ -7,8 +7,6 @@ from vroeg.shared.service import ServiceSpec, entrypoints
 SPEC = ServiceSpec(
     name="reporting",
     schema="reporting",
-    title="vroeg reporting",
-    description="Counts for the Monitor Vroegsignalering and the CBS export (domain §9).",
     migrations="vroeg.reporting:migrations",
     routers=[api.router],
     subscriptions=consumer.subscriptions,

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+
 from vroeg.reporting.models import Counter
 
 

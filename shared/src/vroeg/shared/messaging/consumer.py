@@ -13,6 +13,7 @@ from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from aiokafka.structs import ConsumerRecord
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
+
 from vroeg.shared.cloudevents import UndecodableMessage, decode, header_map
 from vroeg.shared.events import Event
 from vroeg.shared.messaging.failpoints import CONSUMER_AFTER_COMMIT, Failpoints

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
 from vroeg.shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)

@@ -8,6 +8,7 @@ import logging
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
+
 from vroeg.shared.messaging.failpoints import OUTBOX_BEFORE_SEND, Failpoints
 from vroeg.shared.messaging.tables import outbox
 from vroeg.shared.messaging.unit_of_work import Database, decode_headers

@@ -12,6 +12,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from vroeg.shared.cloudevents import Headers, encode
 from vroeg.shared.events import Event
 from vroeg.shared.messaging.tables import outbox, processed_events

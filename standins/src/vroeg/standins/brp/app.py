@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
 from pydantic_settings import BaseSettings
+
 from vroeg.standins.brp.population import demo_population
 from vroeg.standins.brp.store import PersonStore, QueryError
 

@@ -135,7 +135,7 @@ class PersonStore:
                     {
                         "name": "type",
                         "code": "value",
-                        "reason": f"Onbekend of niet ondersteund type {kind!r}.",
+                        "reason": "Waarde is geen geldig zoek type.",
                     }
                 ],
             )
@@ -175,7 +175,7 @@ def _check_fields(fields: Sequence[Any], allowed: frozenset[str]) -> None:
                     {
                         "name": "fields",
                         "code": "fields",
-                        "reason": f"Deel van de parameter {path!r} is niet toegestaan.",
+                        "reason": "Parameter bevat een niet toegestane veldnaam.",
                     }
                 ],
             )

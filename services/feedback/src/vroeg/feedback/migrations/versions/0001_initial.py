@@ -5,6 +5,7 @@ Revision ID: 0001
 
 import sqlalchemy as sa
 from alembic import op
+
 from vroeg.shared.migrations import create_messaging_tables
 
 revision = "0001"

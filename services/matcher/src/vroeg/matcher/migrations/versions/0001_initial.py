@@ -6,6 +6,7 @@ Revision ID: 0001
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
+
 from vroeg.shared.migrations import create_messaging_tables
 
 revision = "0001"

@@ -1,0 +1,85 @@
+"""Routing rules R-BRP-0 … R-BRP-5 at their edges."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from vroeg.brp_check.brp import BrpPerson
+from vroeg.brp_check.rules import age_on, count_minors, decide_route
+from vroeg.shared.events import Route
+
+SIGNAL_DATE = date(2026, 11, 27)
+
+
+def person(
+    *, suspension: str | None = None, municipality: str | None = "0363", born: date | None = None
+) -> BrpPerson:
+    return BrpPerson("999990019", born or date(1980, 5, 1), suspension, municipality, "1")
+
+
+def route_of(*candidates: BrpPerson) -> Route:
+    return decide_route(candidates, municipality="0363", signal_date=SIGNAL_DATE).route
+
+
+def test_no_match_goes_to_review() -> None:
+    assert route_of() == Route.REVIEW
+
+
+def test_two_candidates_go_to_review_even_when_one_is_deceased() -> None:
+    assert route_of(person(), person(suspension="O")) == Route.REVIEW
+
+
+def test_a_registered_death_routes_deceased_before_anything_else() -> None:
+    assert route_of(person(suspension="O", municipality="0599", born=date(2015, 1, 1))) == (
+        Route.DECEASED
+    )
+
+
+def test_emigrated_is_not_resident_and_not_forwarded() -> None:
+    decision = decide_route(
+        [person(suspension="E", municipality=None)], municipality="0363", signal_date=SIGNAL_DATE
+    )
+    assert decision.route == Route.EMIGRATED
+    assert decision.registered_municipality is None
+
+
+def test_registered_elsewhere_is_relocated_with_the_new_municipality() -> None:
+    decision = decide_route(
+        [person(municipality="0599")], municipality="0363", signal_date=SIGNAL_DATE
+    )
+    assert (decision.route, decision.registered_municipality) == (Route.RELOCATED, "0599")
+
+
+def test_relocated_takes_precedence_over_minor() -> None:
+    assert route_of(person(municipality="0599", born=date(2015, 1, 1))) == Route.RELOCATED
+
+
+@pytest.mark.parametrize(
+    ("born", "route"),
+    [
+        (date(2008, 11, 27), Route.RESIDENT),  # turns 18 on the signal date
+        (date(2008, 11, 28), Route.MINOR),  # turns 18 the day after
+        (date(2008, 11, 26), Route.RESIDENT),
+    ],
+)
+def test_minor_is_under_18_on_the_signal_date(born: date, route: Route) -> None:
+    assert route_of(person(born=born)) == route
+
+
+def test_another_suspension_reason_goes_to_review() -> None:
+    assert route_of(person(suspension="R")) == Route.REVIEW
+
+
+def test_no_municipality_of_registration_goes_to_review() -> None:
+    assert route_of(person(municipality=None)) == Route.REVIEW
+
+
+def test_a_leap_day_birthday_counts_on_the_first_of_march() -> None:
+    assert age_on(date(2008, 2, 29), date(2026, 2, 28)) == 17
+    assert age_on(date(2008, 2, 29), date(2026, 3, 1)) == 18
+
+
+def test_count_minors_ignores_unknown_birth_dates() -> None:
+    assert count_minors([date(2012, 1, 1), None, date(1980, 1, 1)], SIGNAL_DATE) == 1

@@ -1,0 +1,163 @@
+"""The BRP stand-in answers as the official BRP Personen v2 OpenAPI document says it must."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+from vroeg.standins.brp.app import BASE_PATH, create_app
+from vroeg.standins.brp.population import demo_population
+from vroeg.standins.brp.store import PersonStore
+
+# The reference material lies beside the project: ../shared/ref (see DEVELOPERS.md).
+SPEC_PATH = Path(__file__).resolve().parents[3] / "shared/ref/brp-personen-v2/openapi.json"
+
+
+@pytest.fixture(scope="module")
+def spec() -> dict[str, Any]:
+    if not SPEC_PATH.exists():
+        pytest.fail(f"the official spec is expected beside the project at {SPEC_PATH}")
+    loaded: dict[str, Any] = json.loads(SPEC_PATH.read_text())
+    return loaded
+
+
+def validator(spec: dict[str, Any], schema_name: str) -> Draft202012Validator:
+    document = {"$schema": "https://json-schema.org/draft/2020-12/schema", **spec}
+    registry: Registry[Any] = Registry().with_resource("urn:brp", Resource.from_contents(document))
+    return Draft202012Validator(
+        {"$ref": f"urn:brp#/components/schemas/{schema_name}"}, registry=registry
+    )
+
+
+@pytest.fixture
+async def brp() -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(PersonStore(demo_population()))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=f"http://brp{BASE_PATH}") as client:
+        yield client
+
+
+QUERIES = [
+    (
+        "RaadpleegMetBurgerservicenummerResponse",
+        {
+            "type": "RaadpleegMetBurgerservicenummer",
+            "burgerservicenummer": ["999990019", "999990032"],
+            "fields": [
+                "burgerservicenummer",
+                "naam",
+                "geboorte",
+                "gemeenteVanInschrijving",
+                "verblijfplaats",
+                "overlijden",
+            ],
+        },
+    ),
+    (
+        "ZoekMetGeslachtsnaamEnGeboortedatumResponse",
+        {
+            "type": "ZoekMetGeslachtsnaamEnGeboortedatum",
+            "geslachtsnaam": "Vries",
+            "geboortedatum": "1950-02-02",
+            "inclusiefOverledenPersonen": True,
+            "fields": ["burgerservicenummer", "naam", "geboorte"],
+        },
+    ),
+    (
+        "ZoekMetPostcodeEnHuisnummerResponse",
+        {
+            "type": "ZoekMetPostcodeEnHuisnummer",
+            "postcode": "1012AB",
+            "huisnummer": 1,
+            "fields": ["burgerservicenummer", "geboorte.datum"],
+        },
+    ),
+    (
+        "ZoekMetAdresseerbaarObjectIdentificatieResponse",
+        {
+            "type": "ZoekMetAdresseerbaarObjectIdentificatie",
+            "adresseerbaarObjectIdentificatie": "0363010000000005",
+            "fields": ["burgerservicenummer"],
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("schema", "query"), QUERIES, ids=[q[1]["type"] for q in QUERIES])
+async def test_every_query_type_answers_within_the_official_schema(
+    brp: httpx.AsyncClient, spec: dict[str, Any], schema: str, query: dict[str, Any]
+) -> None:
+    response = await brp.post("/personen", json=query)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json; charset=utf-8"
+    body = response.json()
+    assert body["personen"], "the demo population has a match for every query here"
+    errors = list(validator(spec, schema).iter_errors(body))
+    assert errors == []
+
+
+async def test_searches_leave_out_the_deceased_unless_asked(brp: httpx.AsyncClient) -> None:
+    query = {
+        "type": "ZoekMetGeslachtsnaamEnGeboortedatum",
+        "geslachtsnaam": "Vries",
+        "geboortedatum": "1950-02-02",
+        "fields": ["burgerservicenummer"],
+    }
+    assert (await brp.post("/personen", json=query)).json()["personen"] == []
+    with_deceased = await brp.post("/personen", json={**query, "inclusiefOverledenPersonen": True})
+    found = with_deceased.json()["personen"]
+    assert [p["opschortingBijhouding"]["reden"]["code"] for p in found] == ["O"]
+
+
+async def test_only_the_requested_fields_come_back(brp: httpx.AsyncClient) -> None:
+    query = {
+        "type": "RaadpleegMetBurgerservicenummer",
+        "burgerservicenummer": ["999990019"],
+        "fields": ["geboorte.datum"],
+    }
+    assert (await brp.post("/personen", json=query)).json()["personen"] == [
+        {
+            "geboorte": {
+                "datum": {"type": "Datum", "datum": "1980-05-01", "langFormaat": "1 mei 1980"}
+            }
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {
+            "type": "ZoekMetGeslachtsnaamEnGeboortedatum",
+            "geslachtsnaam": "Jansen",
+            "fields": ["burgerservicenummer"],
+        },
+        {
+            "type": "RaadpleegMetBurgerservicenummer",
+            "burgerservicenummer": ["999990019"],
+            "fields": ["opschortingBijhouding"],
+        },
+        {
+            "type": "ZoekMetPostcodeEnHuisnummer",
+            "postcode": "1012AB",
+            "huisnummer": 1,
+            "fields": ["verblijfplaats"],
+        },
+        {"type": "Onbekend", "fields": ["burgerservicenummer"]},
+    ],
+    ids=["missing-birth-date", "automatic-field-asked", "field-not-in-search", "unknown-type"],
+)
+async def test_a_bad_query_gets_a_400_problem_within_the_official_schema(
+    brp: httpx.AsyncClient, spec: dict[str, Any], query: dict[str, Any]
+) -> None:
+    response = await brp.post("/personen", json=query)
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert list(validator(spec, "BadRequestFoutbericht").iter_errors(response.json())) == []

@@ -1,0 +1,107 @@
+"""Fixtures for the cross-service tests: real Kafka and PostgreSQL, services as processes.
+
+Every test gets its own database and its own topic namespace, so tests never see each
+other's events or rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+
+from vroeg.deploy import infra
+from vroeg.deploy.processes import Platform, free_port
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """One test's own database and topic namespace on the shared infrastructure."""
+
+    kafka: str
+    database_url: str
+    topic_prefix: str
+
+    def topic(self, logical: str) -> str:
+        return f"{self.topic_prefix}{logical}"
+
+    def env(self) -> dict[str, str]:
+        return {
+            "KAFKA_BOOTSTRAP_SERVERS": self.kafka,
+            "DATABASE_URL": self.database_url,
+            "VROEG_TOPIC_PREFIX": self.topic_prefix,
+            "VROEG_ENVIRONMENT": "test",
+            "VROEG_MUNICIPALITIES": "0363",
+            "VROEG_CONSUMER_MAX_ATTEMPTS": "3",
+            "VROEG_CONSUMER_RETRY_BACKOFF_S": "0.05",
+            "VROEG_OUTBOX_POLL_INTERVAL_S": "0.2",
+        }
+
+
+@pytest.fixture(scope="session")
+def endpoints() -> infra.Endpoints:
+    """Kafka and PostgreSQL: started once for the session unless given by the environment."""
+    os.environ.setdefault("VROEG_HOME", str(Path(__file__).resolve().parents[1] / ".vroeg"))
+    return infra.up()
+
+
+@contextmanager
+def isolated(endpoints: infra.Endpoints) -> Iterator[Isolation]:
+    """A fresh database and topic prefix; the database is dropped after."""
+    suffix = uuid4().hex[:12]
+    url = asyncio.run(infra.recreate_database(endpoints.database_url, f"vroeg_test_{suffix}"))
+    try:
+        yield Isolation(endpoints.kafka_bootstrap_servers, url, f"t{suffix}.")
+    finally:
+        asyncio.run(infra.drop_database(url))
+
+
+@pytest.fixture
+def isolation(endpoints: infra.Endpoints) -> Iterator[Isolation]:
+    """This test's own database and topic namespace."""
+    with isolated(endpoints) as iso:
+        yield iso
+
+
+def platform_for(iso: Isolation, log_dir: Path, env: dict[str, str] | None = None) -> Platform:
+    """The platform wired to an isolation, on free ports."""
+    ports = {name: free_port() for name in Platform.names()}
+    return Platform(iso.env(), log_dir=log_dir, ports=ports, env=env or {})
+
+
+PlatformFactory = Callable[..., Platform]
+
+
+@pytest.fixture
+def make_platform(
+    isolation: Isolation, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[PlatformFactory]:
+    """Builds the platform on free ports for this test; stops every process at the end."""
+    made: list[Platform] = []
+
+    def make(env: dict[str, str] | None = None) -> Platform:
+        platform = platform_for(isolation, tmp_path / "logs", env)
+        made.append(platform)
+        return platform
+
+    yield make
+    for platform in made:
+        platform.stop()
+    if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
+        for platform in made:
+            for process in platform.processes.values():
+                print(f"--- {process.name} log ---\n{process.tail()}")
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """Keep each phase's report on the test item, so fixtures can print logs on failure."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report

@@ -1,0 +1,1 @@
+"""Helpers for the cross-service tests: they touch only the public surface (HTTP, topics, DB)."""

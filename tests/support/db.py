@@ -1,0 +1,38 @@
+"""Reading a service's tables directly, as an operator would."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import asyncpg
+
+T = TypeVar("T")
+
+
+def asyncpg_url(sqlalchemy_url: str) -> str:
+    """The same database, in the form asyncpg takes."""
+    return sqlalchemy_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+async def fetch(url: str, query: str, *args: Any) -> list[asyncpg.Record]:
+    """Rows of one query."""
+    conn = await asyncpg.connect(asyncpg_url(url))
+    try:
+        return list(await conn.fetch(query, *args))
+    finally:
+        await conn.close()
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T]], done: Callable[[T], bool], timeout: float = 60
+) -> T:
+    """Poll `probe` until `done` holds for its result; the last result either way."""
+    deadline = time.monotonic() + timeout
+    result = await probe()
+    while not done(result) and time.monotonic() < deadline:
+        await asyncio.sleep(0.25)
+        result = await probe()
+    return result

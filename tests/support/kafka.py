@@ -1,0 +1,108 @@
+"""Reading and writing topics the way another system would."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.structs import ConsumerRecord
+
+from vroeg.shared.cloudevents import Message, decode, header_map
+from vroeg.shared.events import Event
+
+
+async def produce(bootstrap: str, messages: Sequence[Message]) -> None:
+    """Send records and wait for the broker's acknowledgement."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        for m in messages:
+            await producer.send_and_wait(m.topic, value=m.value, key=m.key, headers=list(m.headers))
+    finally:
+        await producer.stop()
+
+
+async def read_topic(
+    bootstrap: str, topic: str, *, expect: int, timeout: float = 60, settle: float = 1.5
+) -> list[ConsumerRecord]:
+    """Every record on `topic`: waits for at least `expect`, then `settle` seconds for extras."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        deadline = time.monotonic() + timeout
+        partitions: set[int] | None = None
+        while not partitions and time.monotonic() < deadline:
+            partitions = consumer.partitions_for_topic(topic)
+            if not partitions:
+                await consumer._client.force_metadata_update()
+                await asyncio.sleep(0.2)
+        if not partitions:
+            return []
+        tps = [TopicPartition(topic, p) for p in partitions]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        records: list[ConsumerRecord] = []
+        settle_until: float | None = None
+        while time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=200)
+            for recs in batch.values():
+                records.extend(recs)
+            if len(records) >= expect:
+                settle_until = settle_until or time.monotonic() + settle
+                if time.monotonic() >= settle_until:
+                    break
+        return records
+    finally:
+        await consumer.stop()
+
+
+async def read_events(bootstrap: str, topic: str, *, expect: int, **kw: float) -> list[Event]:
+    """The events on a topic, decoded."""
+    return [
+        decode(r.headers, r.value) for r in await read_topic(bootstrap, topic, expect=expect, **kw)
+    ]
+
+
+def headers_of(record: ConsumerRecord) -> dict[str, str]:
+    """A record's headers as text."""
+    return header_map(record.headers)
+
+
+async def committed_offsets(bootstrap: str, group: str) -> dict[TopicPartition, int]:
+    """The offsets a consumer group has committed."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        offsets = await admin.list_consumer_group_offsets(group)
+        return {tp: meta.offset for tp, meta in offsets.items()}
+    finally:
+        await admin.close()
+
+
+async def end_offsets(bootstrap: str, topic: str) -> dict[TopicPartition, int]:
+    """The next offset of every partition of a topic."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    await consumer.start()
+    try:
+        await consumer._client.force_metadata_update()
+        tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        return dict(await consumer.end_offsets(tps))
+    finally:
+        await consumer.stop()
+
+
+async def wait_until_consumed(bootstrap: str, group: str, topic: str, timeout: float = 60) -> None:
+    """Until `group` has committed every record now on `topic`."""
+    ends = await end_offsets(bootstrap, topic)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        committed = await committed_offsets(bootstrap, group)
+        if all(committed.get(tp, 0) >= end for tp, end in ends.items()):
+            return
+        await asyncio.sleep(0.3)
+    raise AssertionError(f"{group} did not consume all of {topic} within {timeout}s")

@@ -1,0 +1,45 @@
+"""Signals and events as the tests need them."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from uuid import uuid4
+
+from vroeg.shared.events import (
+    Address,
+    ArrearsType,
+    Household,
+    Person,
+    Route,
+    SignalData,
+    SignalKind,
+    SignalRouted,
+)
+
+
+def routed_signal(
+    *, route: Route = Route.RESIDENT, address_key: str = "0363010000000001", vlp: str = "woonstad"
+) -> SignalRouted:
+    """A SignalRouted event as brp-check would publish it."""
+    signal = SignalData(
+        signal_id=uuid4(),
+        vlp_id=vlp,
+        vlp_reference=f"ref-{uuid4().hex[:8]}",
+        kind=SignalKind.VROEGSIGNAAL,
+        arrears_type=ArrearsType.HUUR,
+        signal_date=date(2026, 11, 27),
+        debtor=Person(geslachtsnaam="Jansen", geboortedatum=date(1980, 5, 1)),
+        address=Address(postcode="1012AB", huisnummer=1),
+        amount=Decimal("412.00"),
+        oldest_due_date=date(2026, 9, 1),
+        unpaid_installments=2,
+    )
+    return SignalRouted(
+        municipality="0363",
+        occurred_at=datetime.now(UTC),
+        route=route,
+        reasons=("test",),
+        signal=signal,
+        household=Household(address_key=address_key, size=2, minors_present=False),
+    )

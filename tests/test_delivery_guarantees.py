@@ -1,0 +1,154 @@
+"""Nothing lost, nothing done twice: redelivery, crashes and poisoned events, on real infrastructure.
+
+The services run as processes; the tests write to and read from their topics and tables only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+from datetime import date
+from uuid import uuid4
+
+import httpx
+
+from tests.conftest import Isolation, PlatformFactory
+from tests.support.db import eventually, fetch
+from tests.support.kafka import headers_of, produce, read_topic, wait_until_consumed
+from tests.support.signals import routed_signal
+from vroeg.deploy.demo import signal_body
+from vroeg.shared.cloudevents import Message, encode
+from vroeg.shared.events import Route, SignalRouted
+from vroeg.shared.topics import CASE_OPENED, ROUTE_TOPICS, SIGNAL_RECEIVED, dead_letter_topic
+
+RESIDENT = ROUTE_TOPICS[Route.RESIDENT].name
+MATCHER_GROUP = "vroeg-matcher"
+
+
+def _message(iso: Isolation, event: SignalRouted) -> Message:
+    return encode(event, topic=iso.topic(RESIDENT), source="/tests", trace={})
+
+
+async def _matcher_state(iso: Isolation) -> tuple[int, int]:
+    cases = await fetch(iso.database_url, "SELECT count(*) AS n FROM matcher.cases")
+    signals = await fetch(iso.database_url, "SELECT count(*) AS n FROM matcher.case_signals")
+    return cases[0]["n"], signals[0]["n"]
+
+
+async def test_an_event_delivered_twice_leaves_the_database_as_after_one_delivery(
+    isolation: Isolation, make_platform: PlatformFactory
+) -> None:
+    platform = make_platform()
+    platform.start(["matcher", "reporting"])
+    event = routed_signal()
+    await produce(isolation.kafka, [_message(isolation, event), _message(isolation, event)])
+
+    for group in (MATCHER_GROUP, "vroeg-reporting"):
+        await wait_until_consumed(isolation.kafka, group, isolation.topic(RESIDENT))
+    assert await _matcher_state(isolation) == (1, 1)
+    opened = await read_topic(isolation.kafka, isolation.topic(CASE_OPENED.name), expect=1)
+    assert len(opened) == 1
+    counts = httpx.get(f"{platform['reporting'].url}/v1/gemeenten/0363/tellingen").json()
+    assert counts["routes"]["resident"] == 1
+    dead = isolation.topic(dead_letter_topic("matcher"))
+    assert await read_topic(isolation.kafka, dead, expect=0, timeout=1) == []
+
+
+async def test_a_consumer_killed_after_its_commit_and_before_its_offset_commit_loses_and_repeats_nothing(
+    isolation: Isolation, make_platform: PlatformFactory
+) -> None:
+    matcher = make_platform()["matcher"]
+    matcher.start({"VROEG_FAILPOINTS": "consumer.after_commit"})
+    matcher.wait_ready()
+    await produce(isolation.kafka, [_message(isolation, routed_signal())])
+
+    assert matcher.wait_exit(timeout=60) == -signal.SIGKILL
+    assert await _matcher_state(isolation) == (1, 1)  # the transaction had committed
+    case_opened = isolation.topic(CASE_OPENED.name)
+    assert await read_topic(isolation.kafka, case_opened, expect=0, timeout=2) == []
+
+    matcher.start()
+    matcher.wait_ready()
+    await wait_until_consumed(isolation.kafka, MATCHER_GROUP, isolation.topic(RESIDENT))
+    assert await _matcher_state(isolation) == (1, 1)
+    assert len(await read_topic(isolation.kafka, case_opened, expect=1)) == 1
+    dead = isolation.topic(dead_letter_topic("matcher"))
+    assert await read_topic(isolation.kafka, dead, expect=0, timeout=1) == []
+
+
+async def test_a_service_killed_with_unsent_outbox_rows_sends_them_after_restart(
+    isolation: Isolation, make_platform: PlatformFactory
+) -> None:
+    intake = make_platform()["intake"]
+    intake.start({"VROEG_FAILPOINTS": "outbox.before_send"})
+    intake.wait_ready()
+    body = signal_body(
+        vlp=("woonstad", "HUUR"),
+        reference="crash-1",
+        kind="VROEGSIGNAAL",
+        arrears_type="HUUR",
+        geslachtsnaam="Jansen",
+        geboortedatum=None,
+        postcode="1012AB",
+        huisnummer=1,
+        today=date(2026, 11, 27),
+    )
+    # The relay may kill the process before the response is written.
+    with contextlib.suppress(httpx.TransportError):
+        httpx.post(f"{intake.url}/v1/signalen", json=body, timeout=10)
+
+    assert intake.wait_exit(timeout=60) == -signal.SIGKILL
+    stored = await fetch(isolation.database_url, "SELECT id FROM intake.signals")
+    assert len(stored) == 1
+    assert len(await fetch(isolation.database_url, "SELECT seq FROM intake.outbox")) == 1
+    topic = isolation.topic(SIGNAL_RECEIVED.name)
+    assert await read_topic(isolation.kafka, topic, expect=0, timeout=2) == []
+
+    intake.start()
+    intake.wait_ready()
+    records = await read_topic(isolation.kafka, topic, expect=1)
+    assert len(records) == 1
+    assert b'"signal_id":"' + str(stored[0]["id"]).encode() in records[0].value
+    outbox = await eventually(
+        lambda: fetch(isolation.database_url, "SELECT seq FROM intake.outbox"), lambda r: not r
+    )
+    assert outbox == []
+
+
+async def test_a_poisoned_event_is_dead_lettered_after_bounded_retries_and_holds_up_nothing(
+    isolation: Isolation, make_platform: PlatformFactory
+) -> None:
+    make_platform().start(["matcher"])
+    first = routed_signal()
+    # Same signal under a new event id: the handler's insert conflicts every time it is tried.
+    poisoned = first.model_copy(update={"id": uuid4()})
+    behind = routed_signal()  # same household, so the same partition, queued behind the poison
+    await produce(isolation.kafka, [_message(isolation, e) for e in (first, poisoned, behind)])
+
+    dead = await read_topic(
+        isolation.kafka, isolation.topic(dead_letter_topic("matcher")), expect=1
+    )
+    assert len(dead) == 1
+    headers = headers_of(dead[0])
+    assert headers["ce_id"] == str(poisoned.id)
+    assert headers["vroeg_dlq_attempts"] == "3"
+    assert "IntegrityError" in headers["vroeg_dlq_error"]
+    assert headers["vroeg_dlq_topic"] == isolation.topic(RESIDENT)
+    await wait_until_consumed(isolation.kafka, MATCHER_GROUP, isolation.topic(RESIDENT))
+    assert await _matcher_state(isolation) == (1, 2)
+
+
+async def test_a_record_that_is_no_event_of_ours_is_dead_lettered_at_once(
+    isolation: Isolation, make_platform: PlatformFactory
+) -> None:
+    make_platform().start(["matcher"])
+    garbage = Message(isolation.topic(RESIDENT), b"k", b"not an event", ())
+    await produce(isolation.kafka, [garbage, _message(isolation, routed_signal())])
+
+    dead = await read_topic(
+        isolation.kafka, isolation.topic(dead_letter_topic("matcher")), expect=1
+    )
+    assert [d.value for d in dead] == [b"not an event"]
+    assert "not a CloudEvents 1.0 record" in headers_of(dead[0])["vroeg_dlq_error"]
+    await wait_until_consumed(isolation.kafka, MATCHER_GROUP, isolation.topic(RESIDENT))
+    assert await _matcher_state(isolation) == (1, 1)

@@ -1,0 +1,170 @@
+"""One batch of signals through all six services, as processes on real Kafka and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import Isolation, isolated, platform_for
+from tests.support.db import eventually, fetch
+from tests.support.kafka import read_events
+from tests.support.otlp import OtlpReceiver, ReceivedSpan
+from vroeg.deploy import infra
+from vroeg.deploy.demo import signal_body
+from vroeg.shared.events import Route, SignalRouted
+from vroeg.shared.topics import ROUTE_TOPICS, SERVICES
+
+TODAY = date(2026, 11, 27)
+
+
+@dataclass(frozen=True)
+class Journey:
+    """What the batch left behind."""
+
+    iso: Isolation
+    signal_ids: dict[str, str]
+    counts: dict[str, Any]
+    spans: list[ReceivedSpan]
+
+
+def _body(name: str, **kw: Any) -> dict[str, Any]:
+    return signal_body(
+        vlp=("woonstad", "HUUR"),
+        reference=f"journey-{name}",
+        kind="VROEGSIGNAAL",
+        arrears_type="HUUR",
+        today=TODAY,
+        geslachtsnaam=name,
+        **kw,
+    )
+
+
+BATCH = {
+    "resident": _body("Jansen", geboortedatum=date(1980, 5, 1), postcode="1012AB", huisnummer=1),
+    "deceased": _body(
+        "Vries", voorvoegsel="de", geboortedatum=date(1950, 2, 2), postcode="1012AB", huisnummer=3
+    ),
+    "relocated": _body("Bakker", geboortedatum=date(1975, 7, 7), postcode="1012AB", huisnummer=8),
+}
+
+
+@pytest.fixture(scope="module")
+def journey(
+    endpoints: infra.Endpoints, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Journey]:
+    receiver = OtlpReceiver()
+    receiver.start()
+    with isolated(endpoints) as iso:
+        platform = platform_for(
+            iso,
+            tmp_path_factory.mktemp("journey"),
+            {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "100"},
+        )
+        try:
+            platform.start()
+            ids = {}
+            for name, body in BATCH.items():
+                response = httpx.post(f"{platform['intake'].url}/v1/signalen", json=body)
+                assert response.status_code == 201, response.text
+                ids[name] = response.json()["id"]
+            counts_url = f"{platform['reporting'].url}/v1/gemeenten/0363/tellingen"
+            counts = asyncio.run(
+                eventually(
+                    lambda: _get_json(counts_url),
+                    lambda c: (
+                        c["signalen"] == 3
+                        and c["termijnenGezet"] == 2
+                        and sum(c["routes"].values()) == 3
+                    ),
+                )
+            )
+        finally:
+            platform.stop()  # a graceful stop flushes every process's spans
+        yield Journey(iso, ids, counts, receiver.snapshot())
+    receiver.stop()
+
+
+async def _get_json(url: str) -> Any:
+    async with httpx.AsyncClient() as http:
+        return (await http.get(url)).json()
+
+
+async def test_each_signal_is_published_on_the_topic_of_its_route(journey: Journey) -> None:
+    for route in (Route.RESIDENT, Route.DECEASED, Route.RELOCATED):
+        topic = journey.iso.topic(ROUTE_TOPICS[route].name)
+        events = await read_events(journey.iso.kafka, topic, expect=1)
+        assert [str(e.signal.signal_id) for e in events if isinstance(e, SignalRouted)] == [
+            journey.signal_ids[route.value]
+        ]
+
+
+async def test_the_matcher_opens_a_case_for_the_resident_and_the_deceased(journey: Journey) -> None:
+    rows = await fetch(
+        journey.iso.database_url,
+        "SELECT s.signal_id::text AS signal_id, s.route, c.flags, c.status "
+        "FROM matcher.case_signals s JOIN matcher.cases c ON c.id = s.case_id",
+    )
+    by_signal = {r["signal_id"]: r for r in rows}
+    assert set(by_signal) == {journey.signal_ids["resident"], journey.signal_ids["deceased"]}
+    assert by_signal[journey.signal_ids["deceased"]]["flags"] == '["OVERLEDEN"]'
+    assert by_signal[journey.signal_ids["resident"]]["flags"] == "[]"
+    assert {r["status"] for r in rows} == {"OPEN"}
+
+
+async def test_followup_fixes_a_first_contact_deadline_for_each_case(journey: Journey) -> None:
+    rows = await fetch(
+        journey.iso.database_url,
+        "SELECT d.case_id, d.working_days, d.due_date, d.opened_on "
+        "FROM followup.first_contact_deadlines d",
+    )
+    cases = await fetch(journey.iso.database_url, "SELECT id FROM matcher.cases")
+    assert {r["case_id"] for r in rows} == {r["id"] for r in cases}
+    assert all(r["working_days"] == 10 and r["due_date"] > r["opened_on"] for r in rows)
+
+
+async def test_feedback_keeps_only_what_the_creditor_may_hear(journey: Journey) -> None:
+    rows = await fetch(
+        journey.iso.database_url,
+        "SELECT signal_id::text AS signal_id, feedback_type FROM feedback.feedback",
+    )
+    assert {(r["signal_id"], r["feedback_type"]) for r in rows} == {
+        (journey.signal_ids["deceased"], "OVERLEDEN"),
+        (journey.signal_ids["relocated"], "NIET_WOONACHTIG"),
+    }
+
+
+def test_reporting_serves_the_counts_of_the_municipality(journey: Journey) -> None:
+    assert journey.counts["signalen"] == 3
+    assert journey.counts["meldingen"] == 2
+    assert journey.counts["termijnenGezet"] == 2
+    assert {k: v for k, v in journey.counts["routes"].items() if v} == {
+        "resident": 1,
+        "deceased": 1,
+        "relocated": 1,
+    }
+
+
+def test_one_signal_is_one_trace_across_all_six_services(journey: Journey) -> None:
+    deceased_topic = journey.iso.topic(ROUTE_TOPICS[Route.DECEASED].name)
+    sends = [
+        s
+        for s in journey.spans
+        if s.attributes.get("messaging.destination.name") == deceased_topic
+        and s.attributes.get("messaging.operation.type") == "send"
+    ]
+    assert len(sends) == 1
+    trace = [s for s in journey.spans if s.trace_id == sends[0].trace_id]
+    assert {s.service for s in trace} == {f"vroeg-{name}" for name in SERVICES}
+    names = {(s.service, s.name) for s in trace}
+    assert ("vroeg-intake", "POST /v1/signalen") in names
+    assert any(s.service == "vroeg-brp-check" and s.name == "POST" for s in trace)  # the BRP call
+    assert any("db.system" in s.attributes or "db.system.name" in s.attributes for s in trace)
+    # Every messaging span of the run belongs to one of the three signals' traces.
+    messaging_traces = {s.trace_id for s in journey.spans if "messaging.system" in s.attributes}
+    assert len(messaging_traces) == len(BATCH)
