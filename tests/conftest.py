@@ -45,10 +45,12 @@ class Isolation:
 
 
 @pytest.fixture(scope="session")
-def endpoints() -> infra.Endpoints:
-    """Kafka and PostgreSQL: started once for the session unless given by the environment."""
+def endpoints() -> Iterator[infra.Endpoints]:
+    """Kafka and PostgreSQL for the session: reused when running, else started and stopped."""
     os.environ.setdefault("VROEG_HOME", str(Path(__file__).resolve().parents[1] / ".vroeg"))
-    return infra.up()
+    running = infra.status()
+    yield infra.up()
+    infra.down(kafka=not running["kafka"], postgresql=not running["postgresql"])
 
 
 @contextmanager

@@ -75,10 +75,12 @@ def up() -> Endpoints:
     return endpoints
 
 
-def down() -> None:
+def down(*, kafka: bool = True, postgresql: bool = True) -> None:
     """Stop the Kafka broker and PostgreSQL server this tool started."""
-    _kafka_down()
-    _postgres_down()
+    if kafka:
+        _kafka_down()
+    if postgresql:
+        _postgres_down()
 
 
 def status() -> dict[str, bool]:
