@@ -90,26 +90,27 @@ def status() -> dict[str, bool]:
 
 async def recreate_database(database_url: str, name: str) -> str:
     """Drop and create database `name` on the server of `database_url`; its URL."""
-    url = make_url(database_url)
-    admin = await asyncpg.connect(
-        host=url.host, port=url.port, user=url.username, password=url.password, database="postgres"
+    await _admin_sql(
+        database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'
     )
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return url.set(database=name).render_as_string(hide_password=False)
+    return make_url(database_url).set(database=name).render_as_string(hide_password=False)
 
 
 async def drop_database(database_url: str) -> None:
     """Drop the database `database_url` names."""
+    name = make_url(database_url).database
+    await _admin_sql(database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _admin_sql(database_url: str, *statements: str) -> None:
+    """Run statements in the server's `postgres` database (CREATE/DROP DATABASE need that)."""
     url = make_url(database_url)
     admin = await asyncpg.connect(
         host=url.host, port=url.port, user=url.username, password=url.password, database="postgres"
     )
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+        for statement in statements:
+            await admin.execute(statement)
     finally:
         await admin.close()
 

@@ -49,14 +49,26 @@ async def no_subscriptions(stack: AsyncExitStack, settings: Any) -> Sequence[Sub
 
 @dataclass(frozen=True)
 class ServiceSpec:
-    """What makes one service different from the others."""
+    """What makes one service different from the others.
+
+    By convention service `brp-check` lives in package `vroeg.brp_check`, owns PostgreSQL
+    schema `brp_check` and keeps its Alembic scripts in `vroeg.brp_check:migrations`.
+    """
 
     name: str
-    schema: str
-    migrations: str
     routers: Sequence[APIRouter]
     # Opens what the handlers need (clients, …) on the stack and returns the subscriptions.
     subscriptions: SubscriptionFactory = no_subscriptions
+
+    @property
+    def schema(self) -> str:
+        """The service's PostgreSQL schema (and Python package name)."""
+        return self.name.replace("-", "_")
+
+    @property
+    def migrations(self) -> str:
+        """Where Alembic finds the service's migration scripts."""
+        return f"vroeg.{self.schema}:migrations"
 
 
 @dataclass

@@ -4,13 +4,5 @@ from vroeg.brp_check import api, consumer
 from vroeg.brp_check.settings import Settings
 from vroeg.shared.service import ServiceSpec, entrypoints
 
-SPEC = ServiceSpec(
-    name="brp-check",
-    schema="brp_check",
-    migrations="vroeg.brp_check:migrations",
-    routers=[api.router],
-    subscriptions=consumer.subscriptions,
-)
-
-
+SPEC = ServiceSpec("brp-check", [api.router], consumer.subscriptions)
 app, main = entrypoints(SPEC, Settings)

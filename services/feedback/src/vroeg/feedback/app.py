@@ -4,13 +4,5 @@ from vroeg.feedback import api, consumer
 from vroeg.feedback.settings import Settings
 from vroeg.shared.service import ServiceSpec, entrypoints
 
-SPEC = ServiceSpec(
-    name="feedback",
-    schema="feedback",
-    migrations="vroeg.feedback:migrations",
-    routers=[api.router],
-    subscriptions=consumer.subscriptions,
-)
-
-
+SPEC = ServiceSpec("feedback", [api.router], consumer.subscriptions)
 app, main = entrypoints(SPEC, Settings)

@@ -4,13 +4,5 @@ from vroeg.followup import api, consumer
 from vroeg.followup.settings import Settings
 from vroeg.shared.service import ServiceSpec, entrypoints
 
-SPEC = ServiceSpec(
-    name="followup",
-    schema="followup",
-    migrations="vroeg.followup:migrations",
-    routers=[api.router],
-    subscriptions=consumer.subscriptions,
-)
-
-
+SPEC = ServiceSpec("followup", [api.router], consumer.subscriptions)
 app, main = entrypoints(SPEC, Settings)

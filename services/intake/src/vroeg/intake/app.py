@@ -4,13 +4,5 @@ from vroeg.intake import api, consumer
 from vroeg.intake.settings import Settings
 from vroeg.shared.service import ServiceSpec, entrypoints
 
-SPEC = ServiceSpec(
-    name="intake",
-    schema="intake",
-    migrations="vroeg.intake:migrations",
-    routers=[api.router],
-    subscriptions=consumer.subscriptions,
-)
-
-
+SPEC = ServiceSpec("intake", [api.router], consumer.subscriptions)
 app, main = entrypoints(SPEC, Settings)

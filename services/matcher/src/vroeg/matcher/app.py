@@ -4,13 +4,5 @@ from vroeg.matcher import api, consumer
 from vroeg.matcher.settings import Settings
 from vroeg.shared.service import ServiceSpec, entrypoints
 
-SPEC = ServiceSpec(
-    name="matcher",
-    schema="matcher",
-    migrations="vroeg.matcher:migrations",
-    routers=[api.router],
-    subscriptions=consumer.subscriptions,
-)
-
-
+SPEC = ServiceSpec("matcher", [api.router], consumer.subscriptions)
 app, main = entrypoints(SPEC, Settings)

@@ -4,13 +4,5 @@ from vroeg.reporting import api, consumer
 from vroeg.reporting.settings import Settings
 from vroeg.shared.service import ServiceSpec, entrypoints
 
-SPEC = ServiceSpec(
-    name="reporting",
-    schema="reporting",
-    migrations="vroeg.reporting:migrations",
-    routers=[api.router],
-    subscriptions=consumer.subscriptions,
-)
-
-
+SPEC = ServiceSpec("reporting", [api.router], consumer.subscriptions)
 app, main = entrypoints(SPEC, Settings)
