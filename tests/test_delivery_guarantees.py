@@ -7,22 +7,27 @@ from __future__ import annotations
 
 import contextlib
 import signal
+from collections.abc import Awaitable
 from datetime import date
+from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import httpx
 
 from tests.conftest import Isolation, PlatformFactory
-from tests.support.db import eventually, fetch
+from tests.support.db import eventually, execute, fetch
 from tests.support.kafka import headers_of, produce, read_topic, wait_until_consumed
 from tests.support.signals import routed_signal
 from vroeg.deploy.demo import signal_body
+from vroeg.deploy.processes import ServiceProcess, free_port
 from vroeg.shared.cloudevents import Message, encode
 from vroeg.shared.events import Route, SignalRouted
 from vroeg.shared.topics import CASE_OPENED, ROUTE_TOPICS, SIGNAL_RECEIVED, dead_letter_topic
 
 RESIDENT = ROUTE_TOPICS[Route.RESIDENT].name
 MATCHER_GROUP = "vroeg-matcher"
+EVENTS = 3000
 
 
 def _message(iso: Isolation, event: SignalRouted) -> Message:
@@ -152,3 +157,56 @@ async def test_a_record_that_is_no_event_of_ours_is_dead_lettered_at_once(
     assert "not a CloudEvents 1.0 record" in headers_of(dead[0])["vroeg_dlq_error"]
     await wait_until_consumed(isolation.kafka, MATCHER_GROUP, isolation.topic(RESIDENT))
     assert await _matcher_state(isolation) == (1, 1)
+
+
+async def test_replicas_that_rebalance_and_crash_mid_stream_process_every_event_exactly_once(
+    isolation: Isolation, make_platform: PlatformFactory, tmp_path: Path
+) -> None:
+    platform = make_platform()
+    first = platform["matcher"]
+    second = ServiceProcess("matcher", free_port(), dict(first.env), tmp_path / "matcher-2.log")
+    first.start()
+    first.wait_ready()
+    events = [routed_signal(address_key=f"{i:016d}") for i in range(EVENTS)]
+    await produce(isolation.kafka, [_message(isolation, e) for e in events])
+
+    await eventually(lambda: _matcher_state(isolation), lambda state: state[0] >= EVENTS // 10)
+    second.start()  # joins the group: partitions are revoked from the first and reassigned
+    second.wait_ready()
+    await eventually(lambda: _matcher_state(isolation), lambda state: state[0] >= EVENTS // 3)
+    first.kill()  # its partitions move to the second once the group notices
+
+    try:
+        await wait_until_consumed(isolation.kafka, MATCHER_GROUP, isolation.topic(RESIDENT), 120)
+        assert await _matcher_state(isolation) == (EVENTS, EVENTS)
+        opened = await read_topic(
+            isolation.kafka, isolation.topic(CASE_OPENED.name), expect=EVENTS, timeout=60
+        )
+        # The relay is at-least-once; the event ids make a resend recognisable downstream.
+        assert len({headers_of(r)["ce_id"] for r in opened}) == EVENTS
+    finally:
+        second.stop()
+
+
+async def test_processed_event_ids_are_forgotten_after_the_retention_and_not_before(
+    isolation: Isolation, make_platform: PlatformFactory
+) -> None:
+    platform = make_platform(
+        {"VROEG_INBOX_RETENTION_DAYS": "14", "VROEG_HOUSEKEEPING_INTERVAL_S": "0.5"}
+    )
+    platform.start(["matcher"])
+    await produce(isolation.kafka, [_message(isolation, routed_signal())])
+    await wait_until_consumed(isolation.kafka, MATCHER_GROUP, isolation.topic(RESIDENT))
+    old = "11111111-1111-1111-1111-111111111111"
+    await execute(
+        isolation.database_url,
+        "INSERT INTO matcher.processed_events (consumer, event_id, processed_at) "
+        "VALUES ('matcher', $1, now() - interval '15 days')",
+        old,
+    )
+
+    def ids() -> Awaitable[list[Any]]:
+        return fetch(isolation.database_url, "SELECT event_id FROM matcher.processed_events")
+
+    remaining = await eventually(ids, lambda rows: old not in {r["event_id"] for r in rows})
+    assert len(remaining) == 1  # the fresh one stays

@@ -26,6 +26,15 @@ async def fetch(url: str, query: str, *args: Any) -> list[asyncpg.Record]:
         await conn.close()
 
 
+async def execute(url: str, statement: str, *args: Any) -> None:
+    """Run one statement, as an operator's psql session would."""
+    conn = await asyncpg.connect(asyncpg_url(url))
+    try:
+        await conn.execute(statement, *args)
+    finally:
+        await conn.close()
+
+
 async def eventually(
     probe: Callable[[], Awaitable[T]], done: Callable[[T], bool], timeout: float = 60
 ) -> T:

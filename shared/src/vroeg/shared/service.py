@@ -12,6 +12,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,6 +30,7 @@ from vroeg.shared.db import create_engine, create_sessionmaker
 from vroeg.shared.http import install_conventions, problem_response
 from vroeg.shared.messaging.consumer import EventConsumer, Subscription
 from vroeg.shared.messaging.failpoints import Failpoints
+from vroeg.shared.messaging.housekeeping import run_housekeeping
 from vroeg.shared.messaging.kafka import broker_reachable, create_producer, ensure_topics
 from vroeg.shared.messaging.relay import OutboxRelay
 from vroeg.shared.messaging.unit_of_work import Database
@@ -180,6 +182,16 @@ async def _lifespan(
         )
         runtime = Runtime(settings, engine, database, producer, relay, consumer)
         runtime.tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
+        runtime.tasks.append(
+            asyncio.create_task(
+                run_housekeeping(
+                    database,
+                    retention=timedelta(days=settings.inbox_retention_days),
+                    interval_s=settings.housekeeping_interval_s,
+                ),
+                name="housekeeping",
+            )
+        )
         if consumer is not None:
             runtime.tasks.append(asyncio.create_task(consumer.run(), name="consumer"))
         app.state.runtime = runtime

@@ -35,6 +35,11 @@ class ServiceSettings(BaseSettings):
         default=0.5, alias="VROEG_CONSUMER_RETRY_BACKOFF_S", ge=0
     )
     outbox_poll_interval_s: float = Field(default=0.5, alias="VROEG_OUTBOX_POLL_INTERVAL_S", gt=0)
+    # Longer than the broker's retention (7 days), so every redeliverable record is recognised.
+    inbox_retention_days: int = Field(default=14, alias="VROEG_INBOX_RETENTION_DAYS", ge=1)
+    housekeeping_interval_s: float = Field(
+        default=3600, alias="VROEG_HOUSEKEEPING_INTERVAL_S", gt=0
+    )
     log_level: str = Field(default="INFO", alias="VROEG_LOG_LEVEL")
     # Fault injection for crash tests (see messaging.failpoints); refused in production.
     failpoints: str = Field(default="", alias="VROEG_FAILPOINTS")
