@@ -238,13 +238,32 @@ async def _post_and_report(platform: Platform, bootstrap: str) -> None:
                 break
     finally:
         await consumer.stop()
-    _print_report(ids, routed, cases, deadlines)
+    heard = await _feedback(platform, ids, routed)
+    _print_report(ids, routed, cases, deadlines, heard)
     async with httpx.AsyncClient(base_url=platform["reporting"].url) as http:
         counts = (await http.get(f"/v1/gemeenten/{MUNICIPALITY}/tellingen")).json()
     print(f"\nreporting, municipality {MUNICIPALITY}: {counts}")
 
 
 _CASE_ROUTES = {"resident", "deceased", "minor"}
+_FEEDBACK_ROUTES = {"deceased", "relocated", "emigrated", "debt-help"}
+
+
+async def _feedback(
+    platform: Platform, ids: dict[str, DemoSignal], routed: dict[str, SignalRouted]
+) -> dict[str, list[str]]:
+    """What feedback holds for each creditor, waiting briefly for the routes that earn some."""
+    expected = {s for s in ids if s in routed and routed[s].route in _FEEDBACK_ROUTES}
+    heard: dict[str, list[str]] = {}
+    async with httpx.AsyncClient(base_url=platform["feedback"].url) as http:
+        deadline = time.monotonic() + 15
+        while True:
+            for signal_id in ids:
+                found = (await http.get(f"/v1/signalen/{signal_id}/terugkoppelingen")).json()
+                heard[signal_id] = [f["feedbackType"] for f in found]
+            if all(heard[s] for s in expected) or time.monotonic() > deadline:
+                return heard
+            await asyncio.sleep(0.3)
 
 
 def _joined(signal_id: str, routed: dict[str, SignalRouted], cases: dict[str, CaseOpened]) -> bool:
@@ -260,13 +279,14 @@ def _print_report(
     routed: dict[str, SignalRouted],
     cases: dict[str, CaseOpened],
     deadlines: dict[str, FirstContactDeadlineSet],
+    heard: dict[str, list[str]],
 ) -> None:
-    print(f"{'signal':<44} {'route':<10} outcome")
-    print("-" * 110)
+    print(f"{'signal':<44} {'route':<10} {'creditor hears':<16} outcome")
+    print("-" * 130)
     for signal_id, item in ids.items():
         event = routed.get(signal_id)
         if event is None:
-            print(f"{item.label:<44} {'?':<10} not routed within 60 s (see the logs)")
+            print(f"{item.label:<44} {'?':<10} {'':<16} not routed within 60 s (see the logs)")
             continue
         outcome = "; ".join(event.reasons)
         case = cases.get(signal_id)
@@ -281,5 +301,6 @@ def _print_report(
             )
         elif event.route in _CASE_ROUTES:
             outcome = "joined the household's open case"
-        print(f"{item.label:<44} {event.route.value:<10} {outcome}")
+        hears = ", ".join(heard.get(signal_id, [])) or "-"
+        print(f"{item.label:<44} {event.route.value:<10} {hears:<16} {outcome}")
     sys.stdout.flush()
