@@ -15,8 +15,8 @@ from uuid import uuid4
 
 import httpx
 
-from tests.conftest import Isolation, PlatformFactory
 from tests.support.db import eventually, execute, fetch
+from tests.support.fixtures import Isolation, PlatformFactory, creditor_key
 from tests.support.kafka import headers_of, produce, read_topic, wait_until_consumed
 from tests.support.signals import routed_signal
 from vroeg.deploy.demo import signal_body
@@ -87,8 +87,8 @@ async def test_a_service_killed_with_unsent_outbox_rows_sends_them_after_restart
     intake = make_platform()["intake"]
     intake.start({"VROEG_FAILPOINTS": "outbox.before_send"})
     intake.wait_ready()
+    key = await creditor_key(intake.url)
     body = signal_body(
-        vlp=("woonstad", "HUUR"),
         reference="crash-1",
         kind="VROEGSIGNAAL",
         arrears_type="HUUR",
@@ -100,7 +100,7 @@ async def test_a_service_killed_with_unsent_outbox_rows_sends_them_after_restart
     )
     # The relay may kill the process before the response is written.
     with contextlib.suppress(httpx.TransportError):
-        httpx.post(f"{intake.url}/v1/signalen", json=body, timeout=10)
+        httpx.post(f"{intake.url}/v1/signalen", json=body, headers={"X-Api-Key": key}, timeout=10)
 
     assert intake.wait_exit(timeout=60) == -signal.SIGKILL
     stored = await fetch(isolation.database_url, "SELECT id FROM intake.signals")

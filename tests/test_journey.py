@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Isolation, isolated, platform_for
 from tests.support.db import eventually, fetch
+from tests.support.fixtures import Isolation, creditor_key, isolated, platform_for
 from tests.support.kafka import read_events
 from tests.support.otlp import OtlpReceiver, ReceivedSpan
 from vroeg.deploy import infra
@@ -35,7 +35,6 @@ class Journey:
 
 def _body(name: str, **kw: Any) -> dict[str, Any]:
     return signal_body(
-        vlp=("woonstad", "HUUR"),
         reference=f"journey-{name}",
         kind="VROEGSIGNAAL",
         arrears_type="HUUR",
@@ -68,9 +67,12 @@ def journey(
         )
         try:
             platform.start()
+            key = asyncio.run(creditor_key(platform["intake"].url))
             ids = {}
             for name, body in BATCH.items():
-                response = httpx.post(f"{platform['intake'].url}/v1/signalen", json=body)
+                response = httpx.post(
+                    f"{platform['intake'].url}/v1/signalen", json=body, headers={"X-Api-Key": key}
+                )
                 assert response.status_code == 201, response.text
                 ids[name] = response.json()["id"]
             counts_url = f"{platform['reporting'].url}/v1/gemeenten/0363/tellingen"

@@ -15,6 +15,7 @@ from vroeg.shared.events import (
     SignalData,
     SignalKind,
     SignalRouted,
+    VlpType,
 )
 
 
@@ -25,6 +26,7 @@ def routed_signal(
     signal = SignalData(
         signal_id=uuid4(),
         vlp_id=vlp,
+        vlp_type=VlpType.HUUR,
         vlp_reference=f"ref-{uuid4().hex[:8]}",
         kind=SignalKind.VROEGSIGNAAL,
         arrears_type=ArrearsType.HUUR,

@@ -83,3 +83,9 @@ def test_a_leap_day_birthday_counts_on_the_first_of_march() -> None:
 
 def test_count_minors_ignores_unknown_birth_dates() -> None:
     assert count_minors([date(2012, 1, 1), None, date(1980, 1, 1)], SIGNAL_DATE) == 1
+
+
+def test_a_signal_naming_only_a_business_goes_to_review() -> None:
+    decision = decide_route([], municipality="0363", signal_date=SIGNAL_DATE, person_named=False)
+    assert decision.route == Route.REVIEW
+    assert "business name" in decision.reasons[0]

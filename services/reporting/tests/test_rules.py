@@ -7,17 +7,35 @@ from uuid import uuid4
 
 from tests.support.signals import routed_signal
 from vroeg.reporting.rules import metrics_for
-from vroeg.shared.events import CaseOpened, Route, SignalKind, SignalReceived
+from vroeg.shared.events import (
+    CaseOpened,
+    RefusalReason,
+    Route,
+    SignalKind,
+    SignalReceived,
+    SignalRefused,
+)
 
 
-def received(kind: SignalKind) -> SignalReceived:
-    signal = routed_signal().signal.model_copy(update={"kind": kind})
-    return SignalReceived(municipality="0363", occurred_at=datetime.now(UTC), signal=signal)
+def test_a_signal_taken_up_counts_as_a_signal() -> None:
+    received = SignalReceived(
+        municipality="0363", occurred_at=datetime.now(UTC), signal=routed_signal().signal
+    )
+    assert metrics_for(received) == ("signalen",)
 
 
-def test_cak_registrations_are_counted_apart_from_vroegsignalen() -> None:
-    assert metrics_for(received(SignalKind.CAK_WANBETALER)) == ("cak_signalen",)
-    assert metrics_for(received(SignalKind.VROEGSIGNAAL)) == ("signalen",)
+def test_a_refused_signal_counts_under_its_reason() -> None:
+    refused = SignalRefused(
+        municipality="0363",
+        occurred_at=datetime.now(UTC),
+        signal_id=uuid4(),
+        vlp_id="v",
+        vlp_reference="r",
+        reason=RefusalReason.ONDER_DREMPEL,
+        rule="R-IN-4",
+        policy_version=2,
+    )
+    assert metrics_for(refused) == ("niet_opgepakt.ONDER_DREMPEL",)
 
 
 def test_a_routed_signal_counts_on_its_route() -> None:

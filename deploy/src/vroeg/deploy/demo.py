@@ -15,6 +15,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from vroeg.deploy import infra
 from vroeg.deploy.processes import Platform
+from vroeg.deploy.provisioning import register_creditor
 from vroeg.shared.cloudevents import decode
 from vroeg.shared.events import CaseOpened, FirstContactDeadlineSet, SignalRouted
 from vroeg.shared.topics import CASE_OPENED, FIRST_CONTACT_DEADLINE_SET, ROUTE_TOPICS
@@ -25,15 +26,23 @@ DEMO_DATABASE = "vroeg_demo"
 
 @dataclass(frozen=True)
 class DemoSignal:
-    """A signal of the demo batch and what it is meant to show."""
+    """A signal of the demo batch, the creditor that sends it, and what it is meant to show."""
 
     label: str
+    vlp: tuple[str, str]
     body: dict[str, Any]
+
+
+ALL_ATTESTED = {
+    "writtenReminder": True,
+    "personalContactAttempt": True,
+    "debtHelpReferral": True,
+    "dataSharingOffer": True,
+}
 
 
 def signal_body(
     *,
-    vlp: tuple[str, str],
     reference: str,
     kind: str,
     arrears_type: str,
@@ -51,8 +60,6 @@ def signal_body(
     if voorvoegsel:
         debtor["voorvoegsel"] = voorvoegsel
     return {
-        "vlpId": vlp[0],
-        "vlpType": vlp[1],
         "vlpReference": reference,
         "municipality": MUNICIPALITY,
         "kind": kind,
@@ -64,105 +71,122 @@ def signal_body(
         "amount": "312.50",
         "oldestDueDate": (today - timedelta(days=62)).isoformat(),
         "unpaidInstallments": 2,
+        "socialCollection": ALL_ATTESTED,
     }
+
+
+WATER, HOUSING = ("waternet", "DRINKWATER"), ("woonstad", "HUUR")
+ENERGY, HEALTH = ("vattenfall", "ENERGIE"), ("zilveren-kruis", "ZORGVERZEKERING")
+CREDITORS = (WATER, HOUSING, ENERGY, HEALTH)
+
+# label, creditor, kind, arrears type, debtor (name, prefix, birth date, postcode, number)
+_BATCH: list[tuple[str, tuple[str, str], str, str, tuple[str, str | None, date, str, int]]] = [
+    (
+        "water disconnection, resident with a child",
+        WATER,
+        "AFSLUITING",
+        "DRINKWATER",
+        ("Jansen", None, date(1980, 5, 1), "1012AB", 1),
+    ),
+    (
+        "rent arrears, same household",
+        HOUSING,
+        "VROEGSIGNAAL",
+        "HUUR",
+        ("Jansen", None, date(1980, 5, 1), "1012AB", 1),
+    ),
+    (
+        "energy arrears, debtor deceased",
+        ENERGY,
+        "VROEGSIGNAAL",
+        "ELEKTRICITEIT",
+        ("Vries", "de", date(1950, 2, 2), "1012AB", 3),
+    ),
+    (
+        "rent arrears, moved to Rotterdam",
+        HOUSING,
+        "VROEGSIGNAAL",
+        "HUUR",
+        ("Bakker", None, date(1975, 7, 7), "1012AB", 8),
+    ),
+    (
+        "health insurance, debtor is 17",
+        HEALTH,
+        "VROEGSIGNAAL",
+        "ZORGVERZEKERING",
+        ("Smit", None, date(2009, 3, 3), "1012AC", 5),
+    ),
+    (
+        "water arrears, emigrated",
+        WATER,
+        "VROEGSIGNAAL",
+        "DRINKWATER",
+        ("Visser", None, date(1990, 11, 11), "1012AD", 7),
+    ),
+    (
+        "gas arrears, two namesakes",
+        ENERGY,
+        "VROEGSIGNAAL",
+        "GAS",
+        ("Mulder", None, date(1985, 4, 4), "1012AE", 9),
+    ),
+    (
+        "rent arrears, unknown in the BRP",
+        HOUSING,
+        "VROEGSIGNAAL",
+        "HUUR",
+        ("Onbekend", None, date(1970, 1, 1), "1012AG", 13),
+    ),
+]
 
 
 def demo_signals(today: date, run: str) -> list[DemoSignal]:
-    """One signal per route of the demo population (`vroeg.standins.brp.population`)."""
-    water, housing = ("waternet", "DRINKWATER"), ("woonstad", "HUUR")
-    energy, health = ("vattenfall", "ENERGIE"), ("zilveren-kruis", "ZORGVERZEKERING")
-
-    def body(vlp: tuple[str, str], kind: str, arrears: str, **person: Any) -> dict[str, Any]:
-        ref = f"{run}-{vlp[0]}-{person['geslachtsnaam'].lower()}"
-        return signal_body(
-            vlp=vlp, reference=ref, kind=kind, arrears_type=arrears, today=today, **person
+    """One signal per route of the demo population, and two that intake refuses."""
+    batch = [
+        DemoSignal(
+            label,
+            vlp,
+            signal_body(
+                reference=f"{run}-{vlp[0]}-{name.lower()}",
+                kind=kind,
+                arrears_type=arrears,
+                today=today,
+                geslachtsnaam=name,
+                voorvoegsel=prefix,
+                geboortedatum=born,
+                postcode=postcode,
+                huisnummer=number,
+            ),
         )
-
-    jansen = {
-        "geslachtsnaam": "Jansen",
-        "geboortedatum": date(1980, 5, 1),
-        "postcode": "1012AB",
-        "huisnummer": 1,
-    }
+        for label, vlp, kind, arrears, (name, prefix, born, postcode, number) in _BATCH
+    ]
+    too_early = signal_body(
+        reference=f"{run}-too-early",
+        kind="VROEGSIGNAAL",
+        arrears_type="HUUR",
+        today=today,
+        geslachtsnaam="Dekker",
+        geboortedatum=date(1988, 8, 8),
+        postcode="1012AH",
+        huisnummer=2,
+    )
+    too_early["oldestDueDate"] = (today - timedelta(days=20)).isoformat()
+    company = signal_body(
+        reference=f"{run}-company",
+        kind="VROEGSIGNAAL",
+        arrears_type="HUUR",
+        today=today,
+        geslachtsnaam="Holding",
+        geboortedatum=None,
+        postcode="1012AJ",
+        huisnummer=4,
+    )
+    del company["debtor"]
+    company["businessName"] = "Jansen Vastgoed B.V."
     return [
-        DemoSignal(
-            "water disconnection, resident with a child",
-            body(water, "AFSLUITING", "DRINKWATER", **jansen),
-        ),
-        DemoSignal("rent arrears, same household", body(housing, "VROEGSIGNAAL", "HUUR", **jansen)),
-        DemoSignal(
-            "energy arrears, debtor deceased",
-            body(
-                energy,
-                "VROEGSIGNAAL",
-                "ELEKTRICITEIT",
-                geslachtsnaam="Vries",
-                voorvoegsel="de",
-                geboortedatum=date(1950, 2, 2),
-                postcode="1012AB",
-                huisnummer=3,
-            ),
-        ),
-        DemoSignal(
-            "rent arrears, moved to Rotterdam",
-            body(
-                housing,
-                "VROEGSIGNAAL",
-                "HUUR",
-                geslachtsnaam="Bakker",
-                geboortedatum=date(1975, 7, 7),
-                postcode="1012AB",
-                huisnummer=8,
-            ),
-        ),
-        DemoSignal(
-            "health insurance, debtor is 17",
-            body(
-                health,
-                "VROEGSIGNAAL",
-                "ZORGVERZEKERING",
-                geslachtsnaam="Smit",
-                geboortedatum=date(2009, 3, 3),
-                postcode="1012AC",
-                huisnummer=5,
-            ),
-        ),
-        DemoSignal(
-            "water arrears, emigrated",
-            body(
-                water,
-                "VROEGSIGNAAL",
-                "DRINKWATER",
-                geslachtsnaam="Visser",
-                geboortedatum=date(1990, 11, 11),
-                postcode="1012AD",
-                huisnummer=7,
-            ),
-        ),
-        DemoSignal(
-            "energy arrears, two namesakes",
-            body(
-                energy,
-                "VROEGSIGNAAL",
-                "GAS",
-                geslachtsnaam="Mulder",
-                geboortedatum=date(1985, 4, 4),
-                postcode="1012AE",
-                huisnummer=9,
-            ),
-        ),
-        DemoSignal(
-            "rent arrears, unknown in the BRP",
-            body(
-                housing,
-                "VROEGSIGNAAL",
-                "HUUR",
-                geslachtsnaam="Onbekend",
-                geboortedatum=date(1970, 1, 1),
-                postcode="1012AG",
-                huisnummer=13,
-            ),
-        ),
+        *batch,
+        DemoSignal("rent arrears of 20 days", HOUSING, too_early),
+        DemoSignal("rent arrears of a B.V.", HOUSING, company),
     ]
 
 
@@ -207,11 +231,19 @@ async def _post_and_report(platform: Platform, bootstrap: str) -> None:
 
         batch = demo_signals(date.today(), run=str(int(time.time())))
         ids: dict[str, DemoSignal] = {}
+        refused: dict[str, str] = {}
         async with httpx.AsyncClient(base_url=platform["intake"].url) as http:
+            keys = {vlp: await register_creditor(http, *vlp) for vlp in CREDITORS}
+            print(f"Registered {len(keys)} creditors with agreements for {MUNICIPALITY}.")
             for item in batch:
-                response = await http.post("/v1/signalen", json=item.body)
+                response = await http.post(
+                    "/v1/signalen", json=item.body, headers={"X-Api-Key": keys[item.vlp]}
+                )
                 response.raise_for_status()
-                ids[response.json()["id"]] = item
+                result = response.json()
+                ids[result["id"]] = item
+                if result["status"] == "NIET_OPGEPAKT":
+                    refused[result["id"]] = result["reason"]
         print(f"\nPosted {len(ids)} signals to intake. Following them ...\n")
 
         routed: dict[str, SignalRouted] = {}
@@ -238,8 +270,8 @@ async def _post_and_report(platform: Platform, bootstrap: str) -> None:
                 break
     finally:
         await consumer.stop()
-    heard = await _feedback(platform, ids, routed)
-    _print_report(ids, routed, cases, deadlines, heard)
+    heard = await _feedback(platform, ids, routed, refused)
+    _print_report(ids, routed, cases, deadlines, heard, refused)
     async with httpx.AsyncClient(base_url=platform["reporting"].url) as http:
         counts = (await http.get(f"/v1/gemeenten/{MUNICIPALITY}/tellingen")).json()
     print(f"\nreporting, municipality {MUNICIPALITY}: {counts}")
@@ -250,10 +282,14 @@ _FEEDBACK_ROUTES = {"deceased", "relocated", "emigrated", "debt-help"}
 
 
 async def _feedback(
-    platform: Platform, ids: dict[str, DemoSignal], routed: dict[str, SignalRouted]
+    platform: Platform,
+    ids: dict[str, DemoSignal],
+    routed: dict[str, SignalRouted],
+    refused: dict[str, str],
 ) -> dict[str, list[str]]:
     """What feedback holds for each creditor, waiting briefly for the routes that earn some."""
     expected = {s for s in ids if s in routed and routed[s].route in _FEEDBACK_ROUTES}
+    expected |= set(refused)
     heard: dict[str, list[str]] = {}
     async with httpx.AsyncClient(base_url=platform["feedback"].url) as http:
         deadline = time.monotonic() + 15
@@ -280,10 +316,15 @@ def _print_report(
     cases: dict[str, CaseOpened],
     deadlines: dict[str, FirstContactDeadlineSet],
     heard: dict[str, list[str]],
+    refused: dict[str, str],
 ) -> None:
     print(f"{'signal':<44} {'route':<10} {'creditor hears':<16} outcome")
     print("-" * 130)
     for signal_id, item in ids.items():
+        if signal_id in refused:
+            hears = ", ".join(heard.get(signal_id, [])) or "-"
+            print(f"{item.label:<44} {'-':<10} {hears:<16} not taken up: {refused[signal_id]}")
+            continue
         event = routed.get(signal_id)
         if event is None:
             print(f"{item.label:<44} {'?':<10} {'':<16} not routed within 60 s (see the logs)")

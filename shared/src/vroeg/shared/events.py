@@ -101,11 +101,12 @@ class SignalData(_Value):
 
     signal_id: UUID
     vlp_id: str
+    vlp_type: VlpType
     vlp_reference: str
     kind: SignalKind
     arrears_type: ArrearsType
     signal_date: date
-    debtor: Person
+    debtor: Person | None = None
     business_name: str | None = None
     address: Address
     phone: str | None = None
@@ -113,6 +114,17 @@ class SignalData(_Value):
     amount: Decimal
     oldest_due_date: date
     unpaid_installments: int | None = None
+    # Provenance of a signal another municipality forwarded here (Awb 2:3).
+    forwarded_by: MunicipalityCode | None = None
+
+
+class RefusalReason(StrEnum):
+    """Why intake did not take a signal up (domain §4); told to the creditor, nothing more."""
+
+    TERMIJN = "TERMIJN"
+    SOCIALE_INCASSO = "SOCIALE_INCASSO"
+    RECHTSPERSOON = "RECHTSPERSOON"
+    ONDER_DREMPEL = "ONDER_DREMPEL"
 
 
 class Household(_Value):
@@ -155,6 +167,23 @@ class SignalReceived(Event):
 
     def partition_key(self) -> str:
         return str(self.signal.signal_id)
+
+
+class SignalRefused(Event):
+    """Intake did not take a signal up (R-IN-1 … R-IN-4); carries no personal data."""
+
+    event_type: ClassVar[str] = "signal.refused"
+    event_version: ClassVar[int] = 1
+
+    signal_id: UUID
+    vlp_id: str
+    vlp_reference: str
+    reason: RefusalReason
+    rule: str
+    policy_version: int
+
+    def partition_key(self) -> str:
+        return str(self.signal_id)
 
 
 class SignalRouted(Event):
@@ -210,6 +239,7 @@ class FirstContactDeadlineSet(Event):
 
 EVENT_CLASSES: tuple[type[Event], ...] = (
     SignalReceived,
+    SignalRefused,
     SignalRouted,
     CaseOpened,
     FirstContactDeadlineSet,

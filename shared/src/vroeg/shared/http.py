@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,51 @@ log = logging.getLogger(__name__)
 API_VERSION = "1.0.0"
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://vroeg.nl/problems/"
+
+
+class InvalidParam(BaseModel):
+    """One field that is wrong."""
+
+    name: str = Field(examples=["address.postcode"])
+    code: str = Field(examples=["string_pattern_mismatch"])
+    reason: str = Field(examples=["String should match pattern '^[1-9]\\d{3}[A-Z]{2}$'"])
+
+
+class ProblemDetails(BaseModel):
+    """An RFC 9457 problem document, as every error of every service is returned."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(examples=[f"{PROBLEM_BASE}invalid-request"])
+    title: str = Field(examples=["The request is not valid."])
+    status: int = Field(examples=[400])
+    code: str = Field(examples=["invalid-request"])
+    detail: str | None = None
+    instance: str | None = Field(default=None, examples=["/v1/signalen"])
+    invalidParams: list[InvalidParam] | None = None
+
+
+_DESCRIPTIONS = {
+    400: "The request is not valid; `invalidParams` names each wrong field.",
+    401: "No valid credentials.",
+    403: "The credentials do not allow this.",
+    404: "Not found (or not yours).",
+    409: "Conflicts with the current state.",
+    413: "The request is too large.",
+    422: "Well-formed, but against a rule; `detail` names the rule.",
+    503: "A dependency is unavailable; try again later.",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the given error statuses, all `application/problem+json`."""
+    return {
+        status: {
+            "description": _DESCRIPTIONS[status],
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}},
+        }
+        for status in statuses
+    }
 
 
 class Problem(Exception):

@@ -20,6 +20,7 @@ import uvicorn
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
+from opentelemetry import trace
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
@@ -27,7 +28,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from vroeg.shared.db import create_engine, create_sessionmaker
-from vroeg.shared.http import install_conventions, problem_response
+from vroeg.shared.http import ProblemDetails, install_conventions, problem_response
 from vroeg.shared.messaging.consumer import EventConsumer, Subscription
 from vroeg.shared.messaging.failpoints import Failpoints
 from vroeg.shared.messaging.housekeeping import run_housekeeping
@@ -87,9 +88,10 @@ class Runtime:
 
 
 def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
-    """The service's FastAPI app; starting it starts the whole service."""
-    configure_logging(spec.name, settings.log_level)
-    tracer_provider = configure_tracing(spec.name)
+    """The service's FastAPI app; starting it (its lifespan) starts the whole service.
+
+    Building it has no side effects, so tools can read its OpenAPI document in-process.
+    """
     app = FastAPI(
         title=f"vroeg {spec.name}",
         description=SERVICE_JOBS[spec.name],
@@ -97,16 +99,35 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         openapi_url="/v1/openapi.json",
         docs_url="/v1/docs",
         redoc_url=None,
-        lifespan=lambda app: _lifespan(app, spec, settings, tracer_provider),
+        lifespan=lambda app: _lifespan(app, spec, settings),
     )
     install_conventions(app)
     for router in spec.routers:
         app.include_router(router)
     app.include_router(_probes())
-    FastAPIInstrumentor.instrument_app(
-        app, tracer_provider=tracer_provider, excluded_urls="/health,/ready"
-    )
+    # Uses the global tracer provider, which `main` sets before serving.
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="/health,/ready")
+    _publish_problem_schema(app)
     return app
+
+
+def _publish_problem_schema(app: FastAPI) -> None:
+    """Add ProblemDetails to the OpenAPI components, for the error responses to refer to."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = build()
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            definition = ProblemDetails.model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
+            schemas.update(definition.pop("$defs", {}))
+            schemas["ProblemDetails"] = definition
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def entrypoints(
@@ -119,6 +140,8 @@ def entrypoints(
 
     def main() -> None:
         settings = settings_type()
+        configure_logging(spec.name, settings.log_level)
+        configure_tracing(spec.name)
         uvicorn.run(
             create_app(spec, settings),
             host=settings.host,
@@ -133,20 +156,21 @@ def entrypoints(
 
 @asynccontextmanager
 async def _lifespan(
-    app: FastAPI, spec: ServiceSpec, settings: ServiceSettings, tracer_provider: TracerProvider
+    app: FastAPI, spec: ServiceSpec, settings: ServiceSettings
 ) -> AsyncIterator[None]:
     failpoints = Failpoints(settings.failpoints)
-    HTTPXClientInstrumentor().instrument(tracer_provider=tracer_provider)
+    HTTPXClientInstrumentor().instrument()
     engine = create_engine(settings, schema=spec.schema, service=spec.name)
     SQLAlchemyInstrumentor().instrument(
         engine=engine.sync_engine,
-        tracer_provider=tracer_provider,
         # The instrumentation declares SQLAlchemy < 2.1 and would silently do nothing.
         skip_dep_check=True,
     )
     async with AsyncExitStack() as stack:
         stack.push_async_callback(engine.dispose)
-        stack.callback(tracer_provider.shutdown)
+        provider = trace.get_tracer_provider()
+        if isinstance(provider, TracerProvider):
+            stack.callback(provider.shutdown)  # flushes the spans not yet exported
         if settings.migrate_on_start:
             await upgrade_to_head(engine, schema=spec.schema, script_location=spec.migrations)
         subscriptions = await spec.subscriptions(stack, settings)

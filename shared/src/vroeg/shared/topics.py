@@ -14,6 +14,7 @@ from vroeg.shared.events import (
     FirstContactDeadlineSet,
     Route,
     SignalReceived,
+    SignalRefused,
     SignalRouted,
 )
 
@@ -52,6 +53,14 @@ SIGNAL_RECEIVED = Topic(
     "intake",
     ("brp-check", "reporting"),
     "Signals accepted by intake, to be checked against the BRP.",
+)
+
+SIGNAL_REFUSED = Topic(
+    "vroeg.intake.signal-refused.v1",
+    SignalRefused,
+    "intake",
+    ("feedback", "reporting"),
+    "Signals intake did not take up, with the reason code (no personal data).",
 )
 
 _ROUTE_CONSUMERS: dict[Route, tuple[str, ...]] = {
@@ -101,6 +110,7 @@ FIRST_CONTACT_DEADLINE_SET = Topic(
 
 TOPICS: tuple[Topic, ...] = (
     SIGNAL_RECEIVED,
+    SIGNAL_REFUSED,
     *ROUTE_TOPICS.values(),
     CASE_OPENED,
     FIRST_CONTACT_DEADLINE_SET,

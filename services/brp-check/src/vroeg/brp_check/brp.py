@@ -47,6 +47,8 @@ class BrpClient:
     async def find(self, signal: SignalData) -> list[BrpPerson]:
         """The BRP's candidates for the signal's debtor, deceased included."""
         debtor, address = signal.debtor, signal.address
+        if debtor is None:
+            return []  # only a business name: nobody to look up
         query: dict[str, Any]
         if debtor.geboortedatum is not None:
             query = {

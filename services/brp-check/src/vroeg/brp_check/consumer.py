@@ -23,7 +23,10 @@ async def on_signal_received(uow: UnitOfWork, event: SignalReceived, *, brp: Brp
     signal = event.signal
     candidates = await brp.find(signal)
     decision = rules.decide_route(
-        candidates, municipality=event.municipality, signal_date=signal.signal_date
+        candidates,
+        municipality=event.municipality,
+        signal_date=signal.signal_date,
+        person_named=signal.debtor is not None,
     )
     household = None
     if len(candidates) == 1 and candidates[0].address_key:

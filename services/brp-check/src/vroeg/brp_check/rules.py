@@ -29,13 +29,19 @@ def age_on(birth_date: date, on: date) -> int:
 
 
 def decide_route(
-    candidates: Sequence[BrpPerson], *, municipality: str, signal_date: date
+    candidates: Sequence[BrpPerson],
+    *,
+    municipality: str,
+    signal_date: date,
+    person_named: bool = True,
 ) -> Decision:
     """R-BRP-0: no single match → review; then deceased, emigrated, relocated, minor, resident.
 
     R-BRP-4 (known to debt help) slots in between relocated and minor once the debt-help
     administration is connected.
     """
+    if not person_named:
+        return Decision(Route.REVIEW, ("R-BRP-5: only a business name, no person to look up",))
     if not candidates:
         return Decision(Route.REVIEW, ("R-BRP-5: no person found in the BRP",))
     if len(candidates) > 1:

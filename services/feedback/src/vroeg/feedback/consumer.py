@@ -9,10 +9,10 @@ from uuid import uuid4
 from vroeg.feedback import repository, rules
 from vroeg.feedback.models import Feedback
 from vroeg.feedback.settings import Settings
-from vroeg.shared.events import SignalRouted, now_utc
+from vroeg.shared.events import SignalRefused, SignalRouted, now_utc
 from vroeg.shared.messaging.consumer import Subscription
 from vroeg.shared.messaging.unit_of_work import UnitOfWork
-from vroeg.shared.topics import ROUTE_TOPICS
+from vroeg.shared.topics import ROUTE_TOPICS, SIGNAL_REFUSED
 
 
 async def on_signal_routed(uow: UnitOfWork, event: SignalRouted) -> None:
@@ -29,6 +29,24 @@ async def on_signal_routed(uow: UnitOfWork, event: SignalRouted) -> None:
             vlp_reference=event.signal.vlp_reference,
             municipality=event.municipality,
             feedback_type=feedback_type,
+            reason=None,
+            created_at=now_utc(),
+        ),
+    )
+
+
+async def on_signal_refused(uow: UnitOfWork, event: SignalRefused) -> None:
+    """A refused signal: NIET_OPGEPAKT with the reason code (domain §4)."""
+    await repository.add_feedback(
+        uow.session,
+        Feedback(
+            id=uuid4(),
+            signal_id=event.signal_id,
+            vlp_id=event.vlp_id,
+            vlp_reference=event.vlp_reference,
+            municipality=event.municipality,
+            feedback_type=rules.FeedbackType.NIET_OPGEPAKT,
+            reason=event.reason,
             created_at=now_utc(),
         ),
     )
@@ -37,6 +55,9 @@ async def on_signal_routed(uow: UnitOfWork, event: SignalRouted) -> None:
 async def subscriptions(stack: AsyncExitStack, settings: Settings) -> Sequence[Subscription]:
     """The route topics that earn a creditor feedback."""
     return [
-        Subscription(ROUTE_TOPICS[route], on_signal_routed)
-        for route in sorted(rules.ROUTES_WITH_FEEDBACK)
+        Subscription(SIGNAL_REFUSED, on_signal_refused),
+        *(
+            Subscription(ROUTE_TOPICS[route], on_signal_routed)
+            for route in sorted(rules.ROUTES_WITH_FEEDBACK)
+        ),
     ]

@@ -25,4 +25,6 @@ class Feedback(Base):
     vlp_reference: Mapped[str]
     municipality: Mapped[str] = mapped_column(sa.String(4))
     feedback_type: Mapped[str]
+    # Only with NIET_OPGEPAKT: the reason code the creditor may hear.
+    reason: Mapped[str | None]
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
 from vroeg.feedback.rules import FeedbackType
+from vroeg.shared.events import RefusalReason
 
 
 class FeedbackOut(BaseModel):
@@ -19,4 +20,5 @@ class FeedbackOut(BaseModel):
     signal_id: UUID
     vlp_reference: str
     feedback_type: FeedbackType
+    reason: RefusalReason | None = None
     created_at: datetime

@@ -1,52 +1,273 @@
-"""intake's HTTP routes (thin: rules decide, the repository stores)."""
+"""intake's routes for creditors and forwarding municipalities (thin: delivery decides)."""
 
 from __future__ import annotations
 
-from typing import Annotated, cast
-from uuid import uuid4
+from http import HTTPStatus
+from typing import Annotated, Any
+from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Header, Request, Response, status
+from pydantic import ValidationError
 
-from vroeg.intake import repository, rules
-from vroeg.intake.schemas import SignalAccepted, SignalIn
-from vroeg.intake.settings import Settings
-from vroeg.shared.deps import RuntimeDep, UnitOfWorkDep
-from vroeg.shared.events import SignalData, SignalReceived, now_utc
+from vroeg.intake import repository
+from vroeg.intake.auth import MunicipalityDep, SettingsDep, VlpDep
+from vroeg.intake.delivery import Delivered, Sender, deliver
+from vroeg.intake.schemas import (
+    MAX_BATCH,
+    BatchIn,
+    BatchOut,
+    ForwardedSignalIn,
+    RecordError,
+    RecordResult,
+    RecordStatus,
+    SignalIn,
+    SignalOut,
+    SignalResult,
+    SignalStatus,
+)
+from vroeg.shared.deps import UnitOfWorkDep
+from vroeg.shared.events import RefusalReason, now_utc
+from vroeg.shared.http import Problem, problem_responses
 
 router = APIRouter(prefix="/v1", tags=["signalen"])
 
+_DELIVERY_ERRORS = problem_responses(400, 401, 403, 422)
+_READ_ERRORS = problem_responses(400, 401, 403, 404)
 
-def _settings(runtime: RuntimeDep) -> Settings:
-    return cast(Settings, runtime.settings)
 
-
-SettingsDep = Annotated[Settings, Depends(_settings)]
+def _single(outcome: Delivered | Problem, response: Response) -> SignalResult:
+    if isinstance(outcome, Problem):
+        raise outcome
+    response.status_code = HTTPStatus.CREATED if outcome.created else HTTPStatus.OK
+    response.headers["Location"] = f"/v1/signalen/{outcome.result.id}"
+    return outcome.result
 
 
 @router.post(
     "/signalen",
     status_code=status.HTTP_201_CREATED,
     summary="Deliver one signal.",
-    responses={200: {"model": SignalAccepted, "description": "Delivered before: the same id."}},
+    responses={
+        200: {"model": SignalResult, "description": "Delivered before: the first result."},
+        **_DELIVERY_ERRORS,
+    },
 )
 async def post_signal(
-    body: SignalIn, uow: UnitOfWorkDep, settings: SettingsDep, response: Response
-) -> SignalAccepted:
-    """Accept a signal and emit SignalReceived; a repeated VLP reference returns the first id."""
-    rules.check_tenant(body.municipality, settings.served())
-    now = now_utc()
-    signal = SignalData(
-        signal_id=uuid4(),
-        **body.model_dump(exclude={"municipality", "vlp_type"}),
+    body: SignalIn, uow: UnitOfWorkDep, vlp: VlpDep, settings: SettingsDep, response: Response
+) -> SignalResult:
+    """Take a signal up (ONTVANGEN) or record why not (NIET_OPGEPAKT, with the reason)."""
+    assert vlp.vlp_type is not None
+    [outcome] = await deliver(
+        uow, Sender(vlp.id, vlp.vlp_type), [body], served=settings.served(), now=now_utc()
     )
-    signal_id, created = await repository.add_signal(
-        uow.session, signal, municipality=body.municipality, received_at=now
-    )
-    if created:
-        await uow.publish(
-            SignalReceived(municipality=body.municipality, occurred_at=now, signal=signal)
+    return _single(outcome, response)
+
+
+@router.post(
+    "/doorgestuurde-signalen",
+    status_code=status.HTTP_201_CREATED,
+    summary="Receive a signal another municipality forwards (Awb 2:3).",
+    responses={
+        200: {"model": SignalResult, "description": "Forwarded before: the first result."},
+        **_DELIVERY_ERRORS,
+    },
+)
+async def post_forwarded_signal(
+    body: ForwardedSignalIn,
+    uow: UnitOfWorkDep,
+    municipality: MunicipalityDep,
+    settings: SettingsDep,
+    response: Response,
+) -> SignalResult:
+    """The original creditor and the forwarding municipality are kept as provenance."""
+    if body.municipality == municipality.id:
+        raise Problem(
+            HTTPStatus.UNPROCESSABLE_ENTITY,
+            code="forwarded-to-self",
+            title="A municipality cannot forward a signal to itself.",
         )
-    else:
-        response.status_code = status.HTTP_200_OK
-    response.headers["Location"] = f"/v1/signalen/{signal_id}"
-    return SignalAccepted(id=signal_id)
+    sender = Sender(body.original_vlp.id, body.original_vlp.type, forwarded_by=municipality.id)
+    signal = SignalIn.model_validate(body.model_dump(exclude={"original_vlp"}))
+    [outcome] = await deliver(uow, sender, [signal], served=settings.served(), now=now_utc())
+    return _single(outcome, response)
+
+
+@router.get(
+    "/signalen/{signal_id}",
+    summary="A delivered signal's status, for the creditor that sent it.",
+    responses=_READ_ERRORS,
+)
+async def get_signal(signal_id: UUID, uow: UnitOfWorkDep, vlp: VlpDep) -> SignalOut:
+    """Another creditor's signal is answered as not found."""
+    signal = await repository.get_signal(uow.session, signal_id, vlp_id=vlp.id)
+    if signal is None:
+        raise Problem(HTTPStatus.NOT_FOUND, code="not-found", title="No such signal.")
+    return SignalOut(
+        id=signal.id,
+        vlp_reference=signal.vlp_reference,
+        status=SignalStatus(signal.status),
+        reason=RefusalReason(signal.reason) if signal.reason else None,
+        policy_version=signal.policy_version,
+        municipality=signal.municipality,
+        received_at=signal.received_at,
+        forwarded_by=signal.forwarded_by or None,
+    )
+
+
+# The batch body is read record by record (each may fail alone), so FastAPI does not parse
+# it; its schema is given to OpenAPI here. The record schema (SignalIn) is in the components.
+_BATCH_SCHEMA = BatchIn.model_json_schema(ref_template="#/components/schemas/{model}")
+_BATCH_SCHEMA.pop("$defs", None)
+_BATCH_BODY = {"required": True, "content": {"application/json": {"schema": _BATCH_SCHEMA}}}
+
+
+@router.post(
+    "/signalen/batches",
+    status_code=status.HTTP_201_CREATED,
+    summary="Deliver up to 10,000 signals at once.",
+    openapi_extra={"requestBody": _BATCH_BODY},
+    responses={
+        200: {"model": BatchOut, "description": "Same Idempotency-Key as before: that result."},
+        **problem_responses(400, 401, 403, 413),
+    },
+)
+async def post_batch(
+    request: Request,
+    uow: UnitOfWorkDep,
+    vlp: VlpDep,
+    settings: SettingsDep,
+    response: Response,
+    idempotency_key: Annotated[
+        str | None, Header(max_length=200, description="Makes a retried batch safe.")
+    ] = None,
+) -> BatchOut:
+    """Per record: every record gets its own result, valid ones are stored, invalid ones are
+    reported and stored nowhere. The batch commits as one unit, so a failed request changes
+    nothing and can be retried as a whole."""
+    assert vlp.vlp_type is not None
+    records = await _records(request)
+    now = now_utc()
+    batch_id = uuid4()
+    if not await repository.claim_batch(uow.session, batch_id, vlp.id, idempotency_key, now):
+        assert idempotency_key is not None
+        earlier = await repository.batch_by_key(uow.session, vlp.id, idempotency_key)
+        assert earlier is not None
+        response.status_code = HTTPStatus.OK
+        response.headers["Location"] = f"/v1/signalen/batches/{earlier.id}"
+        return BatchOut.model_validate(earlier.result)
+
+    results: list[RecordResult | None] = [None] * len(records)
+    valid: list[tuple[int, SignalIn]] = []
+    for index, record in enumerate(records):
+        try:
+            valid.append((index, SignalIn.model_validate(record)))
+        except ValidationError as exc:
+            results[index] = RecordResult(
+                index=index,
+                vlp_reference=_reference_of(record),
+                status=RecordStatus.ONGELDIG,
+                errors=[
+                    RecordError(
+                        name=".".join(str(p) for p in e["loc"]) or "record",
+                        code=e["type"],
+                        reason=e["msg"],
+                    )
+                    for e in exc.errors()
+                ],
+            )
+    outcomes = await deliver(
+        uow,
+        Sender(vlp.id, vlp.vlp_type),
+        [signal for _, signal in valid],
+        served=settings.served(),
+        now=now,
+    )
+    for (index, signal), outcome in zip(valid, outcomes, strict=True):
+        results[index] = _record_result(index, signal, outcome)
+    done = [r for r in results if r is not None]
+    out = BatchOut(
+        id=batch_id,
+        received_at=now,
+        total=len(done),
+        ontvangen=sum(r.status == RecordStatus.ONTVANGEN for r in done),
+        niet_opgepakt=sum(r.status == RecordStatus.NIET_OPGEPAKT for r in done),
+        ongeldig=sum(r.status == RecordStatus.ONGELDIG for r in done),
+        results=done,
+    )
+    await repository.save_batch_result(
+        uow.session, batch_id, out.model_dump(mode="json", by_alias=True)
+    )
+    response.headers["Location"] = f"/v1/signalen/batches/{batch_id}"
+    return out
+
+
+@router.get(
+    "/signalen/batches/{batch_id}",
+    summary="A batch's results, for the creditor that sent it.",
+    responses=_READ_ERRORS,
+)
+async def get_batch(batch_id: UUID, uow: UnitOfWorkDep, vlp: VlpDep) -> BatchOut:
+    """Another creditor's batch is answered as not found."""
+    batch = await repository.get_batch(uow.session, batch_id, vlp_id=vlp.id)
+    if batch is None:
+        raise Problem(HTTPStatus.NOT_FOUND, code="not-found", title="No such batch.")
+    return BatchOut.model_validate(batch.result)
+
+
+async def _records(request: Request) -> list[Any]:
+    """The batch's records, each still unvalidated, so each can fail on its own."""
+    try:
+        body = await request.json()
+    except ValueError as exc:
+        raise Problem(
+            HTTPStatus.BAD_REQUEST, code="invalid-json", title="The body is not JSON."
+        ) from exc
+    if (
+        not isinstance(body, dict)
+        or set(body) != {"signalen"}
+        or not isinstance(body["signalen"], list)
+    ):
+        raise Problem(
+            HTTPStatus.BAD_REQUEST,
+            code="invalid-request",
+            title="The request is not valid.",
+            detail='Send {"signalen": [ … ]}.',
+        )
+    records: list[Any] = body["signalen"]
+    if not records:
+        raise Problem(HTTPStatus.BAD_REQUEST, code="empty-batch", title="The batch is empty.")
+    if len(records) > MAX_BATCH:
+        raise Problem(
+            HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            code="batch-too-large",
+            title="Too many signals in one batch.",
+            detail=f"At most {MAX_BATCH} signals per batch; this one has {len(records)}.",
+        )
+    return records
+
+
+def _reference_of(record: Any) -> str | None:
+    reference = record.get("vlpReference") if isinstance(record, dict) else None
+    return reference if isinstance(reference, str) else None
+
+
+def _record_result(index: int, signal: SignalIn, outcome: Delivered | Problem) -> RecordResult:
+    if isinstance(outcome, Problem):
+        return RecordResult(
+            index=index,
+            vlp_reference=signal.vlp_reference,
+            status=RecordStatus.ONGELDIG,
+            errors=[
+                RecordError(
+                    name="record", code=outcome.code, reason=outcome.detail or outcome.title
+                )
+            ],
+        )
+    result = outcome.result
+    return RecordResult(
+        index=index,
+        vlp_reference=result.vlp_reference,
+        status=RecordStatus(result.status),
+        id=result.id,
+        reason=result.reason,
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,17 +15,83 @@ class Base(DeclarativeBase):
     pass
 
 
+class Vlp(Base):
+    """A creditor (vaste lasten partner) that may deliver signals."""
+
+    __tablename__ = "vlps"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    name: Mapped[str]
+    vlp_type: Mapped[str]
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class Credential(Base):
+    """An API key of a creditor or a municipality; only a hash of its secret is kept."""
+
+    __tablename__ = "credentials"
+
+    key_id: Mapped[str] = mapped_column(primary_key=True)
+    principal_kind: Mapped[str]  # VLP or MUNICIPALITY
+    principal_id: Mapped[str]
+    secret_sha256: Mapped[str]
+    client_cert_sha256: Mapped[str | None]
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class Agreement(Base):
+    """A creditor's agreement with a municipality (R-IN-7), with its period."""
+
+    __tablename__ = "agreements"
+
+    vlp_id: Mapped[str] = mapped_column(sa.ForeignKey("vlps.id"), primary_key=True)
+    municipality: Mapped[str] = mapped_column(sa.String(4), primary_key=True)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date | None]
+
+
+class PolicyVersion(Base):
+    """One version of a municipality's intake policy (R-IN-2, R-IN-4)."""
+
+    __tablename__ = "policies"
+
+    municipality: Mapped[str] = mapped_column(sa.String(4), primary_key=True)
+    version: Mapped[int] = mapped_column(primary_key=True)
+    thresholds: Mapped[dict[str, str]] = mapped_column(JSONB)
+    required_attestations: Mapped[dict[str, list[str]]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
 class Signal(Base):
-    """An accepted signal; `data` holds the personal data R-IN-6 allows, nothing more."""
+    """A delivered signal. `data` (personal data) is kept only for signals taken up."""
 
     __tablename__ = "signals"
-    __table_args__ = (sa.UniqueConstraint("vlp_id", "vlp_reference"),)
+    __table_args__ = (sa.UniqueConstraint("vlp_id", "vlp_reference", "forwarded_by"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     vlp_id: Mapped[str]
     vlp_reference: Mapped[str]
+    # '' for a direct delivery; else the municipality that forwarded it (Awb 2:3).
+    forwarded_by: Mapped[str]
     municipality: Mapped[str] = mapped_column(sa.String(4))
     kind: Mapped[str]
     arrears_type: Mapped[str]
+    status: Mapped[str]
+    reason: Mapped[str | None]
+    policy_version: Mapped[int | None]
     received_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
-    data: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
+
+
+class Batch(Base):
+    """A batch delivery and its per-record results."""
+
+    __tablename__ = "batches"
+    __table_args__ = (sa.UniqueConstraint("vlp_id", "idempotency_key"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    vlp_id: Mapped[str]
+    idempotency_key: Mapped[str | None]
+    received_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    result: Mapped[dict[str, Any]] = mapped_column(JSONB)

@@ -3,51 +3,171 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vroeg.intake.models import Signal
-from vroeg.shared.events import SignalData
+from vroeg.intake.models import Agreement, Batch, Credential, PolicyVersion, Signal, Vlp
 
 
-async def add_signal(
-    session: AsyncSession, signal: SignalData, *, municipality: str, received_at: datetime
-) -> tuple[uuid.UUID, bool]:
-    """Store a signal once per (VLP, reference) (R-IN-5); returns its id and whether it is new.
+async def get_credential(session: AsyncSession, key_id: str) -> Credential | None:
+    """A credential by its key id."""
+    return await session.get(Credential, key_id)
+
+
+async def add_credential(session: AsyncSession, credential: Credential) -> None:
+    """Store a new credential."""
+    session.add(credential)
+    await session.flush()
+
+
+async def get_vlp(session: AsyncSession, vlp_id: str) -> Vlp | None:
+    """A creditor."""
+    return await session.get(Vlp, vlp_id)
+
+
+async def add_vlp(session: AsyncSession, vlp: Vlp) -> bool:
+    """Register a creditor; False if the id is taken."""
+    inserted = await session.scalar(
+        insert(Vlp)
+        .values(id=vlp.id, name=vlp.name, vlp_type=vlp.vlp_type, created_at=vlp.created_at)
+        .on_conflict_do_nothing()
+        .returning(Vlp.id)
+    )
+    return inserted is not None
+
+
+async def put_agreement(
+    session: AsyncSession, vlp_id: str, municipality: str, starts_on: date, ends_on: date | None
+) -> None:
+    """Create or replace a creditor's agreement with a municipality."""
+    statement = insert(Agreement).values(
+        vlp_id=vlp_id, municipality=municipality, starts_on=starts_on, ends_on=ends_on
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[Agreement.vlp_id, Agreement.municipality],
+            set_={"starts_on": starts_on, "ends_on": ends_on},
+        )
+    )
+
+
+async def agreements_of(session: AsyncSession, vlp_id: str) -> Sequence[Agreement]:
+    """A creditor's agreements."""
+    return (await session.scalars(sa.select(Agreement).where(Agreement.vlp_id == vlp_id))).all()
+
+
+async def current_policies(
+    session: AsyncSession, municipalities: Iterable[str]
+) -> dict[str, PolicyVersion]:
+    """The newest policy version of each municipality that has one."""
+    rows = await session.scalars(
+        sa.select(PolicyVersion)
+        .where(PolicyVersion.municipality.in_(list(municipalities)))
+        .distinct(PolicyVersion.municipality)
+        .order_by(PolicyVersion.municipality, PolicyVersion.version.desc())
+    )
+    return {row.municipality: row for row in rows}
+
+
+async def add_policy_version(
+    session: AsyncSession,
+    municipality: str,
+    thresholds: dict[str, str],
+    required_attestations: dict[str, list[str]],
+    now: datetime,
+) -> PolicyVersion:
+    """Save a policy as the municipality's next version (serialised per municipality)."""
+    await session.execute(
+        sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(f"policy:{municipality}")))
+    )
+    latest = await session.scalar(
+        sa.select(sa.func.max(PolicyVersion.version)).where(
+            PolicyVersion.municipality == municipality
+        )
+    )
+    policy = PolicyVersion(
+        municipality=municipality,
+        version=(latest or 0) + 1,
+        thresholds=thresholds,
+        required_attestations=required_attestations,
+        created_at=now,
+    )
+    session.add(policy)
+    await session.flush()
+    return policy
+
+
+async def insert_signals(session: AsyncSession, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+    """Insert signals, skipping (vlp, reference, forwarder) already stored; the ids inserted.
 
     `ON CONFLICT DO NOTHING` makes concurrent retries of one delivery agree on one row.
     """
-    inserted = await session.scalar(
-        insert(Signal)
-        .values(
-            id=signal.signal_id,
-            vlp_id=signal.vlp_id,
-            vlp_reference=signal.vlp_reference,
-            municipality=municipality,
-            kind=signal.kind,
-            arrears_type=signal.arrears_type,
-            received_at=received_at,
-            data=signal.model_dump(mode="json"),
-        )
-        .on_conflict_do_nothing(index_elements=["vlp_id", "vlp_reference"])
-        .returning(Signal.id)
+    if not rows:
+        return set()
+    inserted = await session.scalars(
+        insert(Signal).values(rows).on_conflict_do_nothing().returning(Signal.id)
     )
-    if inserted is not None:
-        return inserted, True
-    existing = await session.scalar(
-        sa.select(Signal.id).where(
-            Signal.vlp_id == signal.vlp_id, Signal.vlp_reference == signal.vlp_reference
+    return set(inserted.all())
+
+
+async def signals_by_reference(
+    session: AsyncSession, vlp_id: str, forwarded_by: str, references: Sequence[str]
+) -> dict[str, Signal]:
+    """Stored signals of a creditor by its references."""
+    rows = await session.scalars(
+        sa.select(Signal).where(
+            Signal.vlp_id == vlp_id,
+            Signal.forwarded_by == forwarded_by,
+            Signal.vlp_reference.in_(references),
         )
     )
-    assert existing is not None
-    return existing, False
+    return {row.vlp_reference: row for row in rows}
 
 
 async def get_signal(session: AsyncSession, signal_id: uuid.UUID, *, vlp_id: str) -> Signal | None:
-    """A signal, only as seen by the VLP that sent it."""
+    """A signal, only as seen by the creditor that sent it."""
     return await session.scalar(
         sa.select(Signal).where(Signal.id == signal_id, Signal.vlp_id == vlp_id)
+    )
+
+
+async def claim_batch(
+    session: AsyncSession, batch_id: uuid.UUID, vlp_id: str, key: str | None, now: datetime
+) -> bool:
+    """Reserve a batch id (and its idempotency key); False if the key was used before.
+
+    A concurrent request with the same key waits here until the first one commits.
+    """
+    inserted = await session.scalar(
+        insert(Batch)
+        .values(id=batch_id, vlp_id=vlp_id, idempotency_key=key, received_at=now, result={})
+        .on_conflict_do_nothing()
+        .returning(Batch.id)
+    )
+    return inserted is not None
+
+
+async def save_batch_result(
+    session: AsyncSession, batch_id: uuid.UUID, result: dict[str, Any]
+) -> None:
+    """Store a batch's results."""
+    await session.execute(sa.update(Batch).where(Batch.id == batch_id).values(result=result))
+
+
+async def batch_by_key(session: AsyncSession, vlp_id: str, key: str) -> Batch | None:
+    """A creditor's batch by its idempotency key."""
+    return await session.scalar(
+        sa.select(Batch).where(Batch.vlp_id == vlp_id, Batch.idempotency_key == key)
+    )
+
+
+async def get_batch(session: AsyncSession, batch_id: uuid.UUID, *, vlp_id: str) -> Batch | None:
+    """A batch, only as seen by the creditor that sent it."""
+    return await session.scalar(
+        sa.select(Batch).where(Batch.id == batch_id, Batch.vlp_id == vlp_id)
     )

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from enum import StrEnum
+from typing import Any, Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
-from vroeg.shared.events import Address, ArrearsType, MunicipalityCode, Person, SignalKind, VlpType
+from vroeg.intake.rules import Attestation
+from vroeg.shared.events import (
+    Address,
+    ArrearsType,
+    MunicipalityCode,
+    Person,
+    RefusalReason,
+    SignalKind,
+    VlpType,
+)
+
+MAX_BATCH = 10_000
 
 
 class _Body(BaseModel):
@@ -19,11 +31,61 @@ class _Body(BaseModel):
     )
 
 
-class SignalIn(_Body):
-    """One signal as a creditor (VLP) delivers it. Unknown fields are refused (R-IN-6)."""
+class SocialCollection(_Body):
+    """What the creditor did before signalling (R-IN-2, guideline §2.2)."""
 
-    vlp_id: str = Field(min_length=1, max_length=64, description="The delivering creditor.")
-    vlp_type: VlpType
+    written_reminder: bool = Field(default=False, description="(a) at least one written reminder")
+    personal_contact_attempt: bool = Field(
+        default=False, description="(b) an attempt at personal contact"
+    )
+    debt_help_referral: bool = Field(default=False, description="(c) pointed to debt help")
+    data_sharing_offer: bool = Field(
+        default=False, description="(d) offered to pass the data to the municipality"
+    )
+
+    def given(self) -> frozenset[Attestation]:
+        """The attestations given."""
+        return frozenset(a for a in Attestation if getattr(self, _FIELD_OF[a]))
+
+
+_FIELD_OF = {
+    Attestation.WRITTEN_REMINDER: "written_reminder",
+    Attestation.PERSONAL_CONTACT_ATTEMPT: "personal_contact_attempt",
+    Attestation.DEBT_HELP_REFERRAL: "debt_help_referral",
+    Attestation.DATA_SHARING_OFFER: "data_sharing_offer",
+}
+
+EXAMPLE_SIGNAL: dict[str, Any] = {
+    "vlpReference": "WS-2026-000123",
+    "municipality": "0363",
+    "kind": "VROEGSIGNAAL",
+    "arrearsType": "HUUR",
+    "signalDate": "2026-11-27",
+    "debtor": {"voornamen": "Piet", "geslachtsnaam": "Jansen", "geboortedatum": "1980-05-01"},
+    "address": {
+        "straat": "Dorpsstraat",
+        "huisnummer": 1,
+        "postcode": "1012AB",
+        "woonplaats": "Amsterdam",
+    },
+    "phone": "0612345678",
+    "amount": "412.50",
+    "oldestDueDate": "2026-09-01",
+    "unpaidInstallments": 2,
+    "socialCollection": {
+        "writtenReminder": True,
+        "personalContactAttempt": True,
+        "debtHelpReferral": True,
+        "dataSharingOffer": True,
+    },
+}
+
+
+class SignalIn(_Body):
+    """One signal as a creditor delivers it. Only the fields R-IN-6 allows; others are refused."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_SIGNAL]})
+
     vlp_reference: str = Field(
         min_length=1, max_length=100, description="The creditor's own id of this signal."
     )
@@ -31,18 +93,186 @@ class SignalIn(_Body):
     kind: SignalKind
     arrears_type: ArrearsType
     signal_date: date
-    debtor: Person
-    business_name: str | None = Field(default=None, max_length=200)
+    debtor: Person | None = Field(default=None, description="The debtor, if a natural person.")
+    business_name: str | None = Field(
+        default=None, min_length=1, max_length=200, description="The debtor's business name."
+    )
     address: Address
-    phone: str | None = Field(default=None, max_length=30)
-    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=30, pattern=r"^\+?[0-9 ()-]{6,30}$")
+    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     amount: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
     oldest_due_date: date
-    unpaid_installments: int | None = Field(default=None, ge=0)
+    unpaid_installments: int | None = Field(default=None, ge=0, le=1000)
+    social_collection: SocialCollection = Field(default_factory=SocialCollection)
+
+    @model_validator(mode="after")
+    def _names_a_debtor(self) -> Self:
+        if self.debtor is None and self.business_name is None:
+            raise ValueError("give the debtor (a person) or a businessName, or both")
+        return self
 
 
-class SignalAccepted(_Body):
-    """The result of a delivery: the signal's id in this platform."""
+class OriginalVlp(_Body):
+    """The creditor that first delivered a forwarded signal."""
+
+    id: str = Field(min_length=1, max_length=64)
+    type: VlpType
+
+
+class ForwardedSignalIn(SignalIn):
+    """A signal another municipality forwards here (Awb 2:3), with its original creditor."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{**EXAMPLE_SIGNAL, "originalVlp": {"id": "woonstad", "type": "HUUR"}}]
+        }
+    )
+
+    original_vlp: OriginalVlp
+
+
+class SignalStatus(StrEnum):
+    """Where a delivered signal stands at intake."""
+
+    ONTVANGEN = "ONTVANGEN"  # taken up: on its way to the BRP check
+    NIET_OPGEPAKT = "NIET_OPGEPAKT"  # refused by a rule; `reason` says which
+    CAK_ONTVANGEN = "CAK_ONTVANGEN"  # a CAK registration, kept apart from vroegsignalering
+
+
+class SignalResult(_Body):
+    """The outcome of one delivered signal."""
 
     id: UUID
-    status: Literal["ONTVANGEN"] = "ONTVANGEN"
+    vlp_reference: str
+    status: SignalStatus
+    reason: RefusalReason | None = None
+    policy_version: int | None = Field(
+        default=None, description="The municipality's policy version that decided."
+    )
+
+
+class SignalOut(SignalResult):
+    """A signal as its creditor may read it back."""
+
+    municipality: str
+    received_at: datetime
+    forwarded_by: str | None = None
+
+
+class BatchIn(BaseModel):
+    """Up to 10,000 signals in one request; each gets its own result."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    signalen: list[SignalIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class RecordStatus(StrEnum):
+    """The outcome of one record of a batch."""
+
+    ONTVANGEN = "ONTVANGEN"
+    NIET_OPGEPAKT = "NIET_OPGEPAKT"
+    CAK_ONTVANGEN = "CAK_ONTVANGEN"
+    ONGELDIG = "ONGELDIG"  # not a valid signal or not allowed: nothing stored
+
+
+class RecordError(_Body):
+    """Why a record was not valid."""
+
+    name: str
+    code: str
+    reason: str
+
+
+class RecordResult(_Body):
+    """One record's result, by its position in the batch."""
+
+    index: int
+    vlp_reference: str | None = None
+    status: RecordStatus
+    id: UUID | None = None
+    reason: RefusalReason | None = None
+    errors: list[RecordError] | None = None
+
+
+class BatchOut(_Body):
+    """A batch's results: per record, in the order delivered."""
+
+    id: UUID
+    received_at: datetime
+    total: int
+    ontvangen: int
+    niet_opgepakt: int
+    ongeldig: int
+    results: list[RecordResult]
+
+
+class VlpIn(_Body):
+    """A creditor to register."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$", examples=["woonstad"])
+    name: str = Field(min_length=1, max_length=200, examples=["Woonstad Rotterdam"])
+    type: VlpType
+
+
+class VlpOut(VlpIn):
+    """A registered creditor."""
+
+
+class KeyIn(_Body):
+    """Options of a new API key."""
+
+    client_cert_sha256: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-fA-F:]{64,95}$",
+        description="Require this client certificate (mutual TLS) with the key.",
+    )
+
+
+class KeyOut(_Body):
+    """A new API key: shown once, stored only as a hash."""
+
+    key_id: str
+    api_key: str
+
+
+class AgreementIn(_Body):
+    """An agreement's period; `endsOn` open means in force until changed."""
+
+    starts_on: date
+    ends_on: date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.ends_on is not None and self.ends_on < self.starts_on:
+            raise ValueError("endsOn is before startsOn")
+        return self
+
+
+class AgreementOut(AgreementIn):
+    """An agreement between a creditor and a municipality."""
+
+    vlp_id: str
+    municipality: str
+
+
+class PolicyIn(_Body):
+    """A municipality's intake policy; saving it makes a new version."""
+
+    thresholds: dict[ArrearsType, Decimal] = Field(
+        default_factory=dict, description="Drempelbedrag per arrears type (R-IN-4)."
+    )
+    required_attestations: dict[VlpType, list[Attestation]] = Field(
+        default_factory=dict,
+        description="Attestations required per creditor type (R-IN-2); unset types keep "
+        "the national default.",
+    )
+
+
+class PolicyOut(_Body):
+    """A policy version in force."""
+
+    municipality: str
+    version: int
+    thresholds: dict[ArrearsType, Decimal]
+    required_attestations: dict[VlpType, list[Attestation]]

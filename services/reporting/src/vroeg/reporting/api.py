@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path
 from vroeg.reporting import repository, rules
 from vroeg.reporting.schemas import Counts
 from vroeg.shared.deps import UnitOfWorkDep
-from vroeg.shared.events import Route
+from vroeg.shared.events import RefusalReason, Route
 
 router = APIRouter(prefix="/v1", tags=["monitor"])
 
@@ -24,7 +24,7 @@ async def get_counts(
     return Counts(
         municipality=municipality,
         signalen=values.get(rules.SIGNALS, 0),
-        cak_signalen=values.get(rules.CAK_SIGNALS, 0),
+        niet_opgepakt={r: values.get(f"{rules.REFUSED_PREFIX}{r.value}", 0) for r in RefusalReason},
         routes={r: values.get(f"{rules.ROUTE_PREFIX}{r.value}", 0) for r in Route},
         meldingen=values.get(rules.CASES, 0),
         crisismeldingen=values.get(rules.CRISIS_CASES, 0),

@@ -6,13 +6,13 @@ from vroeg.shared.events import (
     CaseOpened,
     Event,
     FirstContactDeadlineSet,
-    SignalKind,
     SignalReceived,
+    SignalRefused,
     SignalRouted,
 )
 
 SIGNALS = "signalen"
-CAK_SIGNALS = "cak_signalen"
+REFUSED_PREFIX = "niet_opgepakt."
 CASES = "meldingen"
 CRISIS_CASES = "crisismeldingen"
 DEADLINES = "termijnen_gezet"
@@ -20,9 +20,11 @@ ROUTE_PREFIX = "route."
 
 
 def metrics_for(event: Event) -> tuple[str, ...]:
-    """The counters an event adds one to. CAK signals stay out of vroegsignalering (§3)."""
+    """The counters an event adds one to (CAK registrations never reach reporting, §3)."""
     if isinstance(event, SignalReceived):
-        return (CAK_SIGNALS,) if event.signal.kind == SignalKind.CAK_WANBETALER else (SIGNALS,)
+        return (SIGNALS,)
+    if isinstance(event, SignalRefused):
+        return (f"{REFUSED_PREFIX}{event.reason.value}",)
     if isinstance(event, SignalRouted):
         return (f"{ROUTE_PREFIX}{event.route.value}",)
     if isinstance(event, CaseOpened):

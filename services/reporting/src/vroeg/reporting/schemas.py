@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from vroeg.shared.events import MunicipalityCode, Route
+from vroeg.shared.events import MunicipalityCode, RefusalReason, Route
 
 
 class Counts(BaseModel):
@@ -14,8 +14,10 @@ class Counts(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
     municipality: MunicipalityCode
-    signalen: int = Field(description="Vroegsignalen received (CAK excluded).")
-    cak_signalen: int = Field(description="CAK defaulter registrations, kept apart.")
+    signalen: int = Field(description="Vroegsignalen taken up (CAK registrations never count).")
+    niet_opgepakt: dict[RefusalReason, int] = Field(
+        description="Signals not taken up, per reason code (R-IN-1 … R-IN-4)."
+    )
     routes: dict[Route, int] = Field(description="Signals per BRP route.")
     meldingen: int = Field(description="Cases opened.")
     crisismeldingen: int

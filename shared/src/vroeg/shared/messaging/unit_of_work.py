@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from aiokafka.structs import ConsumerRecord
 from opentelemetry import propagate, trace
@@ -43,23 +44,33 @@ class UnitOfWork:
 
     async def publish(self, event: Event) -> None:
         """Write `event` to the outbox; the relay sends it once this transaction commits."""
-        topic = self._settings.topic(topic_for(event).name)
+        await self.publish_many([event])
+
+    async def publish_many(self, events: Sequence[Event]) -> None:
+        """Write events to the outbox in one statement (for batches), in their order."""
+        if not events:
+            return
         tracer = trace.get_tracer(__name__)
-        with tracer.start_as_current_span(
-            f"send {topic}",
-            kind=SpanKind.PRODUCER,
-            attributes={
-                "messaging.system": "kafka",
-                "messaging.operation.type": "send",
-                "messaging.destination.name": topic,
-                "messaging.message.id": str(event.id),
-                "vroeg.municipality": event.municipality,
-            },
-        ):
-            carrier: dict[str, str] = {}
-            propagate.inject(carrier)
-        message = encode(event, topic=topic, source=f"/vroeg/{self._service}", trace=carrier)
-        await self._add(message.topic, message.key, message.value, message.headers)
+        rows = []
+        for event in events:
+            topic = self._settings.topic(topic_for(event).name)
+            with tracer.start_as_current_span(
+                f"send {topic}",
+                kind=SpanKind.PRODUCER,
+                attributes={
+                    "messaging.system": "kafka",
+                    "messaging.operation.type": "send",
+                    "messaging.destination.name": topic,
+                    "messaging.message.id": str(event.id),
+                    "vroeg.municipality": event.municipality,
+                },
+            ):
+                carrier: dict[str, str] = {}
+                propagate.inject(carrier)
+            message = encode(event, topic=topic, source=f"/vroeg/{self._service}", trace=carrier)
+            rows.append(_row(message.topic, message.key, message.value, message.headers))
+        await self.session.execute(outbox.insert(), rows)
+        self.published += len(rows)
 
     async def dead_letter(
         self, record: ConsumerRecord, error: BaseException, attempts: int
@@ -88,12 +99,12 @@ class UnitOfWork:
         return result.first() is not None
 
     async def _add(self, topic: str, key: bytes, value: bytes, headers: Headers) -> None:
-        await self.session.execute(
-            outbox.insert().values(
-                topic=topic, key=key, value=value, headers=encode_headers(headers)
-            )
-        )
+        await self.session.execute(outbox.insert().values(**_row(topic, key, value, headers)))
         self.published += 1
+
+
+def _row(topic: str, key: bytes, value: bytes, headers: Headers) -> dict[str, Any]:
+    return {"topic": topic, "key": key, "value": value, "headers": encode_headers(headers)}
 
 
 class Database:

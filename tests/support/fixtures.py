@@ -12,12 +12,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
+import httpx
 import pytest
 
 from vroeg.deploy import infra
 from vroeg.deploy.processes import Platform, free_port
+from vroeg.deploy.provisioning import register_creditor
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,7 @@ class Isolation:
 @pytest.fixture(scope="session")
 def endpoints() -> Iterator[infra.Endpoints]:
     """Kafka and PostgreSQL for the session: reused when running, else started and stopped."""
-    os.environ.setdefault("VROEG_HOME", str(Path(__file__).resolve().parents[1] / ".vroeg"))
+    os.environ.setdefault("VROEG_HOME", str(Path(__file__).resolve().parents[2] / ".vroeg"))
     running = infra.status()
     yield infra.up()
     infra.down(kafka=not running["kafka"], postgresql=not running["postgresql"])
@@ -78,6 +81,14 @@ def platform_for(iso: Isolation, log_dir: Path, env: dict[str, str] | None = Non
 
 
 PlatformFactory = Callable[..., Platform]
+
+
+async def creditor_key(
+    intake_url: str, vlp: tuple[str, str] = ("woonstad", "HUUR"), **kw: Any
+) -> str:
+    """Register a creditor with an agreement for 0363 through intake's admin API; its key."""
+    async with httpx.AsyncClient(base_url=intake_url) as http:
+        return await register_creditor(http, *vlp, **kw)
 
 
 @pytest.fixture

@@ -1,0 +1,145 @@
+"""Who is calling: creditors and municipalities by API key, administrators by the admin key.
+
+An API key is `vroeg_<key id>.<secret>`; only the SHA-256 of the secret is stored (the secret
+is 256 random bits, so a fast hash is enough), compared in constant time. A key may be bound
+to a client certificate for mutual-TLS deployments.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+from http import HTTPStatus
+from typing import Annotated, cast
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader
+
+from vroeg.intake import repository
+from vroeg.intake.settings import Settings
+from vroeg.shared.deps import RuntimeDep, UnitOfWorkDep
+from vroeg.shared.events import VlpType
+from vroeg.shared.http import Problem
+
+KEY_PREFIX = "vroeg_"
+api_key_header = APIKeyHeader(name="X-Api-Key", auto_error=False, description="An API key.")
+
+
+class PrincipalKind(StrEnum):
+    """Who can hold an API key."""
+
+    VLP = "VLP"
+    MUNICIPALITY = "MUNICIPALITY"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated caller."""
+
+    kind: PrincipalKind
+    id: str
+    vlp_type: VlpType | None = None
+
+
+@dataclass(frozen=True)
+class NewKey:
+    """A freshly made key: the whole key for the holder, the rest for storage."""
+
+    key_id: str
+    secret_sha256: str
+    api_key: str
+
+
+def new_key() -> NewKey:
+    """A new random API key."""
+    key_id = secrets.token_hex(8)
+    secret = secrets.token_urlsafe(32)
+    return NewKey(key_id, _sha256(secret), f"{KEY_PREFIX}{key_id}.{secret}")
+
+
+def normalise_fingerprint(value: str) -> str:
+    """A certificate fingerprint as 64 lowercase hex digits."""
+    return value.replace(":", "").strip().lower()
+
+
+def _sha256(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _unauthorized(detail: str) -> Problem:
+    return Problem(
+        HTTPStatus.UNAUTHORIZED, code="unauthorized", title="Unauthorized", detail=detail
+    )
+
+
+def settings_of(runtime: RuntimeDep) -> Settings:
+    """intake's settings."""
+    return cast(Settings, runtime.settings)
+
+
+SettingsDep = Annotated[Settings, Depends(settings_of)]
+
+
+async def authenticate(
+    request: Request,
+    uow: UnitOfWorkDep,
+    settings: SettingsDep,
+    api_key: Annotated[str | None, Depends(api_key_header)],
+) -> Principal:
+    """The caller behind the `X-Api-Key` header, or 401."""
+    if not api_key or not api_key.startswith(KEY_PREFIX) or "." not in api_key:
+        raise _unauthorized("Send a valid API key in the X-Api-Key header.")
+    key_id, _, secret = api_key.removeprefix(KEY_PREFIX).partition(".")
+    credential = await repository.get_credential(uow.session, key_id)
+    if (
+        credential is None
+        or credential.revoked_at is not None
+        or not hmac.compare_digest(credential.secret_sha256, _sha256(secret))
+    ):
+        raise _unauthorized("The API key is not valid.")
+    if credential.client_cert_sha256 is not None:
+        presented = normalise_fingerprint(request.headers.get(settings.client_cert_header, ""))
+        if not hmac.compare_digest(presented, credential.client_cert_sha256):
+            raise _unauthorized("This key needs the client certificate it was issued for.")
+    kind = PrincipalKind(credential.principal_kind)
+    if kind == PrincipalKind.VLP:
+        vlp = await repository.get_vlp(uow.session, credential.principal_id)
+        if vlp is None:
+            raise _unauthorized("The API key's creditor no longer exists.")
+        return Principal(kind, vlp.id, VlpType(vlp.vlp_type))
+    return Principal(kind, credential.principal_id)
+
+
+async def require_vlp(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    """A creditor, or 403."""
+    if principal.kind != PrincipalKind.VLP:
+        raise Problem(HTTPStatus.FORBIDDEN, code="not-a-creditor", title="Only creditors may.")
+    return principal
+
+
+async def require_municipality(
+    principal: Annotated[Principal, Depends(authenticate)],
+) -> Principal:
+    """A municipality, or 403."""
+    if principal.kind != PrincipalKind.MUNICIPALITY:
+        raise Problem(
+            HTTPStatus.FORBIDDEN, code="not-a-municipality", title="Only municipalities may."
+        )
+    return principal
+
+
+async def require_admin(
+    settings: SettingsDep, api_key: Annotated[str | None, Depends(api_key_header)]
+) -> None:
+    """The deployment's administrator, or 401."""
+    expected = settings.admin_api_key.get_secret_value()
+    if not api_key or not hmac.compare_digest(api_key, expected):
+        raise _unauthorized("Send the administrator key in the X-Api-Key header.")
+
+
+VlpDep = Annotated[Principal, Depends(require_vlp)]
+MunicipalityDep = Annotated[Principal, Depends(require_municipality)]
+AdminDep = Depends(require_admin)
