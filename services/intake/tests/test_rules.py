@@ -1,18 +1,269 @@
-"""Intake rules (domain §4)."""
+"""Intake rules R-IN-1 … R-IN-8 at their boundaries (domain §3–§4)."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from decimal import Decimal
+
 import pytest
 
-from vroeg.intake.rules import check_tenant
+from vroeg.intake.rules import (
+    ALL_ATTESTATIONS,
+    Agreement,
+    Attestation,
+    Policy,
+    arrears_window,
+    check_agreement,
+    check_dates,
+    check_kind,
+    check_tenant,
+    legal_form_of,
+    legal_person,
+    refusal_for,
+    social_collection,
+    threshold,
+)
+from vroeg.shared.events import ArrearsType, RefusalReason, SignalKind, VlpType
 from vroeg.shared.http import Problem
 
+SIGNAL_DATE = date(2026, 11, 27)
 
-def test_a_served_municipality_passes() -> None:
+
+def days_ago(days: int) -> date:
+    return SIGNAL_DATE - timedelta(days=days)
+
+
+@pytest.mark.parametrize(
+    ("arrears_type", "days", "installments", "refused"),
+    [
+        (ArrearsType.HUUR, 29, None, True),
+        (ArrearsType.HUUR, 30, None, False),
+        (ArrearsType.HUUR, 3650, None, False),  # rent has no maximum
+        (ArrearsType.DRINKWATER, 29, None, True),
+        (ArrearsType.DRINKWATER, 30, None, False),
+        (ArrearsType.ZORGVERZEKERING, 29, None, True),
+        (ArrearsType.ZORGVERZEKERING, 30, None, False),
+        (ArrearsType.ZORGVERZEKERING, 100, None, False),
+        (ArrearsType.ZORGVERZEKERING, 101, None, True),
+        (ArrearsType.ELEKTRICITEIT, 30, 1, True),
+        (ArrearsType.ELEKTRICITEIT, 30, 2, False),
+        (ArrearsType.GAS, 30, None, True),  # installments not given: not two
+        (ArrearsType.GAS, 29, 2, True),
+        (ArrearsType.WARMTE, 30, 1, True),
+        (ArrearsType.WARMTE, 30, 2, False),
+    ],
+)
+def test_r_in_1_arrears_window(
+    arrears_type: ArrearsType, days: int, installments: int | None, refused: bool
+) -> None:
+    refusal = arrears_window(
+        SignalKind.VROEGSIGNAAL,
+        arrears_type,
+        oldest_due_date=days_ago(days),
+        signal_date=SIGNAL_DATE,
+        unpaid_installments=installments,
+    )
+    assert (refusal is not None) == refused
+    if refusal:
+        assert (refusal.reason, refusal.rule) == (RefusalReason.TERMIJN, "R-IN-1")
+
+
+def test_r_in_1_end_of_supply_has_the_same_terms_as_an_arrears_notice() -> None:
+    refusal = arrears_window(
+        SignalKind.EINDELEVERING,
+        ArrearsType.GAS,
+        oldest_due_date=days_ago(29),
+        signal_date=SIGNAL_DATE,
+        unpaid_installments=3,
+    )
+    assert refusal is not None
+
+
+@pytest.mark.parametrize("kind", [SignalKind.AFSLUITING, SignalKind.UITHUISZETTING])
+def test_r_in_1_a_crisis_is_never_too_early(kind: SignalKind) -> None:
+    assert (
+        arrears_window(
+            kind,
+            ArrearsType.DRINKWATER,
+            oldest_due_date=days_ago(5),
+            signal_date=SIGNAL_DATE,
+            unpaid_installments=None,
+        )
+        is None
+    )
+
+
+def test_r_in_2_all_four_attestations_by_default() -> None:
+    policy = Policy()
+    given = ALL_ATTESTATIONS - {Attestation.DATA_SHARING_OFFER}
+    refusal = social_collection(given, policy.required_for(VlpType.HUUR))
+    assert refusal is not None
+    assert refusal.reason == RefusalReason.SOCIALE_INCASSO
+    assert "dataSharingOffer" in refusal.detail
+    assert social_collection(ALL_ATTESTATIONS, policy.required_for(VlpType.HUUR)) is None
+
+
+def test_r_in_2_health_insurers_need_neither_personal_contact_nor_the_data_offer() -> None:
+    required = Policy().required_for(VlpType.ZORGVERZEKERING)
+    given = {Attestation.WRITTEN_REMINDER, Attestation.DEBT_HELP_REFERRAL}
+    assert social_collection(given, required) is None
+    assert social_collection({Attestation.WRITTEN_REMINDER}, required) is not None
+
+
+def test_r_in_2_policy_decides_per_creditor_type() -> None:
+    policy = Policy(version=3, required_attestations={VlpType.HUUR: frozenset()})
+    assert social_collection(set(), policy.required_for(VlpType.HUUR)) is None
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Jansen Vastgoed B.V.",
+        "Jansen Vastgoed BV",
+        "Jansen B.V",
+        "JANSEN BV.",
+        "Bakkerij N.V.",
+        "Bakkerij NV",
+        "Stichting De Brug",
+        "Vereniging Ons Huis",
+        "Coöperatie Zon",
+        "Cooperatie Zon U.A.",
+        "Zorg U.A.",
+        "Onderlinge Waarborgmaatschappij Zeker",
+        "Kerkgenootschap Sion",
+        "Holding,B.V.",
+    ],
+)
+def test_r_in_3_legal_person_forms_are_not_followed_up(name: str) -> None:
+    refusal = legal_person([name])
+    assert refusal is not None
+    assert (refusal.reason, refusal.rule) == (RefusalReason.RECHTSPERSOON, "R-IN-3")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Bakkerij Jansen",
+        "Jansen eenmanszaak",
+        "Jansen en Zn V.O.F.",
+        "Jansen VOF",
+        "Jansen C.V.",
+        "Jansen CV",
+        "Maatschap Huisartsen Jansen",
+        "Maatschappij van Jansen",
+        "Stichtingstraat Bewoner",
+        "Bvba Jansen",
+        "Nvidia-fan Jansen",
+    ],
+)
+def test_r_in_3_natural_persons_and_their_firms_are_followed_up(name: str) -> None:
+    assert legal_form_of(name) is None
+    assert legal_person([name, None]) is None
+
+
+@pytest.mark.parametrize(
+    ("amount", "refused"),
+    [(Decimal("99.99"), True), (Decimal("100.00"), False), (Decimal("100.01"), False)],
+)
+def test_r_in_4_below_the_threshold_is_refused_at_it_is_not(amount: Decimal, refused: bool) -> None:
+    refusal = threshold(amount, ArrearsType.HUUR, {ArrearsType.HUUR: Decimal("100.00")})
+    assert (refusal is not None) == refused
+    if refusal:
+        assert refusal.reason == RefusalReason.ONDER_DREMPEL
+
+
+def test_r_in_4_no_threshold_for_the_arrears_type_means_none_applies() -> None:
+    assert threshold(Decimal("0.01"), ArrearsType.GAS, {ArrearsType.HUUR: Decimal("100")}) is None
+
+
+@pytest.mark.parametrize(
+    ("starts", "ends", "allowed"),
+    [
+        (date(2026, 1, 1), None, True),
+        (SIGNAL_DATE, SIGNAL_DATE, True),
+        (SIGNAL_DATE + timedelta(days=1), None, False),
+        (date(2025, 1, 1), SIGNAL_DATE - timedelta(days=1), False),
+    ],
+)
+def test_r_in_7_an_agreement_must_be_in_force_on_the_day(
+    starts: date, ends: date | None, allowed: bool
+) -> None:
+    agreements = [Agreement("0363", starts, ends), Agreement("0599", date(2020, 1, 1), None)]
+    if allowed:
+        check_agreement("0363", agreements, SIGNAL_DATE)
+    else:
+        with pytest.raises(Problem) as refused:
+            check_agreement("0363", agreements, SIGNAL_DATE)
+        assert refused.value.status == 403
+
+
+def test_r_in_8_a_municipality_this_deployment_does_not_serve_is_refused() -> None:
     check_tenant("0363", frozenset({"0363", "0518"}))
-
-
-def test_a_municipality_this_deployment_does_not_serve_is_refused() -> None:
     with pytest.raises(Problem) as refused:
         check_tenant("0599", frozenset({"0363"}))
     assert (refused.value.status, refused.value.code) == (422, "unknown-municipality")
+
+
+@pytest.mark.parametrize(
+    ("kind", "arrears", "vlp", "allowed"),
+    [
+        (SignalKind.EINDELEVERING, ArrearsType.WARMTE, VlpType.WARMTE, False),
+        (SignalKind.EINDELEVERING, ArrearsType.GAS, VlpType.ENERGIE, True),
+        (SignalKind.VROEGSIGNAAL, ArrearsType.WARMTE, VlpType.WARMTE, True),
+        (SignalKind.VROEGSIGNAAL, ArrearsType.HUUR, VlpType.DRINKWATER, False),
+        (SignalKind.AFSLUITING, ArrearsType.ELEKTRICITEIT, VlpType.ENERGIE, True),
+        (SignalKind.CAK_WANBETALER, ArrearsType.ZORGVERZEKERING, VlpType.ZORGVERZEKERING, True),
+    ],
+)
+def test_a_signal_kind_must_fit_the_creditor_and_its_arrears(
+    kind: SignalKind, arrears: ArrearsType, vlp: VlpType, allowed: bool
+) -> None:
+    if allowed:
+        check_kind(kind, arrears, vlp)
+    else:
+        with pytest.raises(Problem) as refused:
+            check_kind(kind, arrears, vlp)
+        assert refused.value.status == 422
+
+
+def test_dates_in_the_future_are_impossible() -> None:
+    check_dates(SIGNAL_DATE, days_ago(30), SIGNAL_DATE)
+    with pytest.raises(Problem):
+        check_dates(SIGNAL_DATE + timedelta(days=1), days_ago(30), SIGNAL_DATE)
+    with pytest.raises(Problem):
+        check_dates(SIGNAL_DATE, SIGNAL_DATE + timedelta(days=1), SIGNAL_DATE)
+
+
+def test_a_legal_person_is_refused_before_any_other_rule() -> None:
+    refusal = refusal_for(
+        kind=SignalKind.VROEGSIGNAAL,
+        arrears_type=ArrearsType.HUUR,
+        vlp_type=VlpType.HUUR,
+        names=["Vastgoed B.V."],
+        oldest_due_date=days_ago(3),
+        signal_date=SIGNAL_DATE,
+        unpaid_installments=None,
+        attestations=set(),
+        amount=Decimal("1"),
+        policy=Policy(thresholds={ArrearsType.HUUR: Decimal("500")}),
+    )
+    assert refusal is not None
+    assert refusal.reason == RefusalReason.RECHTSPERSOON
+
+
+def test_a_signal_breaking_no_rule_is_taken_up() -> None:
+    assert (
+        refusal_for(
+            kind=SignalKind.VROEGSIGNAAL,
+            arrears_type=ArrearsType.HUUR,
+            vlp_type=VlpType.HUUR,
+            names=["Jansen", "Piet"],
+            oldest_due_date=days_ago(45),
+            signal_date=SIGNAL_DATE,
+            unpaid_installments=None,
+            attestations=ALL_ATTESTATIONS,
+            amount=Decimal("350"),
+            policy=Policy(),
+        )
+        is None
+    )
