@@ -172,3 +172,43 @@ def install_conventions(app: FastAPI) -> None:
             title="Internal Server Error",
             instance=request.url.path,
         )
+
+
+def finish_openapi(api: FastAPI) -> None:
+    """Make the generated OpenAPI document follow the ADR: problem+json for every error,
+    400 on every operation, the `API-Version` header on every success."""
+    build = api.openapi
+
+    def openapi() -> dict[str, Any]:
+        if api.openapi_schema is not None:
+            return api.openapi_schema
+        document = build()
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
+        definition = ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(definition.pop("$defs", {}))
+        schemas["ProblemDetails"] = definition
+        for operations in document.get("paths", {}).values():
+            for operation in operations.values():
+                _finish_operation(operation["responses"])
+        api.openapi_schema = document
+        return document
+
+    api.openapi = openapi  # type: ignore[method-assign]
+
+
+_VERSION_HEADER = {
+    "description": "The full version of the API that answered.",
+    "schema": {"type": "string", "example": API_VERSION},
+}
+
+
+def _finish_operation(responses: dict[str, Any]) -> None:
+    validation = responses.get("422", {}).get("content", {}).get("application/json")
+    if validation is not None:  # FastAPI's own 422: we answer invalid input with a 400 problem
+        del responses["422"]
+    responses.setdefault("400", problem_responses(400)[400])
+    for status, response in responses.items():
+        if status.startswith(("2", "3")):
+            response.setdefault("headers", {})["API-Version"] = _VERSION_HEADER

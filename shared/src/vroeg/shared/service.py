@@ -28,7 +28,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from vroeg.shared.db import create_engine, create_sessionmaker
-from vroeg.shared.http import ProblemDetails, install_conventions, problem_response
+from vroeg.shared.http import API_VERSION, finish_openapi, install_conventions, problem_response
 from vroeg.shared.messaging.consumer import EventConsumer, Subscription
 from vroeg.shared.messaging.failpoints import Failpoints
 from vroeg.shared.messaging.housekeeping import run_housekeeping
@@ -90,44 +90,40 @@ class Runtime:
 def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     """The service's FastAPI app; starting it (its lifespan) starts the whole service.
 
+    The API itself is a sub-application mounted at `/v1` (its OpenAPI names `/v1` as its
+    server, as the NL GOV API Design Rules want); `/health` and `/ready` sit at the root.
     Building it has no side effects, so tools can read its OpenAPI document in-process.
     """
-    app = FastAPI(
+    api = FastAPI(
         title=f"vroeg {spec.name}",
         description=SERVICE_JOBS[spec.name],
-        version="1.0.0",
-        openapi_url="/v1/openapi.json",
-        docs_url="/v1/docs",
+        version=API_VERSION,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
         redoc_url=None,
-        lifespan=lambda app: _lifespan(app, spec, settings),
+        servers=[{"url": "/v1", "description": "this deployment"}],
+        contact={
+            "name": settings.api_contact_name,
+            "url": settings.api_contact_url,
+            "email": settings.api_contact_email,
+        },
+    )
+    install_conventions(api)
+    for router in spec.routers:
+        api.include_router(router)
+    finish_openapi(api)
+    app = FastAPI(
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lambda app: _lifespan(app, api, spec, settings),
     )
     install_conventions(app)
-    for router in spec.routers:
-        app.include_router(router)
     app.include_router(_probes())
+    app.mount("/v1", api)
     # Uses the global tracer provider, which `main` sets before serving.
     FastAPIInstrumentor.instrument_app(app, excluded_urls="/health,/ready")
-    _publish_problem_schema(app)
     return app
-
-
-def _publish_problem_schema(app: FastAPI) -> None:
-    """Add ProblemDetails to the OpenAPI components, for the error responses to refer to."""
-    build = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            document = build()
-            schemas = document.setdefault("components", {}).setdefault("schemas", {})
-            definition = ProblemDetails.model_json_schema(
-                ref_template="#/components/schemas/{model}"
-            )
-            schemas.update(definition.pop("$defs", {}))
-            schemas["ProblemDetails"] = definition
-            app.openapi_schema = document
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def entrypoints(
@@ -156,7 +152,7 @@ def entrypoints(
 
 @asynccontextmanager
 async def _lifespan(
-    app: FastAPI, spec: ServiceSpec, settings: ServiceSettings
+    app: FastAPI, api: FastAPI, spec: ServiceSpec, settings: ServiceSettings
 ) -> AsyncIterator[None]:
     failpoints = Failpoints(settings.failpoints)
     HTTPXClientInstrumentor().instrument()
@@ -218,7 +214,7 @@ async def _lifespan(
         )
         if consumer is not None:
             runtime.tasks.append(asyncio.create_task(consumer.run(), name="consumer"))
-        app.state.runtime = runtime
+        app.state.runtime = api.state.runtime = runtime
         log.info("service started", extra={"topics_read": consumer.topics if consumer else ()})
         try:
             yield

@@ -40,6 +40,9 @@ class ServiceSettings(BaseSettings):
     housekeeping_interval_s: float = Field(
         default=3600, alias="VROEG_HOUSEKEEPING_INTERVAL_S", gt=0
     )
+    api_contact_name: str = Field(default="vroeg", alias="VROEG_API_CONTACT_NAME")
+    api_contact_url: str = Field(default="https://vroeg.nl", alias="VROEG_API_CONTACT_URL")
+    api_contact_email: str = Field(default="api@vroeg.nl", alias="VROEG_API_CONTACT_EMAIL")
     log_level: str = Field(default="INFO", alias="VROEG_LOG_LEVEL")
     # Fault injection for crash tests (see messaging.failpoints); refused in production.
     failpoints: str = Field(default="", alias="VROEG_FAILPOINTS")

@@ -12,7 +12,7 @@ from vroeg.brp_check.schemas import RouteOut
 from vroeg.shared.deps import UnitOfWorkDep
 from vroeg.shared.http import Problem
 
-router = APIRouter(prefix="/v1", tags=["routering"])
+router = APIRouter(tags=["routering"])
 
 
 @router.get("/signalen/{signal_id}/route", summary="Where a signal was routed, and why.")

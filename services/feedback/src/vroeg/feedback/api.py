@@ -10,7 +10,7 @@ from vroeg.feedback import repository
 from vroeg.feedback.schemas import FeedbackOut
 from vroeg.shared.deps import UnitOfWorkDep
 
-router = APIRouter(prefix="/v1", tags=["terugkoppeling"])
+router = APIRouter(tags=["terugkoppeling"])
 
 
 @router.get("/signalen/{signal_id}/terugkoppelingen", summary="Feedback on one signal.")

@@ -12,7 +12,7 @@ from vroeg.followup.schemas import DeadlineOut
 from vroeg.shared.deps import UnitOfWorkDep
 from vroeg.shared.http import Problem
 
-router = APIRouter(prefix="/v1", tags=["opvolging"])
+router = APIRouter(tags=["opvolging"])
 
 
 @router.get("/meldingen/{case_id}/termijn", summary="When a case's first contact is due.")

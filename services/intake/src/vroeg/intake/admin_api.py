@@ -25,7 +25,7 @@ from vroeg.shared.deps import UnitOfWorkDep
 from vroeg.shared.events import now_utc
 from vroeg.shared.http import Problem, problem_responses
 
-router = APIRouter(prefix="/v1/beheer", tags=["beheer"], dependencies=[AdminDep])
+router = APIRouter(prefix="/beheer", tags=["beheer"], dependencies=[AdminDep])
 
 Municipality = Annotated[str, Path(pattern=r"^\d{4}$", description="CBS code")]
 VlpId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]

@@ -29,7 +29,7 @@ from vroeg.shared.deps import UnitOfWorkDep
 from vroeg.shared.events import RefusalReason, now_utc
 from vroeg.shared.http import Problem, problem_responses
 
-router = APIRouter(prefix="/v1", tags=["signalen"])
+router = APIRouter(tags=["signalen"])
 
 _DELIVERY_ERRORS = problem_responses(400, 401, 403, 422)
 _READ_ERRORS = problem_responses(400, 401, 403, 404)

@@ -13,7 +13,7 @@ from vroeg.shared.deps import UnitOfWorkDep
 from vroeg.shared.events import CaseFlag
 from vroeg.shared.http import Problem
 
-router = APIRouter(prefix="/v1", tags=["meldingen"])
+router = APIRouter(tags=["meldingen"])
 
 
 @router.get("/meldingen/{case_id}", summary="A case's status, without personal data.")

@@ -11,7 +11,7 @@ from vroeg.reporting.schemas import Counts
 from vroeg.shared.deps import UnitOfWorkDep
 from vroeg.shared.events import RefusalReason, Route
 
-router = APIRouter(prefix="/v1", tags=["monitor"])
+router = APIRouter(tags=["monitor"])
 
 
 @router.get("/gemeenten/{municipality}/tellingen", summary="Running totals of a municipality.")
