@@ -270,7 +270,8 @@ async def test_a_batch_over_10000_records_is_refused_whole(
     response = httpx.post(
         f"{intake.url}/v1/signalen/batches", json=records, headers=key, timeout=60
     )
-    assert response.status_code == 413
+    assert response.status_code == 400
+    assert response.json()["code"] == "batch-too-large"
     assert await stored(isolation) == []
 
 

@@ -16,6 +16,14 @@ from uuid import UUID, uuid4
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 MunicipalityCode = Annotated[str, StringConstraints(pattern=r"^\d{4}$")]
+# Printable text: no control characters (PostgreSQL cannot store NUL) and no lone surrogates
+# (not encodable as UTF-8). Every free-text field of the platform is of this type.
+TEXT_PATTERN = r"^[^\x00-\x1F\x7F\uD800-\uDFFF]*$"
+
+Text = Annotated[str, StringConstraints(pattern=TEXT_PATTERN, max_length=200)]
+Name = Annotated[str, StringConstraints(pattern=TEXT_PATTERN, min_length=1, max_length=200)]
+Reference = Annotated[str, StringConstraints(pattern=TEXT_PATTERN, min_length=1, max_length=100)]
+
 Postcode = Annotated[str, StringConstraints(pattern=r"^[1-9]\d{3}[A-Z]{2}$")]
 
 
@@ -73,27 +81,30 @@ class CaseFlag(StrEnum):
 
 
 class _Value(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Python's regex engine: Rust's (pydantic's default) cannot name surrogates (TEXT_PATTERN).
+    model_config = ConfigDict(frozen=True, extra="forbid", regex_engine="python-re")
 
 
 class Person(_Value):
     """The debtor as the creditor knows them (R-IN-6: nothing more)."""
 
-    voornamen: str | None = None
-    voorvoegsel: str | None = None
-    geslachtsnaam: str = Field(min_length=1, max_length=200)
+    voornamen: Text | None = None
+    voorvoegsel: Annotated[str, StringConstraints(pattern=TEXT_PATTERN, max_length=20)] | None = (
+        None
+    )
+    geslachtsnaam: Name
     geboortedatum: date | None = None
 
 
 class Address(_Value):
     """A Dutch address as delivered by the creditor."""
 
-    straat: str | None = None
+    straat: Text | None = None
     huisnummer: int = Field(ge=1, le=99999)
-    huisletter: str | None = Field(default=None, max_length=1)
-    toevoeging: str | None = Field(default=None, max_length=4)
+    huisletter: str | None = Field(default=None, pattern=r"^[A-Za-z]$")
+    toevoeging: str | None = Field(default=None, pattern=r"^[A-Za-z0-9 ]{1,4}$")
     postcode: Postcode
-    woonplaats: str | None = None
+    woonplaats: Text | None = None
 
 
 class SignalData(_Value):

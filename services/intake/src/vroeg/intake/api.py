@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 from typing import Annotated, Any
 from uuid import UUID, uuid4
@@ -13,8 +14,8 @@ from vroeg.intake import repository
 from vroeg.intake.auth import MunicipalityDep, SettingsDep, VlpDep
 from vroeg.intake.delivery import Delivered, Sender, deliver
 from vroeg.intake.schemas import (
+    EXAMPLE_SIGNAL,
     MAX_BATCH,
-    BatchIn,
     BatchOut,
     ForwardedSignalIn,
     RecordError,
@@ -26,10 +27,12 @@ from vroeg.intake.schemas import (
     SignalStatus,
 )
 from vroeg.shared.deps import UnitOfWorkDep
-from vroeg.shared.events import RefusalReason, now_utc
+from vroeg.shared.events import TEXT_PATTERN, RefusalReason, now_utc
 from vroeg.shared.http import Problem, problem_responses
 
 router = APIRouter(tags=["signalen"])
+_TEXT = re.compile(TEXT_PATTERN)
+_NOT_PRINTABLE = re.compile(r"[\x00-\x1F\x7F\uD800-\uDFFF]")
 
 _DELIVERY_ERRORS = problem_responses(400, 401, 403, 422)
 _READ_ERRORS = problem_responses(400, 401, 403, 404)
@@ -115,10 +118,36 @@ async def get_signal(signal_id: UUID, uow: UnitOfWorkDep, vlp: VlpDep) -> Signal
 
 
 # The batch body is read record by record (each may fail alone), so FastAPI does not parse
-# it; its schema is given to OpenAPI here. The record schema (SignalIn) is in the components.
-_BATCH_SCHEMA = BatchIn.model_json_schema(ref_template="#/components/schemas/{model}")
-_BATCH_SCHEMA.pop("$defs", None)
-_BATCH_BODY = {"required": True, "content": {"application/json": {"schema": _BATCH_SCHEMA}}}
+# it; its schema is given to OpenAPI here. A record is meant to be a SignalIn, but any object
+# is taken: one that is not a valid SignalIn gets status ONGELDIG with its errors.
+_BATCH_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["signalen"],
+                "properties": {
+                    "signalen": {
+                        "type": "array",
+                        "minItems": 1,
+                        "maxItems": MAX_BATCH,
+                        "items": {
+                            "description": "A signal as for POST /signalen; validated on its "
+                            "own, so an invalid one fails alone (status ONGELDIG).",
+                            "anyOf": [
+                                {"$ref": "#/components/schemas/SignalIn"},
+                                {"type": "object"},
+                            ],
+                        },
+                    }
+                },
+            },
+            "example": {"signalen": [EXAMPLE_SIGNAL]},
+        }
+    },
+}
 
 
 @router.post(
@@ -128,7 +157,7 @@ _BATCH_BODY = {"required": True, "content": {"application/json": {"schema": _BAT
     openapi_extra={"requestBody": _BATCH_BODY},
     responses={
         200: {"model": BatchOut, "description": "Same Idempotency-Key as before: that result."},
-        **problem_responses(400, 401, 403, 413),
+        **problem_responses(400, 401, 403),
     },
 )
 async def post_batch(
@@ -168,9 +197,9 @@ async def post_batch(
                 status=RecordStatus.ONGELDIG,
                 errors=[
                     RecordError(
-                        name=".".join(str(p) for p in e["loc"]) or "record",
+                        name=_printable(".".join(str(p) for p in e["loc"])) or "record",
                         code=e["type"],
-                        reason=e["msg"],
+                        reason=_printable(e["msg"]),
                     )
                     for e in exc.errors()
                 ],
@@ -234,11 +263,19 @@ async def _records(request: Request) -> list[Any]:
             detail='Send {"signalen": [ … ]}.',
         )
     records: list[Any] = body["signalen"]
+    not_objects = [i for i, record in enumerate(records) if not isinstance(record, dict)]
+    if not_objects:
+        raise Problem(
+            HTTPStatus.BAD_REQUEST,
+            code="invalid-request",
+            title="The request is not valid.",
+            detail=f"Every record must be a JSON object; record {not_objects[0]} is not.",
+        )
     if not records:
         raise Problem(HTTPStatus.BAD_REQUEST, code="empty-batch", title="The batch is empty.")
     if len(records) > MAX_BATCH:
         raise Problem(
-            HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            HTTPStatus.BAD_REQUEST,
             code="batch-too-large",
             title="Too many signals in one batch.",
             detail=f"At most {MAX_BATCH} signals per batch; this one has {len(records)}.",
@@ -247,8 +284,16 @@ async def _records(request: Request) -> list[Any]:
 
 
 def _reference_of(record: Any) -> str | None:
+    """The record's reference, echoed back only when it is a valid one."""
     reference = record.get("vlpReference") if isinstance(record, dict) else None
-    return reference if isinstance(reference, str) else None
+    if isinstance(reference, str) and len(reference) <= 100 and _TEXT.match(reference):
+        return reference
+    return None
+
+
+def _printable(value: str) -> str:
+    """Text safe to store and echo: what is not printable becomes U+FFFD."""
+    return _NOT_PRINTABLE.sub("\ufffd", value)[:200]
 
 
 def _record_result(index: int, signal: SignalIn, outcome: Delivered | Problem) -> RecordResult:

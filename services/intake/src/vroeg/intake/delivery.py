@@ -158,7 +158,7 @@ def _decide(
         address=item.address,
         phone=item.phone,
         email=item.email,
-        amount=item.amount,
+        amount=Decimal(item.amount),
         oldest_due_date=item.oldest_due_date,
         unpaid_installments=item.unpaid_installments,
         forwarded_by=sender.forwarded_by,
@@ -184,7 +184,7 @@ def _decide(
         signal_date=item.signal_date,
         unpaid_installments=item.unpaid_installments,
         attestations=item.social_collection.given(),
-        amount=item.amount,
+        amount=Decimal(item.amount),
         policy=policy,
     )
     row["policy_version"] = policy.version

@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any, Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 from pydantic.alias_generators import to_camel
 
 from vroeg.intake.rules import Attestation
@@ -16,18 +16,27 @@ from vroeg.shared.events import (
     Address,
     ArrearsType,
     MunicipalityCode,
+    Name,
     Person,
+    Reference,
     RefusalReason,
     SignalKind,
     VlpType,
 )
 
 MAX_BATCH = 10_000
+VLP_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,63}$"
+# A positive amount in euros with at most two decimals, as a string (no float rounding).
+AMOUNT_PATTERN = r"^(0\.(0[1-9]|[1-9][0-9]?)|[1-9][0-9]{0,9}(\.[0-9]{1,2})?)$"
 
 
 class _Body(BaseModel):
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        frozen=True,
+        regex_engine="python-re",  # TEXT_PATTERN names surrogates
     )
 
 
@@ -81,26 +90,33 @@ EXAMPLE_SIGNAL: dict[str, Any] = {
 }
 
 
+NAMES_A_DEBTOR: list[JsonValue] = [{"required": ["debtor"]}, {"required": ["businessName"]}]
+
+
 class SignalIn(_Body):
     """One signal as a creditor delivers it. Only the fields R-IN-6 allows; others are refused."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_SIGNAL]})
-
-    vlp_reference: str = Field(
-        min_length=1, max_length=100, description="The creditor's own id of this signal."
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [EXAMPLE_SIGNAL], "anyOf": NAMES_A_DEBTOR}
     )
+
+    vlp_reference: Reference = Field(description="The creditor's own id of this signal.")
     municipality: MunicipalityCode = Field(description="CBS code of the target municipality.")
     kind: SignalKind
     arrears_type: ArrearsType
     signal_date: date
     debtor: Person | None = Field(default=None, description="The debtor, if a natural person.")
-    business_name: str | None = Field(
-        default=None, min_length=1, max_length=200, description="The debtor's business name."
-    )
+    business_name: Name | None = Field(default=None, description="The debtor's business name.")
     address: Address
     phone: str | None = Field(default=None, max_length=30, pattern=r"^\+?[0-9 ()-]{6,30}$")
-    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    amount: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
+    email: str | None = Field(
+        default=None, max_length=254, pattern=r"^[!-?A-~]+@[!-?A-~]+\.[!-?A-~]+$"
+    )
+    amount: str = Field(
+        pattern=AMOUNT_PATTERN,
+        description="The arrears in euros, more than zero, as a decimal string.",
+        examples=["412.50"],
+    )
     oldest_due_date: date
     unpaid_installments: int | None = Field(default=None, ge=0, le=1000)
     social_collection: SocialCollection = Field(default_factory=SocialCollection)
@@ -115,7 +131,7 @@ class SignalIn(_Body):
 class OriginalVlp(_Body):
     """The creditor that first delivered a forwarded signal."""
 
-    id: str = Field(min_length=1, max_length=64)
+    id: str = Field(pattern=VLP_ID_PATTERN)
     type: VlpType
 
 
@@ -124,7 +140,8 @@ class ForwardedSignalIn(SignalIn):
 
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{**EXAMPLE_SIGNAL, "originalVlp": {"id": "woonstad", "type": "HUUR"}}]
+            "examples": [{**EXAMPLE_SIGNAL, "originalVlp": {"id": "woonstad", "type": "HUUR"}}],
+            "anyOf": NAMES_A_DEBTOR,
         }
     )
 
@@ -157,14 +174,6 @@ class SignalOut(SignalResult):
     municipality: str
     received_at: datetime
     forwarded_by: str | None = None
-
-
-class BatchIn(BaseModel):
-    """Up to 10,000 signals in one request; each gets its own result."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    signalen: list[SignalIn] = Field(min_length=1, max_length=MAX_BATCH)
 
 
 class RecordStatus(StrEnum):
@@ -210,8 +219,8 @@ class BatchOut(_Body):
 class VlpIn(_Body):
     """A creditor to register."""
 
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$", examples=["woonstad"])
-    name: str = Field(min_length=1, max_length=200, examples=["Woonstad Rotterdam"])
+    id: str = Field(pattern=VLP_ID_PATTERN, examples=["woonstad"])
+    name: Name = Field(examples=["Woonstad Rotterdam"])
     type: VlpType
 
 
@@ -224,7 +233,7 @@ class KeyIn(_Body):
 
     client_cert_sha256: str | None = Field(
         default=None,
-        pattern=r"^[0-9a-fA-F:]{64,95}$",
+        pattern=r"^([0-9a-fA-F]{64}|([0-9a-fA-F]{2}:){31}[0-9a-fA-F]{2})$",
         description="Require this client certificate (mutual TLS) with the key.",
     )
 
