@@ -18,7 +18,10 @@ def create_engine(settings: ServiceSettings, *, schema: str, service: str) -> As
         settings.database_url.get_secret_value(),
         pool_size=10,
         max_overflow=10,
-        pool_pre_ping=True,
+        # No ping per checkout (a round trip per transaction); a connection the server closed
+        # fails one transaction, which callers retry, and is then replaced.
+        pool_pre_ping=False,
+        pool_recycle=1800,
         connect_args={
             "server_settings": {"search_path": schema, "application_name": f"vroeg-{service}"}
         },

@@ -7,15 +7,16 @@ every error as `application/problem+json`, produced here and nowhere else.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 
@@ -110,16 +111,29 @@ def problem_response(
     )
 
 
+class ApiVersionHeader:
+    """Adds `API-Version` to every response (plain ASGI: no per-request task, no buffering)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_version(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["API-Version"] = API_VERSION
+            await send(message)
+
+        await self.app(scope, receive, send_with_version)
+
+
 def install_conventions(app: FastAPI) -> None:
     """Add the problem handlers and the `API-Version` header to `app`."""
 
-    @app.middleware("http")
-    async def api_version_header(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        response.headers["API-Version"] = API_VERSION
-        return response
+    app.add_middleware(ApiVersionHeader)
 
     @app.exception_handler(Problem)
     async def on_problem(request: Request, exc: Problem) -> JSONResponse:

@@ -138,8 +138,15 @@ def entrypoints(
         settings = settings_type()
         configure_logging(spec.name, settings.log_level)
         configure_tracing(spec.name)
+        # Several workers are several processes, each with its own relay and consumer (the
+        # relay lock and the consumer group share the work); one needs no import string.
+        target: FastAPI | str = (
+            create_app(spec, settings) if settings.workers == 1 else f"vroeg.{spec.schema}.app:app"
+        )
         uvicorn.run(
-            create_app(spec, settings),
+            target,
+            factory=settings.workers > 1,
+            workers=settings.workers,
             host=settings.host,
             port=settings.port,
             log_config=None,
@@ -187,6 +194,7 @@ async def _lifespan(
             producer,
             schema=spec.schema,
             poll_interval_s=settings.outbox_poll_interval_s,
+            linger_s=settings.outbox_linger_s,
             failpoints=failpoints,
         )
         consumer = (

@@ -29,12 +29,14 @@ class ServiceSettings(BaseSettings):
     topic_replication_factor: int = Field(default=1, alias="VROEG_TOPIC_REPLICATION_FACTOR", ge=1)
     host: str = Field(default="127.0.0.1", alias="VROEG_HOST")
     port: int = Field(default=8000, alias="VROEG_PORT")
+    workers: int = Field(default=1, alias="VROEG_WORKERS", ge=1)
     migrate_on_start: bool = Field(default=True, alias="VROEG_MIGRATE_ON_START")
     consumer_max_attempts: int = Field(default=5, alias="VROEG_CONSUMER_MAX_ATTEMPTS", ge=1)
     consumer_retry_backoff_s: float = Field(
         default=0.5, alias="VROEG_CONSUMER_RETRY_BACKOFF_S", ge=0
     )
     outbox_poll_interval_s: float = Field(default=0.5, alias="VROEG_OUTBOX_POLL_INTERVAL_S", gt=0)
+    outbox_linger_s: float = Field(default=0.01, alias="VROEG_OUTBOX_LINGER_S", ge=0)
     # Longer than the broker's retention (7 days), so every redeliverable record is recognised.
     inbox_retention_days: int = Field(default=14, alias="VROEG_INBOX_RETENTION_DAYS", ge=1)
     housekeeping_interval_s: float = Field(

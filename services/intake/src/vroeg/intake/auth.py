@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from enum import StrEnum
 from http import HTTPStatus
@@ -83,6 +84,39 @@ def settings_of(runtime: RuntimeDep) -> Settings:
 SettingsDep = Annotated[Settings, Depends(settings_of)]
 
 
+class VerifiedKeys:
+    """Keys verified in the last `ttl_s` seconds, so a busy creditor costs no query per call.
+
+    A revoked key or removed creditor stops working within `ttl_s`; the certificate binding
+    is checked on every call.
+    """
+
+    def __init__(self, ttl_s: float = 30.0, size: int = 10_000) -> None:
+        self._ttl_s = ttl_s
+        self._size = size
+        self._entries: dict[str, tuple[float, Principal, str | None]] = {}
+
+    def get(self, api_key: str) -> tuple[Principal, str | None] | None:
+        entry = self._entries.get(_sha256(api_key))
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1], entry[2]
+
+    def put(self, api_key: str, principal: Principal, fingerprint: str | None) -> None:
+        if len(self._entries) >= self._size:
+            self._entries.clear()
+        self._entries[_sha256(api_key)] = (time.monotonic() + self._ttl_s, principal, fingerprint)
+
+
+def verified_keys(request: Request) -> VerifiedKeys:
+    """This process's cache of verified keys (made on first use)."""
+    state = request.app.state
+    if not hasattr(state, "verified_keys"):
+        state.verified_keys = VerifiedKeys()
+    keys: VerifiedKeys = state.verified_keys
+    return keys
+
+
 async def authenticate(
     request: Request,
     uow: UnitOfWorkDep,
@@ -92,25 +126,40 @@ async def authenticate(
     """The caller behind the `X-Api-Key` header, or 401."""
     if not api_key or not api_key.startswith(KEY_PREFIX) or "." not in api_key:
         raise _unauthorized("Send a valid API key in the X-Api-Key header.")
+    cache = verified_keys(request)
+    cached = cache.get(api_key)
+    if cached is not None:
+        principal, fingerprint = cached
+        _check_certificate(request, settings, fingerprint)
+        return principal
     key_id, _, secret = api_key.removeprefix(KEY_PREFIX).partition(".")
-    credential = await repository.get_credential(uow.session, key_id)
-    if (
-        credential is None
-        or credential.revoked_at is not None
-        or not hmac.compare_digest(credential.secret_sha256, _sha256(secret))
+    found = await repository.get_credential(uow.session, key_id)
+    if found is None:
+        raise _unauthorized("The API key is not valid.")
+    credential, vlp = found
+    if credential.revoked_at is not None or not hmac.compare_digest(
+        credential.secret_sha256, _sha256(secret)
     ):
         raise _unauthorized("The API key is not valid.")
-    if credential.client_cert_sha256 is not None:
-        presented = normalise_fingerprint(request.headers.get(settings.client_cert_header, ""))
-        if not hmac.compare_digest(presented, credential.client_cert_sha256):
-            raise _unauthorized("This key needs the client certificate it was issued for.")
+    _check_certificate(request, settings, credential.client_cert_sha256)
     kind = PrincipalKind(credential.principal_kind)
     if kind == PrincipalKind.VLP:
-        vlp = await repository.get_vlp(uow.session, credential.principal_id)
         if vlp is None:
             raise _unauthorized("The API key's creditor no longer exists.")
-        return Principal(kind, vlp.id, VlpType(vlp.vlp_type))
-    return Principal(kind, credential.principal_id)
+        principal = Principal(kind, vlp.id, VlpType(vlp.vlp_type))
+    else:
+        principal = Principal(kind, credential.principal_id)
+    cache.put(api_key, principal, credential.client_cert_sha256)
+    return principal
+
+
+def _check_certificate(request: Request, settings: Settings, fingerprint: str | None) -> None:
+    """A key bound to a client certificate works only with that certificate (mutual TLS)."""
+    if fingerprint is None:
+        return
+    presented = normalise_fingerprint(request.headers.get(settings.client_cert_header, ""))
+    if not hmac.compare_digest(presented, fingerprint):
+        raise _unauthorized("This key needs the client certificate it was issued for.")
 
 
 async def require_vlp(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:

@@ -95,11 +95,13 @@ async def deliver(
             events[item.vlp_reference] = event
 
     inserted = await repository.insert_signals(uow.session, rows)
-    earlier = await repository.signals_by_reference(
-        uow.session,
-        sender.vlp_id,
-        sender.forwarded_by or "",
-        [ref for ref, result in results.items() if result.id not in inserted],
+    repeated = [ref for ref, result in results.items() if result.id not in inserted]
+    earlier = (
+        await repository.signals_by_reference(
+            uow.session, sender.vlp_id, sender.forwarded_by or "", repeated
+        )
+        if repeated
+        else {}
     )
     await uow.publish_many([event for ref, event in events.items() if results[ref].id in inserted])
     for index, item in enumerate(items):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -14,9 +14,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vroeg.intake.models import Agreement, Batch, Credential, PolicyVersion, Signal, Vlp
 
 
-async def get_credential(session: AsyncSession, key_id: str) -> Credential | None:
-    """A credential by its key id."""
-    return await session.get(Credential, key_id)
+async def get_credential(
+    session: AsyncSession, key_id: str
+) -> tuple[Credential, Vlp | None] | None:
+    """A credential by its key id, with its creditor if it is a creditor's (one query)."""
+    row = (
+        await session.execute(
+            sa.select(Credential, Vlp)
+            .outerjoin(
+                Vlp, sa.and_(Credential.principal_kind == "VLP", Vlp.id == Credential.principal_id)
+            )
+            .where(Credential.key_id == key_id)
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 async def add_credential(session: AsyncSession, credential: Credential) -> None:
@@ -109,8 +120,11 @@ async def insert_signals(session: AsyncSession, rows: list[dict[str, Any]]) -> s
     """
     if not rows:
         return set()
+    # executemany (one cached statement, batched by SQLAlchemy's insertmanyvalues), not one
+    # multi-row VALUES statement compiled anew for every batch.
+    table = cast(sa.Table, Signal.__table__)
     inserted = await session.scalars(
-        insert(Signal).values(rows).on_conflict_do_nothing().returning(Signal.id)
+        insert(table).on_conflict_do_nothing().returning(table.c.id), rows
     )
     return set(inserted.all())
 

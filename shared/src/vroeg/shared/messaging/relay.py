@@ -33,12 +33,14 @@ class OutboxRelay:
         *,
         schema: str,
         poll_interval_s: float,
+        linger_s: float,
         failpoints: Failpoints,
     ) -> None:
         self._db = database
         self._producer = producer
         self._lock_name = f"vroeg.outbox.{schema}"
         self._poll_interval_s = poll_interval_s
+        self._linger_s = linger_s
         self._failpoints = failpoints
 
     async def run(self) -> None:
@@ -54,6 +56,9 @@ class OutboxRelay:
             if sent < BATCH_SIZE:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._db.outbox_written.wait(), self._poll_interval_s)
+                # Under load many transactions commit within a few milliseconds: lingering
+                # lets one relay transaction take all their rows instead of one each.
+                await asyncio.sleep(self._linger_s)
 
     async def relay_batch(self) -> int:
         """Send one batch of rows, oldest first; returns how many were sent."""

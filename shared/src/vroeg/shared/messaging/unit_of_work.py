@@ -47,27 +47,38 @@ class UnitOfWork:
         await self.publish_many([event])
 
     async def publish_many(self, events: Sequence[Event]) -> None:
-        """Write events to the outbox in one statement (for batches), in their order."""
+        """Write events to the outbox in one statement (for batches), in their order.
+
+        One producer span per topic covers the events sent to it together (OpenTelemetry's
+        batch publishing); its context travels with each, so every consumer's span joins it.
+        """
         if not events:
             return
+        by_topic: dict[str, list[Event]] = {}
+        for event in events:
+            by_topic.setdefault(self._settings.topic(topic_for(event).name), []).append(event)
         tracer = trace.get_tracer(__name__)
+        carriers: dict[str, dict[str, str]] = {}
+        for topic, batch in by_topic.items():
+            attributes: dict[str, str | int] = {
+                "messaging.system": "kafka",
+                "messaging.operation.type": "send",
+                "messaging.destination.name": topic,
+            }
+            if len(batch) == 1:
+                attributes["messaging.message.id"] = str(batch[0].id)
+            else:
+                attributes["messaging.batch.message_count"] = len(batch)
+            with tracer.start_as_current_span(
+                f"send {topic}", kind=SpanKind.PRODUCER, attributes=attributes
+            ):
+                carriers[topic] = {}
+                propagate.inject(carriers[topic])
+        source = f"/vroeg/{self._service}"
         rows = []
         for event in events:
             topic = self._settings.topic(topic_for(event).name)
-            with tracer.start_as_current_span(
-                f"send {topic}",
-                kind=SpanKind.PRODUCER,
-                attributes={
-                    "messaging.system": "kafka",
-                    "messaging.operation.type": "send",
-                    "messaging.destination.name": topic,
-                    "messaging.message.id": str(event.id),
-                    "vroeg.municipality": event.municipality,
-                },
-            ):
-                carrier: dict[str, str] = {}
-                propagate.inject(carrier)
-            message = encode(event, topic=topic, source=f"/vroeg/{self._service}", trace=carrier)
+            message = encode(event, topic=topic, source=source, trace=carriers[topic])
             rows.append(_row(message.topic, message.key, message.value, message.headers))
         await self.session.execute(outbox.insert(), rows)
         self.published += len(rows)
