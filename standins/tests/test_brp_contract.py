@@ -14,6 +14,7 @@ from referencing import Registry, Resource
 
 from vroeg.standins.brp.app import BASE_PATH, create_app
 from vroeg.standins.brp.population import demo_population
+from vroeg.standins.brp.rvig import gba_date, load_rvig
 from vroeg.standins.brp.store import PersonStore
 
 # The reference material lies beside the project: ../shared/ref (see DEVELOPERS.md).
@@ -161,3 +162,67 @@ async def test_a_bad_query_gets_a_400_problem_within_the_official_schema(
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/problem+json"
     assert list(validator(spec, "BadRequestFoutbericht").iter_errors(response.json())) == []
+
+
+RVIG = SPEC_PATH.parent / "testset-persoonslijsten-proefomgeving-gba-v-20220502.csv"
+MUNICIPALITIES = SPEC_PATH.parent / "tabel33-gemeententabel.csv"
+
+
+async def test_every_person_of_rvigs_test_population_is_served_within_the_official_schema(
+    spec: dict[str, Any],
+) -> None:
+    persons = load_rvig(RVIG, MUNICIPALITIES)
+    assert len(persons) == 685  # the 687 person lists less the two without a BSN
+    app = create_app(PersonStore(persons))
+    check = validator(spec, "RaadpleegMetBurgerservicenummerResponse")
+    fields = [
+        "burgerservicenummer",
+        "naam",
+        "geboorte",
+        "overlijden",
+        "gemeenteVanInschrijving",
+        "verblijfplaats",
+    ]
+    off_pattern: set[str] = set()
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url=f"http://brp{BASE_PATH}"
+    ) as brp:
+        for person in persons:
+            query = {
+                "type": "RaadpleegMetBurgerservicenummer",
+                "burgerservicenummer": [person["burgerservicenummer"]],
+                "fields": fields,
+            }
+            body = (await brp.post("/personen", json=query)).json()
+            assert body["personen"]
+            errors = list(check.iter_errors(body))
+            # Only the test set's deliberate edge cases may fail, and only on a pattern
+            # (names with "@", "<…>", quotes or letters beyond the pattern, or longer than
+            # 200 characters).
+            assert all(e.validator in ("pattern",) for e in errors), errors
+            if errors:
+                off_pattern.add(person["naam"]["geslachtsnaam"])
+    assert off_pattern == OFF_PATTERN_SURNAMES
+
+
+OFF_PATTERN_SURNAMES = {
+    '"Onbemind"',
+    "St.James St. Helier-Mc.Arthur",  # voornamen with "@"
+    "T.Śar ŃĆ ĹāÑ ŤÙmön ĊéŴÀŅŇĩ Ļl'ÁÚŘŠĎÉ Pomme-d' Or ĽÒÓĢÛŨ",  # letters beyond Latin-1/Ext-A
+    "<Onbekend> & </Onbemind>",
+    "Vries alias Prins de Lignac, Ridder van het Land van Ooit, Baron van Bobbejaansland, "
+    "Graaf van het Verdronken land van Saeftinghe, Markies van het Verdronken land van "
+    "Reimerswaal",
+}
+
+
+def test_lo3_dates_become_v2_dates_with_unknown_parts() -> None:
+    assert gba_date("19851201") == {
+        "type": "Datum",
+        "datum": "1985-12-01",
+        "langFormaat": "1 december 1985",
+    }
+    assert gba_date("19850000") == {"type": "JaarDatum", "jaar": 1985, "langFormaat": "1985"}
+    assert gba_date("19851200")["type"] == "JaarMaandDatum"  # type: ignore[index]
+    assert gba_date("00000000")["type"] == "DatumOnbekend"  # type: ignore[index]
+    assert gba_date("") is None

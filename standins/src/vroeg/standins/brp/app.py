@@ -14,6 +14,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings
 
 from vroeg.standins.brp.population import demo_population
+from vroeg.standins.brp.rvig import load_rvig
 from vroeg.standins.brp.store import PersonStore, QueryError
 
 BASE_PATH = "/haalcentraal/api/brp"
@@ -25,8 +26,11 @@ class Settings(BaseSettings):
 
     host: str = Field(default="127.0.0.1", alias="VROEG_HOST")
     port: int = Field(default=8090, alias="VROEG_PORT")
-    # A JSON file with a list of `Persoon` records; the demo population when unset.
+    # A JSON file with a list of `Persoon` records, or RvIG's test population CSV (GBA-V
+    # columns, converted on load); the demo population when unset.
     data: Path | None = Field(default=None, alias="VROEG_BRP_DATA")
+    # Table 33 (municipality codes and names), for the names in converted RvIG records.
+    municipalities: Path | None = Field(default=None, alias="VROEG_BRP_MUNICIPALITIES")
 
 
 def create_app(store: PersonStore) -> FastAPI:
@@ -72,7 +76,12 @@ def _problem(exc: QueryError) -> JSONResponse:
 def main() -> None:
     """Run the stand-in until stopped."""
     settings = Settings()
-    records = json.loads(settings.data.read_text()) if settings.data else demo_population()
+    if settings.data is None:
+        records = demo_population()
+    elif settings.data.suffix == ".csv":
+        records = load_rvig(settings.data, settings.municipalities)
+    else:
+        records = json.loads(settings.data.read_text())
     uvicorn.run(
         create_app(PersonStore(records)),
         host=settings.host,

@@ -59,30 +59,33 @@ class PersonStore:
     """Persons indexed the ways the query types search them."""
 
     def __init__(self, records: Iterable[dict[str, Any]]) -> None:
-        self._by_bsn: dict[str, dict[str, Any]] = {}
-        self._by_name_birth: dict[tuple[str, str], list[str]] = defaultdict(list)
-        self._by_postcode: dict[tuple[str, int], list[str]] = defaultdict(list)
-        self._by_object: dict[str, list[str]] = defaultdict(list)
+        # Indexes hold positions in `_records`: test data can give two persons one BSN.
+        self._records: list[dict[str, Any]] = []
+        self._by_bsn: dict[str, list[int]] = defaultdict(list)
+        self._by_name_birth: dict[tuple[str, str], list[int]] = defaultdict(list)
+        self._by_postcode: dict[tuple[str, int], list[int]] = defaultdict(list)
+        self._by_object: dict[str, list[int]] = defaultdict(list)
         for record in records:
             self.add(record)
 
     def __len__(self) -> int:
-        return len(self._by_bsn)
+        return len(self._records)
 
     def add(self, record: dict[str, Any]) -> None:
         """Index one `Persoon`."""
-        bsn = record["burgerservicenummer"]
-        self._by_bsn[bsn] = record
+        position = len(self._records)
+        self._records.append(record)
+        self._by_bsn[record["burgerservicenummer"]].append(position)
         birth = (record.get("geboorte") or {}).get("datum") or {}
-        if birth.get("type") == "Datum":
-            name = record["naam"]["geslachtsnaam"].lower()
-            self._by_name_birth[(name, birth["datum"])].append(bsn)
+        name = (record.get("naam") or {}).get("geslachtsnaam")
+        if birth.get("type") == "Datum" and name:
+            self._by_name_birth[(name.lower(), birth["datum"])].append(position)
         address = _address(record)
         if "postcode" in address:
-            self._by_postcode[(address["postcode"], address["huisnummer"])].append(bsn)
+            self._by_postcode[(address["postcode"], address["huisnummer"])].append(position)
         object_id = (record.get("verblijfplaats") or {}).get("adresseerbaarObjectIdentificatie")
         if object_id:
-            self._by_object[object_id].append(bsn)
+            self._by_object[object_id].append(position)
 
     def query(self, body: dict[str, Any]) -> dict[str, Any]:
         """Answer one `PersonenQuery` as the real API would."""
@@ -109,21 +112,21 @@ class PersonStore:
                         }
                     ],
                 )
-            found = [b for b in bsns if b in self._by_bsn]
+            found = [p for b in dict.fromkeys(bsns) for p in self._by_bsn.get(b, [])]
         elif kind == "ZoekMetGeslachtsnaamEnGeboortedatum":
             name = str(_required(body, "geslachtsnaam")).lower()
             found = self._by_name_birth.get((name, str(_required(body, "geboortedatum"))), [])
             if body.get("voorvoegsel"):
                 found = [
-                    b
-                    for b in found
-                    if self._by_bsn[b]["naam"].get("voorvoegsel", "").lower()
+                    p
+                    for p in found
+                    if self._records[p]["naam"].get("voorvoegsel", "").lower()
                     == str(body["voorvoegsel"]).lower()
                 ]
         elif kind == "ZoekMetPostcodeEnHuisnummer":
             postcode = str(_required(body, "postcode")).replace(" ", "").upper()
             found = self._by_postcode.get((postcode, int(_required(body, "huisnummer"))), [])
-            found = [b for b in found if _address_matches(self._by_bsn[b], body)]
+            found = [p for p in found if _address_matches(self._records[p], body)]
         elif kind == "ZoekMetAdresseerbaarObjectIdentificatie":
             found = self._by_object.get(
                 str(_required(body, "adresseerbaarObjectIdentificatie")), []
@@ -139,7 +142,7 @@ class PersonStore:
                     }
                 ],
             )
-        records = [self._by_bsn[b] for b in found]
+        records = [self._records[p] for p in found]
         if not with_deceased:
             records = [r for r in records if not _deceased(r)]
         return {"type": kind, "personen": [_select(r, fields) for r in records]}
@@ -162,7 +165,9 @@ def _address_matches(record: dict[str, Any], body: dict[str, Any]) -> bool:
     ):
         return False
     name = body.get("geslachtsnaam")
-    return not name or record["naam"]["geslachtsnaam"].lower() == str(name).lower()
+    return (
+        not name or (record.get("naam") or {}).get("geslachtsnaam", "").lower() == str(name).lower()
+    )
 
 
 def _check_fields(fields: Sequence[Any], allowed: frozenset[str]) -> None:
