@@ -68,8 +68,16 @@ def test_minor_is_under_18_on_the_signal_date(born: date, route: Route) -> None:
     assert route_of(person(born=born)) == route
 
 
-def test_another_suspension_reason_goes_to_review() -> None:
-    assert route_of(person(suspension="R")) == Route.REVIEW
+def test_a_non_resident_rni_registration_is_not_resident_and_not_forwarded() -> None:
+    decision = decide_route(
+        [person(suspension="R", municipality="1999")], municipality="0363", signal_date=SIGNAL_DATE
+    )
+    assert (decision.route, decision.registered_municipality) == (Route.EMIGRATED, None)
+
+
+@pytest.mark.parametrize("reason", ["F", "M", "W"])
+def test_another_suspension_reason_goes_to_review(reason: str) -> None:
+    assert route_of(person(suspension=reason)) == Route.REVIEW
 
 
 def test_no_municipality_of_registration_goes_to_review() -> None:

@@ -12,6 +12,7 @@ from vroeg.shared.events import Route
 ADULT_AGE = 18
 DECEASED = "O"
 EMIGRATED = "E"
+RNI = "R"  # registered as a non-resident (Registratie Niet-Ingezetenen)
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,8 @@ def decide_route(
     signal_date: date,
     person_named: bool = True,
 ) -> Decision:
-    """R-BRP-0: no single match → review; then deceased, emigrated, relocated, minor, resident.
+    """R-BRP-0: no single match → review; then deceased, emigrated (or RNI), relocated, minor,
+    resident.
 
     R-BRP-4 (known to debt help) slots in between relocated and minor once the debt-help
     administration is connected.
@@ -51,6 +53,9 @@ def decide_route(
         return Decision(Route.DECEASED, ("R-BRP-2: death registered",))
     if person.suspension_reason == EMIGRATED:
         return Decision(Route.EMIGRATED, ("registration suspended for emigration",))
+    if person.suspension_reason == RNI:
+        # Not resident in any Dutch municipality: nobody to forward to, like emigration.
+        return Decision(Route.EMIGRATED, ("registered as a non-resident (RNI)",))
     if person.suspension_reason is not None:
         return Decision(
             Route.REVIEW, (f"R-BRP-5: registration suspended ({person.suspension_reason})",)
