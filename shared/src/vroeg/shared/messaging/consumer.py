@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[UnitOfWork, Any], Awaitable[None]]
 
-MAX_WAIT_S = 30.0
+# Longest pause between tries while a dependency is down: bounds the delay once it is back.
+MAX_WAIT_S = 5.0
 
 
 class DependencyUnavailable(RuntimeError):

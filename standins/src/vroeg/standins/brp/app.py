@@ -87,4 +87,5 @@ def main() -> None:
         host=settings.host,
         port=settings.port,
         log_level="warning",
+        timeout_graceful_shutdown=2,  # clients keep connections alive; do not wait on them
     )

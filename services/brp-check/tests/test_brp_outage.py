@@ -1,0 +1,92 @@
+"""A BRP outage delays signals; it neither loses them, repeats them, nor sends them to review."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from uuid import uuid4
+
+import httpx
+
+from tests.support.db import eventually, fetch
+from tests.support.fixtures import Isolation, PlatformFactory
+from tests.support.kafka import produce, read_topic
+from vroeg.shared.cloudevents import decode, encode
+from vroeg.shared.events import (
+    Address,
+    ArrearsType,
+    Person,
+    Route,
+    SignalData,
+    SignalKind,
+    SignalReceived,
+    VlpType,
+)
+from vroeg.shared.topics import ROUTE_TOPICS, SIGNAL_RECEIVED
+
+
+def resident_signal(n: int) -> SignalReceived:
+    """A signal for Piet Jansen of the demo population: a resident of 0363."""
+    signal = SignalData(
+        signal_id=uuid4(),
+        vlp_id="woonstad",
+        vlp_type=VlpType.HUUR,
+        vlp_reference=f"out-{n}",
+        kind=SignalKind.VROEGSIGNAAL,
+        arrears_type=ArrearsType.HUUR,
+        signal_date=date(2026, 11, 27),
+        debtor=Person(geslachtsnaam="Jansen", geboortedatum=date(1980, 5, 1)),
+        address=Address(postcode="1012AB", huisnummer=1),
+        amount=Decimal("500.00"),
+        oldest_due_date=date(2026, 9, 1),
+    )
+    return SignalReceived(municipality="0363", occurred_at=datetime.now(UTC), signal=signal)
+
+
+async def _checked(iso: Isolation) -> int:
+    return int(
+        (await fetch(iso.database_url, "SELECT count(*) AS n FROM brp_check.checks"))[0]["n"]
+    )
+
+
+async def test_signals_arriving_during_a_brp_outage_are_routed_once_when_it_returns(
+    isolation: Isolation, make_platform: PlatformFactory
+) -> None:
+    platform = make_platform()
+    platform.start(["brp-standin", "brp-check"])
+    brp, check = platform["brp-standin"], platform["brp-check"]
+    topic = isolation.topic(SIGNAL_RECEIVED.name)
+    before = [resident_signal(n) for n in range(40)]
+    during = [resident_signal(n) for n in range(40, 80)]
+
+    def messages(events: list[SignalReceived]) -> list:  # type: ignore[type-arg]
+        return [encode(e, topic=topic, source="/tests", trace={}) for e in events]
+
+    await produce(isolation.kafka, messages(before))
+    await eventually(lambda: _checked(isolation), lambda n: n >= 10)
+    brp.kill()  # mid-stream
+    await produce(isolation.kafka, messages(during))
+    ready = await eventually(
+        lambda: asyncio.to_thread(httpx.get, f"{check.url}/ready"), lambda r: r.status_code == 503
+    )
+    assert ready.json()["checks"]["consumer"] is False  # /ready says the signals wait
+    stalled = await _checked(isolation)
+    await asyncio.sleep(3)
+    assert await _checked(isolation) == stalled  # nothing routed while the BRP is away
+
+    brp.start()
+    brp.wait_ready()
+    assert (await eventually(lambda: _checked(isolation), lambda n: n >= 80)) == 80
+    records = await read_topic(
+        isolation.kafka, isolation.topic(ROUTE_TOPICS[Route.RESIDENT].name), expect=80
+    )
+    ids = Counter(str(decode(r.headers, r.value).signal.signal_id) for r in records)  # type: ignore[attr-defined]
+    assert len(ids) == 80
+    assert set(ids.values()) == {1}
+    review = await read_topic(
+        isolation.kafka, isolation.topic(ROUTE_TOPICS[Route.REVIEW].name), expect=0, timeout=1
+    )
+    assert review == []
+    assert (await asyncio.to_thread(httpx.get, f"{check.url}/ready")).status_code == 200
