@@ -14,6 +14,7 @@ from vroeg.shared.events import (
     Route,
     SignalData,
     SignalKind,
+    SignalReceived,
     SignalRouted,
     VlpType,
 )
@@ -45,3 +46,21 @@ def routed_signal(
         signal=signal,
         household=Household(address_key=address_key, size=2, minors_present=False),
     )
+
+
+def resident_signal(n: int) -> SignalReceived:
+    """A signal for Piet Jansen of the demo population: a resident of 0363."""
+    signal = SignalData(
+        signal_id=uuid4(),
+        vlp_id="woonstad",
+        vlp_type=VlpType.HUUR,
+        vlp_reference=f"out-{n}",
+        kind=SignalKind.VROEGSIGNAAL,
+        arrears_type=ArrearsType.HUUR,
+        signal_date=date(2026, 11, 27),
+        debtor=Person(geslachtsnaam="Jansen", geboortedatum=date(1980, 5, 1)),
+        address=Address(postcode="1012AB", huisnummer=1),
+        amount=Decimal("500.00"),
+        oldest_due_date=date(2026, 9, 1),
+    )
+    return SignalReceived(municipality="0363", occurred_at=datetime.now(UTC), signal=signal)

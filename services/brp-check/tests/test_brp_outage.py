@@ -4,45 +4,19 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import UTC, date, datetime
-from decimal import Decimal
-from uuid import uuid4
 
 import httpx
 
 from tests.support.db import eventually, fetch
 from tests.support.fixtures import Isolation, PlatformFactory
 from tests.support.kafka import produce, read_topic
+from tests.support.signals import resident_signal
 from vroeg.shared.cloudevents import decode, encode
 from vroeg.shared.events import (
-    Address,
-    ArrearsType,
-    Person,
     Route,
-    SignalData,
-    SignalKind,
     SignalReceived,
-    VlpType,
 )
 from vroeg.shared.topics import ROUTE_TOPICS, SIGNAL_RECEIVED
-
-
-def resident_signal(n: int) -> SignalReceived:
-    """A signal for Piet Jansen of the demo population: a resident of 0363."""
-    signal = SignalData(
-        signal_id=uuid4(),
-        vlp_id="woonstad",
-        vlp_type=VlpType.HUUR,
-        vlp_reference=f"out-{n}",
-        kind=SignalKind.VROEGSIGNAAL,
-        arrears_type=ArrearsType.HUUR,
-        signal_date=date(2026, 11, 27),
-        debtor=Person(geslachtsnaam="Jansen", geboortedatum=date(1980, 5, 1)),
-        address=Address(postcode="1012AB", huisnummer=1),
-        amount=Decimal("500.00"),
-        oldest_due_date=date(2026, 9, 1),
-    )
-    return SignalReceived(municipality="0363", occurred_at=datetime.now(UTC), signal=signal)
 
 
 async def _checked(iso: Isolation) -> int:

@@ -7,7 +7,14 @@ from datetime import date
 import pytest
 
 from vroeg.brp_check.brp import BrpPerson
-from vroeg.brp_check.rules import age_on, count_minors, decide_route
+from vroeg.brp_check.debt_help import DebtHelpStatus
+from vroeg.brp_check.rules import (
+    add_months,
+    age_on,
+    count_minors,
+    decide_route,
+    known_to_debt_help,
+)
 from vroeg.shared.events import Route
 
 SIGNAL_DATE = date(2026, 11, 27)
@@ -97,3 +104,47 @@ def test_a_signal_naming_only_a_business_goes_to_review() -> None:
     decision = decide_route([], municipality="0363", signal_date=SIGNAL_DATE, person_named=False)
     assert decision.route == Route.REVIEW
     assert "business name" in decision.reasons[0]
+
+
+DECIDED = date(2026, 5, 27)  # exactly 6 months before the signal date
+
+
+@pytest.mark.parametrize(
+    ("status", "known"),
+    [
+        (DebtHelpStatus(active_product=True, final_decision_on=None), True),
+        (DebtHelpStatus(active_product=False, final_decision_on=DECIDED), False),
+        (DebtHelpStatus(active_product=False, final_decision_on=date(2026, 5, 28)), True),
+        (DebtHelpStatus(active_product=False, final_decision_on=None), False),
+    ],
+    ids=["active-product", "decided-exactly-6-months-ago", "decided-a-day-later", "nothing"],
+)
+def test_r_brp_4_known_to_debt_help(status: DebtHelpStatus, known: bool) -> None:
+    assert known_to_debt_help(status, SIGNAL_DATE) is known
+    route = decide_route(
+        [person()], municipality="0363", signal_date=SIGNAL_DATE, debt_help=status
+    ).route
+    assert route == (Route.DEBT_HELP if known else Route.RESIDENT)
+
+
+def test_debt_help_comes_after_relocated_and_before_minor() -> None:
+    active = DebtHelpStatus(active_product=True, final_decision_on=None)
+    elsewhere = decide_route(
+        [person(municipality="0599")],
+        municipality="0363",
+        signal_date=SIGNAL_DATE,
+        debt_help=active,
+    )
+    minor = decide_route(
+        [person(born=date(2012, 1, 1))],
+        municipality="0363",
+        signal_date=SIGNAL_DATE,
+        debt_help=active,
+    )
+    assert (elsewhere.route, minor.route) == (Route.RELOCATED, Route.DEBT_HELP)
+
+
+def test_six_months_on_from_the_end_of_a_month_is_the_end_of_that_month() -> None:
+    assert add_months(date(2026, 8, 31), 6) == date(2027, 2, 28)
+    assert add_months(date(2027, 8, 31), 6) == date(2028, 2, 29)
+    assert add_months(date(2026, 5, 27), 6) == date(2026, 11, 27)

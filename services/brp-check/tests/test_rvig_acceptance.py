@@ -178,10 +178,11 @@ async def test_every_person_of_the_test_population_is_routed_as_the_brp_implies(
     assert len(routed) == len(people)
     counts = Counter(routed.values())
     print(f"\n{len(people)} signals for {DEN_HAAG}:", dict(sorted(counts.items())))
-    assert set(counts) >= {
+    # The emigrated of the test set have no Dutch address, so none is in this selection.
+    assert set(counts) == {
         Route.RESIDENT,
         Route.RELOCATED,
         Route.DECEASED,
-        Route.EMIGRATED,
+        Route.MINOR,
         Route.REVIEW,
     }

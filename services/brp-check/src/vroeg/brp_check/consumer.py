@@ -10,6 +10,7 @@ import httpx
 
 from vroeg.brp_check import repository, rules
 from vroeg.brp_check.brp import BrpClient
+from vroeg.brp_check.debt_help import DebtHelpRegister, TableRegister
 from vroeg.brp_check.models import Check
 from vroeg.brp_check.settings import Settings
 from vroeg.shared.events import Household, SignalReceived, SignalRouted, now_utc
@@ -18,15 +19,23 @@ from vroeg.shared.messaging.unit_of_work import UnitOfWork
 from vroeg.shared.topics import SIGNAL_RECEIVED
 
 
-async def on_signal_received(uow: UnitOfWork, event: SignalReceived, *, brp: BrpClient) -> None:
-    """Look the debtor and their household up, decide the route, publish it."""
+async def on_signal_received(
+    uow: UnitOfWork, event: SignalReceived, *, brp: BrpClient, debt_help: DebtHelpRegister
+) -> None:
+    """Look the debtor, their debt-help standing and household up; route; publish."""
     signal = event.signal
     candidates = await brp.find(signal)
+    standing = (
+        await debt_help.status(uow.session, event.municipality, candidates[0].bsn)
+        if len(candidates) == 1
+        else None
+    )
     decision = rules.decide_route(
         candidates,
         municipality=event.municipality,
         signal_date=signal.signal_date,
         person_named=signal.debtor is not None,
+        debt_help=standing,
     )
     household = None
     if len(candidates) == 1 and candidates[0].address_key:
@@ -69,4 +78,5 @@ async def subscriptions(stack: AsyncExitStack, settings: Settings) -> Sequence[S
             base_url=settings.brp_base_url, timeout=settings.brp_timeout_s, headers=headers
         )
     )
-    return [Subscription(SIGNAL_RECEIVED, partial(on_signal_received, brp=BrpClient(http)))]
+    handler = partial(on_signal_received, brp=BrpClient(http), debt_help=TableRegister())
+    return [Subscription(SIGNAL_RECEIVED, handler)]

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from vroeg.brp_check.brp import BrpPerson
+from vroeg.brp_check.debt_help import DebtHelpStatus
 from vroeg.shared.events import Route
 
 ADULT_AGE = 18
+RECENT_DECISION_MONTHS = 6
 DECEASED = "O"
 EMIGRATED = "E"
 RNI = "R"  # registered as a non-resident (Registratie Niet-Ingezetenen)
@@ -35,12 +37,13 @@ def decide_route(
     municipality: str,
     signal_date: date,
     person_named: bool = True,
+    debt_help: DebtHelpStatus | None = None,
 ) -> Decision:
     """R-BRP-0: no single match → review; then deceased, emigrated (or RNI), relocated, minor,
     resident.
 
-    R-BRP-4 (known to debt help) slots in between relocated and minor once the debt-help
-    administration is connected.
+    `debt_help` is the single candidate's standing in the municipality's debt-help
+    administration; it decides R-BRP-4, between relocated and minor.
     """
     if not person_named:
         return Decision(Route.REVIEW, ("R-BRP-5: only a business name, no person to look up",))
@@ -68,6 +71,8 @@ def decide_route(
             (f"R-BRP-1: registered in municipality {person.municipality}",),
             registered_municipality=person.municipality,
         )
+    if debt_help is not None and known_to_debt_help(debt_help, signal_date):
+        return Decision(Route.DEBT_HELP, ("R-BRP-4: known to debt help",))
     if person.birth_date is not None and age_on(person.birth_date, signal_date) < ADULT_AGE:
         return Decision(Route.MINOR, ("R-BRP-3: under 18 on the signal date",))
     return Decision(Route.RESIDENT, ("registered at an address in this municipality",))
@@ -76,3 +81,26 @@ def decide_route(
 def count_minors(birth_dates: Sequence[date | None], on: date) -> int:
     """How many of the household were under 18 on a date (unknown dates count as adults)."""
     return sum(1 for b in birth_dates if b is not None and age_on(b, on) < ADULT_AGE)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or the month's last day where it has none."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def known_to_debt_help(status: DebtHelpStatus, signal_date: date) -> bool:
+    """R-BRP-4: an active product, or a final decision less than 6 months before the signal.
+
+    A decision exactly 6 months ago is not "less than 6 months": the normal route applies.
+    """
+    if status.active_product:
+        return True
+    decided = status.final_decision_on
+    return decided is not None and signal_date < add_months(decided, RECENT_DECISION_MONTHS)

@@ -1,8 +1,10 @@
 """Settings of brp-check."""
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 
 from vroeg.shared.settings import ServiceSettings
+
+DEVELOPMENT_IMPORT_KEY = "vroeg-development-debt-help-key"
 
 
 class Settings(ServiceSettings):
@@ -14,3 +16,14 @@ class Settings(ServiceSettings):
     )
     brp_api_key: SecretStr | None = Field(default=None, alias="BRP_API_KEY")
     brp_timeout_s: float = Field(default=5.0, alias="BRP_TIMEOUT_S", gt=0)
+    # Key of the debt-help administration's import (R-BRP-4).
+    debt_help_import_key: SecretStr = Field(
+        default=SecretStr(DEVELOPMENT_IMPORT_KEY), alias="VROEG_DEBT_HELP_IMPORT_KEY"
+    )
+
+    @model_validator(mode="after")
+    def _refuse_development_import_key_in_production(self) -> "Settings":
+        key = self.debt_help_import_key.get_secret_value()
+        if self.environment == "production" and key == DEVELOPMENT_IMPORT_KEY:
+            raise ValueError("VROEG_DEBT_HELP_IMPORT_KEY must be set explicitly in production")
+        return self
