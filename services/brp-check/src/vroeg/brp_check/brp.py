@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from vroeg.brp_check.brp_transport import CircuitBreaker
 from vroeg.shared.events import SignalData
 from vroeg.shared.messaging.consumer import DependencyUnavailable
 
@@ -41,8 +42,9 @@ class BrpPerson:
 class BrpClient:
     """Asks the BRP who a signal is about, and who lives at an address."""
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    def __init__(self, http: httpx.AsyncClient, breaker: CircuitBreaker) -> None:
         self._http = http
+        self._breaker = breaker
 
     async def find(self, signal: SignalData) -> list[BrpPerson]:
         """The BRP's candidates for the signal's debtor, deceased included."""
@@ -99,12 +101,17 @@ class BrpClient:
         return [_date(p.get("geboorte", {}).get("datum")) for p in found]
 
     async def _query(self, body: dict[str, Any]) -> Sequence[dict[str, Any]]:
+        self._breaker.before()
         try:
             response = await self._http.post("/personen", json=body, headers={"Accept": MEDIA_TYPE})
         except httpx.HTTPError as exc:
+            self._breaker.failed()
             raise DependencyUnavailable(f"BRP unreachable: {exc!r}") from exc
-        if response.status_code >= 500 or response.status_code == 429:
+        # Down, overloaded, or refusing our credentials: the signal waits until it is mended.
+        if response.status_code >= 500 or response.status_code in (401, 403, 429):
+            self._breaker.failed()
             raise DependencyUnavailable(f"BRP answered {response.status_code}")
+        self._breaker.succeeded()
         if response.status_code >= 400:
             raise BrpError(f"BRP refused {body['type']}: {response.status_code} {response.text}")
         personen: list[dict[str, Any]] = response.json().get("personen", [])

@@ -6,10 +6,9 @@ from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from functools import partial
 
-import httpx
-
 from vroeg.brp_check import repository, rules
 from vroeg.brp_check.brp import BrpClient
+from vroeg.brp_check.brp_transport import CircuitBreaker, http_client
 from vroeg.brp_check.debt_help import DebtHelpRegister, TableRegister
 from vroeg.brp_check.models import Check
 from vroeg.brp_check.settings import Settings
@@ -72,11 +71,8 @@ async def on_signal_received(
 
 async def subscriptions(stack: AsyncExitStack, settings: Settings) -> Sequence[Subscription]:
     """Open the BRP client for the life of the service."""
-    headers = {"X-API-Key": settings.brp_api_key.get_secret_value()} if settings.brp_api_key else {}
-    http = await stack.enter_async_context(
-        httpx.AsyncClient(
-            base_url=settings.brp_base_url, timeout=settings.brp_timeout_s, headers=headers
-        )
+    http = await stack.enter_async_context(http_client(settings))
+    handler = partial(
+        on_signal_received, brp=BrpClient(http, CircuitBreaker()), debt_help=TableRegister()
     )
-    handler = partial(on_signal_received, brp=BrpClient(http), debt_help=TableRegister())
     return [Subscription(SIGNAL_RECEIVED, handler)]

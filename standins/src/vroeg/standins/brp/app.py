@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import secrets
+import time
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -31,14 +34,48 @@ class Settings(BaseSettings):
     data: Path | None = Field(default=None, alias="VROEG_BRP_DATA")
     # Table 33 (municipality codes and names), for the names in converted RvIG records.
     municipalities: Path | None = Field(default=None, alias="VROEG_BRP_MUNICIPALITIES")
+    # `client-id:secret,…`: when set, /personen wants an OAuth2 bearer token from
+    # POST /oauth/token (client-credentials grant), as the production gateway does.
+    oauth_clients: str = Field(default="", alias="VROEG_BRP_OAUTH_CLIENTS")
 
 
-def create_app(store: PersonStore) -> FastAPI:
-    """The stand-in's app over a store of persons."""
+def create_app(store: PersonStore, oauth_clients: dict[str, str] | None = None) -> FastAPI:
+    """The stand-in's app over a store of persons; with clients, it wants OAuth2 tokens."""
     app = FastAPI(title="BRP Personen v2 stand-in", docs_url=None, redoc_url=None)
+    tokens: dict[str, float] = {}
+
+    @app.post("/oauth/token")
+    async def token(request: Request) -> JSONResponse:
+        form = await request.form()
+        client = _basic_auth(request.headers.get("Authorization", ""))
+        if (
+            form.get("grant_type") != "client_credentials"
+            or client is None
+            or (oauth_clients or {}).get(client[0]) != client[1]
+        ):
+            return JSONResponse({"error": "invalid_client"}, status_code=401)
+        issued = secrets.token_urlsafe(24)
+        tokens[issued] = time.monotonic() + TOKEN_LIFETIME_S
+        return JSONResponse(
+            {"access_token": issued, "token_type": "Bearer", "expires_in": TOKEN_LIFETIME_S}
+        )
 
     @app.post(f"{BASE_PATH}/personen")
     async def personen(request: Request) -> JSONResponse:
+        if oauth_clients:
+            bearer = request.headers.get("Authorization", "").removeprefix("Bearer ")
+            if tokens.get(bearer, 0.0) < time.monotonic():
+                return JSONResponse(
+                    {
+                        "type": "https://datatracker.ietf.org/doc/html/rfc7235#section-3.1",
+                        "title": "Niet correct geauthenticeerd.",
+                        "status": 401,
+                        "instance": f"{BASE_PATH}/personen",
+                        "code": "authentication",
+                    },
+                    status_code=401,
+                    media_type="application/problem+json",
+                )
         try:
             body: Any = await request.json()
         except ValueError:
@@ -56,6 +93,19 @@ def create_app(store: PersonStore) -> FastAPI:
         return {"status": "UP", "persons": len(store)}
 
     return app
+
+
+TOKEN_LIFETIME_S = 300
+
+
+def _basic_auth(header: str) -> tuple[str, str] | None:
+    if not header.startswith("Basic "):
+        return None
+    try:
+        client_id, _, secret = base64.b64decode(header[6:]).decode().partition(":")
+    except ValueError:
+        return None
+    return client_id, secret
 
 
 def _problem(exc: QueryError) -> JSONResponse:
@@ -82,8 +132,9 @@ def main() -> None:
         records = load_rvig(settings.data, settings.municipalities)
     else:
         records = json.loads(settings.data.read_text())
+    clients = dict(pair.split(":", 1) for pair in settings.oauth_clients.split(",") if ":" in pair)
     uvicorn.run(
-        create_app(PersonStore(records)),
+        create_app(PersonStore(records), clients),
         host=settings.host,
         port=settings.port,
         log_level="warning",

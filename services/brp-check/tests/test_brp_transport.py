@@ -1,0 +1,87 @@
+"""How brp-check reaches the BRP: OAuth2 client credentials against a gateway, and the breaker."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from tests.support.db import eventually
+from tests.support.fixtures import Isolation, PlatformFactory
+from tests.support.kafka import produce, read_events
+from tests.support.signals import resident_signal
+from vroeg.brp_check.brp import BrpClient
+from vroeg.brp_check.brp_transport import CircuitBreaker
+from vroeg.shared.cloudevents import encode
+from vroeg.shared.events import Route
+from vroeg.shared.messaging.consumer import DependencyUnavailable
+from vroeg.shared.topics import ROUTE_TOPICS, SIGNAL_RECEIVED
+
+OAUTH = {
+    "BRP_OAUTH_CLIENT_ID": "gemeente-0363",
+    "BRP_OAUTH_SCOPE": "brp-personen",
+    "VROEG_BRP_OAUTH_CLIENTS": "gemeente-0363:s3cret",
+}
+
+
+async def test_with_client_credentials_the_gateway_answers_and_signals_are_routed(
+    isolation: Isolation, make_platform: PlatformFactory
+) -> None:
+    platform = make_platform({**OAUTH, "BRP_OAUTH_CLIENT_SECRET": "s3cret"})
+    brp = platform["brp-standin"]
+    platform["brp-check"].env["BRP_OAUTH_TOKEN_URL"] = f"{brp.url}/oauth/token"
+    platform.start(["brp-standin", "brp-check"])
+    assert httpx.post(f"{brp.url}/haalcentraal/api/brp/personen", json={}).status_code == 401
+
+    event = resident_signal(1)
+    topic = isolation.topic(SIGNAL_RECEIVED.name)
+    await produce(isolation.kafka, [encode(event, topic=topic, source="/tests", trace={})])
+    routed = await read_events(
+        isolation.kafka, isolation.topic(ROUTE_TOPICS[Route.RESIDENT].name), expect=1
+    )
+    assert [e.signal.signal_id for e in routed] == [event.signal.signal_id]  # type: ignore[attr-defined]
+
+
+async def test_with_a_wrong_secret_signals_wait_and_readiness_says_so(
+    isolation: Isolation, make_platform: PlatformFactory
+) -> None:
+    platform = make_platform({**OAUTH, "BRP_OAUTH_CLIENT_SECRET": "wrong"})
+    brp, check = platform["brp-standin"], platform["brp-check"]
+    check.env["BRP_OAUTH_TOKEN_URL"] = f"{brp.url}/oauth/token"
+    platform.start(["brp-standin", "brp-check"])
+    topic = isolation.topic(SIGNAL_RECEIVED.name)
+    await produce(isolation.kafka, [encode(resident_signal(2), topic=topic, source="/t", trace={})])
+
+    ready = await eventually(
+        lambda: asyncio.to_thread(httpx.get, f"{check.url}/ready"), lambda r: r.status_code == 503
+    )
+    assert ready.status_code == 503
+    for route in (Route.RESIDENT, Route.REVIEW):
+        assert (
+            await read_events(
+                isolation.kafka, isolation.topic(ROUTE_TOPICS[route].name), expect=0, timeout=1
+            )
+            == []
+        )
+
+
+async def test_the_breaker_stops_calling_a_failing_brp_and_tries_again_after_the_cooldown() -> None:
+    calls = 0
+
+    def down(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        return httpx.Response(503)
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(down), base_url="http://brp")
+    client = BrpClient(http, CircuitBreaker(threshold=3, cooldown_s=0.2))
+    signal = resident_signal(3).signal
+    for _ in range(10):
+        with pytest.raises(DependencyUnavailable):
+            await client.find(signal)
+    assert calls == 3  # then open: no request leaves
+    await asyncio.sleep(0.25)
+    with pytest.raises(DependencyUnavailable):
+        await client.find(signal)
+    assert calls == 4  # half-open: one try
