@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from vroeg.standins.brp.app import BASE_PATH, create_app
 from vroeg.standins.brp.population import demo_population
 from vroeg.standins.brp.rvig import gba_date, load_rvig
 from vroeg.standins.brp.store import PersonStore
+from vroeg.standins.brp.synthetic import synthetic_population
 
 # The reference material lies beside the project: ../shared/ref (see DEVELOPERS.md).
 SPEC_PATH = Path(__file__).resolve().parents[3] / "shared/ref/brp-personen-v2/openapi.json"
@@ -226,3 +228,40 @@ def test_lo3_dates_become_v2_dates_with_unknown_parts() -> None:
     assert gba_date("19851200")["type"] == "JaarMaandDatum"  # type: ignore[index]
     assert gba_date("00000000")["type"] == "DatumOnbekend"  # type: ignore[index]
     assert gba_date("") is None
+
+
+async def test_the_synthetic_population_is_deterministic_varied_and_within_the_schema(
+    spec: dict[str, Any],
+) -> None:
+    persons = list(synthetic_population(5000, seed=7))
+    assert persons == list(synthetic_population(5000, seed=7))
+    reasons = Counter(
+        p.get("opschortingBijhouding", {}).get("reden", {}).get("code") for p in persons
+    )
+    assert reasons["O"] > 0
+    assert reasons["E"] > 0
+    assert any(
+        p.get("gemeenteVanInschrijving", {}).get("code") not in (None, "0518") for p in persons
+    )
+    app = create_app(PersonStore(persons))
+    check = validator(spec, "RaadpleegMetBurgerservicenummerResponse")
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url=f"http://brp{BASE_PATH}"
+    ) as brp:
+        query = {
+            "type": "RaadpleegMetBurgerservicenummer",
+            "burgerservicenummer": [p["burgerservicenummer"] for p in persons[:20]],
+            "fields": [
+                "burgerservicenummer",
+                "naam",
+                "geboorte",
+                "overlijden",
+                "gemeenteVanInschrijving",
+                "verblijfplaats",
+            ],
+        }
+        body = (await brp.post("/personen", json=query)).json()
+    assert len(body["personen"]) == 20
+    assert list(check.iter_errors(body)) == []
+    minors = [p for p in persons if p["geboorte"]["datum"]["datum"] > "2008-11-27"]
+    assert 0 < len(minors) < len(persons) // 2

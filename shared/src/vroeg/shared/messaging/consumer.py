@@ -108,8 +108,14 @@ class EventConsumer:
         try:
             while not self._stopping.is_set():
                 batches = await consumer.getmany(timeout_ms=200, max_records=200)
-                for tp, records in batches.items():
-                    await self._process_partition(consumer, tp, records)
+                # Partitions are independent (order holds per key, so per partition): handle
+                # them side by side; within a partition, strictly one event after another.
+                await asyncio.gather(
+                    *(
+                        self._process_partition(consumer, tp, records)
+                        for tp, records in batches.items()
+                    )
+                )
                 await self.commit()
         finally:
             await self.commit()

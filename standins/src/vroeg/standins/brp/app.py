@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings
 from vroeg.standins.brp.population import demo_population
 from vroeg.standins.brp.rvig import load_rvig
 from vroeg.standins.brp.store import PersonStore, QueryError
+from vroeg.standins.brp.synthetic import synthetic_population
 
 BASE_PATH = "/haalcentraal/api/brp"
 MEDIA_TYPE = "application/json; charset=utf-8"
@@ -37,6 +38,8 @@ class Settings(BaseSettings):
     # `client-id:secret,…`: when set, /personen wants an OAuth2 bearer token from
     # POST /oauth/token (client-credentials grant), as the production gateway does.
     oauth_clients: str = Field(default="", alias="VROEG_BRP_OAUTH_CLIENTS")
+    # Instead of a file: this many persons of the synthetic population (seed 1).
+    synthetic: int = Field(default=0, alias="VROEG_BRP_SYNTHETIC", ge=0)
 
 
 def create_app(store: PersonStore, oauth_clients: dict[str, str] | None = None) -> FastAPI:
@@ -126,7 +129,9 @@ def _problem(exc: QueryError) -> JSONResponse:
 def main() -> None:
     """Run the stand-in until stopped."""
     settings = Settings()
-    if settings.data is None:
+    if settings.synthetic:
+        records = list(synthetic_population(settings.synthetic))
+    elif settings.data is None:
         records = demo_population()
     elif settings.data.suffix == ".csv":
         records = load_rvig(settings.data, settings.municipalities)
