@@ -12,19 +12,16 @@ import argparse
 import asyncio
 import random
 import resource
-import tempfile
 import time
 from collections import Counter
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from isolated import Bench, isolated_platform
 
-from vroeg.deploy import infra
-from vroeg.deploy.processes import Platform, free_port
 from vroeg.shared.cloudevents import decode, encode
 from vroeg.shared.events import (
     Address,
@@ -68,74 +65,59 @@ def signal_for(person: dict[str, Any], n: int) -> SignalReceived:
 
 
 async def main(persons: int, signals: int) -> None:
-    endpoints = infra.up()
-    database = await infra.recreate_database(endpoints.database_url, "vroeg_bench_brp")
-    prefix = f"benchbrp{int(time.time())}."
-    ports = {name: free_port() for name in Platform.names()}
-    platform = Platform(
-        {
-            **endpoints.env(),
-            "DATABASE_URL": database,
-            "VROEG_TOPIC_PREFIX": prefix,
-            "VROEG_LOG_LEVEL": "WARNING",
-            "VROEG_BRP_SYNTHETIC": str(persons),
-        },
-        log_dir=Path(tempfile.mkdtemp(prefix="vroeg-bench-")),
-        ports=ports,
-    )
-    started = time.monotonic()
-    platform.start(["brp-standin"], timeout=900)
-    print(f"stand-in with {persons:,} persons ready after {time.monotonic() - started:.1f} s")
-    platform.start(["brp-check"])
-    try:
-        rng = random.Random(2)
-        population = list(synthetic_population(persons))
-        sample = [population[rng.randrange(persons)] for _ in range(signals)]
-        del population
-        events = [signal_for(p, n) for n, p in enumerate(sample)]
-        bootstrap = endpoints.kafka_bootstrap_servers
-        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
-        await consumer.start()
-        await consumer._client.force_metadata_update()
-        route_topics = [f"{prefix}{t.name}" for t in ROUTE_TOPICS.values()]
-        tps = [
-            TopicPartition(t, p)
-            for t in route_topics
-            for p in consumer.partitions_for_topic(t) or ()
-        ]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
+    async with isolated_platform("brp", {"VROEG_BRP_SYNTHETIC": str(persons)}) as bench:
+        started = time.monotonic()
+        bench.platform.start(["brp-standin"], timeout=900)
+        print(f"stand-in with {persons:,} persons ready after {time.monotonic() - started:.1f} s")
+        bench.platform.start(["brp-check"])
+        await route(bench, persons, signals)
 
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
-        await producer.start()
-        topic = f"{prefix}{SIGNAL_RECEIVED.name}"
-        first = time.monotonic()
-        for event in events:
-            message = encode(event, topic=topic, source="/bench", trace={})
-            await producer.send(
-                topic, value=message.value, key=message.key, headers=list(message.headers)
-            )
-        await producer.flush()
-        await producer.stop()
 
-        routes: Counter[str] = Counter()
-        last = first
-        while sum(routes.values()) < signals:
-            for records in (await consumer.getmany(timeout_ms=1000)).values():
-                for record in records:
-                    event = decode(record.headers, record.value)
-                    assert isinstance(event, SignalRouted)
-                    routes[event.route.value] += 1
-                    last = time.monotonic()
-        await consumer.stop()
-        elapsed = last - first
-        print(f"routed {signals:,} signals in {elapsed:.1f} s: {signals / elapsed:,.0f} signals/s")
-        print(f"  routes: {dict(routes.most_common())}")
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-        print(f"  bench process peak RSS {peak_mb} MB")
-    finally:
-        platform.stop()
-        await infra.drop_database(database)
+async def route(bench: Bench, persons: int, signals: int) -> None:
+    """Publish signals for persons of the population; time until all are routed."""
+    rng = random.Random(2)
+    population = list(synthetic_population(persons))
+    sample = [population[rng.randrange(persons)] for _ in range(signals)]
+    del population
+    events = [signal_for(p, n) for n, p in enumerate(sample)]
+    bootstrap = bench.kafka
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    await consumer.start()
+    await consumer._client.force_metadata_update()
+    route_topics = [bench.topic(t.name) for t in ROUTE_TOPICS.values()]
+    tps = [
+        TopicPartition(t, p) for t in route_topics for p in consumer.partitions_for_topic(t) or ()
+    ]
+    consumer.assign(tps)
+    await consumer.seek_to_beginning(*tps)
+
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
+    await producer.start()
+    topic = bench.topic(SIGNAL_RECEIVED.name)
+    first = time.monotonic()
+    for event in events:
+        message = encode(event, topic=topic, source="/bench", trace={})
+        await producer.send(
+            topic, value=message.value, key=message.key, headers=list(message.headers)
+        )
+    await producer.flush()
+    await producer.stop()
+
+    routes: Counter[str] = Counter()
+    last = first
+    while sum(routes.values()) < signals:
+        for records in (await consumer.getmany(timeout_ms=1000)).values():
+            for record in records:
+                routed = decode(record.headers, record.value)
+                assert isinstance(routed, SignalRouted)
+                routes[routed.route.value] += 1
+                last = time.monotonic()
+    await consumer.stop()
+    elapsed = last - first
+    print(f"routed {signals:,} signals in {elapsed:.1f} s: {signals / elapsed:,.0f} signals/s")
+    print(f"  routes: {dict(routes.most_common())}")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    print(f"  bench process peak RSS {peak_mb} MB")
 
 
 if __name__ == "__main__":
