@@ -20,15 +20,13 @@ from vroeg.shared.events import (
 )
 
 
-def routed_signal(
-    *, route: Route = Route.RESIDENT, address_key: str = "0363010000000001", vlp: str = "woonstad"
-) -> SignalRouted:
-    """A SignalRouted event as brp-check would publish it."""
-    signal = SignalData(
+def jansen_signal(*, vlp: str = "woonstad", reference: str | None = None) -> SignalData:
+    """A rent signal for Piet Jansen of the demo population, a resident of 0363."""
+    return SignalData(
         signal_id=uuid4(),
         vlp_id=vlp,
         vlp_type=VlpType.HUUR,
-        vlp_reference=f"ref-{uuid4().hex[:8]}",
+        vlp_reference=reference or f"ref-{uuid4().hex[:8]}",
         kind=SignalKind.VROEGSIGNAAL,
         arrears_type=ArrearsType.HUUR,
         signal_date=date(2026, 11, 27),
@@ -38,29 +36,26 @@ def routed_signal(
         oldest_due_date=date(2026, 9, 1),
         unpaid_installments=2,
     )
+
+
+def routed_signal(
+    *, route: Route = Route.RESIDENT, address_key: str = "0363010000000001", vlp: str = "woonstad"
+) -> SignalRouted:
+    """A SignalRouted event as brp-check would publish it."""
     return SignalRouted(
         municipality="0363",
         occurred_at=datetime.now(UTC),
         route=route,
         reasons=("test",),
-        signal=signal,
+        signal=jansen_signal(vlp=vlp),
         household=Household(address_key=address_key, size=2, minors_present=False),
     )
 
 
 def resident_signal(n: int) -> SignalReceived:
-    """A signal for Piet Jansen of the demo population: a resident of 0363."""
-    signal = SignalData(
-        signal_id=uuid4(),
-        vlp_id="woonstad",
-        vlp_type=VlpType.HUUR,
-        vlp_reference=f"out-{n}",
-        kind=SignalKind.VROEGSIGNAAL,
-        arrears_type=ArrearsType.HUUR,
-        signal_date=date(2026, 11, 27),
-        debtor=Person(geslachtsnaam="Jansen", geboortedatum=date(1980, 5, 1)),
-        address=Address(postcode="1012AB", huisnummer=1),
-        amount=Decimal("500.00"),
-        oldest_due_date=date(2026, 9, 1),
+    """A SignalReceived for Piet Jansen, as intake would publish it."""
+    return SignalReceived(
+        municipality="0363",
+        occurred_at=datetime.now(UTC),
+        signal=jansen_signal(reference=f"out-{n}"),
     )
-    return SignalReceived(municipality="0363", occurred_at=datetime.now(UTC), signal=signal)
