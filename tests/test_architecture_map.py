@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import importlib
-from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
 
 from vroeg.deploy.docs import architecture_page, asyncapi_yaml
+from vroeg.shared.service import Resources
 from vroeg.shared.topics import SERVICES, TOPICS, consumed_by
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -34,6 +34,6 @@ async def test_each_service_reads_exactly_the_topics_the_catalogue_gives_it(serv
     package = f"vroeg.{service.replace('-', '_')}"
     consumer = importlib.import_module(f"{package}.consumer")
     settings = importlib.import_module(f"{package}.settings").Settings()
-    async with AsyncExitStack() as stack:
+    async with Resources() as stack:
         subscriptions = await consumer.subscriptions(stack, settings)
     assert {s.topic.name for s in subscriptions} == {t.name for t in consumed_by(service)}

@@ -9,9 +9,12 @@ import pytest
 from vroeg.brp_check.brp import BrpPerson
 from vroeg.brp_check.debt_help import DebtHelpStatus
 from vroeg.brp_check.rules import (
+    ReviewChoice,
+    Undecidable,
     add_months,
     age_on,
     count_minors,
+    decide_after_review,
     decide_route,
     known_to_debt_help,
 )
@@ -148,3 +151,40 @@ def test_six_months_on_from_the_end_of_a_month_is_the_end_of_that_month() -> Non
     assert add_months(date(2026, 8, 31), 6) == date(2027, 2, 28)
     assert add_months(date(2027, 8, 31), 6) == date(2028, 2, 29)
     assert add_months(date(2026, 5, 27), 6) == date(2026, 11, 27)
+
+
+def reviewed(
+    choice: ReviewChoice, person: BrpPerson | None = None, birth: date | None = None
+) -> Route:
+    return decide_after_review(
+        choice,
+        person=person,
+        municipality="0363",
+        signal_date=SIGNAL_DATE,
+        signal_birth_date=birth,
+        debt_help=None,
+    ).route
+
+
+def test_a_reviewed_candidate_is_routed_as_any_single_match() -> None:
+    assert reviewed(ReviewChoice.CANDIDATE, person()) == Route.RESIDENT
+    assert reviewed(ReviewChoice.CANDIDATE, person(municipality="0599")) == Route.RELOCATED
+    assert reviewed(ReviewChoice.CANDIDATE, person(suspension="O")) == Route.DECEASED
+    assert reviewed(ReviewChoice.CANDIDATE, person(born=date(2008, 11, 28))) == Route.MINOR
+
+
+def test_a_candidate_whose_record_gives_no_route_is_refused() -> None:
+    with pytest.raises(Undecidable):
+        reviewed(ReviewChoice.CANDIDATE, person(municipality=None))
+    with pytest.raises(Undecidable):
+        reviewed(ReviewChoice.CANDIDATE, None)
+
+
+def test_the_signals_own_data_routes_a_resident_or_a_minor_on_the_signal_date() -> None:
+    assert reviewed(ReviewChoice.SIGNAL_DATA) == Route.RESIDENT
+    assert reviewed(ReviewChoice.SIGNAL_DATA, birth=date(2008, 11, 27)) == Route.RESIDENT
+    assert reviewed(ReviewChoice.SIGNAL_DATA, birth=date(2008, 11, 28)) == Route.MINOR
+
+
+def test_a_legal_person_is_not_processed_whatever_else_is_known() -> None:
+    assert reviewed(ReviewChoice.LEGAL_PERSON, person()) == Route.LEGAL_PERSON

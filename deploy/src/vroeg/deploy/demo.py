@@ -198,7 +198,7 @@ def run_demo(*, keep: bool) -> None:
     database = asyncio.run(infra.recreate_database(endpoints.database_url, DEMO_DATABASE))
     log_dir = infra.state_dir() / "logs"
     platform = Platform({**endpoints.env(), "DATABASE_URL": database}, log_dir=log_dir)
-    print(f"Starting the BRP stand-in and six services (logs in {log_dir}) ...", flush=True)
+    print(f"Starting the stand-ins and six services (logs in {log_dir}) ...", flush=True)
     try:
         platform.start()
         asyncio.run(_post_and_report(platform, endpoints.kafka_bootstrap_servers))
@@ -275,6 +275,51 @@ async def _post_and_report(platform: Platform, bootstrap: str) -> None:
     async with httpx.AsyncClient(base_url=platform["reporting"].url) as http:
         counts = (await http.get(f"/v1/gemeenten/{MUNICIPALITY}/tellingen")).json()
     print(f"\nreporting, municipality {MUNICIPALITY}: {counts}")
+    await _review(platform)
+
+
+def _ok(response: httpx.Response) -> Any:
+    response.raise_for_status()
+    return response.json()
+
+
+REVIEWER = "reviewer-0363"  # a demo account of the identity-provider stand-in
+
+
+async def _review(platform: Platform) -> None:
+    """A reviewer works the review queue: a candidate the BRP found at the signal's address is
+    picked; otherwise the signal's own data is confirmed."""
+    async with httpx.AsyncClient(base_url=platform["idp-standin"].url) as idp:
+        grant = {"grant_type": "password", "username": REVIEWER, "password": REVIEWER}
+        token = (await idp.post("/token", data=grant)).json()["access_token"]
+    async with httpx.AsyncClient(
+        base_url=f"{platform['brp-check'].url}/v1",
+        headers={"Authorization": f"Bearer {token}"},
+    ) as http:
+        queue = _ok(await http.get("/uitval"))
+        print(
+            f"\nReview queue (uitval) of {MUNICIPALITY}, signed in as {REVIEWER}: "
+            f"{queue['total']} open"
+        )
+        for item in queue["items"]:
+            opened = _ok(await http.get(f"/uitval/{item['signalId']}"))
+            debtor = opened["signal"]["debtor"] or {}
+            at_address = [c for c in opened["candidates"] if "address" in c["foundBy"]]
+            choice: dict[str, Any] = (
+                {
+                    "choice": "candidate",
+                    "bsn": at_address[0]["bsn"],
+                    "explanation": "Registered at the address the creditor gave.",
+                }
+                if at_address
+                else {"choice": "signal-data", "explanation": "New resident, not yet in the BRP."}
+            )
+            decided = _ok(await http.post(f"/uitval/{item['signalId']}/besluit", json=choice))
+            print(
+                f"  {debtor.get('geslachtsnaam', '?'):<10} {'; '.join(item['reasons']):<36} "
+                f"{len(opened['candidates'])} candidate(s) -> {choice['choice']}: "
+                f"route {decided['route']}"
+            )
 
 
 _CASE_ROUTES = {"resident", "deceased", "minor"}

@@ -1,4 +1,4 @@
-"""Runs the six services and the BRP stand-in as separate processes on this machine."""
+"""Runs the six services and the stand-ins (BRP, identity provider) as processes on this machine."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ import httpx
 from vroeg.shared.topics import SERVICES
 
 BRP_STANDIN = "brp-standin"
+IDP_STANDIN = "idp-standin"
+STANDINS = (BRP_STANDIN, IDP_STANDIN)
 BRP_BASE_PATH = "/haalcentraal/api/brp"
 DEFAULT_PORTS = {
     "intake": 8001,
@@ -26,6 +28,7 @@ DEFAULT_PORTS = {
     "feedback": 8005,
     "reporting": 8006,
     BRP_STANDIN: 8090,
+    IDP_STANDIN: 8091,
 }
 
 
@@ -72,7 +75,7 @@ class ServiceProcess:
 
     def wait_ready(self, timeout: float = 90) -> None:
         """Block until `/ready` (services) or `/health` (stand-ins) answers 200."""
-        path = "/health" if self.name == BRP_STANDIN else "/ready"
+        path = "/health" if self.name in STANDINS else "/ready"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.popen is not None and self.popen.poll() is not None:
@@ -114,7 +117,7 @@ class ServiceProcess:
 
 
 class Platform:
-    """The six services and the BRP stand-in, configured to find each other."""
+    """The six services and the stand-ins, configured to find each other."""
 
     def __init__(
         self,
@@ -126,7 +129,12 @@ class Platform:
     ) -> None:
         ports = dict(ports or DEFAULT_PORTS)
         brp_url = f"http://127.0.0.1:{ports[BRP_STANDIN]}{BRP_BASE_PATH}"
-        common = {**infra_env, "BRP_BASE_URL": brp_url, **(env or {})}
+        common = {
+            **infra_env,
+            "BRP_BASE_URL": brp_url,
+            "VROEG_OIDC_ISSUER": f"http://127.0.0.1:{ports[IDP_STANDIN]}",
+            **(env or {}),
+        }
         self.processes = {
             name: ServiceProcess(name, ports[name], dict(common), log_dir / f"{name}.log")
             for name in self.names()
@@ -134,8 +142,8 @@ class Platform:
 
     @staticmethod
     def names() -> tuple[str, ...]:
-        """Every process of the platform, the BRP stand-in first."""
-        return (BRP_STANDIN, *SERVICES)
+        """Every process of the platform, the stand-ins first."""
+        return (*STANDINS, *SERVICES)
 
     def __getitem__(self, name: str) -> ServiceProcess:
         return self.processes[name]

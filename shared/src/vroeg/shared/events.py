@@ -71,6 +71,8 @@ class Route(StrEnum):
     MINOR = "minor"
     DEBT_HELP = "debt-help"
     REVIEW = "review"
+    # A reviewer found the debtor to be a legal person (R-BRP-5, R-IN-3): not processed.
+    LEGAL_PERSON = "legal-person"
 
 
 class CaseFlag(StrEnum):

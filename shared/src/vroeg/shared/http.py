@@ -74,13 +74,20 @@ class Problem(Exception):
     """A domain error that knows its HTTP status; raised by services, rendered here."""
 
     def __init__(
-        self, status: int, code: str, title: str, detail: str | None = None, **extra: Any
+        self,
+        status: int,
+        code: str,
+        title: str,
+        detail: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
     ) -> None:
         super().__init__(detail or title)
         self.status = status
         self.code = code
         self.title = title
         self.detail = detail
+        self.headers = headers or {}
         self.extra = extra
 
 
@@ -91,6 +98,7 @@ def problem_response(
     title: str,
     detail: str | None = None,
     instance: str | None = None,
+    headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
     """An RFC 9457 problem document."""
@@ -107,7 +115,10 @@ def problem_response(
     body.update(extra)
     # Set here too: a 500 is rendered outside the middleware that adds it to other responses.
     return JSONResponse(
-        body, status_code=status, media_type=PROBLEM_JSON, headers={"API-Version": API_VERSION}
+        body,
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers={**(headers or {}), "API-Version": API_VERSION},
     )
 
 
@@ -143,6 +154,7 @@ def install_conventions(app: FastAPI) -> None:
             title=exc.title,
             detail=exc.detail,
             instance=request.url.path,
+            headers=exc.headers,
             **exc.extra,
         )
 

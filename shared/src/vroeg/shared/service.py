@@ -13,8 +13,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
+import httpx
 import sqlalchemy as sa
 import uvicorn
 from aiokafka import AIOKafkaProducer
@@ -37,12 +38,35 @@ from vroeg.shared.messaging.relay import OutboxRelay
 from vroeg.shared.messaging.unit_of_work import Database
 from vroeg.shared.migrations import upgrade_to_head
 from vroeg.shared.settings import ServiceSettings
+from vroeg.shared.staff import StaffVerifier
 from vroeg.shared.telemetry import configure_logging, configure_tracing
 from vroeg.shared.topics import SERVICE_JOBS, consumed_by, dead_letter_topic, produced_by
 
 log = logging.getLogger(__name__)
 
-SubscriptionFactory = Callable[[AsyncExitStack, Any], Awaitable[Sequence[Subscription]]]
+T = TypeVar("T")
+
+
+class Resources(AsyncExitStack):
+    """What a service opens for its life (clients, …): closed with it, and reachable from its
+    routes as well as its handlers (`runtime.resources.get(BrpClient)`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._provided: dict[type, object] = {}
+
+    def provide(self, value: object) -> None:
+        """Make `value` available by its type."""
+        self._provided[type(value)] = value
+
+    def get(self, kind: type[T]) -> T:
+        """The provided value of a type."""
+        value = self._provided[kind]
+        assert isinstance(value, kind)
+        return value
+
+
+SubscriptionFactory = Callable[[Resources, Any], Awaitable[Sequence[Subscription]]]
 
 
 async def no_subscriptions(stack: AsyncExitStack, settings: Any) -> Sequence[Subscription]:
@@ -60,7 +84,8 @@ class ServiceSpec:
 
     name: str
     routers: Sequence[APIRouter]
-    # Opens what the handlers need (clients, …) on the stack and returns the subscriptions.
+    # Opens what the handlers and routes need (clients, …) on the resources, and returns the
+    # subscriptions.
     subscriptions: SubscriptionFactory = no_subscriptions
 
     @property
@@ -84,6 +109,8 @@ class Runtime:
     producer: AIOKafkaProducer
     relay: OutboxRelay
     consumer: EventConsumer | None
+    staff: StaffVerifier
+    resources: Resources
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
@@ -169,7 +196,7 @@ async def _lifespan(
         # The instrumentation declares SQLAlchemy < 2.1 and would silently do nothing.
         skip_dep_check=True,
     )
-    async with AsyncExitStack() as stack:
+    async with Resources() as stack:
         stack.push_async_callback(engine.dispose)
         provider = trace.get_tracer_provider()
         if isinstance(provider, TracerProvider):
@@ -208,7 +235,9 @@ async def _lifespan(
             if subscriptions
             else None
         )
-        runtime = Runtime(settings, engine, database, producer, relay, consumer)
+        identity_http = await stack.enter_async_context(httpx.AsyncClient(timeout=5.0))
+        staff = StaffVerifier(settings.oidc_issuer, settings.oidc_audience, identity_http)
+        runtime = Runtime(settings, engine, database, producer, relay, consumer, staff, stack)
         runtime.tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
         runtime.tasks.append(
             asyncio.create_task(

@@ -11,6 +11,8 @@ Environment = Literal["development", "test", "production"]
 
 # Well-known development credentials: accepted only outside production.
 DEVELOPMENT_DATABASE_URL = "postgresql+asyncpg://vroeg:vroeg@127.0.0.1:54329/vroeg"
+# The identity provider stand-in (`vroeg-idp-standin`) that development and tests run.
+DEVELOPMENT_OIDC_ISSUER = "http://127.0.0.1:8091"
 
 
 class ServiceSettings(BaseSettings):
@@ -45,6 +47,9 @@ class ServiceSettings(BaseSettings):
     api_contact_name: str = Field(default="vroeg", alias="VROEG_API_CONTACT_NAME")
     api_contact_url: str = Field(default="https://vroeg.nl", alias="VROEG_API_CONTACT_URL")
     api_contact_email: str = Field(default="api@vroeg.nl", alias="VROEG_API_CONTACT_EMAIL")
+    # Staff sign in at the municipality's OpenID Connect provider (see `staff`).
+    oidc_issuer: str = Field(default=DEVELOPMENT_OIDC_ISSUER, alias="VROEG_OIDC_ISSUER")
+    oidc_audience: str = Field(default="vroeg", alias="VROEG_OIDC_AUDIENCE")
     log_level: str = Field(default="INFO", alias="VROEG_LOG_LEVEL")
     # Fault injection for crash tests (see messaging.failpoints); refused in production.
     failpoints: str = Field(default="", alias="VROEG_FAILPOINTS")
@@ -55,6 +60,8 @@ class ServiceSettings(BaseSettings):
             return self
         if self.database_url.get_secret_value() == DEVELOPMENT_DATABASE_URL:
             raise ValueError("DATABASE_URL must be set explicitly in production")
+        if self.oidc_issuer == DEVELOPMENT_OIDC_ISSUER:
+            raise ValueError("VROEG_OIDC_ISSUER must be set explicitly in production")
         if self.failpoints:
             raise ValueError("VROEG_FAILPOINTS is for tests and is refused in production")
         return self

@@ -23,7 +23,8 @@ SERVICE_JOBS: dict[str, str] = {
     "intake": "Creditors (VLPs) deliver signals over HTTP; validates them against the Wgs and "
     "the covenant (domain §3–§4) and emits SignalReceived.",
     "brp-check": "Looks each debtor and household up in the BRP (Haal Centraal BRP Personen v2) "
-    "and routes the signal (domain §5).",
+    "and routes the signal (domain §5); reviewers decide what it cannot route (uitval) in its "
+    "review API, audited and scoped to their municipalities.",
     "matcher": "Merges routed signals per household into cases (meldingen), one open case per "
     "household (domain §6).",
     "followup": "Drives the help offer; fixes each case's first-contact deadline in working "
@@ -71,6 +72,7 @@ _ROUTE_CONSUMERS: dict[Route, tuple[str, ...]] = {
     Route.EMIGRATED: ("feedback", "reporting"),
     Route.DEBT_HELP: ("feedback", "reporting"),
     Route.REVIEW: ("reporting",),
+    Route.LEGAL_PERSON: ("feedback", "reporting"),
 }
 _ROUTE_TEXT: dict[Route, str] = {
     Route.RESIDENT: "Residents of the municipality: a case is opened or joined.",
@@ -79,7 +81,10 @@ _ROUTE_TEXT: dict[Route, str] = {
     Route.RELOCATED: "Registered elsewhere (R-BRP-1): forwarded; creditor hears NIET_WOONACHTIG.",
     Route.EMIGRATED: "Emigrated: NIET_WOONACHTIG, not forwarded.",
     Route.DEBT_HELP: "Known to debt help (R-BRP-4): to the SHV queue; feedback BEKEND_BIJ_SHV.",
-    Route.REVIEW: "No single BRP match (R-BRP-5): the human review queue (uitval).",
+    Route.REVIEW: "No single BRP match (R-BRP-5): the human review queue (uitval); once "
+    "decided, the signal goes out again on the route the reviewer's choice gives.",
+    Route.LEGAL_PERSON: "A reviewer marked the debtor a legal person (R-BRP-5): not processed; "
+    "creditor hears NIET_OPGEPAKT RECHTSPERSOON.",
 }
 ROUTE_TOPICS: dict[Route, Topic] = {
     route: Topic(

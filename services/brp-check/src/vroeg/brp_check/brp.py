@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from vroeg.brp_check.brp_transport import CircuitBreaker
-from vroeg.shared.events import SignalData
+from vroeg.shared.events import Address, SignalData
 from vroeg.shared.messaging.consumer import DependencyUnavailable
 
 MEDIA_TYPE = "application/json; charset=utf-8"
@@ -20,6 +20,17 @@ PERSON_FIELDS = [
     "geboorte.datum",
     "gemeenteVanInschrijving",
     "verblijfplaats.adresseerbaarObjectIdentificatie",
+]
+# What a reviewer needs to tell namesakes apart (R-BRP-5), and no more.
+REVIEW_FIELDS = [
+    "burgerservicenummer",
+    "naam.voornamen",
+    "naam.voorvoegsel",
+    "naam.geslachtsnaam",
+    "geboorte.datum",
+    "gemeenteVanInschrijving",
+    "verblijfplaats.verblijfadres",
+    "overlijden.datum",
 ]
 MAX_BSNS_PER_QUERY = 20
 
@@ -37,6 +48,23 @@ class BrpPerson:
     suspension_reason: str | None
     municipality: str | None
     address_key: str | None
+
+
+@dataclass(frozen=True)
+class BrpCandidate:
+    """A person as a reviewer sees them."""
+
+    bsn: str
+    voornamen: str | None
+    voorvoegsel: str | None
+    geslachtsnaam: str | None
+    birth_date: date | None
+    municipality_code: str | None
+    municipality_name: str | None
+    # The v2 `verblijfadres` as text (a Dutch address, or a foreign one's lines and country).
+    address: dict[str, str]
+    suspension_code: str | None
+    suspension: str | None
 
 
 class BrpClient:
@@ -74,20 +102,52 @@ class BrpClient:
         found = await self._query(
             {**query, "inclusiefOverledenPersonen": True, "fields": ["burgerservicenummer"]}
         )
-        bsns = [p["burgerservicenummer"] for p in found if "burgerservicenummer" in p]
+        bsns = _bsns(found)
         if not bsns:
             return []
         # More candidates than one query may name is review work anyway; look up the first 20.
-        details = await self._query(
-            {
-                "type": "RaadpleegMetBurgerservicenummer",
-                "burgerservicenummer": bsns[:MAX_BSNS_PER_QUERY],
-                "fields": PERSON_FIELDS,
-            }
-        )
+        details = await self._by_bsn(bsns[:MAX_BSNS_PER_QUERY], PERSON_FIELDS)
         return [_person(p) for p in details] + [
             BrpPerson(bsn, None, None, None, None) for bsn in bsns[MAX_BSNS_PER_QUERY:]
         ]
+
+    async def person(self, bsn: str) -> BrpPerson | None:
+        """One person's record as routing needs it."""
+        found = await self._by_bsn([bsn], PERSON_FIELDS)
+        return _person(found[0]) if found else None
+
+    async def registered_at(self, address: Address) -> list[str]:
+        """The BSNs of everyone registered at an address, the deceased included."""
+        query: dict[str, Any] = {
+            "type": "ZoekMetPostcodeEnHuisnummer",
+            "postcode": address.postcode,
+            "huisnummer": address.huisnummer,
+            "inclusiefOverledenPersonen": True,
+            "fields": ["burgerservicenummer"],
+        }
+        if address.huisletter:
+            query["huisletter"] = address.huisletter
+        if address.toevoeging:
+            query["huisnummertoevoeging"] = address.toevoeging
+        return _bsns(await self._query(query))
+
+    async def review_candidates(self, bsns: Sequence[str]) -> list[BrpCandidate]:
+        """What a reviewer sees of each of these persons."""
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(bsns), MAX_BSNS_PER_QUERY):
+            found.extend(
+                await self._by_bsn(bsns[start : start + MAX_BSNS_PER_QUERY], REVIEW_FIELDS)
+            )
+        return [_candidate(p) for p in found]
+
+    async def _by_bsn(self, bsns: Sequence[str], fields: list[str]) -> Sequence[dict[str, Any]]:
+        return await self._query(
+            {
+                "type": "RaadpleegMetBurgerservicenummer",
+                "burgerservicenummer": list(bsns),
+                "fields": fields,
+            }
+        )
 
     async def residents(self, address_key: str) -> list[date | None]:
         """Birth dates of the living persons registered at an addressable object."""
@@ -123,6 +183,34 @@ def _date(value: dict[str, Any] | None) -> date | None:
     if value and value.get("type") == "Datum":
         return date.fromisoformat(value["datum"])
     return None
+
+
+def _bsns(found: Sequence[dict[str, Any]]) -> list[str]:
+    return [p["burgerservicenummer"] for p in found if "burgerservicenummer" in p]
+
+
+def _candidate(data: dict[str, Any]) -> BrpCandidate:
+    name = data.get("naam") or {}
+    registered = data.get("gemeenteVanInschrijving") or {}
+    suspension = (data.get("opschortingBijhouding") or {}).get("reden") or {}
+    address: dict[str, str] = {}
+    for key, value in ((data.get("verblijfplaats") or {}).get("verblijfadres") or {}).items():
+        if isinstance(value, dict):  # a foreign address's country
+            value = value.get("omschrijving")
+        if value is not None:
+            address[key] = str(value)
+    return BrpCandidate(
+        bsn=data["burgerservicenummer"],
+        voornamen=name.get("voornamen"),
+        voorvoegsel=name.get("voorvoegsel"),
+        geslachtsnaam=name.get("geslachtsnaam"),
+        birth_date=_date(data.get("geboorte", {}).get("datum")),
+        municipality_code=registered.get("code"),
+        municipality_name=registered.get("omschrijving"),
+        address=address,
+        suspension_code=suspension.get("code"),
+        suspension=suspension.get("omschrijving"),
+    )
 
 
 def _person(data: dict[str, Any]) -> BrpPerson:

@@ -3,48 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import AsyncExitStack
 from functools import partial
 
 from vroeg.brp_check import repository, rules
 from vroeg.brp_check.brp import BrpClient
 from vroeg.brp_check.brp_transport import CircuitBreaker, http_client
-from vroeg.brp_check.debt_help import DebtHelpRegister, TableRegister
-from vroeg.brp_check.models import Check
+from vroeg.brp_check.debt_help import TableRegister
+from vroeg.brp_check.models import Check, Review
+from vroeg.brp_check.routing import Router
 from vroeg.brp_check.settings import Settings
-from vroeg.shared.events import Household, SignalReceived, SignalRouted, now_utc
+from vroeg.shared.events import Route, SignalReceived, now_utc
 from vroeg.shared.messaging.consumer import Subscription
 from vroeg.shared.messaging.unit_of_work import UnitOfWork
+from vroeg.shared.service import Resources
 from vroeg.shared.topics import SIGNAL_RECEIVED
 
 
-async def on_signal_received(
-    uow: UnitOfWork, event: SignalReceived, *, brp: BrpClient, debt_help: DebtHelpRegister
-) -> None:
-    """Look the debtor, their debt-help standing and household up; route; publish."""
+async def on_signal_received(uow: UnitOfWork, event: SignalReceived, *, router: Router) -> None:
+    """Look the debtor, their debt-help standing and household up; route; publish.
+
+    A signal without a single match also waits in the review queue (R-BRP-5).
+    """
     signal = event.signal
-    candidates = await brp.find(signal)
-    standing = (
-        await debt_help.status(uow.session, event.municipality, candidates[0].bsn)
-        if len(candidates) == 1
-        else None
-    )
+    candidates = await router.brp.find(signal)
+    single = candidates[0] if len(candidates) == 1 else None
     decision = rules.decide_route(
         candidates,
         municipality=event.municipality,
         signal_date=signal.signal_date,
         person_named=signal.debtor is not None,
-        debt_help=standing,
+        debt_help=await router.standing(uow, event.municipality, single),
     )
-    household = None
-    if len(candidates) == 1 and candidates[0].address_key:
-        address_key = candidates[0].address_key
-        birth_dates = await brp.residents(address_key)
-        household = Household(
-            address_key=address_key,
-            size=len(birth_dates),
-            minors_present=rules.count_minors(birth_dates, signal.signal_date) > 0,
-        )
     now = now_utc()
     await repository.add_check(
         uow.session,
@@ -56,23 +45,34 @@ async def on_signal_received(
             checked_at=now,
         ),
     )
-    await uow.publish(
-        SignalRouted(
-            municipality=event.municipality,
-            occurred_at=now,
-            route=decision.route,
-            reasons=decision.reasons,
-            signal=signal,
-            household=household,
-            registered_municipality=decision.registered_municipality,
+    if decision.route is Route.REVIEW:
+        await repository.add_review(
+            uow.session,
+            Review(
+                signal_id=signal.signal_id,
+                municipality=event.municipality,
+                queued_at=now,
+                reasons=list(decision.reasons),
+                kind=signal.kind,
+                arrears_type=signal.arrears_type,
+                vlp_type=signal.vlp_type,
+                signal=signal.model_dump(mode="json"),
+                candidate_bsns=[c.bsn for c in candidates],
+            ),
         )
+    await router.send(
+        uow,
+        municipality=event.municipality,
+        signal=signal,
+        decision=decision,
+        address_key=single.address_key if single else None,
+        now=now,
     )
 
 
-async def subscriptions(stack: AsyncExitStack, settings: Settings) -> Sequence[Subscription]:
-    """Open the BRP client for the life of the service."""
-    http = await stack.enter_async_context(http_client(settings))
-    handler = partial(
-        on_signal_received, brp=BrpClient(http, CircuitBreaker()), debt_help=TableRegister()
-    )
-    return [Subscription(SIGNAL_RECEIVED, handler)]
+async def subscriptions(resources: Resources, settings: Settings) -> Sequence[Subscription]:
+    """Open the BRP client for the life of the service (the review API routes with it too)."""
+    http = await resources.enter_async_context(http_client(settings))
+    router = Router(BrpClient(http, CircuitBreaker()), TableRegister())
+    resources.provide(router)
+    return [Subscription(SIGNAL_RECEIVED, partial(on_signal_received, router=router))]

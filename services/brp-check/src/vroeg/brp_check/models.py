@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
@@ -36,3 +37,43 @@ class DebtHelpRegistration(Base):
     active_product: Mapped[bool]
     final_decision_on: Mapped[date | None]
     imported_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class Review(Base):
+    """A signal in the review queue (uitval, R-BRP-5), and once decided, the decision.
+
+    The signal's personal data and its BRP candidates are kept only while the item is open.
+    """
+
+    __tablename__ = "reviews"
+
+    signal_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    municipality: Mapped[str] = mapped_column(sa.String(4))
+    queued_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    reasons: Mapped[list[str]] = mapped_column(JSONB)
+    kind: Mapped[str]
+    arrears_type: Mapped[str]
+    vlp_type: Mapped[str]
+    # none_as_null: erased is SQL NULL, not the JSON value `null`.
+    signal: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
+    candidate_bsns: Mapped[list[str] | None] = mapped_column(JSONB(none_as_null=True))
+    decided_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    decided_by: Mapped[str | None]
+    choice: Mapped[str | None]
+    chosen_bsn: Mapped[str | None] = mapped_column(sa.String(9))
+    explanation: Mapped[str | None] = mapped_column(sa.Text)
+    route: Mapped[str | None]
+
+
+class AuditEntry(Base):
+    """Who read or decided what, and when (domain §10); never updated, never deleted here."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    municipality: Mapped[str] = mapped_column(sa.String(4))
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    actor: Mapped[str]
+    action: Mapped[str]
+    signal_id: Mapped[uuid.UUID]
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB)

@@ -9,13 +9,22 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vroeg.brp_check.models import Check, DebtHelpRegistration
+from vroeg.brp_check.models import AuditEntry, Check, DebtHelpRegistration, Review
 
 
 async def add_check(session: AsyncSession, check: Check) -> None:
     """Record a signal's route."""
     session.add(check)
     await session.flush()
+
+
+async def set_route(
+    session: AsyncSession, signal_id: uuid.UUID, route: str, reasons: Sequence[str]
+) -> None:
+    """A reviewed signal's final route."""
+    await session.execute(
+        sa.update(Check).where(Check.signal_id == signal_id).values(route=route, reasons=reasons)
+    )
 
 
 async def get_check(session: AsyncSession, signal_id: uuid.UUID) -> Check | None:
@@ -42,3 +51,55 @@ async def replace_debt_help(
             sa.insert(DebtHelpRegistration),
             [{**row, "municipality": municipality, "imported_at": now} for row in rows],
         )
+
+
+async def add_review(session: AsyncSession, review: Review) -> None:
+    """Queue a signal for review."""
+    session.add(review)
+    await session.flush()
+
+
+async def open_reviews(
+    session: AsyncSession, municipalities: Sequence[str], limit: int
+) -> Sequence[Review]:
+    """The open items of these municipalities, oldest first."""
+    result = await session.scalars(
+        sa.select(Review)
+        .where(Review.decided_at.is_(None), Review.municipality.in_(municipalities))
+        .order_by(Review.queued_at, Review.signal_id)
+        .limit(limit)
+    )
+    return result.all()
+
+
+async def count_open_reviews(session: AsyncSession, municipalities: Sequence[str]) -> int:
+    """How many items of these municipalities wait."""
+    count = await session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Review)
+        .where(Review.decided_at.is_(None), Review.municipality.in_(municipalities))
+    )
+    return count or 0
+
+
+async def get_review(
+    session: AsyncSession,
+    signal_id: uuid.UUID,
+    municipalities: Sequence[str],
+    *,
+    for_update: bool = False,
+) -> Review | None:
+    """One item, only if it belongs to one of these municipalities; locked to decide it."""
+    query = sa.select(Review).where(
+        Review.signal_id == signal_id, Review.municipality.in_(municipalities)
+    )
+    if for_update:
+        query = query.with_for_update()
+    review: Review | None = await session.scalar(query)
+    return review
+
+
+async def add_audit(session: AsyncSession, entry: AuditEntry) -> None:
+    """Append to the audit log."""
+    session.add(entry)
+    await session.flush()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 
 from vroeg.brp_check.brp import BrpPerson
 from vroeg.brp_check.debt_help import DebtHelpStatus
@@ -76,6 +77,50 @@ def decide_route(
     if person.birth_date is not None and age_on(person.birth_date, signal_date) < ADULT_AGE:
         return Decision(Route.MINOR, ("R-BRP-3: under 18 on the signal date",))
     return Decision(Route.RESIDENT, ("registered at an address in this municipality",))
+
+
+class ReviewChoice(StrEnum):
+    """What a reviewer may decide about a signal in the queue (R-BRP-5)."""
+
+    CANDIDATE = "candidate"  # this BRP person is the debtor
+    SIGNAL_DATA = "signal-data"  # the signal's own name, birth date and address are right
+    LEGAL_PERSON = "legal-person"  # the debtor is a legal person: not processed
+
+
+class Undecidable(ValueError):
+    """The chosen person's record gives no route; the reviewer must choose otherwise."""
+
+
+def decide_after_review(
+    choice: ReviewChoice,
+    *,
+    person: BrpPerson | None,
+    municipality: str,
+    signal_date: date,
+    signal_birth_date: date | None,
+    debt_help: DebtHelpStatus | None = None,
+) -> Decision:
+    """The route a reviewer's choice gives; the reviewed candidate is routed as any single match
+    (R-BRP-0), the signal's own data as a resident of this municipality (or a minor)."""
+    if choice is ReviewChoice.LEGAL_PERSON:
+        return Decision(Route.LEGAL_PERSON, ("R-BRP-5: reviewer marked a legal person (R-IN-3)",))
+    if choice is ReviewChoice.CANDIDATE:
+        if person is None:
+            raise Undecidable("no BRP person chosen")
+        decision = decide_route(
+            [person], municipality=municipality, signal_date=signal_date, debt_help=debt_help
+        )
+        if decision.route is Route.REVIEW:
+            raise Undecidable(decision.reasons[0])
+        return Decision(
+            decision.route,
+            ("R-BRP-5: reviewer chose a BRP candidate", *decision.reasons),
+            decision.registered_municipality,
+        )
+    reasons: tuple[str, ...] = ("R-BRP-5: reviewer confirmed the signal's own data",)
+    if signal_birth_date is not None and age_on(signal_birth_date, signal_date) < ADULT_AGE:
+        return Decision(Route.MINOR, (*reasons, "R-BRP-3: under 18 on the signal date"))
+    return Decision(Route.RESIDENT, (*reasons, "at the signal's address in this municipality"))
 
 
 def count_minors(birth_dates: Sequence[date | None], on: date) -> int:

@@ -17,9 +17,10 @@ from vroeg.shared.topics import ROUTE_TOPICS, SIGNAL_REFUSED
 
 async def on_signal_routed(uow: UnitOfWork, event: SignalRouted) -> None:
     """Store the feedback the route allows (R-FB), nothing more."""
-    feedback_type = rules.feedback_for_route(event.route)
-    if feedback_type is None:
+    feedback = rules.feedback_for_route(event.route)
+    if feedback is None:
         return
+    feedback_type, reason = feedback
     await repository.add_feedback(
         uow.session,
         Feedback(
@@ -29,7 +30,7 @@ async def on_signal_routed(uow: UnitOfWork, event: SignalRouted) -> None:
             vlp_reference=event.signal.vlp_reference,
             municipality=event.municipality,
             feedback_type=feedback_type,
-            reason=None,
+            reason=reason,
             created_at=now_utc(),
         ),
     )

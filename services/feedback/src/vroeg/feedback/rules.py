@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from vroeg.shared.events import Route
+from vroeg.shared.events import RefusalReason, Route
 
 
 class FeedbackType(StrEnum):
@@ -22,16 +22,18 @@ class FeedbackType(StrEnum):
     WIL_GEEN_HULP = "WIL_GEEN_HULP"
 
 
-_BY_ROUTE = {
-    Route.DECEASED: FeedbackType.OVERLEDEN,
+_BY_ROUTE: dict[Route, tuple[FeedbackType, RefusalReason | None]] = {
+    Route.DECEASED: (FeedbackType.OVERLEDEN, None),
     # Relocated and emigrated alike: "not a resident here" — never where they went (R-BRP-1).
-    Route.RELOCATED: FeedbackType.NIET_WOONACHTIG,
-    Route.EMIGRATED: FeedbackType.NIET_WOONACHTIG,
-    Route.DEBT_HELP: FeedbackType.BEKEND_BIJ_SHV,
+    Route.RELOCATED: (FeedbackType.NIET_WOONACHTIG, None),
+    Route.EMIGRATED: (FeedbackType.NIET_WOONACHTIG, None),
+    Route.DEBT_HELP: (FeedbackType.BEKEND_BIJ_SHV, None),
+    # A reviewer found a legal person (R-BRP-5): not picked up, as intake would say (R-IN-3).
+    Route.LEGAL_PERSON: (FeedbackType.NIET_OPGEPAKT, RefusalReason.RECHTSPERSOON),
 }
 ROUTES_WITH_FEEDBACK = frozenset(_BY_ROUTE)
 
 
-def feedback_for_route(route: Route) -> FeedbackType | None:
-    """The feedback a route earns the creditor, if any."""
+def feedback_for_route(route: Route) -> tuple[FeedbackType, RefusalReason | None] | None:
+    """The feedback a route earns the creditor (type and reason code), if any."""
     return _BY_ROUTE.get(route)

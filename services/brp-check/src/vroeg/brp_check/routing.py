@@ -1,0 +1,60 @@
+"""Sending a signal on its route: shared by the BRP check of new signals and by review decisions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from vroeg.brp_check import rules
+from vroeg.brp_check.brp import BrpClient, BrpPerson
+from vroeg.brp_check.debt_help import DebtHelpRegister, DebtHelpStatus
+from vroeg.shared.events import Household, SignalData, SignalRouted
+from vroeg.shared.messaging.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Router:
+    """The BRP and the debt-help administration, and how a routed signal leaves brp-check."""
+
+    brp: BrpClient
+    debt_help: DebtHelpRegister
+
+    async def standing(
+        self, uow: UnitOfWork, municipality: str, person: BrpPerson | None
+    ) -> DebtHelpStatus | None:
+        """The person's standing with the municipality's debt help (R-BRP-4)."""
+        if person is None:
+            return None
+        return await self.debt_help.status(uow.session, municipality, person.bsn)
+
+    async def send(
+        self,
+        uow: UnitOfWork,
+        *,
+        municipality: str,
+        signal: SignalData,
+        decision: rules.Decision,
+        address_key: str | None,
+        now: datetime,
+    ) -> None:
+        """Publish the signal on its route, with the household at the address (§5.5), keyed by
+        household so one household's signals stay in order downstream."""
+        household = None
+        if address_key:
+            birth_dates = await self.brp.residents(address_key)
+            household = Household(
+                address_key=address_key,
+                size=len(birth_dates),
+                minors_present=rules.count_minors(birth_dates, signal.signal_date) > 0,
+            )
+        await uow.publish(
+            SignalRouted(
+                municipality=municipality,
+                occurred_at=now,
+                route=decision.route,
+                reasons=decision.reasons,
+                signal=signal,
+                household=household,
+                registered_municipality=decision.registered_municipality,
+            )
+        )

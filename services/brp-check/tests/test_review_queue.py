@@ -1,0 +1,306 @@
+"""The review queue (uitval, R-BRP-5) through its HTTP API, with tokens of the identity-provider
+stand-in: list, open, decide, audit, municipality scope, and the route each decision gives."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.support.db import eventually, fetch
+from tests.support.fixtures import Isolation, PlatformFactory
+from tests.support.kafka import produce, read_topic
+from tests.support.signals import jansen_signal
+from vroeg.deploy.processes import Platform
+from vroeg.shared.cloudevents import decode, encode
+from vroeg.shared.events import Address, Person, Route, SignalReceived, SignalRouted
+from vroeg.shared.topics import ROUTE_TOPICS, SIGNAL_RECEIVED
+
+PASSWORD = "geheim-wachtwoord"
+USERS = [
+    ("reviewer-0363", ["reviewer"], ["0363"]),
+    ("reviewer-0518", ["reviewer"], ["0518"]),
+    ("analyst-0363", ["analyst"], ["0363"]),
+]
+EVA_MULDER, ELINE_MULDER, PIET_JANSEN = "999990083", "999990095", "999990019"
+
+
+def received(municipality: str, debtor: Person, address: Address) -> SignalReceived:
+    signal = jansen_signal().model_copy(update={"debtor": debtor, "address": address})
+    return SignalReceived(municipality=municipality, occurred_at=datetime.now(UTC), signal=signal)
+
+
+# Two Mulders share a birth date (2 candidates); nobody is named Onbekend (no match).
+AMBIGUOUS = Person(geslachtsnaam="Mulder", geboortedatum=date(1985, 4, 4))
+UNKNOWN_AT_JANSENS = Person(geslachtsnaam="Onbekend", geboortedatum=date(1990, 1, 1))
+JANSENS = Address(postcode="1012AB", huisnummer=1)
+
+
+def start(platform: Platform, tmp_path: Path) -> None:
+    users = [
+        {"username": u, "password": PASSWORD, "name": u.title(), "roles": r, "gemeenten": g}
+        for u, r, g in USERS
+    ]
+    (tmp_path / "users.json").write_text(json.dumps(users))
+    platform["idp-standin"].env["VROEG_IDP_USERS"] = str(tmp_path / "users.json")
+    platform.start(["brp-standin", "idp-standin", "brp-check", "feedback"])
+
+
+async def token(platform: Platform, username: str) -> str:
+    async with httpx.AsyncClient(base_url=platform["idp-standin"].url) as idp:
+        response = await idp.post(
+            "/token", data={"grant_type": "password", "username": username, "password": PASSWORD}
+        )
+    assert response.status_code == 200, response.text
+    access_token: str = response.json()["access_token"]
+    return access_token
+
+
+async def as_staff(platform: Platform, username: str) -> httpx.AsyncClient:
+    bearer = await token(platform, username)
+    return httpx.AsyncClient(
+        base_url=f"{platform['brp-check'].url}/v1",
+        headers={"Authorization": f"Bearer {bearer}"},
+        timeout=30,
+    )
+
+
+async def send(iso: Isolation, events: Sequence[SignalReceived]) -> None:
+    topic = iso.topic(SIGNAL_RECEIVED.name)
+    await produce(iso.kafka, [encode(e, topic=topic, source="/tests", trace={}) for e in events])
+
+
+async def routed(iso: Isolation, route: Route, expect: int) -> list[SignalRouted]:
+    records = await read_topic(
+        iso.kafka, iso.topic(ROUTE_TOPICS[route].name), expect=expect, settle=1.0
+    )
+    events = [decode(r.headers, r.value) for r in records]
+    assert all(isinstance(e, SignalRouted) for e in events)
+    return events  # type: ignore[return-value]
+
+
+async def queued(iso: Isolation, n: int) -> None:
+    count = "SELECT count(*) AS n FROM brp_check.reviews"
+    assert (await eventually(lambda: fetch(iso.database_url, count), lambda r: r[0]["n"] >= n))[0][
+        "n"
+    ] == n
+
+
+async def test_reviewers_list_open_and_decide_and_each_signal_goes_on_its_route(
+    isolation: Isolation, make_platform: PlatformFactory, tmp_path: Path
+) -> None:
+    platform = make_platform()
+    start(platform, tmp_path)
+    ambiguous = received("0363", AMBIGUOUS, Address(postcode="1012AE", huisnummer=9))
+    unknown = received("0363", UNKNOWN_AT_JANSENS, JANSENS)
+    company = received("0363", Person(geslachtsnaam="Bouwbedrijf"), JANSENS)
+    elsewhere = received("0518", UNKNOWN_AT_JANSENS, JANSENS)
+    for event in (ambiguous, unknown, company, elsewhere):  # one by one: a known queue order
+        await send(isolation, [event])
+        await queued(isolation, [ambiguous, unknown, company, elsewhere].index(event) + 1)
+    ids = [str(e.signal.signal_id) for e in (ambiguous, unknown, company)]
+
+    reviewer = await as_staff(platform, "reviewer-0363")
+    other = await as_staff(platform, "reviewer-0518")
+    analyst = await as_staff(platform, "analyst-0363")
+
+    # The queue: the reviewer's own municipality only, oldest first, no personal data.
+    queue = await reviewer.get("/uitval")
+    assert queue.status_code == 200, queue.text
+    assert queue.json()["total"] == 3
+    assert [i["signalId"] for i in queue.json()["items"]] == ids
+    assert "Mulder" not in queue.text
+    assert "1012" not in queue.text
+    assert [i["signalId"] for i in (await other.get("/uitval")).json()["items"]] == [
+        str(elsewhere.signal.signal_id)
+    ]
+    assert (await other.get("/uitval", params={"gemeente": "0363"})).status_code == 403
+    assert (await analyst.get("/uitval")).status_code == 403
+
+    # Opening: the signal's data and the BRP's candidates; another municipality's item is
+    # "not found" and the read is not logged.
+    assert (await other.get(f"/uitval/{ids[0]}")).status_code == 404
+    opened = await reviewer.get(f"/uitval/{ids[0]}")
+    assert opened.status_code == 200, opened.text
+    body = opened.json()
+    assert body["signal"]["debtor"]["geslachtsnaam"] == "Mulder"
+    assert {c["bsn"]: c["foundBy"] for c in body["candidates"]} == {
+        EVA_MULDER: ["search", "address"],
+        ELINE_MULDER: ["search"],
+    }
+    eva = next(c for c in body["candidates"] if c["bsn"] == EVA_MULDER)
+    assert eva["registeredIn"] == {"code": "0363", "name": "Amsterdam"}
+    assert eva["address"]["postcode"] == "1012AE"
+    assert body["decision"] is None
+    audit = await fetch(isolation.database_url, "SELECT * FROM brp_check.audit_log ORDER BY id")
+    assert [(a["actor"], a["action"], str(a["signal_id"])) for a in audit] == [
+        ("reviewer-0363", "review.opened", ids[0])
+    ]
+
+    # Bad decisions change nothing: a person not among the candidates, a bsn with another
+    # choice, no explanation.
+    not_offered = {"choice": "candidate", "bsn": PIET_JANSEN, "explanation": "x"}
+    assert (await reviewer.post(f"/uitval/{ids[0]}/besluit", json=not_offered)).status_code == 422
+    for bad in (
+        {"choice": "signal-data", "bsn": EVA_MULDER, "explanation": "x"},
+        {"choice": "legal-person", "explanation": ""},
+        {"choice": "candidate", "explanation": "no bsn"},
+    ):
+        refused = await reviewer.post(f"/uitval/{ids[0]}/besluit", json=bad)
+        assert refused.status_code == 400, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+    assert (
+        await other.post(f"/uitval/{ids[0]}/besluit", json={**not_offered, "bsn": EVA_MULDER})
+    ).status_code == 404
+
+    # Two reviewers' clicks at once: one decision, one event, one conflict.
+    pick_eva = {"choice": "candidate", "bsn": EVA_MULDER, "explanation": "Zelfde adres."}
+    first, second = await asyncio.gather(
+        reviewer.post(f"/uitval/{ids[0]}/besluit", json=pick_eva),
+        reviewer.post(f"/uitval/{ids[0]}/besluit", json=pick_eva),
+    )
+    assert sorted([first.status_code, second.status_code]) == [200, 409], (first, second)
+    decided = first if first.status_code == 200 else second
+    assert decided.json()["route"] == "resident"
+    assert decided.json()["decidedBy"] == "reviewer-0363"
+
+    # The signal's own data: routed as a resident of the signal's address, with its household.
+    own_data = {"choice": "signal-data", "explanation": "Nieuwe bewoner, nog niet in de BRP."}
+    assert (await reviewer.post(f"/uitval/{ids[1]}/besluit", json=own_data)).status_code == 200
+    legal = {"choice": "legal-person", "explanation": "Bouwbedrijf is een B.V."}
+    assert (await reviewer.post(f"/uitval/{ids[2]}/besluit", json=legal)).status_code == 200
+
+    residents = {str(e.signal.signal_id): e for e in await routed(isolation, Route.RESIDENT, 2)}
+    assert set(residents) == {ids[0], ids[1]}
+    assert residents[ids[0]].reasons[0] == "R-BRP-5: reviewer chose a BRP candidate"
+    assert residents[ids[0]].household is not None
+    assert residents[ids[0]].household.address_key == "0363010000000009"
+    assert residents[ids[1]].reasons[0] == "R-BRP-5: reviewer confirmed the signal's own data"
+    assert residents[ids[1]].household is not None
+    assert residents[ids[1]].household.model_dump() == {
+        "address_key": "0363010000000001",
+        "size": 2,
+        "minors_present": True,
+    }
+    assert [str(e.signal.signal_id) for e in await routed(isolation, Route.LEGAL_PERSON, 1)] == [
+        ids[2]
+    ]
+    feedback_query = "SELECT feedback_type, reason FROM feedback.feedback WHERE signal_id = $1"
+    feedback = await eventually(
+        lambda: fetch(isolation.database_url, feedback_query, company.signal.signal_id), bool
+    )
+    assert [tuple(f) for f in feedback] == [("NIET_OPGEPAKT", "RECHTSPERSOON")]
+
+    # Afterwards: an empty queue; the item shows who decided what and why, and no longer holds
+    # the personal data; the audit log has every read and decision; the check has its route.
+    assert (await reviewer.get("/uitval")).json() == {"total": 0, "items": []}
+    after = (await reviewer.get(f"/uitval/{ids[0]}")).json()
+    assert after["signal"] is None
+    assert after["candidates"] == []
+    assert {k: after["decision"][k] for k in ("choice", "bsn", "explanation", "decidedBy")} == {
+        "choice": "candidate",
+        "bsn": EVA_MULDER,
+        "explanation": "Zelfde adres.",
+        "decidedBy": "reviewer-0363",
+    }
+    stored = await fetch(
+        isolation.database_url,
+        "SELECT signal, candidate_bsns FROM brp_check.reviews WHERE decided_at IS NOT NULL",
+    )
+    assert len(stored) == 3
+    assert all(r["signal"] is None for r in stored)
+    decisions = await fetch(
+        isolation.database_url,
+        "SELECT actor, details FROM brp_check.audit_log WHERE action = 'review.decided'",
+    )
+    assert sorted(json.loads(d["details"])["route"] for d in decisions) == [
+        "legal-person",
+        "resident",
+        "resident",
+    ]
+    checks = await fetch(
+        isolation.database_url,
+        "SELECT route FROM brp_check.checks WHERE signal_id = $1",
+        ambiguous.signal.signal_id,
+    )
+    assert checks[0]["route"] == "resident"
+    for client in (reviewer, other, analyst):
+        await client.aclose()
+
+
+async def test_staff_without_a_valid_token_are_refused(
+    isolation: Isolation, make_platform: PlatformFactory, tmp_path: Path
+) -> None:
+    platform = make_platform()
+    start(platform, tmp_path)
+    url = f"{platform['brp-check'].url}/v1/uitval"
+    async with httpx.AsyncClient() as http:
+        missing = await http.get(url)
+        assert missing.status_code == 401
+        assert missing.headers["www-authenticate"] == "Bearer"
+        assert missing.headers["content-type"] == "application/problem+json"
+        # Right claims, signed by a key the identity provider never published.
+        claims: dict[str, Any] = {
+            "iss": platform["idp-standin"].url,
+            "aud": "vroeg",
+            "sub": "intruder",
+            "roles": ["reviewer"],
+            "gemeenten": ["0363"],
+            "iat": datetime.now(UTC),
+            "exp": datetime.now(UTC) + timedelta(hours=1),
+        }
+        forged = jwt.encode(
+            claims,
+            rsa.generate_private_key(public_exponent=65537, key_size=2048),
+            algorithm="RS256",
+            headers={"kid": uuid4().hex},
+        )
+        for bad in (forged, "not-a-token"):
+            refused = await http.get(url, headers={"Authorization": f"Bearer {bad}"})
+            assert refused.status_code == 401, refused.text
+        # A real token of the provider works; once the provider is gone, keys already fetched
+        # still verify.
+        valid = {"Authorization": f"Bearer {await token(platform, 'reviewer-0363')}"}
+        assert (await http.get(url, headers=valid)).status_code == 200
+        platform["idp-standin"].stop()
+        assert (await http.get(url, headers=valid)).status_code == 200
+
+
+async def test_a_decision_while_the_brp_is_down_changes_nothing(
+    isolation: Isolation, make_platform: PlatformFactory, tmp_path: Path
+) -> None:
+    platform = make_platform()
+    start(platform, tmp_path)
+    ambiguous = received("0363", AMBIGUOUS, Address(postcode="1012AE", huisnummer=9))
+    await send(isolation, [ambiguous])
+    await queued(isolation, 1)
+    reviewer = await as_staff(platform, "reviewer-0363")
+    item = f"/uitval/{ambiguous.signal.signal_id}"
+    pick_eva = {"choice": "candidate", "bsn": EVA_MULDER, "explanation": "Zelfde adres."}
+
+    platform["brp-standin"].kill()
+    for response in (
+        await reviewer.get(item),
+        await reviewer.post(f"{item}/besluit", json=pick_eva),
+    ):
+        assert response.status_code == 503, response.text
+        assert response.json()["code"] == "brp-unavailable"
+    assert (await reviewer.get("/uitval")).json()["total"] == 1
+    assert await fetch(isolation.database_url, "SELECT * FROM brp_check.audit_log") == []
+
+    platform["brp-standin"].start()
+    platform["brp-standin"].wait_ready()
+    decided = await eventually(
+        lambda: reviewer.post(f"{item}/besluit", json=pick_eva), lambda r: r.status_code == 200
+    )
+    assert decided.json()["route"] == "resident"
+    assert len(await routed(isolation, Route.RESIDENT, 1)) == 1
+    await reviewer.aclose()

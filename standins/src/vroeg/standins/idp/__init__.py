@@ -1,0 +1,1 @@
+"""Identity-provider stand-in (OpenID Connect)."""
