@@ -22,8 +22,16 @@ TOKEN_MARGIN_S = 30  # renew a token this long before it expires
 class ClientCredentials(httpx.Auth):
     """OAuth2 client-credentials grant; the token is cached until shortly before it expires."""
 
-    def __init__(self, token_url: str, client_id: str, client_secret: str, scope: str | None):
+    def __init__(
+        self,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        scope: str | None,
+        verify: ssl.SSLContext | bool = True,
+    ):
         self._token_url = token_url
+        self._verify = verify  # the gateway's token endpoint wants the same mutual TLS
         self._client = (client_id, client_secret)
         self._scope = scope
         self._token: str | None = None
@@ -52,7 +60,7 @@ class ClientCredentials(httpx.Auth):
         if self._scope:
             form["scope"] = self._scope
         try:
-            async with httpx.AsyncClient(timeout=10) as http:
+            async with httpx.AsyncClient(timeout=10, verify=self._verify) as http:
                 response = await http.post(self._token_url, data=form, auth=self._client)
         except httpx.HTTPError as exc:
             raise DependencyUnavailable(f"token endpoint unreachable: {exc!r}") from exc
@@ -90,6 +98,11 @@ class CircuitBreaker:
 
 def http_client(settings: Settings) -> httpx.AsyncClient:
     """The HTTP client for the BRP, with the configured authentication and TLS."""
+    verify: ssl.SSLContext | bool = True
+    if settings.brp_ca_bundle or settings.brp_client_cert:
+        verify = ssl.create_default_context(cafile=settings.brp_ca_bundle)
+        if settings.brp_client_cert:  # mutual TLS
+            verify.load_cert_chain(settings.brp_client_cert, settings.brp_client_key)
     auth: httpx.Auth | None = None
     if settings.brp_oauth_token_url:
         if not settings.brp_oauth_client_id or settings.brp_oauth_client_secret is None:
@@ -99,12 +112,8 @@ def http_client(settings: Settings) -> httpx.AsyncClient:
             settings.brp_oauth_client_id,
             settings.brp_oauth_client_secret.get_secret_value(),
             settings.brp_oauth_scope,
+            verify,
         )
-    verify: ssl.SSLContext | bool = True
-    if settings.brp_ca_bundle or settings.brp_client_cert:
-        verify = ssl.create_default_context(cafile=settings.brp_ca_bundle)
-        if settings.brp_client_cert:  # mutual TLS
-            verify.load_cert_chain(settings.brp_client_cert, settings.brp_client_key)
     headers = {"X-API-Key": settings.brp_api_key.get_secret_value()} if settings.brp_api_key else {}
     return httpx.AsyncClient(
         base_url=settings.brp_base_url,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+import ssl
 import time
 from http import HTTPStatus
 from pathlib import Path
@@ -40,6 +41,11 @@ class Settings(BaseSettings):
     oauth_clients: str = Field(default="", alias="VROEG_BRP_OAUTH_CLIENTS")
     # Instead of a file: this many persons of the synthetic population (seed 1).
     synthetic: int = Field(default=0, alias="VROEG_BRP_SYNTHETIC", ge=0)
+    # HTTPS with this certificate and key; with a client CA, mutual TLS as the gateway demands:
+    # a client without a certificate that CA signed does not get through the handshake.
+    tls_cert: Path | None = Field(default=None, alias="VROEG_TLS_CERT")
+    tls_key: Path | None = Field(default=None, alias="VROEG_TLS_KEY")
+    tls_client_ca: Path | None = Field(default=None, alias="VROEG_TLS_CLIENT_CA")
 
 
 def create_app(store: PersonStore, oauth_clients: dict[str, str] | None = None) -> FastAPI:
@@ -142,6 +148,10 @@ def main() -> None:
         create_app(PersonStore(records), clients),
         host=settings.host,
         port=settings.port,
+        ssl_certfile=settings.tls_cert,
+        ssl_keyfile=settings.tls_key,
+        ssl_ca_certs=settings.tls_client_ca,
+        ssl_cert_reqs=ssl.CERT_REQUIRED if settings.tls_client_ca else ssl.CERT_NONE,
         log_level="warning",
         timeout_graceful_shutdown=2,  # clients keep connections alive; do not wait on them
     )
