@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import httpx
 
 from tests.support.fixtures import Isolation, PlatformFactory
@@ -25,7 +23,8 @@ async def test_a_resident_in_the_imported_register_is_routed_to_debt_help(
     url = f"{platform['brp-check'].url}/v1/schuldhulp/0363/registraties"
     register = {
         "registraties": [
-            {"bsn": JANSEN, "activeProduct": False, "finalDecisionOn": date.today().isoformat()},
+            # A final decision long ago: on its own, this would not route him to debt help.
+            {"bsn": JANSEN, "activeProduct": False, "finalDecisionOn": "2025-01-31"},
         ]
     }
     denied = httpx.put(url, json=register, headers={"X-Api-Key": "wrong"})
@@ -36,6 +35,29 @@ async def test_a_resident_in_the_imported_register_is_routed_to_debt_help(
     assert (
         httpx.put(url, json=twice, headers={"X-Api-Key": DEVELOPMENT_IMPORT_KEY}).status_code == 400
     )
+
+    # The administration's CSV export replaces the register the same way (semicolons, ja/nee,
+    # a byte-order mark, as spreadsheets write it); in it Jansen has an active product, which
+    # is what routes him to debt help below. The refused CSVs after it change nothing.
+    csv_headers = {"X-Api-Key": DEVELOPMENT_IMPORT_KEY, "Content-Type": "text/csv"}
+    export = (
+        "\ufeffbsn;activeProduct;finalDecisionOn\r\n"
+        f"{JANSEN};ja;2025-01-31\r\n"
+        "999990032;nee;\r\n"
+    )
+    imported = httpx.put(url, content=export.encode(), headers=csv_headers)
+    assert imported.json() == {"municipality": "0363", "count": 2}, imported.text
+    for bad, complaint in (
+        ("bsn,active,decided\n", "header"),
+        (f"bsn,activeProduct,finalDecisionOn\n{JANSEN},true\n", "line 2"),
+        (f"bsn,activeProduct,finalDecisionOn\n{JANSEN},misschien,\n", "activeProduct"),
+        ("bsn,activeProduct,finalDecisionOn\n12345,true,\n", "bsn"),
+        (f"bsn,activeProduct,finalDecisionOn\n{JANSEN},true,31-01-2025\n", "finalDecisionOn"),
+    ):
+        refused = httpx.put(url, content=bad.encode(), headers=csv_headers)
+        assert refused.status_code == 400, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert complaint in refused.text
 
     event = resident_signal(1)
     topic = isolation.topic(SIGNAL_RECEIVED.name)

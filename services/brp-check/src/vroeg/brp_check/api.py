@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import hmac
+import json
+from collections.abc import Callable, Coroutine
 from http import HTTPStatus
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader
 
 from vroeg.brp_check import repository
+from vroeg.brp_check.debt_help import CsvError, registrations_from_csv
 from vroeg.brp_check.schemas import DebtHelpImport, DebtHelpImported, RouteOut
 from vroeg.brp_check.settings import Settings
 from vroeg.shared.deps import RuntimeDep, UnitOfWorkDep
@@ -19,6 +23,38 @@ from vroeg.shared.http import Problem, problem_responses
 
 router = APIRouter(tags=["routering"])
 import_key = APIKeyHeader(name="X-Api-Key", auto_error=False, description="The import key.")
+CSV_EXAMPLE = "bsn,activeProduct,finalDecisionOn\n999990019,true,\n999990032,false,2026-09-30\n"
+
+
+class CsvOrJsonRoute(APIRoute):
+    """Takes the body as JSON, or as CSV (`text/csv`) turned into the same JSON first, so both
+    are validated, and refused, the same way."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            if request.headers.get("content-type", "").split(";")[0].strip() != "text/csv":
+                return await handle(request)
+            try:
+                body = json.dumps(registrations_from_csv(await request.body())).encode()
+            except CsvError as exc:
+                raise Problem(
+                    HTTPStatus.BAD_REQUEST,
+                    code="invalid-request",
+                    title="The request is not valid.",
+                    detail=f"{exc}.",
+                ) from exc
+            headers = [(k, v) for k, v in request.scope["headers"] if k != b"content-type"]
+            scope = {**request.scope, "headers": [*headers, (b"content-type", b"application/json")]}
+            as_json = Request(scope, request.receive)
+            as_json._body = body  # the body already read, now as JSON
+            return await handle(as_json)
+
+        return handler
+
+
+imports = APIRouter(tags=["routering"], route_class=CsvOrJsonRoute)
 
 
 @router.get("/signalen/{signal_id}/route", summary="Where a signal was routed, and why.")
@@ -30,10 +66,16 @@ async def get_route(signal_id: UUID, uow: UnitOfWorkDep) -> RouteOut:
     return RouteOut(signal_id=check.signal_id, route=check.route, reasons=check.reasons)
 
 
-@router.put(
+@imports.put(
     "/schuldhulp/{municipality}/registraties",
     summary="Import the residents known to debt help (R-BRP-4), replacing the last import.",
+    description="The body is JSON, or the administration's CSV export (`text/csv`).",
     responses=problem_responses(400, 401),
+    openapi_extra={
+        "requestBody": {
+            "content": {"text/csv": {"schema": {"type": "string"}, "example": CSV_EXAMPLE}}
+        }
+    },
 )
 async def put_debt_help(
     municipality: Annotated[str, Path(pattern=r"^\d{4}$", description="CBS code")],
@@ -54,3 +96,6 @@ async def put_debt_help(
     rows = [r.model_dump() for r in body.registraties]
     await repository.replace_debt_help(uow.session, municipality, rows, now_utc())
     return DebtHelpImported(municipality=municipality, count=len(rows))
+
+
+router.include_router(imports)
