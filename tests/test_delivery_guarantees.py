@@ -16,7 +16,7 @@ from uuid import uuid4
 import httpx
 
 from tests.support.db import eventually, execute, fetch
-from tests.support.fixtures import Isolation, PlatformFactory, creditor_key
+from tests.support.fixtures import Isolation, PlatformFactory, creditor_key, staff_headers
 from tests.support.kafka import headers_of, produce, read_topic, wait_until_consumed
 from tests.support.signals import routed_signal
 from vroeg.deploy.demo import signal_body
@@ -44,7 +44,7 @@ async def test_an_event_delivered_twice_leaves_the_database_as_after_one_deliver
     isolation: Isolation, make_platform: PlatformFactory
 ) -> None:
     platform = make_platform()
-    platform.start(["matcher", "reporting"])
+    platform.start(["idp-standin", "matcher", "reporting"])
     event = routed_signal()
     await produce(isolation.kafka, [_message(isolation, event), _message(isolation, event)])
 
@@ -53,7 +53,10 @@ async def test_an_event_delivered_twice_leaves_the_database_as_after_one_deliver
     assert await _matcher_state(isolation) == (1, 1)
     opened = await read_topic(isolation.kafka, isolation.topic(CASE_OPENED.name), expect=1)
     assert len(opened) == 1
-    counts = httpx.get(f"{platform['reporting'].url}/v1/gemeenten/0363/tellingen").json()
+    counts = httpx.get(
+        f"{platform['reporting'].url}/v1/gemeenten/0363/tellingen",
+        headers=staff_headers(platform, "analyst-0363"),
+    ).json()
     assert counts["routes"]["resident"] == 1
     dead = isolation.topic(dead_letter_topic("matcher"))
     assert await read_topic(isolation.kafka, dead, expect=0, timeout=1) == []

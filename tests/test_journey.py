@@ -12,7 +12,13 @@ import httpx
 import pytest
 
 from tests.support.db import eventually, fetch
-from tests.support.fixtures import Isolation, creditor_key, isolated, platform_for
+from tests.support.fixtures import (
+    Isolation,
+    creditor_key,
+    isolated,
+    platform_for,
+    staff_headers,
+)
 from tests.support.kafka import read_events
 from tests.support.otlp import OtlpReceiver, ReceivedSpan
 from vroeg.deploy import infra
@@ -76,9 +82,10 @@ def journey(
                 assert response.status_code == 201, response.text
                 ids[name] = response.json()["id"]
             counts_url = f"{platform['reporting'].url}/v1/gemeenten/0363/tellingen"
+            analyst = staff_headers(platform, "analyst-0363")
             counts = asyncio.run(
                 eventually(
-                    lambda: _get_json(counts_url),
+                    lambda: _get_json(counts_url, analyst),
                     lambda c: (
                         c["signalen"] == 3
                         and c["termijnenGezet"] == 2
@@ -92,9 +99,9 @@ def journey(
     receiver.stop()
 
 
-async def _get_json(url: str) -> Any:
+async def _get_json(url: str, headers: dict[str, str]) -> Any:
     async with httpx.AsyncClient() as http:
-        return (await http.get(url)).json()
+        return (await http.get(url, headers=headers)).json()
 
 
 async def test_each_signal_is_published_on_the_topic_of_its_route(journey: Journey) -> None:

@@ -83,6 +83,15 @@ def platform_for(iso: Isolation, log_dir: Path, env: dict[str, str] | None = Non
 PlatformFactory = Callable[..., Platform]
 
 
+def staff_headers(platform: Platform, username: str) -> dict[str, str]:
+    """A bearer token for a demo account of the identity-provider stand-in (password = name),
+    e.g. `analyst-0363`, `vroegsignaleerder-0363`, `reviewer-0363`."""
+    grant = {"grant_type": "password", "username": username, "password": username}
+    response = httpx.post(f"{platform['idp-standin'].url}/token", data=grant)
+    response.raise_for_status()
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
 async def creditor_key(
     intake_url: str, vlp: tuple[str, str] = ("woonstad", "HUUR"), **kw: Any
 ) -> str:

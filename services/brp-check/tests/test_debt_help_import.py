@@ -41,9 +41,7 @@ async def test_a_resident_in_the_imported_register_is_routed_to_debt_help(
     # is what routes him to debt help below. The refused CSVs after it change nothing.
     csv_headers = {"X-Api-Key": DEVELOPMENT_IMPORT_KEY, "Content-Type": "text/csv"}
     export = (
-        "\ufeffbsn;activeProduct;finalDecisionOn\r\n"
-        f"{JANSEN};ja;2025-01-31\r\n"
-        "999990032;nee;\r\n"
+        f"\ufeffbsn;activeProduct;finalDecisionOn\r\n{JANSEN};ja;2025-01-31\r\n999990032;nee;\r\n"
     )
     imported = httpx.put(url, content=export.encode(), headers=csv_headers)
     assert imported.json() == {"municipality": "0363", "count": 2}, imported.text

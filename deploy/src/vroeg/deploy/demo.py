@@ -272,8 +272,10 @@ async def _post_and_report(platform: Platform, bootstrap: str) -> None:
         await consumer.stop()
     heard = await _feedback(platform, ids, routed, refused)
     _print_report(ids, routed, cases, deadlines, heard, refused)
-    async with httpx.AsyncClient(base_url=platform["reporting"].url) as http:
-        counts = (await http.get(f"/v1/gemeenten/{MUNICIPALITY}/tellingen")).json()
+    async with httpx.AsyncClient(
+        base_url=platform["reporting"].url, headers=await _signed_in(platform, "analyst-0363")
+    ) as http:
+        counts = _ok(await http.get(f"/v1/gemeenten/{MUNICIPALITY}/tellingen"))
     print(f"\nreporting, municipality {MUNICIPALITY}: {counts}")
     await _review(platform)
 
@@ -283,18 +285,22 @@ def _ok(response: httpx.Response) -> Any:
     return response.json()
 
 
-REVIEWER = "reviewer-0363"  # a demo account of the identity-provider stand-in
+async def _signed_in(platform: Platform, account: str) -> dict[str, str]:
+    """Headers with a token of a demo account of the identity-provider stand-in."""
+    async with httpx.AsyncClient(base_url=platform["idp-standin"].url) as idp:
+        grant = {"grant_type": "password", "username": account, "password": account}
+        token = _ok(await idp.post("/token", data=grant))["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+REVIEWER = "reviewer-0363"
 
 
 async def _review(platform: Platform) -> None:
     """A reviewer works the review queue: a candidate the BRP found at the signal's address is
     picked; otherwise the signal's own data is confirmed."""
-    async with httpx.AsyncClient(base_url=platform["idp-standin"].url) as idp:
-        grant = {"grant_type": "password", "username": REVIEWER, "password": REVIEWER}
-        token = (await idp.post("/token", data=grant)).json()["access_token"]
     async with httpx.AsyncClient(
-        base_url=f"{platform['brp-check'].url}/v1",
-        headers={"Authorization": f"Bearer {token}"},
+        base_url=f"{platform['brp-check'].url}/v1", headers=await _signed_in(platform, REVIEWER)
     ) as http:
         queue = _ok(await http.get("/uitval"))
         print(
@@ -336,11 +342,14 @@ async def _feedback(
     expected = {s for s in ids if s in routed and routed[s].route in _FEEDBACK_ROUTES}
     expected |= set(refused)
     heard: dict[str, list[str]] = {}
-    async with httpx.AsyncClient(base_url=platform["feedback"].url) as http:
+    async with httpx.AsyncClient(
+        base_url=platform["feedback"].url,
+        headers=await _signed_in(platform, "vroegsignaleerder-0363"),
+    ) as http:
         deadline = time.monotonic() + 15
         while True:
             for signal_id in ids:
-                found = (await http.get(f"/v1/signalen/{signal_id}/terugkoppelingen")).json()
+                found = _ok(await http.get(f"/v1/signalen/{signal_id}/terugkoppelingen"))
                 heard[signal_id] = [f["feedbackType"] for f in found]
             if all(heard[s] for s in expected) or time.monotonic() > deadline:
                 return heard

@@ -153,8 +153,8 @@ _bearer = HTTPBearer(
 )
 
 
-def requires(role: Role) -> Callable[..., Awaitable[StaffMember]]:
-    """A dependency: the calling staff member, who must hold `role` (else 401 or 403)."""
+def requires(*roles: Role) -> Callable[..., Awaitable[StaffMember]]:
+    """A dependency: the calling staff member, who must hold one of `roles` (else 401 or 403)."""
 
     async def staff_member(
         request: Request,
@@ -175,16 +175,34 @@ def requires(role: Role) -> Callable[..., Awaitable[StaffMember]]:
                 title="Service Unavailable",
                 detail="The identity provider's keys cannot be fetched; try again later.",
             ) from exc
-        if role not in member.roles:
+        if not member.roles & set(roles):
             raise Problem(
                 HTTPStatus.FORBIDDEN,
                 code="forbidden",
                 title="Forbidden",
-                detail=f"This needs the role `{role.value}`.",
+                detail=f"This needs one of the roles {', '.join(r.value for r in roles)}.",
             )
         return member
 
     return staff_member
+
+
+def ensure_serves(member: StaffMember, municipality: str) -> None:
+    """403 unless the member works for the municipality (for a municipality the caller names)."""
+    if not member.serves(municipality):
+        raise Problem(
+            HTTPStatus.FORBIDDEN,
+            code="forbidden",
+            title="Forbidden",
+            detail=f"You do not work for municipality {municipality}.",
+        )
+
+
+def not_found_unless_serves(member: StaffMember, municipality: str | None, what: str) -> None:
+    """404 when there is no record, or when it is another municipality's: its existence is not
+    told either."""
+    if municipality is None or not member.serves(municipality):
+        raise Problem(HTTPStatus.NOT_FOUND, code="not-found", title=f"No such {what}.")
 
 
 def _unauthorized(detail: str) -> Problem:

@@ -20,6 +20,7 @@ from vroeg.brp_check.settings import Settings
 from vroeg.shared.deps import RuntimeDep, UnitOfWorkDep
 from vroeg.shared.events import now_utc
 from vroeg.shared.http import Problem, problem_responses
+from vroeg.shared.staff import Role, StaffMember, not_found_unless_serves, requires
 
 router = APIRouter(tags=["routering"])
 import_key = APIKeyHeader(name="X-Api-Key", auto_error=False, description="The import key.")
@@ -55,14 +56,20 @@ class CsvOrJsonRoute(APIRoute):
 
 
 imports = APIRouter(tags=["routering"], route_class=CsvOrJsonRoute)
+Staff = Annotated[StaffMember, Depends(requires(Role.VROEGSIGNALEERDER, Role.REVIEWER))]
 
 
-@router.get("/signalen/{signal_id}/route", summary="Where a signal was routed, and why.")
-async def get_route(signal_id: UUID, uow: UnitOfWorkDep) -> RouteOut:
-    """The route of a checked signal."""
+@router.get(
+    "/signalen/{signal_id}/route",
+    summary="Where a signal was routed, and why (staff of its municipality).",
+    responses=problem_responses(401, 403, 404),
+)
+async def get_route(signal_id: UUID, staff: Staff, uow: UnitOfWorkDep) -> RouteOut:
+    """The route of a checked signal. The reasons may name the municipality a debtor moved to,
+    which is why only the municipality's own staff may read them (never the creditor, §6)."""
     check = await repository.get_check(uow.session, signal_id)
-    if check is None:
-        raise Problem(HTTPStatus.NOT_FOUND, code="not-found", title="No such signal checked.")
+    not_found_unless_serves(staff, check.municipality if check else None, "signal checked")
+    assert check is not None
     return RouteOut(signal_id=check.signal_id, route=check.route, reasons=check.reasons)
 
 

@@ -34,7 +34,7 @@ from vroeg.shared.deps import RuntimeDep, UnitOfWorkDep
 from vroeg.shared.events import Route, SignalData, now_utc
 from vroeg.shared.http import Problem, problem_responses
 from vroeg.shared.messaging.consumer import DependencyUnavailable
-from vroeg.shared.staff import Role, StaffMember, requires
+from vroeg.shared.staff import Role, StaffMember, ensure_serves, requires
 
 router = APIRouter(prefix="/uitval", tags=["uitval"])
 Reviewer = Annotated[StaffMember, Depends(requires(Role.REVIEWER))]
@@ -191,13 +191,7 @@ async def decide_review(
 def _scope(reviewer: StaffMember, municipality: str | None) -> list[str]:
     if municipality is None:
         return sorted(reviewer.municipalities)
-    if not reviewer.serves(municipality):
-        raise Problem(
-            HTTPStatus.FORBIDDEN,
-            code="forbidden",
-            title="Forbidden",
-            detail=f"You do not work for municipality {municipality}.",
-        )
+    ensure_serves(reviewer, municipality)
     return [municipality]
 
 

@@ -4,22 +4,30 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Depends, Path
 
 from vroeg.reporting import repository, rules
 from vroeg.reporting.schemas import Counts
 from vroeg.shared.deps import UnitOfWorkDep
 from vroeg.shared.events import RefusalReason, Route
+from vroeg.shared.http import problem_responses
+from vroeg.shared.staff import Role, StaffMember, ensure_serves, requires
 
 router = APIRouter(tags=["monitor"])
 
 
-@router.get("/gemeenten/{municipality}/tellingen", summary="Running totals of a municipality.")
+@router.get(
+    "/gemeenten/{municipality}/tellingen",
+    summary="Running totals of a municipality (its analysts).",
+    responses=problem_responses(401, 403),
+)
 async def get_counts(
     municipality: Annotated[str, Path(pattern=r"^\d{4}$", description="CBS code")],
+    analyst: Annotated[StaffMember, Depends(requires(Role.ANALYST))],
     uow: UnitOfWorkDep,
 ) -> Counts:
     """Signals, routes, cases and deadlines counted so far."""
+    ensure_serves(analyst, municipality)
     values = await repository.counters(uow.session, municipality)
     return Counts(
         municipality=municipality,

@@ -35,13 +35,14 @@ class User(BaseModel):
 
 
 # The demo's accounts (password = username): one reviewer per municipality, one for a
-# shared-service centre serving both, and an analyst, who may not review.
+# shared-service centre serving both, a vroegsignaleerder, and an analyst, who may not review.
 DEMO_USERS = [
     User(username=username, password=username, name=name, roles=roles, gemeenten=municipalities)
     for username, name, roles, municipalities in [
         ("reviewer-0363", "R. Amsterdam", ["reviewer"], ["0363"]),
         ("reviewer-0518", "R. Den Haag", ["reviewer"], ["0518"]),
         ("reviewer-ssc", "R. Servicecentrum", ["reviewer"], ["0363", "0518"]),
+        ("vroegsignaleerder-0363", "V. Amsterdam", ["vroegsignaleerder"], ["0363"]),
         ("analyst-0363", "A. Amsterdam", ["analyst"], ["0363"]),
     ]
 ]

@@ -1,0 +1,112 @@
+"""Staff reads of every service want a token, a role that fits, and the record's municipality
+(domain §10): another municipality's record is not found, its aggregates are forbidden."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import httpx
+
+from tests.support.db import eventually
+from tests.support.fixtures import Isolation, PlatformFactory, creditor_key, staff_headers
+from tests.support.kafka import read_events
+from vroeg.shared.events import CaseOpened
+from vroeg.shared.topics import CASE_OPENED
+
+ACCOUNTS = {
+    "vroegsignaleerder-0363": (["vroegsignaleerder"], ["0363"]),
+    "vroegsignaleerder-0518": (["vroegsignaleerder"], ["0518"]),
+    "analyst-0363": (["analyst"], ["0363"]),
+    "analyst-0518": (["analyst"], ["0518"]),
+}
+BAKKER = {  # moved to Rotterdam: the route's reasons name 0599, which a creditor may never learn
+    "vlpReference": "staff-access-1",
+    "municipality": "0363",
+    "kind": "VROEGSIGNAAL",
+    "arrearsType": "HUUR",
+    "signalDate": "2026-11-27",
+    "debtor": {"geslachtsnaam": "Bakker", "geboortedatum": "1975-07-07"},
+    "address": {"postcode": "1012AB", "huisnummer": 8},
+    "amount": "412.00",
+    "oldestDueDate": "2026-09-01",
+    "socialCollection": {
+        "writtenReminder": True,
+        "personalContactAttempt": True,
+        "debtHelpReferral": True,
+        "dataSharingOffer": True,
+    },
+}
+JANSEN = {
+    **BAKKER,
+    "vlpReference": "staff-access-2",
+    "debtor": {"geslachtsnaam": "Jansen", "geboortedatum": "1980-05-01"},
+    "address": {"postcode": "1012AB", "huisnummer": 1},
+}
+
+
+async def test_staff_reads_are_scoped_to_role_and_municipality(
+    isolation: Isolation, make_platform: PlatformFactory, tmp_path: Path
+) -> None:
+    users = [
+        {"username": u, "password": u, "name": u, "roles": r, "gemeenten": g}
+        for u, (r, g) in ACCOUNTS.items()
+    ]
+    (tmp_path / "users.json").write_text(json.dumps(users))
+    platform = make_platform()
+    platform["idp-standin"].env["VROEG_IDP_USERS"] = str(tmp_path / "users.json")
+    platform.start()
+    key = await creditor_key(platform["intake"].url)
+    ids = []
+    for body in (BAKKER, JANSEN):
+        posted = httpx.post(
+            f"{platform['intake'].url}/v1/signalen", json=body, headers={"X-Api-Key": key}
+        )
+        assert posted.status_code == 201, posted.text
+        ids.append(posted.json()["id"])
+    [case] = await read_events(isolation.kafka, isolation.topic(CASE_OPENED.name), expect=1)
+    assert isinstance(case, CaseOpened)
+    bakker, jansen = ids
+    headers = {account: staff_headers(platform, account) for account in ACCOUNTS}
+
+    def get(service: str, path: str, account: str | None) -> httpx.Response:
+        return httpx.get(
+            f"{platform[service].url}/v1{path}", headers=headers[account] if account else {}
+        )
+
+    # Both signals are through: routed, and the creditor's feedback on Bakker recorded.
+    await eventually(
+        lambda: asyncio.to_thread(
+            get, "feedback", f"/signalen/{bakker}/terugkoppelingen", "vroegsignaleerder-0363"
+        ),
+        lambda r: r.status_code == 200 and r.json() != [],
+    )
+
+    # Records: their own municipality's staff read them; the other municipality's get 404,
+    # a role that does not fit gets 403, no token 401.
+    for service, path in (
+        ("brp-check", f"/signalen/{bakker}/route"),
+        ("matcher", f"/meldingen/{case.case_id}"),
+        ("followup", f"/meldingen/{case.case_id}/termijn"),
+    ):
+        assert get(service, path, None).status_code == 401, path
+        assert get(service, path, "analyst-0363").status_code == 403, path
+        assert get(service, path, "vroegsignaleerder-0518").status_code == 404, path
+        allowed = get(service, path, "vroegsignaleerder-0363")
+        assert allowed.status_code == 200, (path, allowed.text)
+    route = get("brp-check", f"/signalen/{bakker}/route", "vroegsignaleerder-0363").json()
+    assert route["route"] == "relocated"
+
+    feedback = f"/signalen/{bakker}/terugkoppelingen"
+    assert [
+        f["feedbackType"] for f in get("feedback", feedback, "vroegsignaleerder-0363").json()
+    ] == ["NIET_WOONACHTIG"]
+    assert get("feedback", feedback, "vroegsignaleerder-0518").json() == []
+    assert get("feedback", f"/signalen/{jansen}/terugkoppelingen", None).status_code == 401
+
+    # Aggregates: analysts of the municipality only.
+    counts = "/gemeenten/0363/tellingen"
+    assert get("reporting", counts, "analyst-0363").json()["signalen"] >= 1
+    assert get("reporting", counts, "analyst-0518").status_code == 403
+    assert get("reporting", counts, "vroegsignaleerder-0363").status_code == 403
