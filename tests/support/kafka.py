@@ -10,7 +10,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import ConsumerRecord
 
-from vroeg.shared.cloudevents import Message, decode, header_map
+from vroeg.shared.cloudevents import Message, decode, encode, header_map
 from vroeg.shared.events import Event
 
 
@@ -23,6 +23,11 @@ async def produce(bootstrap: str, messages: Sequence[Message]) -> None:
             await producer.send_and_wait(m.topic, value=m.value, key=m.key, headers=list(m.headers))
     finally:
         await producer.stop()
+
+
+async def publish(bootstrap: str, topic: str, events: Sequence[Event]) -> None:
+    """Publish events as their producer would (in our CloudEvents envelope, without a trace)."""
+    await produce(bootstrap, [encode(e, topic=topic, source="/tests", trace={}) for e in events])
 
 
 async def read_topic(

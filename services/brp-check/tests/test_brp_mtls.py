@@ -18,10 +18,9 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from tests.support.db import eventually
 from tests.support.fixtures import Isolation, PlatformFactory
-from tests.support.kafka import produce, read_events
+from tests.support.kafka import publish, read_events
 from tests.support.signals import resident_signal
 from vroeg.deploy.processes import BRP_BASE_PATH
-from vroeg.shared.cloudevents import encode
 from vroeg.shared.events import Route
 from vroeg.shared.topics import ROUTE_TOPICS, SIGNAL_RECEIVED
 
@@ -142,8 +141,7 @@ async def test_over_mutual_tls_with_a_token_signals_are_routed_and_strangers_are
 
     platform.start(["brp-check"])
     event = resident_signal(1)
-    topic = isolation.topic(SIGNAL_RECEIVED.name)
-    await produce(isolation.kafka, [encode(event, topic=topic, source="/tests", trace={})])
+    await publish(isolation.kafka, isolation.topic(SIGNAL_RECEIVED.name), [event])
     routed = await read_events(
         isolation.kafka, isolation.topic(ROUTE_TOPICS[Route.RESIDENT].name), expect=1
     )

@@ -9,12 +9,11 @@ import httpx
 
 from tests.support.db import eventually, fetch
 from tests.support.fixtures import Isolation, PlatformFactory
-from tests.support.kafka import produce, read_topic
+from tests.support.kafka import publish, read_topic
 from tests.support.signals import resident_signal
-from vroeg.shared.cloudevents import decode, encode
+from vroeg.shared.cloudevents import decode
 from vroeg.shared.events import (
     Route,
-    SignalReceived,
 )
 from vroeg.shared.topics import ROUTE_TOPICS, SIGNAL_RECEIVED
 
@@ -35,13 +34,10 @@ async def test_signals_arriving_during_a_brp_outage_are_routed_once_when_it_retu
     before = [resident_signal(n) for n in range(40)]
     during = [resident_signal(n) for n in range(40, 80)]
 
-    def messages(events: list[SignalReceived]) -> list:  # type: ignore[type-arg]
-        return [encode(e, topic=topic, source="/tests", trace={}) for e in events]
-
-    await produce(isolation.kafka, messages(before))
+    await publish(isolation.kafka, topic, before)
     await eventually(lambda: _checked(isolation), lambda n: n >= 10)
     brp.kill()  # mid-stream
-    await produce(isolation.kafka, messages(during))
+    await publish(isolation.kafka, topic, during)
     ready = await eventually(
         lambda: asyncio.to_thread(httpx.get, f"{check.url}/ready"), lambda r: r.status_code == 503
     )

@@ -9,11 +9,10 @@ import pytest
 
 from tests.support.db import eventually
 from tests.support.fixtures import Isolation, PlatformFactory
-from tests.support.kafka import produce, read_events
+from tests.support.kafka import publish, read_events
 from tests.support.signals import resident_signal
 from vroeg.brp_check.brp import BrpClient
 from vroeg.brp_check.brp_transport import CircuitBreaker
-from vroeg.shared.cloudevents import encode
 from vroeg.shared.events import Route
 from vroeg.shared.messaging.consumer import DependencyUnavailable
 from vroeg.shared.topics import ROUTE_TOPICS, SIGNAL_RECEIVED
@@ -35,8 +34,7 @@ async def test_with_client_credentials_the_gateway_answers_and_signals_are_route
     assert httpx.post(f"{brp.url}/haalcentraal/api/brp/personen", json={}).status_code == 401
 
     event = resident_signal(1)
-    topic = isolation.topic(SIGNAL_RECEIVED.name)
-    await produce(isolation.kafka, [encode(event, topic=topic, source="/tests", trace={})])
+    await publish(isolation.kafka, isolation.topic(SIGNAL_RECEIVED.name), [event])
     routed = await read_events(
         isolation.kafka, isolation.topic(ROUTE_TOPICS[Route.RESIDENT].name), expect=1
     )
@@ -50,8 +48,7 @@ async def test_with_a_wrong_secret_signals_wait_and_readiness_says_so(
     brp, check = platform["brp-standin"], platform["brp-check"]
     check.env["BRP_OAUTH_TOKEN_URL"] = f"{brp.url}/oauth/token"
     platform.start(["brp-standin", "brp-check"])
-    topic = isolation.topic(SIGNAL_RECEIVED.name)
-    await produce(isolation.kafka, [encode(resident_signal(2), topic=topic, source="/t", trace={})])
+    await publish(isolation.kafka, isolation.topic(SIGNAL_RECEIVED.name), [resident_signal(2)])
 
     ready = await eventually(
         lambda: asyncio.to_thread(httpx.get, f"{check.url}/ready"), lambda r: r.status_code == 503

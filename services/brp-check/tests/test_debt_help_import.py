@@ -5,10 +5,9 @@ from __future__ import annotations
 import httpx
 
 from tests.support.fixtures import Isolation, PlatformFactory
-from tests.support.kafka import produce, read_events
+from tests.support.kafka import publish, read_events
 from tests.support.signals import resident_signal
 from vroeg.brp_check.settings import DEVELOPMENT_IMPORT_KEY
-from vroeg.shared.cloudevents import encode
 from vroeg.shared.events import Route, SignalRouted
 from vroeg.shared.topics import ROUTE_TOPICS, SIGNAL_RECEIVED
 
@@ -58,8 +57,7 @@ async def test_a_resident_in_the_imported_register_is_routed_to_debt_help(
         assert complaint in refused.text
 
     event = resident_signal(1)
-    topic = isolation.topic(SIGNAL_RECEIVED.name)
-    await produce(isolation.kafka, [encode(event, topic=topic, source="/tests", trace={})])
+    await publish(isolation.kafka, isolation.topic(SIGNAL_RECEIVED.name), [event])
     [routed] = await read_events(
         isolation.kafka, isolation.topic(ROUTE_TOPICS[Route.DEBT_HELP].name), expect=1
     )

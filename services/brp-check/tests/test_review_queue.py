@@ -17,10 +17,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.support.db import eventually, fetch
 from tests.support.fixtures import Isolation, PlatformFactory
-from tests.support.kafka import produce, read_topic
+from tests.support.kafka import publish, read_topic
 from tests.support.signals import jansen_signal
 from vroeg.deploy.processes import Platform
-from vroeg.shared.cloudevents import decode, encode
+from vroeg.shared.cloudevents import decode
 from vroeg.shared.events import Address, Person, Route, SignalReceived, SignalRouted
 from vroeg.shared.topics import ROUTE_TOPICS, SIGNAL_RECEIVED
 
@@ -74,8 +74,7 @@ async def as_staff(platform: Platform, username: str) -> httpx.AsyncClient:
 
 
 async def send(iso: Isolation, events: Sequence[SignalReceived]) -> None:
-    topic = iso.topic(SIGNAL_RECEIVED.name)
-    await produce(iso.kafka, [encode(e, topic=topic, source="/tests", trace={}) for e in events])
+    await publish(iso.kafka, iso.topic(SIGNAL_RECEIVED.name), events)
 
 
 async def routed(iso: Isolation, route: Route, expect: int) -> list[SignalRouted]:

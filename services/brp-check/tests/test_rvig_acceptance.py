@@ -17,8 +17,8 @@ from typing import Any
 from uuid import uuid4
 
 from tests.support.fixtures import Isolation, PlatformFactory
-from tests.support.kafka import produce, read_topic
-from vroeg.shared.cloudevents import decode, encode
+from tests.support.kafka import publish, read_topic
+from vroeg.shared.cloudevents import decode
 from vroeg.shared.events import (
     Address,
     ArrearsType,
@@ -151,10 +151,7 @@ async def test_every_person_of_the_test_population_is_routed_as_the_brp_implies(
         str(e.signal.signal_id): expected_route(p, population)
         for e, p in zip(events, people, strict=True)
     }
-    topic = isolation.topic(SIGNAL_RECEIVED.name)
-    await produce(
-        isolation.kafka, [encode(e, topic=topic, source="/tests", trace={}) for e in events]
-    )
+    await publish(isolation.kafka, isolation.topic(SIGNAL_RECEIVED.name), events)
 
     routed: dict[str, Route] = {}
     for route, route_topic in ROUTE_TOPICS.items():
