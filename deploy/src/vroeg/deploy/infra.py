@@ -152,8 +152,8 @@ def _kafka_up() -> str:
                 classpath,
                 "kafka.tools.StorageTool",
                 "format",
-                "-t",
-                cluster_id,
+                # One argument with `=`: an id may start with "-" and would read as an option.
+                f"--cluster-id={cluster_id}",
                 "-c",
                 str(config),
             ],
