@@ -171,7 +171,10 @@ def test_one_signal_is_one_trace_across_all_six_services(journey: Journey) -> No
     trace = [s for s in journey.spans if s.trace_id == sends[0].trace_id]
     assert {s.service for s in trace} == {f"vroeg-{name}" for name in SERVICES}
     names = {(s.service, s.name) for s in trace}
-    assert ("vroeg-intake", "POST /signalen") in names  # the route of the /v1 API
+    assert ("vroeg-intake", "POST /v1/signalen") in names  # the route as clients call it
+    # One server span per delivery: no second, orphaned trace beside it.
+    posts = [s for s in journey.spans if s.name == "POST /v1/signalen"]
+    assert len(posts) == len(BATCH)
     assert any(s.service == "vroeg-brp-check" and s.name == "POST" for s in trace)  # the BRP call
     assert any("db.system" in s.attributes or "db.system.name" in s.attributes for s in trace)
     # Every messaging span of the run belongs to one of the three signals' traces.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -22,7 +22,6 @@ from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from opentelemetry import trace
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
@@ -43,6 +42,8 @@ from vroeg.shared.telemetry import configure_logging, configure_tracing
 from vroeg.shared.topics import SERVICE_JOBS, consumed_by, dead_letter_topic, produced_by
 
 log = logging.getLogger(__name__)
+
+API_PREFIX = "/v1"
 
 T = TypeVar("T")
 
@@ -128,7 +129,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         openapi_url="/openapi.json",
         docs_url="/docs",
         redoc_url=None,
-        servers=[{"url": "/v1", "description": "this deployment"}],
+        servers=[{"url": API_PREFIX, "description": "this deployment"}],
         contact={
             "name": settings.api_contact_name,
             "url": settings.api_contact_url,
@@ -144,13 +145,20 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         lifespan=lambda app: _lifespan(app, api, spec, settings),
+        # FastAPI's own OpenTelemetry server spans (global tracer provider, which `main` sets
+        # before serving): one per request, named by the route as called (`POST /v1/signalen`),
+        # continuing a caller's `traceparent`. Probes are not traced.
+        telemetry={"exclude": _is_probe},
     )
     install_conventions(app)
     app.include_router(_probes())
-    app.mount("/v1", api)
+    app.mount(API_PREFIX, api)
     # Uses the global tracer provider, which `main` sets before serving.
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="/health,/ready")
     return app
+
+
+def _is_probe(scope: MutableMapping[str, Any]) -> bool:
+    return scope.get("path") in ("/health", "/ready")
 
 
 def entrypoints(
