@@ -128,11 +128,11 @@ async def decide_review(
         person, address_key = None, None
         if body.choice is rules.ReviewChoice.CANDIDATE:
             assert body.bsn is not None
-            offered = {
-                *(review.candidate_bsns or []),
-                *await routing.brp.registered_at(signal.address),
-            }
-            person = await routing.brp.person(body.bsn) if body.bsn in offered else None
+            # The search's candidates are stored; the address is asked only for another BSN.
+            offered = body.bsn in (review.candidate_bsns or []) or body.bsn in (
+                await routing.brp.registered_at(signal.address)
+            )
+            person = await routing.brp.person(body.bsn) if offered else None
             if person is None:
                 raise _unroutable("`bsn` is not one of the item's candidates.")
             address_key = person.address_key
