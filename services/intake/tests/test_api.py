@@ -95,6 +95,30 @@ async def test_a_refused_signal_emits_signal_refused_and_keeps_no_personal_data(
     )
 
 
+@pytest.mark.parametrize(
+    ("debtor", "business_name", "outcome"),
+    [
+        ({"voornamen": "W.A.", "geslachtsnaam": "Jansen"}, None, ("ONTVANGEN", None)),
+        ({"voornamen": "B.V.", "geslachtsnaam": "Jansen"}, None, ("ONTVANGEN", None)),
+        (None, "Ｓｔｉｃｈｔｉｎｇ De Brug", ("NIET_OPGEPAKT", "RECHTSPERSOON")),
+        (None, "Stich\u200bting De Brug", ("NIET_OPGEPAKT", "RECHTSPERSOON")),
+    ],
+    ids=["initials-wa", "initials-bv", "fullwidth", "zero-width"],
+)
+async def test_r_in_3_the_legal_person_marker_is_read_from_business_name_and_surname_only(
+    intake: ServiceProcess,
+    key: dict[str, str],
+    debtor: dict[str, str] | None,
+    business_name: str | None,
+    outcome: tuple[str, str | None],
+) -> None:
+    signal = {k: v for k, v in body().items() if k != "debtor"}
+    signal |= {"debtor": debtor} if debtor else {"businessName": business_name}
+    response = httpx.post(f"{intake.url}/v1/signalen", json=signal, headers=key)
+    assert response.status_code == 201, response.text
+    assert (response.json()["status"], response.json().get("reason")) == outcome
+
+
 async def test_the_same_reference_twice_gives_the_first_result_and_one_record(
     intake: ServiceProcess, key: dict[str, str], isolation: Isolation
 ) -> None:

@@ -135,7 +135,7 @@ def test_r_in_2_policy_decides_per_creditor_type() -> None:
     ],
 )
 def test_r_in_3_legal_person_forms_are_not_followed_up(name: str) -> None:
-    refusal = legal_person([name])
+    refusal = legal_person(business_name=name, surname=None)
     assert refusal is not None
     assert (refusal.reason, refusal.rule) == (RefusalReason.RECHTSPERSOON, "R-IN-3")
 
@@ -158,7 +158,45 @@ def test_r_in_3_legal_person_forms_are_not_followed_up(name: str) -> None:
 )
 def test_r_in_3_natural_persons_and_their_firms_are_followed_up(name: str) -> None:
     assert legal_form_of(name) is None
-    assert legal_person([name, None]) is None
+    assert legal_person(business_name=name, surname=None) is None
+
+
+# R-IN-3 as revised: the marker counts in the business name and the surname, after NFKC with
+# format characters (Cf: zero-width, bidi) removed. Given names never reach the rule (test_api).
+@pytest.mark.parametrize(
+    ("surname", "business_name", "legal"),
+    [
+        ("Jansen", None, False),
+        ("W.A.", None, True),
+        ("Jansen", "Ｓｔｉｃｈｔｉｎｇ Ｄｅ Ｂｒｕｇ", True),
+        ("Jansen", "Stich\u200bting De Brug", True),
+        ("Jansen", "Stich\u00adting De Brug", True),
+        ("Jansen", "Vastgoed \u202eB.V.\u202c", True),
+        ("Jansen", "Vastgoed Ｂ．Ｖ．", True),
+        ("Jansen", "Vastgoed B\u200d.V\u2060.", True),
+        ("Ｖｅｒｅｎｉｇｉｎｇ Ｏｎｓ Ｈｕｉｓ", None, True),
+        ("Zorg U.\ufeffA.", None, True),
+        ("Jansen", "Bakkerij Ｊａｎｓｅｎ", False),
+        ("Jansen", "Stich\u200btingstraat Bewoner", False),
+    ],
+)
+def test_r_in_3_the_marker_is_looked_for_in_business_name_and_surname_as_a_reader_sees_them(
+    surname: str | None, business_name: str | None, legal: bool
+) -> None:
+    refusal = refusal_for(
+        kind=SignalKind.VROEGSIGNAAL,
+        arrears_type=ArrearsType.HUUR,
+        vlp_type=VlpType.HUUR,
+        business_name=business_name,
+        surname=surname,
+        oldest_due_date=days_ago(45),
+        signal_date=SIGNAL_DATE,
+        unpaid_installments=None,
+        attestations=ALL_ATTESTATIONS,
+        amount=Decimal("350"),
+        policy=Policy(),
+    )
+    assert (refusal is not None and refusal.reason == RefusalReason.RECHTSPERSOON) == legal
 
 
 @pytest.mark.parametrize(
@@ -239,7 +277,8 @@ def test_a_legal_person_is_refused_before_any_other_rule() -> None:
         kind=SignalKind.VROEGSIGNAAL,
         arrears_type=ArrearsType.HUUR,
         vlp_type=VlpType.HUUR,
-        names=["Vastgoed B.V."],
+        business_name="Vastgoed B.V.",
+        surname=None,
         oldest_due_date=days_ago(3),
         signal_date=SIGNAL_DATE,
         unpaid_installments=None,
@@ -257,7 +296,8 @@ def test_a_signal_breaking_no_rule_is_taken_up() -> None:
             kind=SignalKind.VROEGSIGNAAL,
             arrears_type=ArrearsType.HUUR,
             vlp_type=VlpType.HUUR,
-            names=["Jansen", "Piet"],
+            business_name=None,
+            surname="Jansen",
             oldest_due_date=days_ago(45),
             signal_date=SIGNAL_DATE,
             unpaid_installments=None,

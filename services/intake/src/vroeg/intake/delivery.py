@@ -178,10 +178,8 @@ def _decide(
         kind=item.kind,
         arrears_type=item.arrears_type,
         vlp_type=sender.vlp_type,
-        names=[
-            item.business_name,
-            *((item.debtor.geslachtsnaam, item.debtor.voornamen) if item.debtor else ()),
-        ],
+        business_name=item.business_name,
+        surname=item.debtor.geslachtsnaam if item.debtor else None,
         oldest_due_date=item.oldest_due_date,
         signal_date=item.signal_date,
         unpaid_installments=item.unpaid_installments,

@@ -8,6 +8,7 @@ take up: recorded without personal data, the creditor hears NIET_OPGEPAKT with t
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -207,15 +208,25 @@ _LEGAL_FORMS = (
 _LEGAL_PERSON = re.compile(r"(?<![\w.])(?:" + "|".join(_LEGAL_FORMS) + r")(?![\w])", re.IGNORECASE)
 
 
+def _visible(text: str) -> str:
+    """Text as a reader sees it: format characters (Cf: zero-width, bidi) dropped, then NFKC."""
+    # Dropped first, so that letters a zero-width character kept apart compose under NFKC.
+    shown = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    return unicodedata.normalize("NFKC", shown)
+
+
 def legal_form_of(name: str) -> str | None:
-    """The legal-person form a name carries, if any."""
-    found = _LEGAL_PERSON.search(name)
+    """The legal-person form a name carries, if any (after NFKC, without format characters)."""
+    found = _LEGAL_PERSON.search(_visible(name))
     return found.group(0) if found else None
 
 
-def legal_person(names: Iterable[str | None]) -> Refusal | None:
-    """R-IN-3: a debtor with a legal-person form is not followed up; other businesses are."""
-    for name in names:
+def legal_person(*, business_name: str | None, surname: str | None) -> Refusal | None:
+    """R-IN-3: a business name or surname with a legal-person form is not followed up.
+
+    Never the given names: "W.A." or "B.V." there are initials of a natural person.
+    """
+    for name in (business_name, surname):
         form = legal_form_of(name) if name else None
         if form:
             return Refusal(RefusalReason.RECHTSPERSOON, "R-IN-3", f"legal-person form {form!r}")
@@ -239,7 +250,8 @@ def refusal_for(
     kind: SignalKind,
     arrears_type: ArrearsType,
     vlp_type: VlpType,
-    names: Iterable[str | None],
+    business_name: str | None,
+    surname: str | None,
     oldest_due_date: date,
     signal_date: date,
     unpaid_installments: int | None,
@@ -249,7 +261,7 @@ def refusal_for(
 ) -> Refusal | None:
     """The first rule a valid signal breaks, in order R-IN-3, R-IN-1, R-IN-2, R-IN-4."""
     return (
-        legal_person(names)
+        legal_person(business_name=business_name, surname=surname)
         or arrears_window(
             kind,
             arrears_type,
