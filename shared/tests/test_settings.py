@@ -1,6 +1,10 @@
-"""Settings refuse development defaults in production."""
+"""Production fails closed: outside development and test, every development default is refused
+at start, each with its reason."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
 
 import pytest
 from pydantic import ValidationError
@@ -8,35 +12,112 @@ from pydantic import ValidationError
 from vroeg.shared.messaging.failpoints import Failpoints
 from vroeg.shared.settings import ServiceSettings
 
+# What a production deployment sets: nothing of it is a development default.
+PRODUCTION = {
+    "VROEG_ENVIRONMENT": "production",
+    "DATABASE_URL": "postgresql+asyncpg://vroeg_app:s3cret@db.gemeente.example/vroeg",
+    "VROEG_OIDC_ISSUER": "https://idp.gemeente.example",
+}
+UNSET = None
 
-def test_production_refuses_the_development_database_credentials(
+
+def settings_with(monkeypatch: pytest.MonkeyPatch, env: dict[str, str | None]) -> ServiceSettings:
+    for name, value in {**PRODUCTION, **env}.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    return ServiceSettings()
+
+
+def test_a_production_deployment_without_development_defaults_starts(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.setenv("VROEG_ENVIRONMENT", "production")
-    with pytest.raises(ValidationError, match="DATABASE_URL must be set"):
-        ServiceSettings()
+    assert settings_with(monkeypatch, {}).environment == "production"
 
 
-def test_production_refuses_failpoints(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("VROEG_ENVIRONMENT", "production")
-    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://u:secret@db/vroeg")
-    monkeypatch.setenv("VROEG_OIDC_ISSUER", "https://idp.gemeente.example")
-    monkeypatch.setenv("VROEG_FAILPOINTS", "consumer.after_commit")
-    with pytest.raises(ValidationError, match="refused in production"):
-        ServiceSettings()
+@pytest.mark.parametrize(
+    ("env", "refusal"),
+    [
+        ({"DATABASE_URL": UNSET}, "DATABASE_URL must be set"),
+        (
+            {"DATABASE_URL": "postgresql+asyncpg://vroeg:vroeg@db.gemeente.example:5432/vroeg"},
+            "development credentials",
+        ),
+        ({"VROEG_FAILPOINTS": "consumer.after_commit"}, "VROEG_FAILPOINTS is for tests"),
+        # The identity-provider stand-in, in every spelling of this machine.
+        ({"VROEG_OIDC_ISSUER": UNSET}, "VROEG_OIDC_ISSUER must be an https URL"),
+        ({"VROEG_OIDC_ISSUER": "http://127.0.0.1:8091/"}, "must be an https URL"),
+        ({"VROEG_OIDC_ISSUER": "http://idp.gemeente.example"}, "must be an https URL"),
+        ({"VROEG_OIDC_ISSUER": "https://localhost:8091"}, "is this machine"),
+        ({"VROEG_OIDC_ISSUER": "https://LocalHost.:8091/"}, "is this machine"),
+        ({"VROEG_OIDC_ISSUER": "https://idp.localhost"}, "is this machine"),
+        ({"VROEG_OIDC_ISSUER": "https://127.0.0.1:8091"}, "is this machine"),
+        ({"VROEG_OIDC_ISSUER": "https://127.3.2.1"}, "is this machine"),
+        ({"VROEG_OIDC_ISSUER": "https://127.1:8091"}, "is this machine"),
+        ({"VROEG_OIDC_ISSUER": "https://2130706433"}, "is this machine"),
+        ({"VROEG_OIDC_ISSUER": "https://[::1]:8091/"}, "is this machine"),
+        ({"VROEG_OIDC_ISSUER": "https://[::ffff:127.0.0.1]"}, "is this machine"),
+        ({"VROEG_OIDC_ISSUER": "https://0.0.0.0:8091"}, "is this machine"),
+        ({"VROEG_OIDC_ISSUER": "https://[::]:8091"}, "is this machine"),
+        ({"VROEG_OIDC_ISSUER": "https://"}, "is this machine"),
+        # Production is the default: forgetting VROEG_ENVIRONMENT does not open the doors.
+        ({"VROEG_ENVIRONMENT": UNSET, "DATABASE_URL": UNSET}, "DATABASE_URL must be set"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else None,
+)
+def test_production_refuses_every_development_default(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str | None], refusal: str
+) -> None:
+    with pytest.raises(ValidationError, match=refusal):
+        settings_with(monkeypatch, env)
+
+
+@pytest.mark.parametrize("environment", ["development", "test"])
+def test_development_and_test_accept_the_development_defaults(
+    monkeypatch: pytest.MonkeyPatch, environment: str
+) -> None:
+    settings = settings_with(
+        monkeypatch,
+        {
+            "VROEG_ENVIRONMENT": environment,
+            "DATABASE_URL": UNSET,
+            "VROEG_OIDC_ISSUER": UNSET,
+            "VROEG_FAILPOINTS": "consumer.after_commit",
+        },
+    )
+    assert settings.oidc_issuer.startswith("http://127.0.0.1")
+
+
+def test_every_refusal_is_named_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValidationError) as refused:
+        settings_with(monkeypatch, {"DATABASE_URL": UNSET, "VROEG_OIDC_ISSUER": UNSET})
+    assert "DATABASE_URL" in str(refused.value)
+    assert "VROEG_OIDC_ISSUER" in str(refused.value)
+
+
+def test_a_service_with_refused_settings_exits_at_start_with_the_reasons() -> None:
+    """The console script ends before serving anything, naming each reason, not a traceback."""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "VROEG_ENVIRONMENT": "production",
+        "DATABASE_URL": "postgresql+asyncpg://vroeg:vroeg@db.gemeente.example/vroeg",
+    }
+    started = subprocess.run(
+        [sys.executable, "-c", "from vroeg.matcher.app import main; main()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert started.returncode != 0
+    assert "settings refused" in started.stderr
+    assert "development credentials" in started.stderr
+    assert "VROEG_OIDC_ISSUER" in started.stderr
+    assert "Traceback" not in started.stderr
 
 
 def test_an_unknown_failpoint_is_an_error_not_a_silent_no_op() -> None:
     with pytest.raises(ValueError, match="unknown failpoints"):
         Failpoints("consumer.after_comit")
-
-
-def test_production_refuses_the_identity_provider_stand_in(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.delenv("VROEG_OIDC_ISSUER", raising=False)
-    monkeypatch.setenv("VROEG_ENVIRONMENT", "production")
-    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://u:secret@db/vroeg")
-    with pytest.raises(ValidationError, match="VROEG_OIDC_ISSUER must be set"):
-        ServiceSettings()

@@ -47,6 +47,12 @@ class Isolation:
         }
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests run as `VROEG_ENVIRONMENT=test`: services default to production, which refuses
+    the stand-ins and development keys the tests use (tests of production set it themselves)."""
+    os.environ["VROEG_ENVIRONMENT"] = "test"
+
+
 @pytest.fixture(scope="session")
 def endpoints() -> Iterator[infra.Endpoints]:
     """Kafka and PostgreSQL for the session: reused when running, else started and stopped."""

@@ -130,6 +130,9 @@ class Platform:
         ports = dict(ports or DEFAULT_PORTS)
         brp_url = f"http://127.0.0.1:{ports[BRP_STANDIN]}{BRP_BASE_PATH}"
         common = {
+            # The stand-ins it wires in are development defaults, refused in production; the
+            # tests say `test` in `infra_env`.
+            "VROEG_ENVIRONMENT": "development",
             **infra_env,
             "BRP_BASE_URL": brp_url,
             "VROEG_OIDC_ISSUER": f"http://127.0.0.1:{ports[IDP_STANDIN]}",

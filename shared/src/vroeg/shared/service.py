@@ -36,7 +36,7 @@ from vroeg.shared.messaging.kafka import broker_reachable, create_producer, ensu
 from vroeg.shared.messaging.relay import OutboxRelay
 from vroeg.shared.messaging.unit_of_work import Database
 from vroeg.shared.migrations import upgrade_to_head
-from vroeg.shared.settings import ServiceSettings
+from vroeg.shared.settings import ServiceSettings, load_settings
 from vroeg.shared.staff import StaffVerifier
 from vroeg.shared.telemetry import configure_logging, configure_tracing
 from vroeg.shared.topics import SERVICE_JOBS, consumed_by, dead_letter_topic, produced_by
@@ -167,10 +167,10 @@ def entrypoints(
     """The service's ASGI app factory (`uvicorn --factory`) and its console-script `main`."""
 
     def app() -> FastAPI:
-        return create_app(spec, settings_type())
+        return create_app(spec, load_settings(settings_type))
 
     def main() -> None:
-        settings = settings_type()
+        settings = load_settings(settings_type)
         configure_logging(spec.name, settings.log_level)
         configure_tracing(spec.name)
         # Several workers are several processes, each with its own relay and consumer (the

@@ -1,16 +1,29 @@
-"""Settings shared by every service, read from the environment (pydantic-settings)."""
+"""Settings shared by every service, read from the environment (pydantic-settings).
+
+Production fails closed: unless `VROEG_ENVIRONMENT` says `development` or `test`, a service
+refuses to start with any development default (stand-ins, development keys and credentials,
+failpoints) and names every one it found.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+import ipaddress
+import socket
+from typing import Literal, TypeVar
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 Environment = Literal["development", "test", "production"]
+# Where development defaults and stand-ins are allowed; anything else is production.
+DEVELOPMENT_ENVIRONMENTS: frozenset[str] = frozenset({"development", "test"})
 
-# Well-known development credentials: accepted only outside production.
+# Well-known development credentials: accepted only in development and tests.
 DEVELOPMENT_DATABASE_URL = "postgresql+asyncpg://vroeg:vroeg@127.0.0.1:54329/vroeg"
+DEVELOPMENT_DATABASE_CREDENTIALS = ("vroeg", "vroeg")
 # The identity provider stand-in (`vroeg-idp-standin`) that development and tests run.
 DEVELOPMENT_OIDC_ISSUER = "http://127.0.0.1:8091"
 
@@ -20,7 +33,8 @@ class ServiceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
 
-    environment: Environment = Field(default="development", alias="VROEG_ENVIRONMENT")
+    # Production unless said otherwise: a deployment that forgets it gets every check.
+    environment: Environment = Field(default="production", alias="VROEG_ENVIRONMENT")
     database_url: SecretStr = Field(
         default=SecretStr(DEVELOPMENT_DATABASE_URL), alias="DATABASE_URL"
     )
@@ -55,17 +69,89 @@ class ServiceSettings(BaseSettings):
     failpoints: str = Field(default="", alias="VROEG_FAILPOINTS")
 
     @model_validator(mode="after")
-    def _refuse_development_defaults_in_production(self) -> ServiceSettings:
-        if self.environment != "production":
+    def _fail_closed_in_production(self) -> ServiceSettings:
+        if self.environment in DEVELOPMENT_ENVIRONMENTS:
             return self
-        if self.database_url.get_secret_value() == DEVELOPMENT_DATABASE_URL:
-            raise ValueError("DATABASE_URL must be set explicitly in production")
-        if self.oidc_issuer == DEVELOPMENT_OIDC_ISSUER:
-            raise ValueError("VROEG_OIDC_ISSUER must be set explicitly in production")
-        if self.failpoints:
-            raise ValueError("VROEG_FAILPOINTS is for tests and is refused in production")
+        refusals = self.production_refusals()
+        if refusals:
+            raise ValueError(
+                f"refused in {self.environment} (VROEG_ENVIRONMENT; only development and test "
+                "accept development defaults):\n- " + "\n- ".join(refusals)
+            )
         return self
+
+    def production_refusals(self) -> list[str]:
+        """Every development default set; a service's settings add their own."""
+        refusals = []
+        if _has_development_credentials(self.database_url.get_secret_value()):
+            refusals.append(
+                "DATABASE_URL must be set to the production database: the development "
+                "credentials are refused"
+            )
+        if refusal := public_https_refusal("VROEG_OIDC_ISSUER", self.oidc_issuer):
+            refusals.append(refusal)
+        if self.failpoints:
+            refusals.append("VROEG_FAILPOINTS is for tests and is refused")
+        return refusals
 
     def topic(self, logical_name: str) -> str:
         """The physical topic name for a logical one."""
         return f"{self.topic_prefix}{logical_name}"
+
+
+def _has_development_credentials(database_url: str) -> bool:
+    try:
+        url = make_url(database_url)
+    except ArgumentError:
+        return False  # not ours to judge here; the engine says what is wrong with it
+    return (url.username, url.password) == DEVELOPMENT_DATABASE_CREDENTIALS
+
+
+def public_https_refusal(name: str, url: str) -> str | None:
+    """Why `url` (setting `name`) cannot serve production, or None: it must be HTTPS and not
+    this machine (a stand-in in any spelling: localhost, 127.0.0.1, [::1], 0.0.0.0, 127.1 …)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() != "https":
+        return f"{name} must be an https URL; {url!r} is not"
+    if is_local_host(parts.hostname or ""):
+        return f"{name} must name a production host; {url!r} is this machine (a stand-in)"
+    return None
+
+
+def is_local_host(host: str) -> bool:
+    """Whether a host name or address means this machine (loopback or unspecified)."""
+    name = host.strip("[]").rstrip(".").lower()
+    if not name or name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        address: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(
+            name.split("%")[0]
+        )
+    except ValueError:
+        try:
+            # The forms C's inet_aton also reads: 127.1, 2130706433, 0x7f.0.0.1.
+            address = ipaddress.IPv4Address(socket.inet_aton(name))
+        except OSError:
+            return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback or address.is_unspecified
+
+
+Settings = TypeVar("Settings", bound=ServiceSettings)
+
+
+def load_settings(settings_type: type[Settings]) -> Settings:
+    """A service's settings from the environment; refused settings end the process with the
+    reasons (and no traceback)."""
+    try:
+        return settings_type()
+    except ValidationError as exc:
+        # Without the input values: a refused setting may be a secret.
+        reasons = (
+            f"{'.'.join(map(str, error['loc'])) or 'settings'}: {error['msg']}"
+            for error in exc.errors(include_url=False, include_input=False)
+        )
+        raise SystemExit(
+            f"{settings_type.__module__}: settings refused\n" + "\n".join(reasons)
+        ) from None

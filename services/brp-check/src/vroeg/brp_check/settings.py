@@ -1,8 +1,8 @@
 """Settings of brp-check."""
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr
 
-from vroeg.shared.settings import ServiceSettings
+from vroeg.shared.settings import ServiceSettings, public_https_refusal
 
 DEVELOPMENT_IMPORT_KEY = "vroeg-development-debt-help-key"
 
@@ -30,9 +30,31 @@ class Settings(ServiceSettings):
         default=SecretStr(DEVELOPMENT_IMPORT_KEY), alias="VROEG_DEBT_HELP_IMPORT_KEY"
     )
 
-    @model_validator(mode="after")
-    def _refuse_development_import_key_in_production(self) -> "Settings":
-        key = self.debt_help_import_key.get_secret_value()
-        if self.environment == "production" and key == DEVELOPMENT_IMPORT_KEY:
-            raise ValueError("VROEG_DEBT_HELP_IMPORT_KEY must be set explicitly in production")
-        return self
+    def production_refusals(self) -> list[str]:
+        """The shared refusals plus the BRP stand-in, a BRP without client authentication
+        (OAuth2 or mutual TLS), and the development import key."""
+        refusals = super().production_refusals()
+        for name, url in (
+            ("BRP_BASE_URL", self.brp_base_url),
+            ("BRP_OAUTH_TOKEN_URL", self.brp_oauth_token_url),
+        ):
+            if url is not None and (refusal := public_https_refusal(name, url)):
+                refusals.append(refusal)
+        oauth = [self.brp_oauth_token_url, self.brp_oauth_client_id, self.brp_oauth_client_secret]
+        mutual_tls = [self.brp_client_cert, self.brp_client_key]
+        if any(oauth) and not all(oauth):
+            refusals.append(
+                "BRP_OAUTH_TOKEN_URL, BRP_OAUTH_CLIENT_ID and BRP_OAUTH_CLIENT_SECRET go together"
+            )
+        if any(mutual_tls) and not all(mutual_tls):
+            refusals.append("BRP_CLIENT_CERT and BRP_CLIENT_KEY go together")
+        if not all(oauth) and not all(mutual_tls):
+            refusals.append(
+                "the BRP must be reached with OAuth2 client credentials (BRP_OAUTH_*) or "
+                "mutual TLS (BRP_CLIENT_CERT, BRP_CLIENT_KEY), or both"
+            )
+        if self.debt_help_import_key.get_secret_value() == DEVELOPMENT_IMPORT_KEY:
+            refusals.append(
+                "VROEG_DEBT_HELP_IMPORT_KEY must be set: the development key is refused"
+            )
+        return refusals

@@ -1,6 +1,6 @@
 """Settings of intake."""
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr
 
 from vroeg.shared.settings import ServiceSettings
 
@@ -22,14 +22,12 @@ class Settings(ServiceSettings):
         default="X-Client-Cert-Sha256", alias="VROEG_CLIENT_CERT_HEADER"
     )
 
-    @model_validator(mode="after")
-    def _refuse_development_admin_key_in_production(self) -> "Settings":
-        if (
-            self.environment == "production"
-            and self.admin_api_key.get_secret_value() == DEVELOPMENT_ADMIN_KEY
-        ):
-            raise ValueError("VROEG_ADMIN_API_KEY must be set explicitly in production")
-        return self
+    def production_refusals(self) -> list[str]:
+        """The shared refusals plus the development administrator key."""
+        refusals = super().production_refusals()
+        if self.admin_api_key.get_secret_value() == DEVELOPMENT_ADMIN_KEY:
+            refusals.append("VROEG_ADMIN_API_KEY must be set: the development key is refused")
+        return refusals
 
     def served(self) -> frozenset[str]:
         """The municipalities this deployment serves."""
