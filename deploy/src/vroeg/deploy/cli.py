@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from vroeg.deploy import infra
+from vroeg.deploy.processes import ProcessError
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -16,6 +17,11 @@ def main(argv: list[str] | None = None) -> None:
     infra_cmd.add_argument("action", choices=["up", "down", "status"])
     demo = commands.add_parser("demo", help="infrastructure, all services, demo traffic, report")
     demo.add_argument("--keep", action="store_true", help="leave the platform running after")
+    demo.add_argument(
+        "--base-port",
+        type=int,
+        help="listen on this port and the next seven (default 8001-8006, 8090, 8091)",
+    )
     commands.add_parser("docs", help="regenerate docs/architecture.md and docs/asyncapi.yaml")
     args = parser.parse_args(argv)
     try:
@@ -24,13 +30,13 @@ def main(argv: list[str] | None = None) -> None:
         elif args.command == "demo":
             from vroeg.deploy.demo import run_demo
 
-            run_demo(keep=args.keep)
+            run_demo(keep=args.keep, base_port=args.base_port)
         elif args.command == "docs":
             from vroeg.deploy.docs import write_docs
 
             for path in write_docs():
                 print(f"wrote {path}")
-    except infra.InfraError as exc:
+    except (infra.InfraError, ProcessError) as exc:
         print(f"vroeg: {exc}", file=sys.stderr)
         sys.exit(1)
 

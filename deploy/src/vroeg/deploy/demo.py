@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import re
 import signal as signals
 import sys
 import time
@@ -14,7 +16,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from vroeg.deploy import infra
-from vroeg.deploy.processes import Platform
+from vroeg.deploy.processes import Platform, ProcessError
 from vroeg.deploy.provisioning import register_creditor
 from vroeg.shared.cloudevents import decode
 from vroeg.shared.events import CaseOpened, FirstContactDeadlineSet, SignalRouted
@@ -190,32 +192,57 @@ def demo_signals(today: date, run: str) -> list[DemoSignal]:
     ]
 
 
-def run_demo(*, keep: bool) -> None:
+def run_demo(*, keep: bool, base_port: int | None = None) -> None:
     """Start everything, post the demo batch, print where each signal went."""
     print("Starting Kafka and PostgreSQL ...", flush=True)
     endpoints = infra.up()
-    # A fresh database each run, so the demo shows the same story every time.
-    database = asyncio.run(infra.recreate_database(endpoints.database_url, DEMO_DATABASE))
+    prefix = os.environ.get("VROEG_TOPIC_PREFIX", "")
+    # A fresh database each run, so the demo shows the same story every time; a topic prefix
+    # gets its own database too, so two demos on one server keep apart as their topics do.
+    suffix = re.sub("[^a-z0-9]+", "_", prefix.lower()).strip("_")
+    database_name = f"{DEMO_DATABASE}_{suffix}" if suffix else DEMO_DATABASE
+    database = asyncio.run(infra.recreate_database(endpoints.database_url, database_name))
     log_dir = infra.state_dir() / "logs"
-    platform = Platform({**endpoints.env(), "DATABASE_URL": database}, log_dir=log_dir)
+    ports = {name: base_port + i for i, name in enumerate(Platform.names())} if base_port else None
+    platform = Platform({**endpoints.env(), "DATABASE_URL": database}, log_dir=log_dir, ports=ports)
     print(f"Starting the stand-ins and six services (logs in {log_dir}) ...", flush=True)
     try:
         platform.start()
-        asyncio.run(_post_and_report(platform, endpoints.kafka_bootstrap_servers))
+        asyncio.run(_post_and_report(platform, endpoints.kafka_bootstrap_servers, prefix))
         if keep:
             print("\nThe platform keeps running; Ctrl-C stops it.")
             for name, process in platform.processes.items():
-                print(f"  {name:<12} {process.url}")
-            signals.sigwait({signals.SIGINT, signals.SIGTERM})
+                print(f"  {name:<12} {process.url}", flush=True)
+            _wait_for_stop(platform)
+            print("\nStopping ...", flush=True)
     finally:
         platform.stop()
 
 
-async def _post_and_report(platform: Platform, bootstrap: str) -> None:
+def _wait_for_stop(platform: Platform) -> None:
+    """Block until Ctrl-C (SIGINT) or SIGTERM; a process of the platform that exits meanwhile
+    ends the wait with an error."""
+    stop = {signals.SIGINT, signals.SIGTERM}
+    # sigwait only receives blocked signals: unblocked, Python's own SIGINT handler takes the
+    # signal and the wait never returns. They stay blocked while the platform stops, so a
+    # second Ctrl-C cannot cut the stop short and leave services behind.
+    signals.pthread_sigmask(signals.SIG_BLOCK, stop)
+    while signals.sigtimedwait(stop, 1.0) is None:
+        for process in platform.processes.values():
+            if process.popen is not None and process.popen.poll() is not None:
+                raise ProcessError(
+                    f"{process.name} exited with {process.popen.returncode}:\n{process.tail()}"
+                )
+
+
+async def _post_and_report(platform: Platform, bootstrap: str, prefix: str) -> None:
     watched = [
-        *(t.name for t in ROUTE_TOPICS.values()),
-        CASE_OPENED.name,
-        FIRST_CONTACT_DEADLINE_SET.name,
+        prefix + name
+        for name in (
+            *(t.name for t in ROUTE_TOPICS.values()),
+            CASE_OPENED.name,
+            FIRST_CONTACT_DEADLINE_SET.name,
+        )
     ]
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
     await consumer.start()
