@@ -11,8 +11,9 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 import httpx
@@ -20,30 +21,34 @@ import sqlalchemy as sa
 import uvicorn
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from opentelemetry import trace
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from vroeg.shared import metrics
 from vroeg.shared.db import create_engine, create_sessionmaker
 from vroeg.shared.http import API_VERSION, finish_openapi, install_conventions, problem_response
 from vroeg.shared.messaging.consumer import EventConsumer, Subscription
 from vroeg.shared.messaging.failpoints import Failpoints
-from vroeg.shared.messaging.housekeeping import run_housekeeping
+from vroeg.shared.messaging.housekeeping import inbox_housekeeping
 from vroeg.shared.messaging.kafka import broker_reachable, create_producer, ensure_topics
 from vroeg.shared.messaging.relay import OutboxRelay
 from vroeg.shared.messaging.unit_of_work import Database
 from vroeg.shared.migrations import upgrade_to_head
 from vroeg.shared.settings import ServiceSettings, load_settings
 from vroeg.shared.staff import StaffVerifier
+from vroeg.shared.supervision import PeriodicJob, Supervisor, run_periodically
 from vroeg.shared.telemetry import configure_logging, configure_tracing
 from vroeg.shared.topics import SERVICE_JOBS, consumed_by, dead_letter_topic, produced_by
 
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/v1"
+RELAY_TASK = "outbox-relay"
+CONSUMER_TASK = "consumer"
 
 T = TypeVar("T")
 
@@ -68,10 +73,16 @@ class Resources(AsyncExitStack):
 
 
 SubscriptionFactory = Callable[[Resources, Any], Awaitable[Sequence[Subscription]]]
+JobFactory = Callable[[Resources, Any], Sequence[PeriodicJob]]
 
 
 async def no_subscriptions(stack: AsyncExitStack, settings: Any) -> Sequence[Subscription]:
     """For a service that reads no topics."""
+    return ()
+
+
+def no_jobs(stack: Resources, settings: Any) -> Sequence[PeriodicJob]:
+    """For a service without periodic jobs of its own."""
     return ()
 
 
@@ -88,6 +99,9 @@ class ServiceSpec:
     # Opens what the handlers and routes need (clients, …) on the resources, and returns the
     # subscriptions.
     subscriptions: SubscriptionFactory = no_subscriptions
+    # The service's own periodic jobs (besides the inbox housekeeping every service runs),
+    # each supervised and run by one replica at a time.
+    jobs: JobFactory = no_jobs
 
     @property
     def schema(self) -> str:
@@ -112,7 +126,7 @@ class Runtime:
     consumer: EventConsumer | None
     staff: StaffVerifier
     resources: Resources
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    supervisor: Supervisor
 
 
 def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
@@ -151,6 +165,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         telemetry={"exclude": _is_probe},
     )
     install_conventions(app)
+    app.add_middleware(metrics.HttpMetrics)
     app.include_router(_probes())
     app.mount(API_PREFIX, api)
     # Uses the global tracer provider, which `main` sets before serving.
@@ -158,7 +173,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
 
 
 def _is_probe(scope: MutableMapping[str, Any]) -> bool:
-    return scope.get("path") in ("/health", "/ready")
+    return scope.get("path") in ("/health", "/ready", "/metrics")
 
 
 def entrypoints(
@@ -173,6 +188,7 @@ def entrypoints(
         settings = load_settings(settings_type)
         configure_logging(spec.name, settings.log_level)
         configure_tracing(spec.name)
+        metrics.share_between_workers(settings.workers)
         # Several workers are several processes, each with its own relay and consumer (the
         # relay lock and the consumer group share the work); one needs no import string.
         target: FastAPI | str = (
@@ -245,20 +261,28 @@ async def _lifespan(
         )
         identity_http = await stack.enter_async_context(httpx.AsyncClient(timeout=5.0))
         staff = StaffVerifier(settings.oidc_issuer, settings.oidc_audience, identity_http)
-        runtime = Runtime(settings, engine, database, producer, relay, consumer, staff, stack)
-        runtime.tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
-        runtime.tasks.append(
-            asyncio.create_task(
-                run_housekeeping(
-                    database,
-                    retention=timedelta(days=settings.inbox_retention_days),
-                    interval_s=settings.housekeeping_interval_s,
-                ),
-                name="housekeeping",
-            )
+        supervisor = Supervisor(
+            backoff_s=settings.task_restart_backoff_s,
+            max_backoff_s=settings.task_restart_max_backoff_s,
         )
+        stack.callback(metrics.worker_exited)
+        runtime = Runtime(
+            settings, engine, database, producer, relay, consumer, staff, stack, supervisor
+        )
+        supervisor.start(RELAY_TASK, relay.run)
         if consumer is not None:
-            runtime.tasks.append(asyncio.create_task(consumer.run(), name="consumer"))
+            supervisor.start(CONSUMER_TASK, consumer.run)
+        jobs = [
+            inbox_housekeeping(
+                retention=timedelta(days=settings.inbox_retention_days),
+                interval_s=settings.housekeeping_interval_s,
+            ),
+            *spec.jobs(stack, settings),
+        ]
+        for job in jobs:
+            supervisor.start(
+                job.name, partial(run_periodically, job, database, engine, schema=spec.schema)
+            )
         app.state.runtime = api.state.runtime = runtime
         log.info("service started", extra={"topics_read": consumer.topics if consumer else ()})
         try:
@@ -271,24 +295,37 @@ async def _stop(runtime: Runtime) -> None:
     """Graceful stop: the consumer finishes its event and commits; the relay drains once."""
     if runtime.consumer is not None:
         runtime.consumer.stop()
-    consumer_tasks = [t for t in runtime.tasks if t.get_name() == "consumer"]
-    if consumer_tasks:
-        _, pending = await asyncio.wait(consumer_tasks, timeout=10)
-        for task in pending:
-            task.cancel()
+    await runtime.supervisor.finish(CONSUMER_TASK, grace_s=10)
     with contextlib.suppress(Exception):
         await asyncio.wait_for(runtime.relay.relay_batch(), timeout=5)
-    for task in runtime.tasks:
-        task.cancel()
-    await asyncio.gather(*runtime.tasks, return_exceptions=True)
+    await runtime.supervisor.cancel()
 
 
 def _probes() -> APIRouter:
     router = APIRouter(tags=["probes"])
 
-    @router.get("/health", summary="The process is alive.")
-    async def health() -> dict[str, str]:
-        return {"status": "UP"}
+    @router.get(
+        "/health", summary="The process is alive: every background task runs.", response_model=None
+    )
+    async def health(request: Request) -> dict[str, Any] | JSONResponse:
+        runtime: Runtime | None = getattr(request.app.state, "runtime", None)
+        tasks = runtime.supervisor.status() if runtime is not None else {}
+        down = sorted(name for name, up in tasks.items() if not up)
+        states = {name: "UP" if up else "DOWN" for name, up in tasks.items()}
+        if not down:
+            return {"status": "UP", "tasks": states}
+        return problem_response(
+            503,
+            code="down",
+            title="Service Unavailable",
+            detail=f"background tasks not running: {', '.join(down)}",
+            tasks=states,
+        )
+
+    @router.get("/metrics", summary="Prometheus metrics.", include_in_schema=False)
+    async def prometheus() -> Response:
+        body, content_type = metrics.exposition()
+        return Response(body, media_type=content_type)
 
     @router.get("/ready", summary="The database and the broker are reachable.", response_model=None)
     async def ready(request: Request) -> dict[str, Any] | JSONResponse:
@@ -300,7 +337,7 @@ def _probes() -> APIRouter:
                     await conn.execute(sa.text("SELECT 1"))
                 checks["database"] = True
             checks["broker"] = await broker_reachable(runtime.producer)
-            checks["consumer"] = all(not t.done() for t in runtime.tasks) and not (
+            checks["consumer"] = not runtime.supervisor.down() and not (
                 runtime.consumer is not None and runtime.consumer.waiting_on
             )
         if all(checks.values()):

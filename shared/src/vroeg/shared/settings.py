@@ -58,6 +58,12 @@ class ServiceSettings(BaseSettings):
     housekeeping_interval_s: float = Field(
         default=3600, alias="VROEG_HOUSEKEEPING_INTERVAL_S", gt=0
     )
+    # A background task that died is started again after this, doubling per failure up to the
+    # maximum (see `supervision`).
+    task_restart_backoff_s: float = Field(default=1.0, alias="VROEG_TASK_RESTART_BACKOFF_S", gt=0)
+    task_restart_max_backoff_s: float = Field(
+        default=60.0, alias="VROEG_TASK_RESTART_MAX_BACKOFF_S", gt=0
+    )
     api_contact_name: str = Field(default="vroeg", alias="VROEG_API_CONTACT_NAME")
     api_contact_url: str = Field(default="https://vroeg.nl", alias="VROEG_API_CONTACT_URL")
     api_contact_email: str = Field(default="api@vroeg.nl", alias="VROEG_API_CONTACT_EMAIL")

@@ -1,7 +1,8 @@
 """Named points where a test can have the process killed, to prove crash safety.
 
 `VROEG_FAILPOINTS=consumer.after_commit` makes the process SIGKILL itself the first time it
-passes that point. Settings refuse failpoints in production.
+passes that point; a `crash` point instead raises, once, in the task that passes it (to prove
+supervision). Settings refuse failpoints in production.
 """
 
 from __future__ import annotations
@@ -14,14 +15,20 @@ log = logging.getLogger(__name__)
 
 CONSUMER_AFTER_COMMIT = "consumer.after_commit"
 OUTBOX_BEFORE_SEND = "outbox.before_send"
-KNOWN = frozenset({CONSUMER_AFTER_COMMIT, OUTBOX_BEFORE_SEND})
+# Raises in the relay's loop after a batch was sent: the relay task dies.
+OUTBOX_RELAY_CRASH = "outbox.relay_crash"
+KNOWN = frozenset({CONSUMER_AFTER_COMMIT, OUTBOX_BEFORE_SEND, OUTBOX_RELAY_CRASH})
+
+
+class FailpointCrash(RuntimeError):
+    """Raised by an armed `crash` failpoint."""
 
 
 class Failpoints:
     """The failpoints armed in this process."""
 
     def __init__(self, spec: str) -> None:
-        self._armed = frozenset(name.strip() for name in spec.split(",") if name.strip())
+        self._armed = {name.strip() for name in spec.split(",") if name.strip()}
         unknown = self._armed - KNOWN
         if unknown:
             raise ValueError(f"unknown failpoints: {sorted(unknown)}")
@@ -31,3 +38,10 @@ class Failpoints:
         if name in self._armed:
             log.critical("failpoint %s: killing the process", name)
             os.kill(os.getpid(), signal.SIGKILL)
+
+    def crash(self, name: str) -> None:
+        """Raise `FailpointCrash` the first time `name` is passed, if it is armed."""
+        if name in self._armed:
+            self._armed.discard(name)
+            log.critical("failpoint %s: raising", name)
+            raise FailpointCrash(name)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import timedelta
 
@@ -10,8 +9,11 @@ import sqlalchemy as sa
 
 from vroeg.shared.messaging.tables import processed_events
 from vroeg.shared.messaging.unit_of_work import Database
+from vroeg.shared.supervision import PeriodicJob
 
 log = logging.getLogger(__name__)
+
+HOUSEKEEPING_JOB = "inbox-housekeeping"
 
 
 async def purge_processed_events(database: Database, *, older_than: timedelta) -> int:
@@ -25,17 +27,16 @@ async def purge_processed_events(database: Database, *, older_than: timedelta) -
         return len(purged.all())
 
 
-async def run_housekeeping(database: Database, *, retention: timedelta, interval_s: float) -> None:
-    """Purge on a schedule until cancelled.
+def inbox_housekeeping(*, retention: timedelta, interval_s: float) -> PeriodicJob:
+    """The job that purges the inbox on a schedule.
 
     The retention must exceed how long the broker keeps records (7 days by default), so that
     any record that can still be redelivered still finds its id.
     """
-    while True:
-        try:
-            purged = await purge_processed_events(database, older_than=retention)
-            if purged:
-                log.info("purged processed event ids", extra={"count": purged})
-        except Exception:
-            log.exception("inbox housekeeping failed; will try again")
-        await asyncio.sleep(interval_s)
+
+    async def purge(database: Database) -> None:
+        purged = await purge_processed_events(database, older_than=retention)
+        if purged:
+            log.info("purged processed event ids", extra={"count": purged})
+
+    return PeriodicJob(HOUSEKEEPING_JOB, interval_s, purge)

@@ -9,7 +9,7 @@ import logging
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 
-from vroeg.shared.messaging.failpoints import OUTBOX_BEFORE_SEND, Failpoints
+from vroeg.shared.messaging.failpoints import OUTBOX_BEFORE_SEND, OUTBOX_RELAY_CRASH, Failpoints
 from vroeg.shared.messaging.tables import outbox
 from vroeg.shared.messaging.unit_of_work import Database, decode_headers
 
@@ -53,6 +53,8 @@ class OutboxRelay:
                 log.exception("outbox relay failed; retrying")
                 sent = 0
                 await asyncio.sleep(self._poll_interval_s)
+            if sent:
+                self._failpoints.crash(OUTBOX_RELAY_CRASH)
             if sent < BATCH_SIZE:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._db.outbox_written.wait(), self._poll_interval_s)

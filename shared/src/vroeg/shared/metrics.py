@@ -1,0 +1,162 @@
+"""Every Prometheus metric of the platform, defined once here, and serving them at `/metrics`.
+
+Alert rules and dashboards refer to these names. Each service process serves its own; with
+several workers (`VROEG_WORKERS>1`) the workers write to a shared directory
+(`PROMETHEUS_MULTIPROC_DIR`, set by `main`) and whichever answers a scrape reports them all.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
+
+# Consumers: one series per topic read.
+EVENTS_HANDLED = Counter(
+    "vroeg_events_handled_total", "Events whose handler completed, by topic.", ["topic"]
+)
+EVENTS_FAILED = Counter(
+    "vroeg_events_failed_total",
+    "Handler attempts that failed through the event's own fault (each retry counts).",
+    ["topic"],
+)
+EVENTS_PARKED = Counter(
+    "vroeg_events_parked_total",
+    "Events parked on the dead-letter topic, by the topic they came from.",
+    ["topic"],
+)
+HANDLER_SECONDS = Histogram(
+    "vroeg_handler_duration_seconds", "Time one handler attempt took, by topic.", ["topic"]
+)
+CONSUMER_LAG = Gauge(
+    "vroeg_consumer_lag",
+    "Records on a partition not yet processed and committed by the service's group.",
+    ["topic", "partition"],
+    multiprocess_mode="mostrecent",
+)
+
+# The outbox relay.
+OUTBOX_DEPTH = Gauge(
+    "vroeg_outbox_depth", "Outbox rows not yet sent.", multiprocess_mode="mostrecent"
+)
+OUTBOX_OLDEST_AGE = Gauge(
+    "vroeg_outbox_oldest_age_seconds",
+    "Age of the oldest outbox row not yet sent (0 when empty).",
+    multiprocess_mode="mostrecent",
+)
+OUTBOX_SENT = Counter("vroeg_outbox_sent_total", "Outbox rows sent and acknowledged.")
+PRODUCER_RESTARTS = Counter(
+    "vroeg_outbox_producer_restarts_total",
+    "Times the relay replaced its Kafka producer after a fatal or timed-out send.",
+)
+
+# What a service depends on.
+DEPENDENCY_UP = Gauge(
+    "vroeg_dependency_up",
+    "1 when a dependency (database, broker, brp, …) answered its last check, else 0.",
+    ["dependency"],
+    multiprocess_mode="mostrecent",
+)
+
+# Supervised background tasks (consumer, relay, jobs).
+TASK_UP = Gauge(
+    "vroeg_task_up",
+    "1 while a supervised background task runs (lowest over the workers).",
+    ["task"],
+    multiprocess_mode="livemin",
+)
+TASK_RESTARTS = Counter(
+    "vroeg_task_restarts_total", "Times a background task died and was restarted.", ["task"]
+)
+
+# HTTP, by route template (`/v1/signalen/{signal_id}`), never by the path as called.
+HTTP_REQUESTS = Counter(
+    "vroeg_http_requests_total",
+    "HTTP requests answered, by method, route template and status.",
+    ["method", "route", "status"],
+)
+HTTP_SECONDS = Histogram(
+    "vroeg_http_request_duration_seconds",
+    "Time to answer an HTTP request, by method and route template.",
+    ["method", "route"],
+)
+
+UNMATCHED_ROUTE = "unmatched"
+# Probes and scrapes are not traffic.
+_UNCOUNTED = frozenset({"/metrics", "/health", "/ready"})
+
+
+def share_between_workers(workers: int) -> None:
+    """With several worker processes, give them one directory to write their metrics to.
+
+    Must run before the workers start (they inherit the environment and read it when they
+    import `prometheus_client`); an operator's own `PROMETHEUS_MULTIPROC_DIR` is kept.
+    """
+    if workers > 1 and MULTIPROC_DIR not in os.environ:
+        os.environ[MULTIPROC_DIR] = tempfile.mkdtemp(prefix="vroeg-metrics-")
+
+
+def worker_exited() -> None:
+    """Drop this process's live gauges from the shared directory (multiprocess mode)."""
+    if MULTIPROC_DIR in os.environ:
+        multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
+
+
+def exposition() -> tuple[bytes, str]:
+    """The metrics in Prometheus' text format, of every worker, and their content type."""
+    if MULTIPROC_DIR in os.environ:
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+
+
+class HttpMetrics:
+    """Counts and times every request by its route template (plain ASGI, no buffering)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in _UNCOUNTED:
+            await self.app(scope, receive, send)
+            return
+        status = 500
+        started = time.perf_counter()
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            route = _template(scope)
+            HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
+            HTTP_SECONDS.labels(scope["method"], route).observe(time.perf_counter() - started)
+
+
+def _template(scope: Scope) -> str:
+    # The routers write the matched route into the scope; a mounted app's route is relative
+    # to its mount point, which its router put in `root_path`.
+    route = scope.get("route")
+    if not isinstance(route, BaseRoute) or not hasattr(route, "path"):
+        return UNMATCHED_ROUTE
+    return f"{scope.get('root_path', '')}{route.path}"

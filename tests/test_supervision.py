@@ -1,0 +1,92 @@
+"""A background task that dies is logged and restarted, and /health says DOWN meanwhile."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+import httpx
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from tests.support.db import eventually
+from tests.support.fixtures import Isolation, PlatformFactory, creditor_key
+from tests.support.kafka import read_topic
+from vroeg.deploy.demo import signal_body
+from vroeg.shared.supervision import run_exclusively
+from vroeg.shared.topics import SIGNAL_RECEIVED
+
+
+def _signal(reference: str) -> dict[str, object]:
+    return signal_body(
+        reference=reference,
+        kind="VROEGSIGNAAL",
+        arrears_type="HUUR",
+        geslachtsnaam="Jansen",
+        geboortedatum=None,
+        postcode="1012AB",
+        huisnummer=1,
+        today=date(2026, 11, 27),
+    )
+
+
+async def _health(url: str) -> httpx.Response:
+    return await asyncio.to_thread(httpx.get, f"{url}/health", timeout=5)
+
+
+async def test_a_dead_relay_makes_health_down_until_it_is_restarted_and_relays_again(
+    isolation: Isolation, make_platform: PlatformFactory
+) -> None:
+    intake = make_platform()["intake"]
+    # The relay's loop raises once, after its first batch; the restart waits 4 s.
+    intake.start({"VROEG_FAILPOINTS": "outbox.relay_crash", "VROEG_TASK_RESTART_BACKOFF_S": "4"})
+    intake.wait_ready()
+    healthy = await _health(intake.url)
+    assert healthy.status_code == 200
+    assert healthy.json()["tasks"] == {"outbox-relay": "UP", "inbox-housekeeping": "UP"}
+    key = await creditor_key(intake.url)
+    posted = httpx.post(
+        f"{intake.url}/v1/signalen", json=_signal("sup-1"), headers={"X-Api-Key": key}
+    )
+    assert posted.status_code == 201, posted.text
+
+    down = await eventually(lambda: _health(intake.url), lambda r: r.status_code == 503)
+    assert down.status_code == 503
+    assert down.headers["content-type"] == "application/problem+json"
+    assert down.json()["tasks"]["outbox-relay"] == "DOWN"
+    assert "outbox-relay" in down.json()["detail"]
+    assert "background task outbox-relay died" in intake.tail(20000)
+
+    up = await eventually(lambda: _health(intake.url), lambda r: r.status_code == 200)
+    assert up.json()["tasks"]["outbox-relay"] == "UP"
+    posted = httpx.post(
+        f"{intake.url}/v1/signalen", json=_signal("sup-2"), headers={"X-Api-Key": key}
+    )
+    assert posted.status_code == 201, posted.text
+    records = await read_topic(isolation.kafka, isolation.topic(SIGNAL_RECEIVED.name), expect=2)
+    assert len(records) == 2  # the signal after the restart went out too
+
+
+async def test_a_periodic_job_runs_on_one_replica_at_a_time(isolation: Isolation) -> None:
+    replicas = [create_async_engine(isolation.database_url) for _ in range(2)]
+    started, release = asyncio.Event(), asyncio.Event()
+    ran: list[str] = []
+
+    async def long_run() -> None:
+        started.set()
+        await release.wait()
+
+    async def second() -> None:
+        ran.append("second")
+
+    try:
+        first = asyncio.create_task(run_exclusively("vroeg.job.test.x", replicas[0], long_run))
+        await asyncio.wait_for(started.wait(), 10)
+        assert await run_exclusively("vroeg.job.test.x", replicas[1], second) is False
+        assert ran == []
+        release.set()
+        assert await first is True
+        assert await run_exclusively("vroeg.job.test.x", replicas[1], second) is True
+        assert ran == ["second"]
+    finally:
+        for engine in replicas:
+            await engine.dispose()
