@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,22 @@ class ReceivedSpan:
     parent_span_id: str
     kind: int
     attributes: dict[str, str]
+    # The process's resource attributes (service.name, process.pid, …).
+    resource: dict[str, str] = field(default_factory=dict)
+    events: tuple[tuple[str, dict[str, str]], ...] = ()
+    status_message: str = ""
+    # (trace id, span id) of each span this one links to.
+    links: tuple[tuple[str, str], ...] = ()
+
+    def texts(self) -> list[str]:
+        """Every text the span carries: attributes, events, status and resource."""
+        return [
+            self.name,
+            self.status_message,
+            *self.attributes.values(),
+            *self.resource.values(),
+            *(text for name, attrs in self.events for text in (name, *attrs.values())),
+        ]
 
 
 class OtlpReceiver:
@@ -70,8 +88,8 @@ class OtlpReceiver:
     def _keep(self, request: ExportTraceServiceRequest) -> None:
         received = []
         for resource_spans in request.resource_spans:
-            attrs = {a.key: a.value.string_value for a in resource_spans.resource.attributes}
-            service = attrs.get("service.name", "")
+            resource = _attributes(resource_spans.resource.attributes)
+            service = resource.get("service.name", "")
             for scope_spans in resource_spans.scope_spans:
                 for span in scope_spans.spans:
                     received.append(
@@ -82,11 +100,27 @@ class OtlpReceiver:
                             span_id=span.span_id.hex(),
                             parent_span_id=span.parent_span_id.hex(),
                             kind=span.kind,
-                            attributes={
-                                a.key: a.value.string_value or str(a.value.int_value)
-                                for a in span.attributes
-                            },
+                            attributes=_attributes(span.attributes),
+                            resource=resource,
+                            events=tuple((e.name, _attributes(e.attributes)) for e in span.events),
+                            status_message=span.status.message,
+                            links=tuple(
+                                (link.trace_id.hex(), link.span_id.hex()) for link in span.links
+                            ),
                         )
                     )
         with self._lock:
             self.spans.extend(received)
+
+
+def _attributes(pairs: Iterable[KeyValue]) -> dict[str, str]:
+    return {pair.key: _text(pair.value) for pair in pairs}
+
+
+def _text(value: AnyValue) -> str:
+    kind = value.WhichOneof("value")
+    if kind == "array_value":
+        return ",".join(_text(v) for v in value.array_value.values)
+    if kind == "kvlist_value":
+        return ",".join(f"{p.key}={_text(p.value)}" for p in value.kvlist_value.values)
+    return "" if kind is None else str(getattr(value, kind))

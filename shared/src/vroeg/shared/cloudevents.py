@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from vroeg.shared.events import EVENT_TYPES, Event
+from vroeg.shared.telemetry import error_text
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -77,4 +78,5 @@ def decode(headers: Headers | None, value: bytes | None) -> Event:
     except (ValueError, KeyError, ValidationError) as exc:
         if isinstance(exc, UndecodableMessage):
             raise
-        raise UndecodableMessage(f"invalid {cls.cloudevents_type()}: {exc}") from exc
+        # Without the input values a ValidationError's own text would quote (personal data).
+        raise UndecodableMessage(f"invalid {cls.cloudevents_type()}: {error_text(exc)}") from exc

@@ -22,6 +22,8 @@ def create_engine(settings: ServiceSettings, *, schema: str, service: str) -> As
         # fails one transaction, which callers retry, and is then replaced.
         pool_pre_ping=False,
         pool_recycle=1800,
+        # A statement error would otherwise print its bound values: names, BSNs (issue 8, 16).
+        hide_parameters=True,
         connect_args={
             "server_settings": {"search_path": schema, "application_name": f"vroeg-{service}"}
         },

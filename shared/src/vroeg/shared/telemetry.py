@@ -1,4 +1,8 @@
-"""Structured JSON logs carrying trace ids, and OpenTelemetry tracing set up from `OTEL_*`."""
+"""Structured JSON logs carrying trace ids, and OpenTelemetry tracing set up from `OTEL_*`.
+
+Neither carries personal data: an exception is described by `error_text`, which leaves out the
+input values that pydantic and the database put in their messages.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,87 @@ import json
 import logging
 import os
 import sys
+import traceback
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from fastapi.exceptions import RequestValidationError
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+from opentelemetry.sdk.trace import Event, ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    ConsoleSpanExporter,
+    SpanExporter,
+    SpanExportResult,
+)
+from opentelemetry.trace import Status
+from pydantic import ValidationError
 
 # Attributes every LogRecord has; anything else passed as `extra=` is logged as a field.
 _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message"}
+
+
+def error_text(exc: BaseException) -> str:
+    """What logs, spans and dead-letter headers may say of an error: never its input values.
+
+    Pydantic puts the offending input in its messages (a name, a BSN), so a validation error
+    is told by its field locations and error types. A database error's message can quote a
+    value ("invalid input for query argument $1: 'Jansen'") and SQLAlchemy's adds the bound
+    parameters, so it is told by its class, SQLSTATE and constraint only.
+    """
+    kind = type(exc).__name__
+    if isinstance(exc, ValidationError | RequestValidationError):
+        fields = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc'])}: {error['type']}"
+            for error in exc.errors()
+        )
+        return f"{kind}: {fields}"
+    database = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the driver's error
+    sqlstate = getattr(database, "sqlstate", None) or getattr(database, "pgcode", None)
+    if sqlstate:
+        driver = database.__cause__ or database  # the asyncpg error behind the adapter's
+        where = ", ".join(
+            f"{attr} {value}"
+            for attr in ("table_name", "constraint_name")
+            if (value := getattr(driver, attr, None))
+        )
+        return f"{kind}: {type(database).__name__} SQLSTATE {sqlstate}" + (
+            f" ({where})" if where else ""
+        )
+    return f"{kind}: {exc}"
+
+
+class _ErrorText:
+    """An exception as a log argument: formats as its `error_text`, with `%s` and `%r` alike."""
+
+    def __init__(self, exc: BaseException) -> None:
+        self._text = error_text(exc)
+
+    def __str__(self) -> str:
+        return self._text
+
+    __repr__ = __str__
+
+
+def _safe(value: object) -> object:
+    return _ErrorText(value) if isinstance(value, BaseException) else value
+
+
+def _traceback_text(exc: BaseException) -> str:
+    """A traceback whose every exception, causes included, is told by its `error_text`."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
+    parts = []
+    for link in reversed(chain):
+        frames = "".join(traceback.format_list(traceback.extract_tb(link.__traceback__)))
+        parts.append(f"Traceback (most recent call last):\n{frames}{error_text(link)}")
+    return "\nThe above exception led to the following:\n".join(parts)
 
 
 class JsonFormatter(logging.Formatter):
@@ -30,18 +106,32 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "service": self._service,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": _message(record),
         }
         span_context = trace.get_current_span().get_span_context()
         if span_context.is_valid:
             entry["trace_id"] = format(span_context.trace_id, "032x")
             entry["span_id"] = format(span_context.span_id, "016x")
         entry.update(
-            {k: v for k, v in vars(record).items() if k not in _STANDARD_ATTRS and k[0] != "_"}
+            {
+                k: _safe(v)
+                for k, v in vars(record).items()
+                if k not in _STANDARD_ATTRS and k[0] != "_"
+            }
         )
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+        if record.exc_info and record.exc_info[1] is not None:
+            entry["exception"] = _traceback_text(record.exc_info[1])
         return json.dumps(entry, default=str)
+
+
+def _message(record: logging.LogRecord) -> str:
+    """The record's message, with exceptions among its arguments told by their `error_text`."""
+    message, args = str(record.msg), record.args
+    if not args:
+        return message
+    if isinstance(args, tuple):
+        return message % tuple(_safe(a) for a in args)
+    return message % {k: _safe(v) for k, v in args.items()}
 
 
 def configure_logging(service: str, level: str) -> None:
@@ -77,10 +167,68 @@ def configure_tracing(service: str) -> TracerProvider:
         if name == "otlp":
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-            provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+            provider.add_span_processor(BatchSpanProcessor(WithoutErrorTexts(OTLPSpanExporter())))
         elif name == "console":
-            provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
+            provider.add_span_processor(
+                BatchSpanProcessor(WithoutErrorTexts(ConsoleSpanExporter()))
+            )
         elif name not in ("none", ""):
             raise ValueError(f"unsupported OTEL_TRACES_EXPORTER {name!r}")
     trace.set_tracer_provider(provider)
     return provider
+
+
+class WithoutErrorTexts(SpanExporter):
+    """Exports spans without exception messages, stack traces and status descriptions.
+
+    The instrumentations (FastAPI, SQLAlchemy, httpx) record an exception's own text, which
+    can hold personal data; a span keeps the exception's type and its error status, and the
+    log line with the same trace id tells the rest through `error_text`.
+    """
+
+    def __init__(self, exporter: SpanExporter) -> None:
+        self._exporter = exporter
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        """Export the spans, stripped."""
+        return self._exporter.export([_without_error_texts(span) for span in spans])
+
+    def shutdown(self) -> None:
+        """Shut the wrapped exporter down."""
+        self._exporter.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        """Flush the wrapped exporter."""
+        return self._exporter.force_flush(timeout_millis)
+
+
+_KEPT_EXCEPTION_ATTRIBUTES = frozenset({"exception.type", "exception.escaped"})
+
+
+def _without_error_texts(span: ReadableSpan) -> ReadableSpan:
+    if span.status.description is None and not any(e.name == "exception" for e in span.events):
+        return span
+    events = [
+        Event(
+            event.name,
+            {k: v for k, v in event.attributes.items() if k in _KEPT_EXCEPTION_ATTRIBUTES},
+            event.timestamp,
+        )
+        if event.name == "exception" and event.attributes is not None
+        else event
+        for event in span.events
+    ]
+    return ReadableSpan(
+        name=span.name,
+        context=span.context,
+        parent=span.parent,
+        resource=span.resource,
+        attributes=span.attributes,
+        events=events,
+        links=span.links,
+        kind=span.kind,
+        status=Status(span.status.status_code),
+        start_time=span.start_time,
+        end_time=span.end_time,
+        instrumentation_scope=span.instrumentation_scope,
+    )

@@ -173,7 +173,8 @@ class BrpClient:
             raise DependencyUnavailable(f"BRP answered {response.status_code}")
         self._breaker.succeeded()
         if response.status_code >= 400:
-            raise BrpError(f"BRP refused {body['type']}: {response.status_code} {response.text}")
+            # Not the answer's body: it can quote the query's names and BSNs into the logs.
+            raise BrpError(f"BRP refused {body['type']}: {response.status_code}")
         personen: list[dict[str, Any]] = response.json().get("personen", [])
         return personen
 

@@ -18,6 +18,7 @@ from vroeg.shared.cloudevents import Headers, encode
 from vroeg.shared.events import Event
 from vroeg.shared.messaging.tables import outbox, processed_events
 from vroeg.shared.settings import ServiceSettings
+from vroeg.shared.telemetry import error_text
 from vroeg.shared.topics import dead_letter_topic, topic_for
 
 _MAX_ERROR_TEXT = 2000
@@ -94,7 +95,7 @@ class UnitOfWork:
             ("vroeg_dlq_offset", str(record.offset).encode()),
             ("vroeg_dlq_consumer", self._service.encode()),
             ("vroeg_dlq_attempts", str(attempts).encode()),
-            ("vroeg_dlq_error", f"{type(error).__name__}: {error}"[:_MAX_ERROR_TEXT].encode()),
+            ("vroeg_dlq_error", error_text(error)[:_MAX_ERROR_TEXT].encode()),
         ]
         topic = self._settings.topic(dead_letter_topic(self._service))
         await self._add(topic, record.key or b"", record.value or b"", headers)
