@@ -51,8 +51,8 @@ def error_text(exc: BaseException) -> str:
     if sqlstate:
         driver = database.__cause__ or database  # the asyncpg error behind the adapter's
         where = ", ".join(
-            f"{attr} {value}"
-            for attr in ("table_name", "constraint_name")
+            f"{label} {value}"
+            for label, attr in (("table", "table_name"), ("constraint", "constraint_name"))
             if (value := getattr(driver, attr, None))
         )
         return f"{kind}: {type(database).__name__} SQLSTATE {sqlstate}" + (
