@@ -260,7 +260,7 @@ async def _lifespan(
             else None
         )
         identity_http = await stack.enter_async_context(httpx.AsyncClient(timeout=5.0))
-        staff = StaffVerifier(settings.oidc_issuer, settings.oidc_audience, identity_http)
+        staff = StaffVerifier.for_settings(settings, identity_http)
         supervisor = Supervisor(
             backoff_s=settings.task_restart_backoff_s,
             max_backoff_s=settings.task_restart_max_backoff_s,

@@ -70,6 +70,12 @@ class ServiceSettings(BaseSettings):
     # Staff sign in at the municipality's OpenID Connect provider (see `staff`).
     oidc_issuer: str = Field(default=DEVELOPMENT_OIDC_ISSUER, alias="VROEG_OIDC_ISSUER")
     oidc_audience: str = Field(default="vroeg", alias="VROEG_OIDC_AUDIENCE")
+    # The header `typ` of the provider's access tokens: `at+jwt` (RFC 9068); a provider that
+    # marks them otherwise (some send `JWT`) is configured here.
+    oidc_token_type: str = Field(default="at+jwt", alias="VROEG_OIDC_TOKEN_TYPE", min_length=1)
+    oidc_max_token_lifetime_s: int = Field(
+        default=24 * 3600, alias="VROEG_OIDC_MAX_TOKEN_LIFETIME_S", gt=0
+    )
     log_level: str = Field(default="INFO", alias="VROEG_LOG_LEVEL")
     # Fault injection for crash tests (see messaging.failpoints); refused in production.
     failpoints: str = Field(default="", alias="VROEG_FAILPOINTS")

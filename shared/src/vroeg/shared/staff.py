@@ -1,8 +1,10 @@
 """Staff (municipal employees) on the HTTP APIs: OpenID Connect bearer tokens (domain §10).
 
 A municipality's identity provider issues the access tokens; every service verifies them the
-same way: signature against the issuer's published keys (discovery → `jwks_uri`), issuer,
-audience and expiry. Two claims say what the holder may do:
+same way: an access token by its header `typ` (`at+jwt`, RFC 9068, or the marker the provider
+uses), signature against the issuer's published signing keys (discovery, whose `issuer` must
+be the configured one → `jwks_uri`, HTTPS outside development), issuer, audience, expiry and a
+maximum lifetime. Two claims say what the holder may do:
 
 - `roles`: any of the staff roles of domain §10 (`reviewer`, `vroegsignaleerder`, …);
 - `gemeenten`: the CBS codes of the municipalities the holder works for (a shared-service
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from http import HTTPStatus
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import httpx
 import jwt
@@ -30,6 +33,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from vroeg.shared.http import Problem
+from vroeg.shared.settings import DEVELOPMENT_ENVIRONMENTS, ServiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +41,18 @@ ALGORITHMS = ["RS256", "ES256", "PS256"]
 LEEWAY_S = 30
 # An unknown key id makes us fetch the keys again (the IdP rotated), at most this often.
 KEY_REFRESH_INTERVAL_S = 30.0
+# After a failed fetch, the keys are not asked for again this long: requests meanwhile get the
+# failure, so an identity provider that is down (or bogus key ids) cause no storm of fetches.
+KEY_FETCH_RETRY_S = 5.0
+# RFC 9068 §2.1: the header `typ` of a JWT access token; ID tokens and others are refused.
+ACCESS_TOKEN_TYPE = "at+jwt"
+MAX_TOKEN_LIFETIME_S = 24 * 3600
+# The 401 detail: the same for every reason, so it teaches an attacker nothing and leaks no
+# library text; the reason is logged.
+INVALID_TOKEN_DETAIL = (
+    "The access token is not accepted. Send a current access token of the municipality's "
+    "identity provider, issued for this API; sign in again if yours has expired."
+)
 _MUNICIPALITY = re.compile(r"^\d{4}$")
 
 
@@ -75,20 +91,50 @@ class IdentityProviderUnavailable(Exception):
 class StaffVerifier:
     """Verifies access tokens of one issuer, for one audience; keys cached by key id."""
 
-    def __init__(self, issuer: str, audience: str, http: httpx.AsyncClient) -> None:
-        self._issuer = issuer.rstrip("/")
+    def __init__(
+        self,
+        issuer: str,
+        audience: str,
+        http: httpx.AsyncClient,
+        *,
+        token_type: str = ACCESS_TOKEN_TYPE,
+        max_lifetime_s: float = MAX_TOKEN_LIFETIME_S,
+        https_only: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._issuer = issuer
         self._audience = audience
         self._http = http
+        self._token_type = _media_type(token_type)
+        self._max_lifetime_s = max_lifetime_s
+        self._https_only = https_only
+        self._clock = clock
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = -KEY_REFRESH_INTERVAL_S
+        self._failure: str | None = None
+        self._retry_at = 0.0
         self._lock = asyncio.Lock()
+
+    @classmethod
+    def for_settings(cls, settings: ServiceSettings, http: httpx.AsyncClient) -> StaffVerifier:
+        """The verifier a service's settings describe (plain-HTTP keys only in development)."""
+        return cls(
+            settings.oidc_issuer,
+            settings.oidc_audience,
+            http,
+            token_type=settings.oidc_token_type,
+            max_lifetime_s=settings.oidc_max_token_lifetime_s,
+            https_only=settings.environment not in DEVELOPMENT_ENVIRONMENTS,
+        )
 
     async def verify(self, token: str) -> StaffMember:
         """The staff member a token names, or InvalidToken."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
-            raise InvalidToken(f"not a JWT: {exc}") from exc
+            raise InvalidToken("not a JWT") from exc
+        if _media_type(header.get("typ")) != self._token_type:
+            raise InvalidToken(f"header typ is not {self._token_type}")
         key = await self._key(str(header.get("kid", "")))
         try:
             claims: dict[str, Any] = jwt.decode(
@@ -101,32 +147,80 @@ class StaffVerifier:
                 options={"require": ["exp", "iat", "sub", "iss", "aud"]},
             )
         except jwt.PyJWTError as exc:
-            raise InvalidToken(str(exc)) from exc
+            raise InvalidToken(f"refused: {type(exc).__name__}") from exc
+        if float(claims["exp"]) - float(claims["iat"]) > self._max_lifetime_s:
+            raise InvalidToken(f"lives longer than {self._max_lifetime_s:.0f} s")
         return _member(claims)
 
     async def _key(self, kid: str) -> jwt.PyJWK:
         if kid not in self._keys:
             async with self._lock:
-                stale = time.monotonic() - self._fetched_at >= KEY_REFRESH_INTERVAL_S
-                if kid not in self._keys and stale:
-                    await self._fetch_keys()
+                if kid not in self._keys:
+                    await self._refresh()
         try:
             return self._keys[kid]
         except KeyError:
-            raise InvalidToken(f"unknown signing key {kid!r}") from None
+            raise InvalidToken("unknown signing key") from None
 
-    async def _fetch_keys(self) -> None:
+    async def _refresh(self) -> None:
+        """Fetch the keys again, unless they were fetched (or failed) moments ago."""
+        now = self._clock()
+        if self._failure is not None and now < self._retry_at:
+            raise IdentityProviderUnavailable(self._failure)
+        if now - self._fetched_at < KEY_REFRESH_INTERVAL_S:
+            return
         try:
-            discovery = await self._http.get(f"{self._issuer}/.well-known/openid-configuration")
-            discovery.raise_for_status()
-            jwks = await self._http.get(discovery.json()["jwks_uri"])
-            jwks.raise_for_status()
-            key_set = jwt.PyJWKSet.from_dict(jwks.json())
-        except (httpx.HTTPError, KeyError, ValueError, jwt.PyJWTError) as exc:
-            raise IdentityProviderUnavailable(f"{self._issuer}: {exc!r}") from exc
-        self._keys = {k.key_id: k for k in key_set.keys if k.key_id}
-        self._fetched_at = time.monotonic()
+            self._keys = await self._fetch_keys()
+        except IdentityProviderUnavailable as exc:
+            self._failure, self._retry_at = str(exc), now + KEY_FETCH_RETRY_S
+            raise
+        self._failure, self._fetched_at = None, now
         log.info("identity provider keys fetched", extra={"key_ids": sorted(self._keys)})
+
+    async def _fetch_keys(self) -> dict[str, jwt.PyJWK]:
+        try:
+            discovery = await self._http.get(
+                f"{self._issuer.rstrip('/')}/.well-known/openid-configuration"
+            )
+            discovery.raise_for_status()
+            document = discovery.json()
+            # OpenID Connect Discovery §4.3: a provider that names another issuer is not ours.
+            if document["issuer"] != self._issuer:
+                raise IdentityProviderUnavailable(
+                    f"{self._issuer}: discovery names issuer {document['issuer']!r}"
+                )
+            jwks_uri = str(document["jwks_uri"])
+            if self._https_only and urlsplit(jwks_uri).scheme != "https":
+                raise IdentityProviderUnavailable(f"{self._issuer}: jwks_uri is not https")
+            jwks = await self._http.get(jwks_uri)
+            jwks.raise_for_status()
+            published = jwks.json()["keys"]
+        except (httpx.HTTPError, KeyError, TypeError, ValueError) as exc:
+            raise IdentityProviderUnavailable(f"{self._issuer}: {exc!r}") from exc
+        keys: dict[str, jwt.PyJWK] = {}
+        for jwk in published:
+            if not _for_signatures(jwk):
+                continue
+            try:
+                key = jwt.PyJWK(jwk)
+            except jwt.PyJWTError:
+                continue  # a key type or algorithm we do not verify with
+            if key.key_id:
+                keys[key.key_id] = key
+        return keys
+
+
+def _for_signatures(jwk: Any) -> bool:
+    """Whether a published key may verify signatures (RFC 7517 §4.2, §4.3): not `use=enc`."""
+    if not isinstance(jwk, dict):
+        return False
+    operations = jwk.get("key_ops")
+    return jwk.get("use", "sig") == "sig" and (operations is None or "verify" in operations)
+
+
+def _media_type(typ: object) -> str:
+    """A `typ` value as compared (RFC 7515 §4.1.9): case-insensitive, `application/` optional."""
+    return str(typ or "").strip().lower().removeprefix("application/")
 
 
 def _member(claims: dict[str, Any]) -> StaffMember:
@@ -166,7 +260,8 @@ def requires(*roles: Role) -> Callable[..., Awaitable[StaffMember]]:
         try:
             member = await verifier.verify(credentials.credentials)
         except InvalidToken as exc:
-            raise _unauthorized(f"The access token is not valid: {exc}.") from exc
+            log.info("access token refused", extra={"reason": str(exc)})
+            raise _unauthorized(INVALID_TOKEN_DETAIL, error="invalid_token") from exc
         except IdentityProviderUnavailable as exc:
             log.warning("identity provider unavailable", extra={"error": str(exc)})
             raise Problem(
@@ -205,11 +300,13 @@ def not_found_unless_serves(member: StaffMember, municipality: str | None, what:
         raise Problem(HTTPStatus.NOT_FOUND, code="not-found", title=f"No such {what}.")
 
 
-def _unauthorized(detail: str) -> Problem:
+def _unauthorized(detail: str, *, error: str | None = None) -> Problem:
+    # RFC 6750 §3: a request without a token gets the bare challenge.
+    challenge = f'Bearer error="{error}"' if error else "Bearer"
     return Problem(
         HTTPStatus.UNAUTHORIZED,
         code="unauthorized",
         title="Unauthorized",
         detail=detail,
-        headers={"WWW-Authenticate": "Bearer"},
+        headers={"WWW-Authenticate": challenge},
     )

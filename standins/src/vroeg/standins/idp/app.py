@@ -108,7 +108,10 @@ def create_app(users: list[User], *, issuer: str, audience: str, token_lifetime_
             "exp": now + token_lifetime_s,
             "jti": secrets.token_hex(8),
         }
-        access_token = jwt.encode(claims, private_key, algorithm="RS256", headers={"kid": kid})
+        # RFC 9068: an access token says so in its header.
+        access_token = jwt.encode(
+            claims, private_key, algorithm="RS256", headers={"kid": kid, "typ": "at+jwt"}
+        )
         return JSONResponse(
             {"access_token": access_token, "token_type": "Bearer", "expires_in": token_lifetime_s},
             headers={"Cache-Control": "no-store"},
