@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.asyncapi import AsyncApiContract
 from tests.support.db import eventually, fetch
 from tests.support.fixtures import (
     Isolation,
@@ -19,12 +20,12 @@ from tests.support.fixtures import (
     platform_for,
     staff_headers,
 )
-from tests.support.kafka import read_events
+from tests.support.kafka import headers_of, read_events, read_topic
 from tests.support.otlp import OtlpReceiver, ReceivedSpan
 from vroeg.deploy import infra
 from vroeg.deploy.demo import signal_body
 from vroeg.shared.events import Route, SignalRouted
-from vroeg.shared.topics import ROUTE_TOPICS, SERVICES
+from vroeg.shared.topics import ROUTE_TOPICS, SERVICES, TOPICS
 
 TODAY = date(2026, 11, 27)
 
@@ -111,6 +112,27 @@ async def test_each_signal_is_published_on_the_topic_of_its_route(journey: Journ
         assert [str(e.signal.signal_id) for e in events if isinstance(e, SignalRouted)] == [
             journey.signal_ids[route.value]
         ]
+
+
+async def test_every_record_the_services_sent_conforms_to_the_asyncapi_document(
+    journey: Journey,
+) -> None:
+    contract = AsyncApiContract()
+    checked: dict[str, int] = {}
+    for topic in TOPICS:
+        records = await read_topic(journey.iso.kafka, journey.iso.topic(topic.name), expect=0)
+        for record in records:
+            assert record.value is not None
+            problems = contract.problems(topic.name, headers_of(record), record.value)
+            assert problems == [], f"{topic.name}: {problems}"
+        checked[topic.event.__name__] = checked.get(topic.event.__name__, 0) + len(records)
+    # received 3, routed 3 (resident, deceased, relocated), 2 cases and their 2 deadlines
+    assert {k: v for k, v in checked.items() if v} == {
+        "SignalReceived": 3,
+        "SignalRouted": 3,
+        "CaseOpened": 2,
+        "FirstContactDeadlineSet": 2,
+    }
 
 
 async def test_the_matcher_opens_a_case_for_the_resident_and_the_deceased(journey: Journey) -> None:
