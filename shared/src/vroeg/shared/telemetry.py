@@ -11,11 +11,13 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from fastapi.exceptions import RequestValidationError
-from opentelemetry import trace
+from opentelemetry import propagate, trace
+from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Event, ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import (
@@ -24,7 +26,10 @@ from opentelemetry.sdk.trace.export import (
     SpanExporter,
     SpanExportResult,
 )
-from opentelemetry.trace import Status
+from opentelemetry.sdk.trace.sampling import Decision, ParentBased, Sampler, SamplingResult
+from opentelemetry.trace import Link, SpanKind, Status
+from opentelemetry.trace.span import TraceState
+from opentelemetry.util.types import Attributes
 from pydantic import ValidationError
 
 # Attributes every LogRecord has; anything else passed as `extra=` is logged as a field.
@@ -147,6 +152,55 @@ def configure_logging(service: str, level: str) -> None:
     logging.getLogger("aiokafka").setLevel(max(logging.WARNING, root.level))
 
 
+class NoRootClientSpans(Sampler):
+    """Records every trace except those a client call would start on its own.
+
+    A database statement or HTTP call outside any request or event (the outbox relay's poll,
+    housekeeping, a readiness probe's `SELECT 1`) would otherwise make a root trace each time.
+    """
+
+    def should_sample(
+        self,
+        parent_context: Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: TraceState | None = None,
+    ) -> SamplingResult:
+        """Drop a client span that has no parent; record everything else."""
+        if kind is SpanKind.CLIENT:
+            return SamplingResult(Decision.DROP)
+        return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes)
+
+    def get_description(self) -> str:
+        """The sampler's name."""
+        return "NoRootClientSpans"
+
+
+def current_traceparent() -> str | None:
+    """The W3C `traceparent` of the current span, to keep with work that continues later."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier.get("traceparent")
+
+
+@contextmanager
+def continuing(traceparent: str | None, name: str) -> Iterator[trace.Span]:
+    """A span continuing a kept trace (see `current_traceparent`), linked to the current span.
+
+    What is done inside, and the events published, belong to the kept trace; the link leads
+    from it to the request that did the work.
+    """
+    current = trace.get_current_span().get_span_context()
+    parent = propagate.extract({"traceparent": traceparent} if traceparent else {})
+    with trace.get_tracer(__name__).start_as_current_span(
+        name, context=parent, links=[Link(current)] if current.is_valid else []
+    ) as span:
+        yield span
+
+
 def configure_tracing(service: str) -> TracerProvider:
     """A tracer provider exporting as the standard `OTEL_*` variables say.
 
@@ -156,7 +210,7 @@ def configure_tracing(service: str) -> TracerProvider:
     protobuf) reads its endpoint, headers and timeouts from `OTEL_EXPORTER_OTLP_*`.
     """
     resource = Resource.create({"service.name": f"vroeg-{service}"})
-    provider = TracerProvider(resource=resource)
+    provider = TracerProvider(resource=resource, sampler=ParentBased(root=NoRootClientSpans()))
     has_endpoint = any(
         os.environ.get(v)
         for v in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")

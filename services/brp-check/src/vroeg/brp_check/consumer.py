@@ -16,6 +16,7 @@ from vroeg.shared.events import Route, SignalReceived, now_utc
 from vroeg.shared.messaging.consumer import Subscription
 from vroeg.shared.messaging.unit_of_work import UnitOfWork
 from vroeg.shared.service import Resources
+from vroeg.shared.telemetry import current_traceparent
 from vroeg.shared.topics import SIGNAL_RECEIVED
 
 
@@ -58,6 +59,7 @@ async def on_signal_received(uow: UnitOfWork, event: SignalReceived, *, router: 
                 vlp_type=signal.vlp_type,
                 signal=signal.model_dump(mode="json"),
                 candidate_bsns=[c.bsn for c in candidates],
+                traceparent=current_traceparent(),
             ),
         )
     await router.send(

@@ -63,6 +63,8 @@ class Review(Base):
     chosen_bsn: Mapped[str | None] = mapped_column(sa.String(9))
     explanation: Mapped[str | None] = mapped_column(sa.Text)
     route: Mapped[str | None]
+    # The W3C trace context of the signal's check: the decision continues the signal's trace.
+    traceparent: Mapped[str | None] = mapped_column(sa.String(55))
 
 
 class AuditEntry(Base):

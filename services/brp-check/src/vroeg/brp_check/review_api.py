@@ -35,6 +35,7 @@ from vroeg.shared.events import Route, SignalData, now_utc
 from vroeg.shared.http import Problem, problem_responses
 from vroeg.shared.messaging.consumer import DependencyUnavailable
 from vroeg.shared.staff import Role, StaffMember, ensure_serves, requires
+from vroeg.shared.telemetry import continuing
 
 router = APIRouter(prefix="/uitval", tags=["uitval"])
 Reviewer = Annotated[StaffMember, Depends(requires(Role.REVIEWER))]
@@ -152,14 +153,16 @@ async def decide_review(
         except rules.Undecidable as exc:
             raise _unroutable(f"The chosen person's record gives no route ({exc}).") from exc
         now = now_utc()
-        await routing.send(
-            uow,
-            municipality=review.municipality,
-            signal=signal,
-            decision=decision,
-            address_key=address_key,
-            now=now,
-        )
+        # The routed signal goes on in the signal's trace, linked to this request (issue 8, 9).
+        with continuing(review.traceparent, "review decision"):
+            await routing.send(
+                uow,
+                municipality=review.municipality,
+                signal=signal,
+                decision=decision,
+                address_key=address_key,
+                now=now,
+            )
     review.decided_at, review.decided_by = now, reviewer.subject
     review.choice, review.chosen_bsn, review.explanation = body.choice, body.bsn, body.explanation
     review.route = decision.route

@@ -103,7 +103,11 @@ async def deliver(
         if repeated
         else {}
     )
-    await uow.publish_many([event for ref, event in events.items() if results[ref].id in inserted])
+    # Several signals are independent of each other: each gets its own trace (issue 8, 9).
+    await uow.publish_many(
+        [event for ref, event in events.items() if results[ref].id in inserted],
+        new_traces=len(items) > 1,
+    )
     for index, item in enumerate(items):
         if outcomes[index] is not None:
             continue

@@ -10,7 +10,8 @@ from typing import Any
 
 from aiokafka.structs import ConsumerRecord
 from opentelemetry import propagate, trace
-from opentelemetry.trace import SpanKind
+from opentelemetry.context import Context
+from opentelemetry.trace import Link, SpanKind
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -47,39 +48,23 @@ class UnitOfWork:
         """Write `event` to the outbox; the relay sends it once this transaction commits."""
         await self.publish_many([event])
 
-    async def publish_many(self, events: Sequence[Event]) -> None:
+    async def publish_many(self, events: Sequence[Event], *, new_traces: bool = False) -> None:
         """Write events to the outbox in one statement (for batches), in their order.
 
         One producer span per topic covers the events sent to it together (OpenTelemetry's
         batch publishing); its context travels with each, so every consumer's span joins it.
+        With `new_traces` (independent signals delivered together) each event starts a trace
+        of its own instead, at a `create` span linked to the current span: one signal, one
+        trace, and the batch still found from each.
         """
         if not events:
             return
-        by_topic: dict[str, list[Event]] = {}
-        for event in events:
-            by_topic.setdefault(self._settings.topic(topic_for(event).name), []).append(event)
-        tracer = trace.get_tracer(__name__)
-        carriers: dict[str, dict[str, str]] = {}
-        for topic, batch in by_topic.items():
-            attributes: dict[str, str | int] = {
-                "messaging.system": "kafka",
-                "messaging.operation.type": "send",
-                "messaging.destination.name": topic,
-            }
-            if len(batch) == 1:
-                attributes["messaging.message.id"] = str(batch[0].id)
-            else:
-                attributes["messaging.batch.message_count"] = len(batch)
-            with tracer.start_as_current_span(
-                f"send {topic}", kind=SpanKind.PRODUCER, attributes=attributes
-            ):
-                carriers[topic] = {}
-                propagate.inject(carriers[topic])
+        topics = [self._settings.topic(topic_for(event).name) for event in events]
+        carriers = _new_traces(events, topics) if new_traces else _shared_traces(events, topics)
         source = f"/vroeg/{self._service}"
         rows = []
-        for event in events:
-            topic = self._settings.topic(topic_for(event).name)
-            message = encode(event, topic=topic, source=source, trace=carriers[topic])
+        for event, topic, carrier in zip(events, topics, carriers, strict=True):
+            message = encode(event, topic=topic, source=source, trace=carrier)
             rows.append(_row(message.topic, message.key, message.value, message.headers))
         await self.session.execute(outbox.insert(), rows)
         self.published += len(rows)
@@ -113,6 +98,55 @@ class UnitOfWork:
     async def _add(self, topic: str, key: bytes, value: bytes, headers: Headers) -> None:
         await self.session.execute(outbox.insert().values(**_row(topic, key, value, headers)))
         self.published += 1
+
+
+def _producer_attributes(topic: str, operation: str) -> dict[str, str | int]:
+    return {
+        "messaging.system": "kafka",
+        "messaging.operation.type": operation,
+        "messaging.destination.name": topic,
+    }
+
+
+def _shared_traces(events: Sequence[Event], topics: Sequence[str]) -> list[dict[str, str]]:
+    """One `send` span per topic in the current trace; each event's trace headers."""
+    tracer = trace.get_tracer(__name__)
+    carriers: dict[str, dict[str, str]] = {}
+    for topic in dict.fromkeys(topics):
+        batch = [event for event, t in zip(events, topics, strict=True) if t == topic]
+        attributes = _producer_attributes(topic, "send")
+        if len(batch) == 1:
+            attributes["messaging.message.id"] = str(batch[0].id)
+        else:
+            attributes["messaging.batch.message_count"] = len(batch)
+        with tracer.start_as_current_span(
+            f"send {topic}", kind=SpanKind.PRODUCER, attributes=attributes
+        ):
+            carriers[topic] = {}
+            propagate.inject(carriers[topic])
+    return [carriers[topic] for topic in topics]
+
+
+def _new_traces(events: Sequence[Event], topics: Sequence[str]) -> list[dict[str, str]]:
+    """A root `create` span per event, linked to the current span; each event's trace headers."""
+    tracer = trace.get_tracer(__name__)
+    current = trace.get_current_span().get_span_context()
+    links = [Link(current)] if current.is_valid else []
+    carriers = []
+    for event, topic in zip(events, topics, strict=True):
+        attributes = _producer_attributes(topic, "create")
+        attributes["messaging.message.id"] = str(event.id)
+        with tracer.start_as_current_span(
+            f"create {topic}",
+            context=Context(),  # no parent: a new trace
+            kind=SpanKind.PRODUCER,
+            attributes=attributes,
+            links=links,
+        ):
+            carrier: dict[str, str] = {}
+            propagate.inject(carrier)
+            carriers.append(carrier)
+    return carriers
 
 
 def _row(topic: str, key: bytes, value: bytes, headers: Headers) -> dict[str, Any]:

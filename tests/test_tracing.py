@@ -1,0 +1,120 @@
+"""Traces as a collector receives them (issue 8, item 9): one signal, one trace, also in batches;
+a reviewer's decision continues the signal's trace; background work makes no root traces."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import date
+
+import httpx
+import pytest
+
+from tests.support.db import eventually, fetch
+from tests.support.fixtures import Isolation, PlatformFactory, creditor_key, staff_headers
+from tests.support.kafka import headers_of, read_topic
+from tests.support.otlp import OtlpReceiver
+from vroeg.deploy.demo import signal_body
+from vroeg.shared.events import Route
+from vroeg.shared.topics import ROUTE_TOPICS
+
+TODAY = date(2026, 11, 27)
+SERVER, PRODUCER = 2, 4  # OTLP span kinds
+OTEL = {"OTEL_BSP_SCHEDULE_DELAY": "100"}
+
+
+@pytest.fixture
+def receiver() -> Iterator[OtlpReceiver]:
+    otlp = OtlpReceiver()
+    otlp.start()
+    yield otlp
+    otlp.stop()
+
+
+def _body(reference: str, name: str) -> dict[str, object]:
+    return signal_body(
+        reference=reference,
+        kind="VROEGSIGNAAL",
+        arrears_type="HUUR",
+        geslachtsnaam=name,
+        geboortedatum=date(1980, 5, 1),
+        postcode="1012AB",
+        huisnummer=1,
+        today=TODAY,
+    )
+
+
+async def _checked(iso: Isolation) -> int:
+    rows = await fetch(iso.database_url, "SELECT count(*) AS n FROM brp_check.checks")
+    return int(rows[0]["n"])
+
+
+async def test_each_signal_of_a_batch_is_its_own_trace_and_a_decision_continues_it(
+    isolation: Isolation, make_platform: PlatformFactory, receiver: OtlpReceiver
+) -> None:
+    platform = make_platform({"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, **OTEL})
+    platform.start(["brp-standin", "idp-standin", "intake", "brp-check"])
+    intake, check = platform["intake"], platform["brp-check"]
+    key = await creditor_key(intake.url)
+    # Piet Jansen is found (resident); nobody is named Onbekend, so that one waits for review.
+    batch = [_body(f"trace-{n}", "Jansen") for n in range(11)] + [_body("trace-r", "Onbekend")]
+    async with httpx.AsyncClient(base_url=intake.url, headers={"X-Api-Key": key}) as http:
+        response = await http.post("/v1/signalen/batches", json={"signalen": batch})
+    assert response.status_code == 201, response.text
+    assert response.json()["ontvangen"] == len(batch)
+    assert await eventually(lambda: _checked(isolation), lambda n: n == len(batch)) == len(batch)
+
+    reviewer = staff_headers(platform, "reviewer-0363")
+    async with httpx.AsyncClient(base_url=f"{check.url}/v1", headers=reviewer) as http:
+        items = (await http.get("/uitval")).json()["items"]
+        assert len(items) == 1
+        signal_id = items[0]["signalId"]
+        decided = await http.post(
+            f"/uitval/{signal_id}/besluit",
+            json={"choice": "signal-data", "explanation": "the creditor's data is right"},
+        )
+        assert decided.status_code == 200, decided.text
+    routed = await read_topic(
+        isolation.kafka, isolation.topic(ROUTE_TOPICS[Route.RESIDENT].name), expect=len(batch)
+    )
+    for _ in range(5):  # readiness probes, while the relay polls
+        assert (await asyncio.to_thread(httpx.get, f"{intake.url}/ready")).status_code == 200
+        await asyncio.sleep(0.3)
+    platform.stop()  # a graceful stop flushes every process's spans
+    spans = receiver.snapshot()
+
+    # The batch request is one trace; each signal starts its own, linked to the request.
+    (request,) = [s for s in spans if s.name == "POST /v1/signalen/batches"]
+    creates = [s for s in spans if s.attributes.get("messaging.operation.type") == "create"]
+    assert len(creates) == len(batch)
+    assert all(s.kind == PRODUCER and s.parent_span_id == "" for s in creates)
+    batch_spans = {(s.trace_id, s.span_id) for s in spans if s.trace_id == request.trace_id}
+    assert all(len(s.links) == 1 and s.links[0] in batch_spans for s in creates)
+    signal_traces = {s.trace_id for s in creates}
+    assert len(signal_traces) == len(batch)
+    # brp-check handles each signal in that signal's trace, never in the batch's.
+    processed = [
+        s for s in spans if s.service == "vroeg-brp-check" and s.name.startswith("process")
+    ]
+    assert len(processed) == len(batch)
+    assert {s.trace_id for s in processed} == signal_traces
+
+    # The decision continues the reviewed signal's trace, linked to the reviewer's request.
+    (decision,) = [s for s in spans if s.name == "review decision"]
+    (besluit,) = [s for s in spans if s.kind == SERVER and s.name.endswith("/besluit")]
+    checked = next(s for s in processed if s.trace_id == decision.trace_id)
+    assert decision.parent_span_id == checked.span_id
+    request_spans = {(s.trace_id, s.span_id) for s in spans if s.trace_id == besluit.trace_id}
+    assert len(decision.links) == 1
+    assert decision.links[0] in request_spans
+    assert besluit.trace_id != decision.trace_id
+    traceparents = [headers_of(r).get("traceparent", "") for r in routed]
+    decided_record = next(r for r in routed if signal_id.encode() in r.value)
+    assert headers_of(decided_record)["traceparent"].split("-")[1] == decision.trace_id
+    assert len({tp.split("-")[1] for tp in traceparents}) == len(batch)
+
+    # Relay polls, housekeeping and readiness probes start no traces: every root is a request
+    # or a signal.
+    roots = [s for s in spans if s.parent_span_id == ""]
+    strays = [s for s in roots if s.kind != SERVER and s.name.split()[0] != "create"]
+    assert not strays, [(s.service, s.name) for s in strays]
