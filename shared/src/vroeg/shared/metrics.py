@@ -84,6 +84,14 @@ TASK_RESTARTS = Counter(
     "vroeg_task_restarts_total", "Times a background task died and was restarted.", ["task"]
 )
 
+# Retention (R-MAT-5): rows whose personal data a run erased, by data class
+# (`intake.signal`, `brp-check.review-item`, …).
+RETENTION_ERASED = Counter(
+    "vroeg_retention_erased_total",
+    "Rows whose personal data the retention job erased, by data class.",
+    ["data_class"],
+)
+
 # HTTP, by route template (`/v1/signalen/{signal_id}`), never by the path as called.
 HTTP_REQUESTS = Counter(
     "vroeg_http_requests_total",

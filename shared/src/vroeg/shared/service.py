@@ -38,11 +38,12 @@ from vroeg.shared.messaging.kafka import broker_reachable, create_producer, ensu
 from vroeg.shared.messaging.relay import OutboxRelay
 from vroeg.shared.messaging.unit_of_work import Database
 from vroeg.shared.migrations import upgrade_to_head
+from vroeg.shared.retention import Erasure, retention_job
 from vroeg.shared.settings import ServiceSettings, load_settings
 from vroeg.shared.staff import StaffVerifier
 from vroeg.shared.supervision import PeriodicJob, Supervisor, run_periodically
 from vroeg.shared.telemetry import configure_logging, configure_tracing
-from vroeg.shared.topics import SERVICE_JOBS, consumed_by, dead_letter_topic, produced_by
+from vroeg.shared.topics import SERVICE_JOBS, Topic, consumed_by, dead_letter_topic, produced_by
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,8 @@ class ServiceSpec:
     # The service's own periodic jobs (besides the inbox housekeeping every service runs),
     # each supervised and run by one replica at a time.
     jobs: JobFactory = no_jobs
+    # The personal data it holds and when it falls due (R-MAT-5; `vroeg.shared.retention`).
+    retention: Sequence[Erasure] = ()
 
     @property
     def schema(self) -> str:
@@ -228,13 +231,14 @@ async def _lifespan(
         if settings.migrate_on_start:
             await upgrade_to_head(engine, schema=spec.schema, script_location=spec.migrations)
         subscriptions = await spec.subscriptions(stack, settings)
-        topics = {
-            *(t.name for t in produced_by(spec.name)),
-            *(s.topic.name for s in subscriptions),
-            *(t.name for t in consumed_by(spec.name)),
-            dead_letter_topic(spec.name),
+        used: set[Topic] = {
+            *produced_by(spec.name),
+            *(s.topic for s in subscriptions),
+            *consumed_by(spec.name),
         }
-        await ensure_topics(settings, [settings.topic(t) for t in topics], service=spec.name)
+        topics = {settings.topic(t.name): t.personal_data for t in used}
+        topics[settings.topic(dead_letter_topic(spec.name))] = True
+        await ensure_topics(settings, topics, service=spec.name)
 
         database = Database(create_sessionmaker(engine), service=spec.name, settings=settings)
         producer = create_producer(settings, service=spec.name)
@@ -279,6 +283,14 @@ async def _lifespan(
             ),
             *spec.jobs(stack, settings),
         ]
+        if spec.retention:
+            jobs.append(
+                retention_job(
+                    spec.retention,
+                    settings.retention_policy,
+                    interval_s=settings.retention_interval_s,
+                )
+            )
         for job in jobs:
             supervisor.start(
                 job.name, partial(run_periodically, job, database, engine, schema=spec.schema)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 from urllib.parse import urlsplit
 
@@ -26,6 +28,34 @@ DEVELOPMENT_DATABASE_URL = "postgresql+asyncpg://vroeg:vroeg@127.0.0.1:54329/vro
 DEVELOPMENT_DATABASE_CREDENTIALS = ("vroeg", "vroeg")
 # The identity provider stand-in (`vroeg-idp-standin`) that development and tests run.
 DEVELOPMENT_OIDC_ISSUER = "http://127.0.0.1:8091"
+
+
+DEFAULT_MONTHS = 6
+MAX_MONTHS = 12  # the policy may set up to 12 months (R-MAT-5, guideline §3.5)
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    """Months after its clock a row's personal data is erased, per municipality (R-MAT-5)."""
+
+    default_months: int = DEFAULT_MONTHS
+    by_municipality: Mapping[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for who, months in {"default": self.default_months, **self.by_municipality}.items():
+            if not 1 <= months <= MAX_MONTHS:
+                raise ValueError(
+                    f"retention of {who} is {months} months; R-MAT-5 allows 1 to {MAX_MONTHS}"
+                )
+
+    def months_for(self, municipality: str) -> int:
+        """The months a municipality keeps personal data."""
+        return self.by_municipality.get(municipality, self.default_months)
+
+    @property
+    def shortest_months(self) -> int:
+        """What a copy shared by every municipality (a topic) may keep at most."""
+        return min([self.default_months, *self.by_municipality.values()])
 
 
 class ServiceSettings(BaseSettings):
@@ -53,8 +83,21 @@ class ServiceSettings(BaseSettings):
     )
     outbox_poll_interval_s: float = Field(default=0.5, alias="VROEG_OUTBOX_POLL_INTERVAL_S", gt=0)
     outbox_linger_s: float = Field(default=0.01, alias="VROEG_OUTBOX_LINGER_S", ge=0)
-    # Longer than the broker's retention (7 days), so every redeliverable record is recognised.
+    # Longer than the broker keeps records (7 days by default, and topics with personal data
+    # `personal_topic_retention_days`), so every redeliverable record is recognised.
     inbox_retention_days: int = Field(default=14, alias="VROEG_INBOX_RETENTION_DAYS", ge=1)
+    # R-MAT-5: months after receipt (later: after the case closed) personal data is erased;
+    # default 6, per municipality up to 12 (`{"0363": 12}`). See `vroeg.shared.retention`.
+    retention_months: int = Field(default=DEFAULT_MONTHS, alias="VROEG_RETENTION_MONTHS")
+    retention_months_by_municipality: dict[str, int] = Field(
+        default_factory=dict, alias="VROEG_RETENTION_MONTHS_BY_MUNICIPALITY"
+    )
+    retention_interval_s: float = Field(default=3600, alias="VROEG_RETENTION_INTERVAL_S", gt=0)
+    # Kafka is a transport, not a store: topics with personal data (and dead letters) keep
+    # records this long, which must be shorter than the inbox remembers ids and the policy.
+    personal_topic_retention_days: int = Field(
+        default=7, alias="VROEG_PERSONAL_TOPIC_RETENTION_DAYS", ge=1
+    )
     housekeeping_interval_s: float = Field(
         default=3600, alias="VROEG_HOUSEKEEPING_INTERVAL_S", gt=0
     )
@@ -79,6 +122,32 @@ class ServiceSettings(BaseSettings):
     log_level: str = Field(default="INFO", alias="VROEG_LOG_LEVEL")
     # Fault injection for crash tests (see messaging.failpoints); refused in production.
     failpoints: str = Field(default="", alias="VROEG_FAILPOINTS")
+
+    @model_validator(mode="after")
+    def _retention_is_consistent(self) -> ServiceSettings:
+        policy = self.retention_policy  # refuses more than 12 months (R-MAT-5)
+        # A month is at least 28 days: the topic never outlives the shortest policy.
+        if self.personal_topic_retention_days > 28 * policy.shortest_months:
+            raise ValueError(
+                "VROEG_PERSONAL_TOPIC_RETENTION_DAYS must not exceed the shortest retention "
+                f"policy ({policy.shortest_months} months, R-MAT-5)"
+            )
+        if self.inbox_retention_days <= self.personal_topic_retention_days:
+            raise ValueError(
+                "VROEG_INBOX_RETENTION_DAYS must exceed VROEG_PERSONAL_TOPIC_RETENTION_DAYS, or "
+                "a redelivered record may no longer be recognised as processed"
+            )
+        return self
+
+    @property
+    def retention_policy(self) -> RetentionPolicy:
+        """The retention policy per municipality (R-MAT-5)."""
+        return RetentionPolicy(self.retention_months, self.retention_months_by_municipality)
+
+    @property
+    def personal_topic_retention_ms(self) -> int:
+        """`retention.ms` of the topics that carry personal data."""
+        return self.personal_topic_retention_days * 24 * 3600 * 1000
 
     @model_validator(mode="after")
     def _fail_closed_in_production(self) -> ServiceSettings:

@@ -46,6 +46,9 @@ class Topic:
     producer: str
     consumers: tuple[str, ...]
     description: str
+    # Names, addresses (or keys made of them), BSNs or birth dates: the topic keeps records
+    # no longer than the retention policy allows (R-MAT-5; `messaging.kafka.ensure_topics`).
+    personal_data: bool
 
 
 SIGNAL_RECEIVED = Topic(
@@ -54,6 +57,7 @@ SIGNAL_RECEIVED = Topic(
     "intake",
     ("brp-check", "reporting"),
     "Signals accepted by intake, to be checked against the BRP.",
+    personal_data=True,
 )
 
 SIGNAL_REFUSED = Topic(
@@ -62,6 +66,7 @@ SIGNAL_REFUSED = Topic(
     "intake",
     ("feedback", "reporting"),
     "Signals intake did not take up, with the reason code (no personal data).",
+    personal_data=False,
 )
 
 _ROUTE_CONSUMERS: dict[Route, tuple[str, ...]] = {
@@ -93,6 +98,7 @@ ROUTE_TOPICS: dict[Route, Topic] = {
         "brp-check",
         _ROUTE_CONSUMERS[route],
         _ROUTE_TEXT[route],
+        personal_data=True,
     )
     for route in Route
 }
@@ -103,6 +109,8 @@ CASE_OPENED = Topic(
     "matcher",
     ("followup", "reporting"),
     "A new case (melding) for a household.",
+    # The household key names the address (the BAG's addressable object id).
+    personal_data=True,
 )
 
 FIRST_CONTACT_DEADLINE_SET = Topic(
@@ -111,6 +119,7 @@ FIRST_CONTACT_DEADLINE_SET = Topic(
     "followup",
     ("reporting",),
     "The date the first contact attempt of a case is due (R-FU-1).",
+    personal_data=False,
 )
 
 TOPICS: tuple[Topic, ...] = (
@@ -123,7 +132,10 @@ TOPICS: tuple[Topic, ...] = (
 
 
 def dead_letter_topic(service: str) -> str:
-    """Where a service parks the events it could not process after its bounded retries."""
+    """Where a service parks the events it could not process after its bounded retries.
+
+    It holds copies of whatever the service reads, so it counts as carrying personal data.
+    """
     return f"vroeg.{service}.dead-letter.v1"
 
 

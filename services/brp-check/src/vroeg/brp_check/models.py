@@ -7,8 +7,10 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, array
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from vroeg.shared.retention import Erasure
 
 
 class Base(DeclarativeBase):
@@ -42,7 +44,9 @@ class DebtHelpRegistration(Base):
 class Review(Base):
     """A signal in the review queue (uitval, R-BRP-5), and once decided, the decision.
 
-    The signal's personal data and its BRP candidates are kept only while the item is open.
+    The signal's personal data and its BRP candidates are kept only while the item is open,
+    and no longer than the retention policy (R-MAT-5): an open item erased by it leaves the
+    queue undecided.
     """
 
     __tablename__ = "reviews"
@@ -68,7 +72,8 @@ class Review(Base):
 
 
 class AuditEntry(Base):
-    """Who read or decided what, and when (domain §10); never updated, never deleted here."""
+    """Who read or decided what, and when (domain §10); never deleted, and updated only to
+    erase the personal data in `details` when it falls due (R-MAT-5)."""
 
     __tablename__ = "audit_log"
 
@@ -79,3 +84,28 @@ class AuditEntry(Base):
     action: Mapped[str]
     signal_id: Mapped[uuid.UUID]
     details: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
+_reviews = Base.metadata.tables["reviews"]
+_audit = Base.metadata.tables["audit_log"]
+# What an audit entry's details may name of a person: the BSNs shown or chosen, and the
+# reviewer's free-text explanation. Who, when, what kind, choice, route and reasons stay.
+_PERSONAL_DETAILS = array(["candidates_shown", "bsn", "explanation"], type_=sa.Text)
+# R-MAT-5, counted from when the item was queued (the copy belongs to no case here).
+RETENTION = (
+    Erasure(
+        "brp-check.review-item",
+        _reviews,
+        erase=dict.fromkeys(["signal", "candidate_bsns", "chosen_bsn", "explanation"]),
+        clock=_reviews.c.queued_at,
+        municipality=_reviews.c.municipality,
+    ),
+    Erasure(
+        "brp-check.audit-detail",
+        _audit,
+        erase={"details": _audit.c.details.op("-", return_type=JSONB)(_PERSONAL_DETAILS)},
+        clock=_audit.c.at,
+        municipality=_audit.c.municipality,
+        holds=_audit.c.details.has_any(_PERSONAL_DETAILS),
+    ),
+)

@@ -53,6 +53,11 @@ async def replace_debt_help(
         )
 
 
+# Undecided, and not erased by the retention policy (R-MAT-5), which would leave nothing to
+# decide on.
+_open = sa.and_(Review.decided_at.is_(None), Review.signal.is_not(None))
+
+
 async def add_review(session: AsyncSession, review: Review) -> None:
     """Queue a signal for review."""
     session.add(review)
@@ -65,7 +70,7 @@ async def open_reviews(
     """The open items of these municipalities, oldest first."""
     result = await session.scalars(
         sa.select(Review)
-        .where(Review.decided_at.is_(None), Review.municipality.in_(municipalities))
+        .where(_open, Review.municipality.in_(municipalities))
         .order_by(Review.queued_at, Review.signal_id)
         .limit(limit)
     )
@@ -77,7 +82,7 @@ async def count_open_reviews(session: AsyncSession, municipalities: Sequence[str
     count = await session.scalar(
         sa.select(sa.func.count())
         .select_from(Review)
-        .where(Review.decided_at.is_(None), Review.municipality.in_(municipalities))
+        .where(_open, Review.municipality.in_(municipalities))
     )
     return count or 0
 

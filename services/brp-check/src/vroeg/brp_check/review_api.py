@@ -117,6 +117,13 @@ async def decide_review(
     debtor as the signal describes them; `legal-person` ends it (NIET_OPGEPAKT, RECHTSPERSOON).
     An item is decided once: a second decision gets 409."""
     review = await _get(uow, signal_id, reviewer, for_update=True)
+    if review.signal is None and review.decided_at is None:
+        raise Problem(
+            HTTPStatus.CONFLICT,
+            code="erased",
+            title="Conflict",
+            detail="Its personal data was erased under the retention policy (R-MAT-5).",
+        )
     if review.signal is None or review.decided_at is not None:
         raise Problem(
             HTTPStatus.CONFLICT,

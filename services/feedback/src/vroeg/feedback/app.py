@@ -1,8 +1,8 @@
 """feedback as a process: `vroeg-feedback`."""
 
-from vroeg.feedback import api, consumer
+from vroeg.feedback import api, consumer, models
 from vroeg.feedback.settings import Settings
 from vroeg.shared.service import ServiceSpec, entrypoints
 
-SPEC = ServiceSpec("feedback", [api.router], consumer.subscriptions)
+SPEC = ServiceSpec("feedback", [api.router], consumer.subscriptions, retention=models.RETENTION)
 app, main = entrypoints(SPEC, Settings)

@@ -18,7 +18,7 @@ class FeedbackOut(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
     signal_id: UUID
-    vlp_reference: str
+    vlp_reference: str | None = None  # erased after the retention policy (R-MAT-5)
     feedback_type: FeedbackType
     reason: RefusalReason | None = None
     created_at: datetime

@@ -1,8 +1,10 @@
 """intake as a process: `vroeg-intake`."""
 
-from vroeg.intake import admin_api, api, consumer
+from vroeg.intake import admin_api, api, consumer, models
 from vroeg.intake.settings import Settings
 from vroeg.shared.service import ServiceSpec, entrypoints
 
-SPEC = ServiceSpec("intake", [api.router, admin_api.router], consumer.subscriptions)
+SPEC = ServiceSpec(
+    "intake", [api.router, admin_api.router], consumer.subscriptions, retention=models.RETENTION
+)
 app, main = entrypoints(SPEC, Settings)

@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from vroeg.shared.retention import Erasure
+
 
 class Base(DeclarativeBase):
     pass
@@ -95,3 +97,27 @@ class Batch(Base):
     idempotency_key: Mapped[str | None]
     received_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     result: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
+_signals = Base.metadata.tables["signals"]
+_cak = _signals.c.status == "CAK_ONTVANGEN"
+# R-MAT-5: a signal's personal data goes when the policy says, counted from receipt (a signal
+# belongs to no case at intake); the row keeps its ids, municipality, kind, status and dates.
+RETENTION = (
+    Erasure(
+        "intake.signal",
+        _signals,
+        erase={"data": None},
+        clock=_signals.c.received_at,
+        municipality=_signals.c.municipality,
+        holds=sa.and_(_signals.c.data.is_not(None), sa.not_(_cak)),
+    ),
+    Erasure(
+        "intake.cak-registration",
+        _signals,
+        erase={"data": None},
+        clock=_signals.c.received_at,
+        municipality=_signals.c.municipality,
+        holds=sa.and_(_signals.c.data.is_not(None), _cak),
+    ),
+)

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Mapping
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from vroeg.shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
 _TOPIC_ALREADY_EXISTS = 36
+_RETENTION_MS = "retention.ms"
+# DescribeConfigs' config source of a value set on the topic itself.
+_DYNAMIC_TOPIC_CONFIG = 1
 
 
 def create_producer(settings: ServiceSettings, *, service: str) -> AIOKafkaProducer:
@@ -26,34 +30,73 @@ def create_producer(settings: ServiceSettings, *, service: str) -> AIOKafkaProdu
     )
 
 
-async def ensure_topics(settings: ServiceSettings, names: Iterable[str], *, service: str) -> None:
-    """Create the topics that do not exist yet (the broker does not auto-create them)."""
+async def ensure_topics(
+    settings: ServiceSettings, topics: Mapping[str, bool], *, service: str
+) -> None:
+    """Create the topics that do not exist yet (the broker does not auto-create them).
+
+    `topics` maps each physical name to whether it carries personal data; those are kept no
+    longer than `settings.personal_topic_retention_ms` (R-MAT-5): set at creation, and set
+    again on a topic that exists with another retention.
+    """
+    personal_ms = str(settings.personal_topic_retention_ms)
     admin = AIOKafkaAdminClient(
         bootstrap_servers=settings.kafka_bootstrap_servers, client_id=f"vroeg-{service}-admin"
     )
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        missing = sorted(set(names) - existing)
-        if not missing:
-            return
-        response = await admin.create_topics(
-            [
-                NewTopic(
-                    name,
-                    num_partitions=settings.topic_partitions,
-                    replication_factor=settings.topic_replication_factor,
-                )
-                for name in missing
-            ]
+        missing = sorted(set(topics) - existing)
+        if missing:
+            response = await admin.create_topics(
+                [
+                    NewTopic(
+                        name,
+                        num_partitions=settings.topic_partitions,
+                        replication_factor=settings.topic_replication_factor,
+                        topic_configs={_RETENTION_MS: personal_ms} if topics[name] else None,
+                    )
+                    for name in missing
+                ]
+            )
+            for name, code, *_ in response.topic_errors:
+                # Another service may have created it between our list and our create.
+                if code not in (0, _TOPIC_ALREADY_EXISTS):
+                    raise RuntimeError(f"could not create topic {name}: error code {code}")
+            log.info("created topics", extra={"topics": missing})
+        # Also the ones just created: one may have been created by someone else meanwhile.
+        await _limit_retention(
+            admin, sorted(n for n, personal in topics.items() if personal), personal_ms
         )
-        for name, code, *_ in response.topic_errors:
-            # Another service may have created it between our list and our create.
-            if code not in (0, _TOPIC_ALREADY_EXISTS):
-                raise RuntimeError(f"could not create topic {name}: error code {code}")
-        log.info("created topics", extra={"topics": missing})
     finally:
         await admin.close()
+
+
+async def _limit_retention(admin: AIOKafkaAdminClient, names: list[str], ms: str) -> None:
+    """Set `retention.ms` on existing topics that have another one."""
+    if not names:
+        return
+    described = await admin.describe_configs(
+        [ConfigResource(ConfigResourceType.TOPIC, name) for name in names]
+    )
+    changes = []
+    for response in described:
+        for code, message, _, name, entries in response.resources:
+            if code:
+                raise RuntimeError(f"could not read the configuration of {name}: {message}")
+            # AlterConfigs replaces every topic-level value, so the others are sent back as is.
+            own = {e[0]: e[1] for e in entries if e[3] == _DYNAMIC_TOPIC_CONFIG}
+            if own.get(_RETENTION_MS) != ms:
+                changes.append(
+                    ConfigResource(ConfigResourceType.TOPIC, name, {**own, _RETENTION_MS: ms})
+                )
+    if not changes:
+        return
+    for response in await admin.alter_configs(changes):
+        for code, message, _, name in response.resources:
+            if code:
+                raise RuntimeError(f"could not set the retention of {name}: {message}")
+    log.info("set topic retention", extra={"topics": [c.name for c in changes], "ms": ms})
 
 
 async def broker_reachable(producer: AIOKafkaProducer) -> bool:
