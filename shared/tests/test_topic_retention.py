@@ -4,36 +4,17 @@ real broker: set at creation, and corrected on a topic that already exists."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from tests.support.db import eventually
 from tests.support.fixtures import Isolation
+from tests.support.kafka import topic_configs
 from vroeg.shared.messaging.kafka import ensure_topics
 from vroeg.shared.settings import ServiceSettings
 from vroeg.shared.topics import TOPICS, dead_letter_topic
 
 YEAR_MS = str(365 * 86400 * 1000)
-DYNAMIC_TOPIC_CONFIG = 1
-
-
-async def topic_configs(bootstrap: str, names: Sequence[str]) -> dict[str, dict[str, str]]:
-    """Per topic, the values set on the topic itself (not the broker's defaults)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        responses = await admin.describe_configs(
-            [ConfigResource(ConfigResourceType.TOPIC, name) for name in names]
-        )
-    finally:
-        await admin.close()
-    return {
-        name: {e[0]: e[1] for e in entries if e[3] == DYNAMIC_TOPIC_CONFIG}
-        for response in responses
-        for _, _, _, name, entries in response.resources
-    }
 
 
 async def test_personal_topics_get_the_retention_at_creation_and_existing_ones_are_corrected(

@@ -8,10 +8,14 @@ from collections.abc import Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.structs import ConsumerRecord
 
 from vroeg.shared.cloudevents import Message, decode, encode, header_map
 from vroeg.shared.events import Event
+
+# DescribeConfigs' source of a value set on the topic itself.
+DYNAMIC_TOPIC_CONFIG = 1
 
 
 async def produce(bootstrap: str, messages: Sequence[Message]) -> None:
@@ -111,3 +115,20 @@ async def wait_until_consumed(bootstrap: str, group: str, topic: str, timeout: f
             return
         await asyncio.sleep(0.3)
     raise AssertionError(f"{group} did not consume all of {topic} within {timeout}s")
+
+
+async def topic_configs(bootstrap: str, names: Sequence[str]) -> dict[str, dict[str, str]]:
+    """Per topic, the values set on the topic itself (not the broker's defaults)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        responses = await admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, name) for name in names]
+        )
+    finally:
+        await admin.close()
+    return {
+        name: {e[0]: e[1] for e in entries if e[3] == DYNAMIC_TOPIC_CONFIG}
+        for response in responses
+        for _, _, _, name, entries in response.resources
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 
@@ -14,6 +15,8 @@ from vroeg.shared.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 _TOPIC_ALREADY_EXISTS = 36
+_UNKNOWN_TOPIC = 3
+_DESCRIBE_ATTEMPTS = 20
 _RETENTION_MS = "retention.ms"
 # DescribeConfigs' config source of a value set on the topic itself.
 _DYNAMIC_TOPIC_CONFIG = 1
@@ -47,6 +50,7 @@ async def ensure_topics(
     try:
         existing = set(await admin.list_topics())
         missing = sorted(set(topics) - existing)
+        created: set[str] = set()
         if missing:
             response = await admin.create_topics(
                 [
@@ -60,13 +64,17 @@ async def ensure_topics(
                 ]
             )
             for name, code, *_ in response.topic_errors:
+                if code == 0:
+                    created.add(name)
                 # Another service may have created it between our list and our create.
-                if code not in (0, _TOPIC_ALREADY_EXISTS):
+                elif code != _TOPIC_ALREADY_EXISTS:
                     raise RuntimeError(f"could not create topic {name}: error code {code}")
-            log.info("created topics", extra={"topics": missing})
-        # Also the ones just created: one may have been created by someone else meanwhile.
+            log.info("created topics", extra={"topics": sorted(created)})
+        # Topics made before (by an older release, by hand) may keep personal data too long.
         await _limit_retention(
-            admin, sorted(n for n, personal in topics.items() if personal), personal_ms
+            admin,
+            sorted(n for n, personal in topics.items() if personal and n not in created),
+            personal_ms,
         )
     finally:
         await admin.close()
@@ -74,22 +82,31 @@ async def ensure_topics(
 
 async def _limit_retention(admin: AIOKafkaAdminClient, names: list[str], ms: str) -> None:
     """Set `retention.ms` on existing topics that have another one."""
-    if not names:
-        return
-    described = await admin.describe_configs(
-        [ConfigResource(ConfigResourceType.TOPIC, name) for name in names]
-    )
     changes = []
-    for response in described:
-        for code, message, _, name, entries in response.resources:
-            if code:
-                raise RuntimeError(f"could not read the configuration of {name}: {message}")
-            # AlterConfigs replaces every topic-level value, so the others are sent back as is.
-            own = {e[0]: e[1] for e in entries if e[3] == _DYNAMIC_TOPIC_CONFIG}
-            if own.get(_RETENTION_MS) != ms:
-                changes.append(
-                    ConfigResource(ConfigResourceType.TOPIC, name, {**own, _RETENTION_MS: ms})
-                )
+    for attempt in range(_DESCRIBE_ATTEMPTS):
+        if not names:
+            break
+        if attempt:
+            await asyncio.sleep(0.25)
+        described = await admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, name) for name in names]
+        )
+        unknown = []
+        for response in described:
+            for code, message, _, name, entries in response.resources:
+                # Created by another service a moment ago: the broker may not know it yet.
+                if code == _UNKNOWN_TOPIC and attempt + 1 < _DESCRIBE_ATTEMPTS:
+                    unknown.append(name)
+                    continue
+                if code:
+                    raise RuntimeError(f"could not read the configuration of {name}: {message}")
+                # AlterConfigs replaces every topic-level value: the others are sent back as is.
+                own = {e[0]: e[1] for e in entries if e[3] == _DYNAMIC_TOPIC_CONFIG}
+                if own.get(_RETENTION_MS) != ms:
+                    changes.append(
+                        ConfigResource(ConfigResourceType.TOPIC, name, {**own, _RETENTION_MS: ms})
+                    )
+        names = unknown
     if not changes:
         return
     for response in await admin.alter_configs(changes):
