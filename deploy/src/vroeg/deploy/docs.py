@@ -33,19 +33,23 @@ def architecture_page() -> str:
         "",
         "## Topics",
         "",
-        "| topic | event | producer | consumers | what it carries |",
-        "|---|---|---|---|---|",
+        "| topic | event | producer | consumers | what it carries | personal data |",
+        "|---|---|---|---|---|---|",
     ]
     for topic in TOPICS:
         lines.append(
             f"| `{topic.name}` | {topic.event.__name__} v{topic.event.event_version} | "
-            f"{topic.producer} | {', '.join(topic.consumers)} | {topic.description} |"
+            f"{topic.producer} | {', '.join(topic.consumers)} | {topic.description} | "
+            f"{'yes' if topic.personal_data else 'no'} |"
         )
     lines += [
         "",
         "Each service also writes `" + dead_letter_topic("<service>") + "`: events it "
         "could not process after its bounded retries, with the reason in `vroeg_dlq_*` "
         "headers.",
+        "",
+        "Topics with personal data, and the dead-letter topics, keep records no longer than "
+        "the retention policy allows (`VROEG_PERSONAL_TOPIC_RETENTION_DAYS`, R-MAT-5).",
         "",
         "## Flow",
         "",
