@@ -1,4 +1,5 @@
-"""A BRP outage delays signals; it neither loses them, repeats them, nor sends them to review."""
+"""A BRP outage delays signals; it neither loses them, repeats them, nor sends them to review,
+and brp-check stays ready meanwhile (its review API and import need no BRP)."""
 
 from __future__ import annotations
 
@@ -39,9 +40,12 @@ async def test_signals_arriving_during_a_brp_outage_are_routed_once_when_it_retu
     brp.kill()  # mid-stream
     await publish(isolation.kafka, topic, during)
     ready = await eventually(
-        lambda: asyncio.to_thread(httpx.get, f"{check.url}/ready"), lambda r: r.status_code == 503
+        lambda: asyncio.to_thread(httpx.get, f"{check.url}/ready"),
+        lambda r: r.json()["details"]["dependencies"].get("brp") == "DOWN",
     )
-    assert ready.json()["checks"]["consumer"] is False  # /ready says the signals wait
+    # The review API and the import need no BRP: brp-check stays ready, and says what waits.
+    assert ready.status_code == 200
+    assert ready.json()["details"]["consumer"]["waitingOn"]
     stalled = await _checked(isolation)
     await asyncio.sleep(3)
     assert await _checked(isolation) == stalled  # nothing routed while the BRP is away
@@ -59,4 +63,7 @@ async def test_signals_arriving_during_a_brp_outage_are_routed_once_when_it_retu
         isolation.kafka, isolation.topic(ROUTE_TOPICS[Route.REVIEW].name), expect=0, timeout=1
     )
     assert review == []
-    assert (await asyncio.to_thread(httpx.get, f"{check.url}/ready")).status_code == 200
+    ready = await asyncio.to_thread(httpx.get, f"{check.url}/ready")
+    assert ready.status_code == 200
+    assert ready.json()["details"]["dependencies"]["brp"] == "UP"
+    assert ready.json()["details"]["consumer"]["waitingOn"] is None

@@ -109,6 +109,20 @@ UNMATCHED_ROUTE = "unmatched"
 _UNCOUNTED = frozenset({"/metrics", "/health", "/ready"})
 
 
+_dependency_states: dict[str, bool] = {}
+
+
+def dependency_state(dependency: str, up: bool) -> None:
+    """Note whether a dependency answered its last use or check (gauge and `/ready` details)."""
+    _dependency_states[dependency] = up
+    DEPENDENCY_UP.labels(dependency).set(1 if up else 0)
+
+
+def dependencies() -> dict[str, bool]:
+    """Each dependency noted in this process and whether it was up when last seen."""
+    return dict(_dependency_states)
+
+
 def share_between_workers(workers: int) -> None:
     """With several worker processes, give them one directory to write their metrics to.
 

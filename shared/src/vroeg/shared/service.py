@@ -9,35 +9,34 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
 from typing import Any, TypeVar
 
 import httpx
-import sqlalchemy as sa
 import uvicorn
-from aiokafka import AIOKafkaProducer
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, FastAPI
 from opentelemetry import trace
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from vroeg.shared import metrics
+from vroeg.shared import metrics, probes
 from vroeg.shared.db import create_engine, create_sessionmaker
-from vroeg.shared.http import API_VERSION, finish_openapi, install_conventions, problem_response
-from vroeg.shared.messaging.consumer import EventConsumer, Subscription
+from vroeg.shared.http import API_VERSION, finish_openapi, install_conventions
+from vroeg.shared.messaging.consumer import DependencyUnavailable, EventConsumer, Subscription
 from vroeg.shared.messaging.failpoints import Failpoints
 from vroeg.shared.messaging.housekeeping import inbox_housekeeping
-from vroeg.shared.messaging.kafka import broker_reachable, create_producer, ensure_topics
-from vroeg.shared.messaging.relay import OutboxRelay
-from vroeg.shared.messaging.unit_of_work import Database
+from vroeg.shared.messaging.kafka import create_producer, ensure_topics
+from vroeg.shared.messaging.relay import OutboxRelay, RelayLimits
+from vroeg.shared.messaging.unit_of_work import Database, UnitOfWork
 from vroeg.shared.migrations import upgrade_to_head
+from vroeg.shared.probes import Need
 from vroeg.shared.retention import Erasure, retention_job
 from vroeg.shared.settings import ServiceSettings, load_settings
 from vroeg.shared.staff import StaffVerifier
@@ -105,6 +104,8 @@ class ServiceSpec:
     jobs: JobFactory = no_jobs
     # The personal data it holds and when it falls due (R-MAT-5; `vroeg.shared.retention`).
     retention: Sequence[Erasure] = ()
+    # What `/ready` requires: what the service's API needs to do its job (see `probes`).
+    ready_when: frozenset[Need] = frozenset({Need.DATABASE})
 
     @property
     def schema(self) -> str:
@@ -124,12 +125,12 @@ class Runtime:
     settings: ServiceSettings
     engine: AsyncEngine
     database: Database
-    producer: AIOKafkaProducer
     relay: OutboxRelay
     consumer: EventConsumer | None
     staff: StaffVerifier
     resources: Resources
     supervisor: Supervisor
+    ready_when: frozenset[Need]
 
 
 def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
@@ -169,7 +170,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     )
     install_conventions(app)
     app.add_middleware(metrics.HttpMetrics)
-    app.include_router(_probes())
+    app.include_router(probes.router())
     app.mount(API_PREFIX, api)
     # Uses the global tracer provider, which `main` sets before serving.
     return app
@@ -206,6 +207,9 @@ def entrypoints(
             log_config=None,
             access_log=False,
             timeout_graceful_shutdown=15,
+            # A spawned worker answers the supervisor's first ping only once its imports are
+            # done, which on a busy machine takes longer than uvicorn's 5 s.
+            timeout_worker_healthcheck=30,
         )
 
     return app, main
@@ -230,7 +234,10 @@ async def _lifespan(
             stack.callback(provider.shutdown)  # flushes the spans not yet exported
         if settings.migrate_on_start:
             await upgrade_to_head(engine, schema=spec.schema, script_location=spec.migrations)
-        subscriptions = await spec.subscriptions(stack, settings)
+        subscriptions = [
+            _measured(s, settings.topic(s.topic.name))
+            for s in await spec.subscriptions(stack, settings)
+        ]
         used: set[Topic] = {
             *produced_by(spec.name),
             *(s.topic for s in subscriptions),
@@ -241,17 +248,20 @@ async def _lifespan(
         await ensure_topics(settings, topics, service=spec.name)
 
         database = Database(create_sessionmaker(engine), service=spec.name, settings=settings)
-        producer = create_producer(settings, service=spec.name)
-        await producer.start()
-        stack.push_async_callback(producer.stop)
         relay = OutboxRelay(
             database,
-            producer,
+            partial(create_producer, settings, service=spec.name),
             schema=spec.schema,
             poll_interval_s=settings.outbox_poll_interval_s,
             linger_s=settings.outbox_linger_s,
+            limits=RelayLimits(
+                send_timeout_s=settings.outbox_send_timeout_s,
+                statement_timeout_s=settings.outbox_statement_timeout_s,
+            ),
             failpoints=failpoints,
         )
+        await relay.producer()
+        stack.push_async_callback(relay.close)
         consumer = (
             EventConsumer(
                 service=spec.name,
@@ -271,7 +281,7 @@ async def _lifespan(
         )
         stack.callback(metrics.worker_exited)
         runtime = Runtime(
-            settings, engine, database, producer, relay, consumer, staff, stack, supervisor
+            settings, engine, database, relay, consumer, staff, stack, supervisor, spec.ready_when
         )
         supervisor.start(RELAY_TASK, relay.run)
         if consumer is not None:
@@ -313,47 +323,21 @@ async def _stop(runtime: Runtime) -> None:
     await runtime.supervisor.cancel()
 
 
-def _probes() -> APIRouter:
-    router = APIRouter(tags=["probes"])
+def _measured(subscription: Subscription, topic: str) -> Subscription:
+    """The subscription with its handler counted and timed (metrics per physical topic)."""
+    handler = subscription.handler
 
-    @router.get(
-        "/health", summary="The process is alive: every background task runs.", response_model=None
-    )
-    async def health(request: Request) -> dict[str, Any] | JSONResponse:
-        runtime: Runtime | None = getattr(request.app.state, "runtime", None)
-        tasks = runtime.supervisor.status() if runtime is not None else {}
-        down = sorted(name for name, up in tasks.items() if not up)
-        states = {name: "UP" if up else "DOWN" for name, up in tasks.items()}
-        if not down:
-            return {"status": "UP", "tasks": states}
-        return problem_response(
-            503,
-            code="down",
-            title="Service Unavailable",
-            detail=f"background tasks not running: {', '.join(down)}",
-            tasks=states,
-        )
+    async def handle(uow: UnitOfWork, event: Any) -> None:
+        started = time.perf_counter()
+        try:
+            await handler(uow, event)
+        except DependencyUnavailable:
+            raise  # the event waits; not its failure
+        except Exception:
+            metrics.EVENTS_FAILED.labels(topic).inc()
+            raise
+        finally:
+            metrics.HANDLER_SECONDS.labels(topic).observe(time.perf_counter() - started)
+        metrics.EVENTS_HANDLED.labels(topic).inc()
 
-    @router.get("/metrics", summary="Prometheus metrics.", include_in_schema=False)
-    async def prometheus() -> Response:
-        body, content_type = metrics.exposition()
-        return Response(body, media_type=content_type)
-
-    @router.get("/ready", summary="The database and the broker are reachable.", response_model=None)
-    async def ready(request: Request) -> dict[str, Any] | JSONResponse:
-        runtime: Runtime | None = getattr(request.app.state, "runtime", None)
-        checks = {"database": False, "broker": False, "consumer": True}
-        if runtime is not None:
-            with contextlib.suppress(Exception):
-                async with runtime.engine.connect() as conn:
-                    await conn.execute(sa.text("SELECT 1"))
-                checks["database"] = True
-            checks["broker"] = await broker_reachable(runtime.producer)
-            checks["consumer"] = not runtime.supervisor.down() and not (
-                runtime.consumer is not None and runtime.consumer.waiting_on
-            )
-        if all(checks.values()):
-            return {"status": "UP", "checks": checks}
-        return problem_response(503, code="not-ready", title="Service Unavailable", checks=checks)
-
-    return router
+    return replace(subscription, handler=handle)

@@ -83,6 +83,12 @@ class ServiceSettings(BaseSettings):
     )
     outbox_poll_interval_s: float = Field(default=0.5, alias="VROEG_OUTBOX_POLL_INTERVAL_S", gt=0)
     outbox_linger_s: float = Field(default=0.01, alias="VROEG_OUTBOX_LINGER_S", ge=0)
+    # The relay gives up a batch whose sends are not all acknowledged in time (and replaces its
+    # producer); each statement of its transaction has its own limit.
+    outbox_send_timeout_s: float = Field(default=30, alias="VROEG_OUTBOX_SEND_TIMEOUT_S", gt=0)
+    outbox_statement_timeout_s: float = Field(
+        default=15, alias="VROEG_OUTBOX_STATEMENT_TIMEOUT_S", gt=0
+    )
     # Longer than the broker keeps records (7 days by default, and topics with personal data
     # `personal_topic_retention_days`), so every redeliverable record is recognised.
     inbox_retention_days: int = Field(default=14, alias="VROEG_INBOX_RETENTION_DAYS", ge=1)

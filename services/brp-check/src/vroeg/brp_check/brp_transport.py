@@ -14,6 +14,7 @@ from collections.abc import AsyncGenerator
 import httpx
 
 from vroeg.brp_check.settings import Settings
+from vroeg.shared import metrics
 from vroeg.shared.messaging.consumer import DependencyUnavailable
 
 TOKEN_MARGIN_S = 30  # renew a token this long before it expires
@@ -89,9 +90,11 @@ class CircuitBreaker:
 
     def succeeded(self) -> None:
         self._failures = 0
+        metrics.dependency_state("brp", True)
 
     def failed(self) -> None:
         self._failures += 1
+        metrics.dependency_state("brp", False)
         if self._failures >= self._threshold:
             self._open_until = time.monotonic() + self._cooldown_s
 

@@ -122,6 +122,19 @@ class EventConsumer:
             await consumer.stop()
             self._consumer = None
 
+    async def lag(self) -> dict[TopicPartition, int]:
+        """Per assigned partition, the records not yet processed and committed (metrics)."""
+        consumer = self._consumer
+        if consumer is None:
+            return {}
+        lags = {}
+        for tp in consumer.assignment():
+            # read_committed: the last stable offset is the end the group can read up to.
+            end = consumer.last_stable_offset(tp)
+            if end is not None:
+                lags[tp] = max(0, end - (await consumer.committed(tp) or 0))
+        return lags
+
     async def commit(self, only: set[TopicPartition] | None = None) -> None:
         """Commit the offsets of what was processed (and committed to the database)."""
         consumer = self._consumer

@@ -1,12 +1,14 @@
 """Named points where a test can have the process killed, to prove crash safety.
 
 `VROEG_FAILPOINTS=consumer.after_commit` makes the process SIGKILL itself the first time it
-passes that point; a `crash` point instead raises, once, in the task that passes it (to prove
-supervision). Settings refuse failpoints in production.
+passes that point; a `crash` point instead raises, and a `hangs` point waits forever, once, in
+the task that passes it (to prove supervision and time limits). Settings refuse failpoints in
+production.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import signal
@@ -17,7 +19,11 @@ CONSUMER_AFTER_COMMIT = "consumer.after_commit"
 OUTBOX_BEFORE_SEND = "outbox.before_send"
 # Raises in the relay's loop after a batch was sent: the relay task dies.
 OUTBOX_RELAY_CRASH = "outbox.relay_crash"
-KNOWN = frozenset({CONSUMER_AFTER_COMMIT, OUTBOX_BEFORE_SEND, OUTBOX_RELAY_CRASH})
+# The relay's first send never completes: only its time limit ends it.
+OUTBOX_SEND_HANGS = "outbox.send_hangs"
+KNOWN = frozenset(
+    {CONSUMER_AFTER_COMMIT, OUTBOX_BEFORE_SEND, OUTBOX_RELAY_CRASH, OUTBOX_SEND_HANGS}
+)
 
 
 class FailpointCrash(RuntimeError):
@@ -45,3 +51,10 @@ class Failpoints:
             self._armed.discard(name)
             log.critical("failpoint %s: raising", name)
             raise FailpointCrash(name)
+
+    async def hang(self, name: str) -> None:
+        """Never return, the first time `name` is passed, if it is armed."""
+        if name in self._armed:
+            self._armed.discard(name)
+            log.critical("failpoint %s: hanging", name)
+            await asyncio.Event().wait()

@@ -5,17 +5,53 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 
-from vroeg.shared.messaging.failpoints import OUTBOX_BEFORE_SEND, OUTBOX_RELAY_CRASH, Failpoints
+from vroeg.shared import metrics
+from vroeg.shared.messaging.failpoints import (
+    OUTBOX_BEFORE_SEND,
+    OUTBOX_RELAY_CRASH,
+    OUTBOX_SEND_HANGS,
+    Failpoints,
+)
 from vroeg.shared.messaging.tables import outbox
 from vroeg.shared.messaging.unit_of_work import Database, decode_headers
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+# The header a dead letter carries with the topic its event came from (see UnitOfWork).
+_PARKED_FROM = "vroeg_dlq_topic"
+
+# topic, key, value, headers
+Record = tuple[str, bytes, bytes, list[tuple[str, bytes]]]
+
+
+@dataclass(frozen=True)
+class RelayLimits:
+    """How long the relay may wait, so that it can never hang."""
+
+    # All sends of one batch, until the broker acknowledged them.
+    send_timeout_s: float
+    # Each SQL statement of the relay's transaction (server side).
+    statement_timeout_s: float
+
+    @property
+    def idle_in_transaction_s(self) -> float:
+        """The server ends the relay's transaction if it idles longer: the sends plus a margin."""
+        return self.send_timeout_s + 5
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """The rows waiting in the outbox."""
+
+    depth: int
+    oldest_age_s: float
 
 
 class OutboxRelay:
@@ -23,31 +59,56 @@ class OutboxRelay:
 
     A row is deleted in the same transaction that read it, after the broker acknowledged it;
     a crash in between sends it again, which the consumers' inbox absorbs. An advisory lock
-    lets one replica relay at a time, so a key's events keep their order.
+    lets one replica relay at a time, so a key's events keep their order. Sends that fail or
+    outlast their time limit roll the transaction back and replace the producer: an
+    idempotent producer whose batch expired keeps a sequence the broker refuses forever.
     """
 
     def __init__(
         self,
         database: Database,
-        producer: AIOKafkaProducer,
+        new_producer: Callable[[], AIOKafkaProducer],
         *,
         schema: str,
         poll_interval_s: float,
         linger_s: float,
+        limits: RelayLimits,
         failpoints: Failpoints,
     ) -> None:
         self._db = database
-        self._producer = producer
+        self._new_producer = new_producer
+        self._producer: AIOKafkaProducer | None = None
         self._lock_name = f"vroeg.outbox.{schema}"
         self._poll_interval_s = poll_interval_s
         self._linger_s = linger_s
+        self._limits = limits
         self._failpoints = failpoints
+
+    async def producer(self) -> AIOKafkaProducer:
+        """The started producer (a new one after the last was dropped)."""
+        if self._producer is None:
+            producer = self._new_producer()
+            await producer.start()
+            self._producer = producer
+        return self._producer
+
+    @property
+    def started_producer(self) -> AIOKafkaProducer | None:
+        """The producer in use, None while the relay has none (it makes a new one each turn)."""
+        return self._producer
+
+    async def close(self) -> None:
+        """Stop the producer."""
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            await producer.stop()
 
     async def run(self) -> None:
         """Relay until cancelled; wakes on local commits and polls for everything else."""
         while True:
             self._db.outbox_written.clear()
             try:
+                await self.producer()  # also after a dropped one, so readiness sees the broker
                 sent = await self.relay_batch()
             except Exception:
                 log.exception("outbox relay failed; retrying")
@@ -65,6 +126,18 @@ class OutboxRelay:
     async def relay_batch(self) -> int:
         """Send one batch of rows, oldest first; returns how many were sent."""
         async with self._db.sessionmaker() as session, session.begin():
+            # SET LOCAL takes no bind parameters; both values are numbers from settings.
+            await session.execute(
+                sa.text(
+                    f"SET LOCAL statement_timeout = {int(self._limits.statement_timeout_s * 1000)}"
+                )
+            )
+            await session.execute(
+                sa.text(
+                    "SET LOCAL idle_in_transaction_session_timeout = "
+                    f"{int(self._limits.idle_in_transaction_s * 1000)}"
+                )
+            )
             locked = await session.scalar(
                 sa.select(sa.func.pg_try_advisory_xact_lock(sa.func.hashtext(self._lock_name)))
             )
@@ -78,17 +151,56 @@ class OutboxRelay:
             if not rows:
                 return 0
             self._failpoints.hit(OUTBOX_BEFORE_SEND)
-            pending = [
-                await self._producer.send(
-                    row.topic, value=row.value, key=row.key, headers=decode_headers(row.headers)
-                )
-                for row in rows
+            messages = [
+                (row.topic, row.key, row.value, decode_headers(row.headers)) for row in rows
             ]
-            await asyncio.gather(*pending)
+            await self._send(messages)
             await session.execute(sa.delete(outbox).where(outbox.c.seq.in_([r.seq for r in rows])))
+        metrics.OUTBOX_SENT.inc(len(rows))
+        for _, _, _, headers in messages:
+            parked_from = dict(headers).get(_PARKED_FROM)
+            if parked_from is not None:
+                metrics.EVENTS_PARKED.labels(parked_from.decode()).inc()
         return len(rows)
 
-    async def pending(self) -> int:
-        """How many rows wait to be sent (for readiness and tests)."""
+    async def _send(
+        self, messages: list[tuple[str, bytes, bytes, list[tuple[str, bytes]]]]
+    ) -> None:
+        """Send in order and wait for every acknowledgement, within the time limit."""
+        producer = await self.producer()
+
+        async def send_all() -> None:
+            await self._failpoints.hang(OUTBOX_SEND_HANGS)
+            pending = [
+                await producer.send(topic, value=value, key=key, headers=headers)
+                for topic, key, value, headers in messages
+            ]
+            await asyncio.gather(*pending)
+
+        try:
+            await asyncio.wait_for(send_all(), self._limits.send_timeout_s)
+        except BaseException as exc:
+            # Whatever was in flight may be half sent with a sequence the broker now refuses;
+            # a new producer (new producer id) starts clean. The rows stay and go again.
+            self._producer = None
+            metrics.PRODUCER_RESTARTS.inc()
+            log.warning("outbox send failed (%s); replacing the producer", type(exc).__name__)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(producer.stop(), self._limits.send_timeout_s)
+            raise
+
+    async def backlog(self) -> Backlog:
+        """How many rows wait to be sent, and how long the oldest has waited."""
         async with self._db.sessionmaker() as session:
-            return int(await session.scalar(sa.select(sa.func.count()).select_from(outbox)) or 0)
+            depth, age = (
+                await session.execute(
+                    sa.select(
+                        sa.func.count(),
+                        sa.func.coalesce(
+                            sa.extract("epoch", sa.func.now() - sa.func.min(outbox.c.created_at)),
+                            0,
+                        ),
+                    ).select_from(outbox)
+                )
+            ).one()
+        return Backlog(int(depth), float(age))

@@ -1,0 +1,140 @@
+"""Every service serves Prometheus metrics at /metrics, correct with several workers too."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from uuid import uuid4
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.support.db import eventually
+from tests.support.fixtures import Isolation, PlatformFactory, creditor_key
+from tests.support.kafka import produce
+from tests.support.otlp import OtlpReceiver
+from tests.support.signals import routed_signal
+from vroeg.deploy.demo import signal_body
+from vroeg.shared.cloudevents import encode
+from vroeg.shared.events import Route
+from vroeg.shared.topics import ROUTE_TOPICS
+
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+async def _scrape(url: str) -> Samples:
+    response = await asyncio.to_thread(httpx.get, f"{url}/metrics", timeout=10)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+    }
+
+
+def _value(samples: Samples, name: str, **labels: str) -> float | None:
+    return samples.get((name, frozenset(labels.items())))
+
+
+def _signal(reference: str) -> dict[str, object]:
+    return signal_body(
+        reference=reference,
+        kind="VROEGSIGNAAL",
+        arrears_type="HUUR",
+        geslachtsnaam="Jansen",
+        geboortedatum=None,
+        postcode="1012AB",
+        huisnummer=1,
+        today=date(2026, 11, 27),
+    )
+
+
+async def test_http_requests_are_counted_by_route_template_across_two_workers(
+    isolation: Isolation, make_platform: PlatformFactory
+) -> None:
+    receiver = OtlpReceiver()
+    receiver.start()
+    try:
+        intake = make_platform(
+            {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "100"}
+        )["intake"]
+        intake.start({"VROEG_WORKERS": "2"})
+        intake.wait_ready()
+        key = await creditor_key(intake.url)
+        async with httpx.AsyncClient(base_url=intake.url, headers={"X-Api-Key": key}) as http:
+            ids = [
+                (await http.post("/v1/signalen", json=_signal(f"m-{n}"))).json()["id"]
+                for n in range(5)
+            ]
+            assert (await http.post("/v1/signalen", json={"nonsense": 1})).status_code == 400
+            for signal_id in ids[:3]:
+                assert (await http.get(f"/v1/signalen/{signal_id}")).status_code == 200
+            assert (await http.get(f"/v1/signalen/{uuid4()}")).status_code == 404
+
+        # Whichever worker answers a scrape reports the requests both workers answered.
+        for _ in range(6):
+            samples = await _scrape(intake.url)
+            count = "vroeg_http_requests_total"
+            assert _value(samples, count, method="POST", route="/v1/signalen", status="201") == 5
+            assert _value(samples, count, method="POST", route="/v1/signalen", status="400") == 1
+            get = {"method": "GET", "route": "/v1/signalen/{signal_id}"}
+            assert _value(samples, count, **get, status="200") == 3
+            assert _value(samples, count, **get, status="404") == 1
+            assert not [k for k in samples if k[0] == count and "/metrics" in dict(k[1])["route"]]
+        samples = await eventually(
+            lambda: _scrape(intake.url),
+            lambda s: _value(s, "vroeg_outbox_depth") == 0,
+        )
+        assert _value(samples, "vroeg_outbox_oldest_age_seconds") == 0
+        assert _value(samples, "vroeg_outbox_sent_total") == 5
+        assert _value(samples, "vroeg_dependency_up", dependency="database") == 1
+        assert _value(samples, "vroeg_task_up", task="outbox-relay") == 1
+
+        openapi = httpx.get(f"{intake.url}/v1/openapi.json").json()
+        assert not [path for path in openapi["paths"] if "metrics" in path]
+        await asyncio.sleep(1)  # the exporters' schedule
+        assert not [s for s in receiver.snapshot() if not s.parent_span_id and "metrics" in s.name]
+        assert not [s for s in receiver.snapshot() if s.attributes.get("url.path") == "/metrics"]
+    finally:
+        receiver.stop()
+
+
+async def test_events_handled_failed_parked_and_lag_per_topic(
+    isolation: Isolation, make_platform: PlatformFactory
+) -> None:
+    matcher = make_platform()["matcher"]
+    matcher.start()
+    matcher.wait_ready()
+    topic = isolation.topic(ROUTE_TOPICS[Route.RESIDENT].name)
+    first = routed_signal()
+    poisoned = first.model_copy(update={"id": uuid4()})  # its insert conflicts every time
+    behind = routed_signal()
+    await produce(
+        isolation.kafka,
+        [encode(e, topic=topic, source="/tests", trace={}) for e in (first, poisoned, behind)],
+    )
+
+    samples = await eventually(
+        lambda: _scrape(matcher.url),
+        lambda s: (
+            _value(s, "vroeg_events_parked_total", topic=topic) == 1
+            and _value(s, "vroeg_events_handled_total", topic=topic) == 2
+            and sum(v for (n, _), v in s.items() if n == "vroeg_consumer_lag") == 0
+            and any(n == "vroeg_consumer_lag" for n, _ in s)
+        ),
+    )
+    assert _value(samples, "vroeg_events_handled_total", topic=topic) == 2
+    assert (
+        _value(samples, "vroeg_events_failed_total", topic=topic) == 3
+    )  # VROEG_CONSUMER_MAX_ATTEMPTS
+    assert _value(samples, "vroeg_events_parked_total", topic=topic) == 1
+    assert _value(samples, "vroeg_handler_duration_seconds_count", topic=topic) == 5
+    lags = {
+        dict(labels)["partition"]: v
+        for (n, labels), v in samples.items()
+        if n == "vroeg_consumer_lag"
+    }
+    assert set(lags) == {"0", "1", "2"}
+    assert set(lags.values()) == {0}
+    assert _value(samples, "vroeg_task_up", task="consumer") == 1
