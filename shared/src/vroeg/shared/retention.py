@@ -63,7 +63,11 @@ class Erasure:
             else sa.literal(policy.default_months)
         )
         moment = sa.bindparam("now", now, type_=sa.DateTime(timezone=True))
-        return self.clock < moment - sa.func.make_interval(0, months)
+        return sa.and_(
+            # Implied by the exact test, but a bound an index on the clock can use.
+            self.clock < moment - sa.func.make_interval(0, policy.shortest_months),
+            self.clock < moment - sa.func.make_interval(0, months),
+        )
 
 
 async def erase_due(
@@ -87,6 +91,8 @@ async def erase_due(
             chosen = (
                 sa.select(key)
                 .where(erasure.due(policy, now), erasure.still_holding())
+                # Oldest first: lets an index on the clock find the few rows that fell due.
+                .order_by(erasure.clock)
                 .limit(chunk)
                 .with_for_update(skip_locked=True)
                 .scalar_subquery()

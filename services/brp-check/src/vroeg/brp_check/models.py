@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB, array
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from vroeg.shared.retention import Erasure
@@ -90,7 +90,10 @@ _reviews = Base.metadata.tables["reviews"]
 _audit = Base.metadata.tables["audit_log"]
 # What an audit entry's details may name of a person: the BSNs shown or chosen, and the
 # reviewer's free-text explanation. Who, when, what kind, choice, route and reasons stay.
-_PERSONAL_DETAILS = array(["candidates_shown", "bsn", "explanation"], type_=sa.Text)
+# A literal, so that the partial index of migration 0005 matches the job's query.
+_PERSONAL_DETAILS = sa.literal_column(
+    "ARRAY['candidates_shown', 'bsn', 'explanation']", ARRAY(sa.Text)
+)
 # R-MAT-5, counted from when the item was queued (the copy belongs to no case here).
 RETENTION = (
     Erasure(
