@@ -13,6 +13,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
+from vroeg.standins.brp import spec as spec_module
 from vroeg.standins.brp.app import BASE_PATH, create_app
 from vroeg.standins.brp.population import demo_population
 from vroeg.standins.brp.rvig import gba_date, load_rvig
@@ -21,6 +22,15 @@ from vroeg.standins.brp.synthetic import synthetic_population
 
 # The reference material lies beside the project: ../shared/ref (see DEVELOPERS.md).
 SPEC_PATH = Path(__file__).resolve().parents[3] / "shared/ref/brp-personen-v2/openapi.json"
+
+
+async def as_the_spec_says(request: httpx.Request) -> None:
+    """Send JSON bodies as the spec's only request media type (`requestBody.content`)."""
+    if request.headers.get("Content-Type") == "application/json":
+        request.headers["Content-Type"] = "application/json; charset=utf-8"
+
+
+SPEC_MEDIA_TYPE: dict[str, list[Any]] = {"request": [as_the_spec_says]}
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +53,9 @@ def validator(spec: dict[str, Any], schema_name: str) -> Draft202012Validator:
 async def brp() -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(PersonStore(demo_population()))
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url=f"http://brp{BASE_PATH}") as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url=f"http://brp{BASE_PATH}", event_hooks=SPEC_MEDIA_TYPE
+    ) as client:
         yield client
 
 
@@ -187,7 +199,9 @@ async def test_every_person_of_rvigs_test_population_is_served_within_the_offici
     ]
     off_pattern: set[str] = set()
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url=f"http://brp{BASE_PATH}"
+        transport=httpx.ASGITransport(app=app),
+        base_url=f"http://brp{BASE_PATH}",
+        event_hooks=SPEC_MEDIA_TYPE,
     ) as brp:
         for person in persons:
             query = {
@@ -246,7 +260,9 @@ async def test_the_synthetic_population_is_deterministic_varied_and_within_the_s
     app = create_app(PersonStore(persons))
     check = validator(spec, "RaadpleegMetBurgerservicenummerResponse")
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url=f"http://brp{BASE_PATH}"
+        transport=httpx.ASGITransport(app=app),
+        base_url=f"http://brp{BASE_PATH}",
+        event_hooks=SPEC_MEDIA_TYPE,
     ) as brp:
         query = {
             "type": "RaadpleegMetBurgerservicenummer",
@@ -265,3 +281,83 @@ async def test_the_synthetic_population_is_deterministic_varied_and_within_the_s
     assert list(check.iter_errors(body)) == []
     minors = [p for p in persons if p["geboorte"]["datum"]["datum"] > "2008-11-27"]
     assert 0 < len(minors) < len(persons) // 2
+
+
+def test_the_stand_in_validates_against_an_unchanged_copy_of_the_official_spec() -> None:
+    assert json.loads(spec_module.SPEC_PATH.read_text()) == json.loads(SPEC_PATH.read_text())
+
+
+JANSEN_SEARCH = {
+    "type": "ZoekMetGeslachtsnaamEnGeboortedatum",
+    "geslachtsnaam": "Jansen",
+    "geboortedatum": "1980-05-01",
+    "fields": ["burgerservicenummer"],
+}
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/json", "text/plain; charset=utf-8", "application/json; charset=iso-8859-1", ""],
+)
+async def test_a_body_not_sent_as_the_specs_media_type_gets_415(
+    brp: httpx.AsyncClient, spec: dict[str, Any], content_type: str
+) -> None:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(PersonStore(demo_population()))),
+        base_url=f"http://brp{BASE_PATH}",
+    ) as plain:  # without the hook that sets the spec's media type
+        response = await plain.post(
+            "/personen", content=json.dumps(JANSEN_SEARCH), headers={"Content-Type": content_type}
+        )
+    assert response.status_code == 415, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert list(validator(spec, "Foutbericht").iter_errors(response.json())) == []
+    spaced = await brp.post(
+        "/personen",
+        content=json.dumps(JANSEN_SEARCH),
+        headers={"Content-Type": "Application/JSON;charset=UTF-8"},
+    )
+    assert spaced.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("change", "param"),
+    [
+        ({"geslachtsnaam": "Jansen (geb. de Vries)"}, "geslachtsnaam"),
+        ({"geslachtsnaam": "Smith/Jones"}, "geslachtsnaam"),
+        ({"geslachtsnaam": "Ștefănescu"}, "geslachtsnaam"),  # Ș, S with comma below: U+0218
+        ({"geslachtsnaam": "Jan?sen"}, "geslachtsnaam"),
+        ({"geslachtsnaam": "Ja*"}, "geslachtsnaam"),  # a wildcard wants 3 letters before it
+        ({"voorvoegsel": "van-der"}, "voorvoegsel"),
+        ({"geboortedatum": "1980-02-30"}, "geboortedatum"),
+    ],
+    ids=[
+        "parentheses",
+        "slash",
+        "comma-below",
+        "question-mark",
+        "short-wildcard",
+        "hyphen",
+        "date",
+    ],
+)
+async def test_a_value_off_the_specs_pattern_gets_a_400_naming_the_parameter(
+    brp: httpx.AsyncClient, spec: dict[str, Any], change: dict[str, str], param: str
+) -> None:
+    response = await brp.post("/personen", json={**JANSEN_SEARCH, **change})
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert list(validator(spec, "BadRequestFoutbericht").iter_errors(problem)) == []
+    assert [p["name"] for p in problem["invalidParams"]] == [param]
+
+
+async def test_letters_within_the_pattern_and_the_wildcard_are_searched_as_the_real_api_does(
+    brp: httpx.AsyncClient,
+) -> None:
+    # Ş (S with cedilla, U+015E) lies within the pattern's À-ž; the search is case-insensitive.
+    cedilla = await brp.post("/personen", json={**JANSEN_SEARCH, "geslachtsnaam": "Ştefănescu"})
+    assert cedilla.status_code == 200
+    assert cedilla.json()["personen"] == []
+    wildcard = await brp.post("/personen", json={**JANSEN_SEARCH, "geslachtsnaam": "jan*"})
+    assert [p["burgerservicenummer"] for p in wildcard.json()["personen"]] == ["999990019"]

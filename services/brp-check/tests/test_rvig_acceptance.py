@@ -8,6 +8,7 @@ derived from the raw GBA-V records, independently of brp-check.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from datetime import UTC, date, datetime
@@ -30,10 +31,11 @@ from vroeg.shared.events import (
     SignalRouted,
     VlpType,
 )
-from vroeg.shared.topics import ROUTE_TOPICS, SIGNAL_RECEIVED
+from vroeg.shared.topics import ROUTE_TOPICS, SIGNAL_RECEIVED, dead_letter_topic
 from vroeg.standins.brp.rvig import load_rvig
 
 REF = Path(__file__).resolve().parents[4] / "shared/ref/brp-personen-v2"
+SPEC = REF / "openapi.json"
 RVIG = REF / "testset-persoonslijsten-proefomgeving-gba-v-20220502.csv"
 MUNICIPALITIES = REF / "tabel33-gemeententabel.csv"
 SIGNAL_DATE = date(2026, 11, 27)
@@ -59,8 +61,19 @@ def _signalable(person: dict[str, Any]) -> bool:
     )
 
 
+def _searchable(person: dict[str, Any]) -> bool:
+    """Whether the BRP's query patterns (the official spec's) accept the person's name."""
+    schemas = json.loads(SPEC.read_text())["components"]["schemas"]
+    surname, prefix = person["naam"]["geslachtsnaam"], person["naam"].get("voorvoegsel")
+    surname_ok = re.search(schemas["GeslachtsnaamFilter"]["pattern"], surname) is not None
+    prefix_ok = prefix is None or re.search(schemas["VoorvoegselFilter"]["pattern"], prefix)
+    return surname_ok and "*" not in surname and bool(prefix_ok)
+
+
 def expected_route(person: dict[str, Any], population: list[dict[str, Any]]) -> Route:
     """What the person's BRP record implies, by the issue's acceptance rules."""
+    if not _searchable(person):
+        return Route.REVIEW  # R-BRP-5: the BRP cannot be asked for this name (item 22)
     name = person["naam"]["geslachtsnaam"].lower()
     born = _full_birth_date(person)
     if born is not None:
@@ -173,6 +186,9 @@ async def test_every_person_of_the_test_population_is_routed_as_the_brp_implies(
     }
     assert wrong == {}
     assert len(routed) == len(people)
+    # Every query the stand-in validated against the official spec was accepted (item 22).
+    dead_letters = isolation.topic(dead_letter_topic("brp-check"))
+    assert await read_topic(isolation.kafka, dead_letters, expect=0, timeout=1) == []
     counts = Counter(routed.values())
     print(f"\n{len(people)} signals for {DEN_HAAG}:", dict(sorted(counts.items())))
     # The emigrated of the test set have no Dutch address, so none is in this selection.

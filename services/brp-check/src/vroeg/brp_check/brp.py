@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -33,10 +36,67 @@ REVIEW_FIELDS = [
     "overlijden.datum",
 ]
 MAX_BSNS_PER_QUERY = 20
+# The spec's query patterns (GeslachtsnaamFilter without its wildcard branch, VoorvoegselFilter):
+# a value off them is a 400; a `*` or `?` from a creditor must never reach the BRP as a wildcard.
+SURNAME_PATTERN = re.compile(r"[a-zA-Z0-9\u00c0-\u017e .\-']{1,200}")
+PREFIX_PATTERN = re.compile(r"[a-zA-Z ']{1,10}")
+# AdresseerbaarObjectIdentificatieFilter: sixteen digits, but not the "unknown" value of zeros.
+ADDRESS_KEY_PATTERN = re.compile(r"(?!0{16})[0-9]{16}")
+# Spellings of the same name the BRP's character set writes one way: typographic apostrophes
+# and dashes, and Romanian S and T with a comma below, which the BRP holds with a cedilla.
+_BRP_SPELLING = str.maketrans(
+    {
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u02bc": "'",
+        "`": "'",
+        "\u00b4": "'",
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2013": "-",
+        "\u0218": "\u015e",
+        "\u0219": "\u015f",
+        "\u021a": "\u0162",
+        "\u021b": "\u0163",
+    }
+)
 
 
 class BrpError(RuntimeError):
     """The BRP refused our query (a 4xx): a defect on our side, not an outage."""
+
+
+class UnsearchableName(ValueError):
+    """The debtor's name cannot be asked of the BRP as its query patterns demand (R-BRP-5).
+
+    The message is the review reason; it names what is wrong, never the name itself.
+    """
+
+
+def brp_surname(value: str) -> str:
+    """The surname as the BRP's `geslachtsnaam` filter accepts it, matched exactly."""
+    name = _brp_spelling(value)
+    if not SURNAME_PATTERN.fullmatch(name):
+        raise UnsearchableName(
+            "R-BRP-5: the debtor's surname has characters the BRP cannot be searched with"
+        )
+    return name
+
+
+def brp_prefix(value: str) -> str:
+    """The prefix as the BRP's `voorvoegsel` filter accepts it ("van-der" is "van der")."""
+    prefix = _brp_spelling(value).replace("-", " ")
+    if not PREFIX_PATTERN.fullmatch(prefix):
+        raise UnsearchableName(
+            "R-BRP-5: the debtor's prefix has characters the BRP cannot be searched with"
+        )
+    return prefix
+
+
+def _brp_spelling(value: str) -> str:
+    """Composed letters (NFC), one spelling per character; spaces as given (the BRP's own
+    values may end in one)."""
+    return unicodedata.normalize("NFC", value).translate(_BRP_SPELLING)
 
 
 @dataclass(frozen=True)
@@ -75,7 +135,8 @@ class BrpClient:
         self._breaker = breaker
 
     async def find(self, signal: SignalData) -> list[BrpPerson]:
-        """The BRP's candidates for the signal's debtor, deceased included."""
+        """The BRP's candidates for the signal's debtor, deceased included; UnsearchableName
+        when the name cannot be put to the BRP."""
         debtor, address = signal.debtor, signal.address
         if debtor is None:
             return []  # only a business name: nobody to look up
@@ -83,17 +144,17 @@ class BrpClient:
         if debtor.geboortedatum is not None:
             query = {
                 "type": "ZoekMetGeslachtsnaamEnGeboortedatum",
-                "geslachtsnaam": debtor.geslachtsnaam,
+                "geslachtsnaam": brp_surname(debtor.geslachtsnaam),
                 "geboortedatum": debtor.geboortedatum.isoformat(),
             }
             if debtor.voorvoegsel:
-                query["voorvoegsel"] = debtor.voorvoegsel
+                query["voorvoegsel"] = brp_prefix(debtor.voorvoegsel)
         else:
             query = {
                 "type": "ZoekMetPostcodeEnHuisnummer",
                 "postcode": address.postcode,
                 "huisnummer": address.huisnummer,
-                "geslachtsnaam": debtor.geslachtsnaam,
+                "geslachtsnaam": brp_surname(debtor.geslachtsnaam),
             }
             if address.huisletter:
                 query["huisletter"] = address.huisletter
@@ -163,7 +224,11 @@ class BrpClient:
     async def _query(self, body: dict[str, Any]) -> Sequence[dict[str, Any]]:
         self._breaker.before()
         try:
-            response = await self._http.post("/personen", json=body, headers={"Accept": MEDIA_TYPE})
+            response = await self._http.post(
+                "/personen",
+                content=json.dumps(body, ensure_ascii=False).encode(),
+                headers={"Content-Type": MEDIA_TYPE, "Accept": MEDIA_TYPE},
+            )
         except httpx.HTTPError as exc:
             self._breaker.failed()
             raise DependencyUnavailable(f"BRP unreachable: {exc!r}") from exc
@@ -221,5 +286,12 @@ def _person(data: dict[str, Any]) -> BrpPerson:
         birth_date=_date(data.get("geboorte", {}).get("datum")),
         suspension_reason=(data.get("opschortingBijhouding") or {}).get("reden", {}).get("code"),
         municipality=(data.get("gemeenteVanInschrijving") or {}).get("code"),
-        address_key=residence.get("adresseerbaarObjectIdentificatie"),
+        address_key=_address_key(residence.get("adresseerbaarObjectIdentificatie")),
     )
+
+
+def _address_key(value: object) -> str | None:
+    """The BRP's address identification if the BRP can be asked for its residents: a record
+    may hold the zeros of "unknown" or a mangled value, which is no household's key either."""
+    key = str(value).strip() if value is not None else ""
+    return key if ADDRESS_KEY_PATTERN.fullmatch(key) else None

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from functools import partial
 
 from vroeg.brp_check import repository, rules
-from vroeg.brp_check.brp import BrpClient
+from vroeg.brp_check.brp import BrpClient, UnsearchableName
 from vroeg.brp_check.brp_transport import CircuitBreaker, http_client
 from vroeg.brp_check.debt_help import TableRegister
 from vroeg.brp_check.models import Check, Review
@@ -26,13 +26,18 @@ async def on_signal_received(uow: UnitOfWork, event: SignalReceived, *, router: 
     A signal without a single match also waits in the review queue (R-BRP-5).
     """
     signal = event.signal
-    candidates = await router.brp.find(signal)
+    unsearchable = None
+    try:
+        candidates = await router.brp.find(signal)
+    except UnsearchableName as exc:  # not a BRP fault to retry: a reviewer looks (R-BRP-5)
+        candidates, unsearchable = [], str(exc)
     single = candidates[0] if len(candidates) == 1 else None
     decision = rules.decide_route(
         candidates,
         municipality=event.municipality,
         signal_date=signal.signal_date,
         person_named=signal.debtor is not None,
+        unsearchable=unsearchable,
         debt_help=await router.standing(uow, event.municipality, single),
     )
     now = now_utc()

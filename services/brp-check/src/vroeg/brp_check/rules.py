@@ -38,16 +38,20 @@ def decide_route(
     municipality: str,
     signal_date: date,
     person_named: bool = True,
+    unsearchable: str | None = None,
     debt_help: DebtHelpStatus | None = None,
 ) -> Decision:
     """R-BRP-0: no single match → review; then deceased, emigrated (or RNI), relocated, minor,
     resident.
 
+    `unsearchable` says why the debtor's name could not be put to the BRP (R-BRP-5).
     `debt_help` is the single candidate's standing in the municipality's debt-help
     administration; it decides R-BRP-4, between relocated and minor.
     """
     if not person_named:
         return Decision(Route.REVIEW, ("R-BRP-5: only a business name, no person to look up",))
+    if unsearchable is not None:
+        return Decision(Route.REVIEW, (unsearchable,))
     if not candidates:
         return Decision(Route.REVIEW, ("R-BRP-5: no person found in the BRP",))
     if len(candidates) > 1:

@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings
 
 from vroeg.standins.brp.population import demo_population
 from vroeg.standins.brp.rvig import load_rvig
+from vroeg.standins.brp.spec import validate_query
 from vroeg.standins.brp.store import PersonStore, QueryError
 from vroeg.standins.brp.synthetic import synthetic_population
 
@@ -85,6 +86,8 @@ def create_app(store: PersonStore, oauth_clients: dict[str, str] | None = None) 
                     status_code=401,
                     media_type="application/problem+json",
                 )
+        if not _is_request_media_type(request.headers.get("content-type", "")):
+            return _unsupported_media_type()
         try:
             body: Any = await request.json()
         except ValueError:
@@ -92,6 +95,7 @@ def create_app(store: PersonStore, oauth_clients: dict[str, str] | None = None) 
         if not isinstance(body, dict):
             return _problem(QueryError("Het request bevat geen geldige JSON.", []))
         try:
+            validate_query(body)
             answer = store.query(body)
         except QueryError as exc:
             return _problem(exc)
@@ -115,6 +119,27 @@ def _basic_auth(header: str) -> tuple[str, str] | None:
     except ValueError:
         return None
     return client_id, secret
+
+
+def _is_request_media_type(header: str) -> bool:
+    """The spec's only request media type, `application/json; charset=utf-8` (any case or
+    spacing): anything else is answered 415, as the spec's responses allow."""
+    media_type, *parameters = (part.strip().lower() for part in header.split(";"))
+    return media_type == "application/json" and parameters == ["charset=utf-8"]
+
+
+def _unsupported_media_type() -> JSONResponse:
+    return JSONResponse(
+        {
+            "type": "https://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html#sec10.4.16",
+            "title": "Media Type wordt niet ondersteund.",
+            "status": HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+            "instance": f"{BASE_PATH}/personen",
+            "code": "unsupported",
+        },
+        status_code=HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+        media_type="application/problem+json",
+    )
 
 
 def _problem(exc: QueryError) -> JSONResponse:

@@ -114,8 +114,17 @@ class PersonStore:
                 )
             found = [p for b in dict.fromkeys(bsns) for p in self._by_bsn.get(b, [])]
         elif kind == "ZoekMetGeslachtsnaamEnGeboortedatum":
-            name = str(_required(body, "geslachtsnaam")).lower()
-            found = self._by_name_birth.get((name, str(_required(body, "geboortedatum"))), [])
+            name = str(_required(body, "geslachtsnaam"))
+            born = str(_required(body, "geboortedatum"))
+            if name.endswith("*"):  # the spec's wildcard: every name that begins so
+                found = [
+                    p
+                    for (indexed, birth), positions in self._by_name_birth.items()
+                    if birth == born and _name_matches(indexed, name)
+                    for p in positions
+                ]
+            else:
+                found = self._by_name_birth.get((name.lower(), born), [])
             if body.get("voorvoegsel"):
                 found = [
                     p
@@ -165,9 +174,15 @@ def _address_matches(record: dict[str, Any], body: dict[str, Any]) -> bool:
     ):
         return False
     name = body.get("geslachtsnaam")
-    return (
-        not name or (record.get("naam") or {}).get("geslachtsnaam", "").lower() == str(name).lower()
-    )
+    return not name or _name_matches((record.get("naam") or {}).get("geslachtsnaam", ""), name)
+
+
+def _name_matches(stored: str, asked: str) -> bool:
+    """Case-insensitive; a trailing `*` (after at least 3 letters, the spec's pattern) matches
+    any rest."""
+    if asked.endswith("*"):
+        return stored.lower().startswith(asked[:-1].lower())
+    return stored.lower() == asked.lower()
 
 
 def _check_fields(fields: Sequence[Any], allowed: frozenset[str]) -> None:
