@@ -17,6 +17,9 @@ PRODUCTION = {
     "VROEG_ENVIRONMENT": "production",
     "DATABASE_URL": "postgresql+asyncpg://vroeg_app:s3cret@db.gemeente.example/vroeg",
     "VROEG_OIDC_ISSUER": "https://idp.gemeente.example",
+    "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+    "KAFKA_SASL_USERNAME": "vroeg",
+    "KAFKA_SASL_PASSWORD": "a-scram-password",
 }
 UNSET = None
 
@@ -61,6 +64,9 @@ def test_a_production_deployment_without_development_defaults_starts(
         ({"VROEG_OIDC_ISSUER": "https://0.0.0.0:8091"}, "is this machine"),
         ({"VROEG_OIDC_ISSUER": "https://[::]:8091"}, "is this machine"),
         ({"VROEG_OIDC_ISSUER": "https://"}, "is this machine"),
+        # Kafka: SASL_SSL, or plain text explicitly allowed.
+        ({"KAFKA_SECURITY_PROTOCOL": UNSET}, "KAFKA_SECURITY_PROTOCOL must be SASL_SSL"),
+        ({"KAFKA_SECURITY_PROTOCOL": "PLAINTEXT"}, "PLAINTEXT only with KAFKA_ALLOW_PLAINTEXT"),
         # Production is the default: forgetting VROEG_ENVIRONMENT does not open the doors.
         ({"VROEG_ENVIRONMENT": UNSET, "DATABASE_URL": UNSET}, "DATABASE_URL must be set"),
     ],
@@ -71,6 +77,24 @@ def test_production_refuses_every_development_default(
 ) -> None:
     with pytest.raises(ValidationError, match=refusal):
         settings_with(monkeypatch, env)
+
+
+def test_production_runs_plain_text_kafka_only_when_explicitly_allowed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = settings_with(
+        monkeypatch, {"KAFKA_SECURITY_PROTOCOL": "PLAINTEXT", "KAFKA_ALLOW_PLAINTEXT": "true"}
+    )
+    assert settings.kafka_security_protocol == "PLAINTEXT"
+
+
+@pytest.mark.parametrize("environment", ["development", "test", "production"])
+@pytest.mark.parametrize("missing", ["KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD"])
+def test_sasl_ssl_without_credentials_is_refused_everywhere(
+    monkeypatch: pytest.MonkeyPatch, environment: str, missing: str
+) -> None:
+    with pytest.raises(ValidationError, match="SASL_SSL needs KAFKA_SASL_USERNAME"):
+        settings_with(monkeypatch, {"VROEG_ENVIRONMENT": environment, missing: UNSET})
 
 
 @pytest.mark.parametrize("environment", ["development", "test"])
@@ -84,6 +108,7 @@ def test_development_and_test_accept_the_development_defaults(
             "DATABASE_URL": UNSET,
             "VROEG_OIDC_ISSUER": UNSET,
             "VROEG_FAILPOINTS": "consumer.after_commit",
+            "KAFKA_SECURITY_PROTOCOL": UNSET,
         },
     )
     assert settings.oidc_issuer.startswith("http://127.0.0.1")

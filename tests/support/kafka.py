@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -13,14 +14,26 @@ from aiokafka.structs import ConsumerRecord
 
 from vroeg.shared.cloudevents import Message, decode, encode, header_map
 from vroeg.shared.events import Event
+from vroeg.shared.messaging.connection import kafka_client_options
+from vroeg.shared.settings import KafkaConnection
+
+# A broker: its bootstrap address (plain text, as the shared test broker) or a whole connection.
+Kafka = str | KafkaConnection
 
 # DescribeConfigs' source of a value set on the topic itself.
 DYNAMIC_TOPIC_CONFIG = 1
 
 
-async def produce(bootstrap: str, messages: Sequence[Message]) -> None:
+def client_options(kafka: Kafka) -> dict[str, Any]:
+    """The aiokafka connection options for a broker, as the services build them."""
+    if isinstance(kafka, str):
+        kafka = KafkaConnection.model_validate({"KAFKA_BOOTSTRAP_SERVERS": kafka})
+    return kafka_client_options(kafka)
+
+
+async def produce(bootstrap: Kafka, messages: Sequence[Message]) -> None:
     """Send records and wait for the broker's acknowledgement."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    producer = AIOKafkaProducer(**client_options(bootstrap), acks="all")
     await producer.start()
     try:
         for m in messages:
@@ -29,17 +42,17 @@ async def produce(bootstrap: str, messages: Sequence[Message]) -> None:
         await producer.stop()
 
 
-async def publish(bootstrap: str, topic: str, events: Sequence[Event]) -> None:
+async def publish(bootstrap: Kafka, topic: str, events: Sequence[Event]) -> None:
     """Publish events as their producer would (in our CloudEvents envelope, without a trace)."""
     await produce(bootstrap, [encode(e, topic=topic, source="/tests", trace={}) for e in events])
 
 
 async def read_topic(
-    bootstrap: str, topic: str, *, expect: int, timeout: float = 60, settle: float = 1.5
+    bootstrap: Kafka, topic: str, *, expect: int, timeout: float = 60, settle: float = 1.5
 ) -> list[ConsumerRecord]:
     """Every record on `topic`: waits for at least `expect`, then `settle` seconds for extras."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
+        **client_options(bootstrap), group_id=None, enable_auto_commit=False
     )
     await consumer.start()
     try:
@@ -70,7 +83,7 @@ async def read_topic(
         await consumer.stop()
 
 
-async def read_events(bootstrap: str, topic: str, *, expect: int, **kw: float) -> list[Event]:
+async def read_events(bootstrap: Kafka, topic: str, *, expect: int, **kw: float) -> list[Event]:
     """The events on a topic, decoded."""
     return [
         decode(r.headers, r.value) for r in await read_topic(bootstrap, topic, expect=expect, **kw)
@@ -82,9 +95,9 @@ def headers_of(record: ConsumerRecord) -> dict[str, str]:
     return header_map(record.headers)
 
 
-async def committed_offsets(bootstrap: str, group: str) -> dict[TopicPartition, int]:
+async def committed_offsets(bootstrap: Kafka, group: str) -> dict[TopicPartition, int]:
     """The offsets a consumer group has committed."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**client_options(bootstrap))
     await admin.start()
     try:
         offsets = await admin.list_consumer_group_offsets(group)
@@ -93,9 +106,9 @@ async def committed_offsets(bootstrap: str, group: str) -> dict[TopicPartition, 
         await admin.close()
 
 
-async def end_offsets(bootstrap: str, topic: str) -> dict[TopicPartition, int]:
+async def end_offsets(bootstrap: Kafka, topic: str) -> dict[TopicPartition, int]:
     """The next offset of every partition of a topic."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    consumer = AIOKafkaConsumer(**client_options(bootstrap), group_id=None)
     await consumer.start()
     try:
         await consumer._client.force_metadata_update()
@@ -105,7 +118,9 @@ async def end_offsets(bootstrap: str, topic: str) -> dict[TopicPartition, int]:
         await consumer.stop()
 
 
-async def wait_until_consumed(bootstrap: str, group: str, topic: str, timeout: float = 60) -> None:
+async def wait_until_consumed(
+    bootstrap: Kafka, group: str, topic: str, timeout: float = 60
+) -> None:
     """Until `group` has committed every record now on `topic`."""
     ends = await end_offsets(bootstrap, topic)
     deadline = time.monotonic() + timeout

@@ -20,6 +20,8 @@ from vroeg.deploy.processes import Platform, ProcessError
 from vroeg.deploy.provisioning import register_creditor
 from vroeg.shared.cloudevents import decode
 from vroeg.shared.events import CaseOpened, FirstContactDeadlineSet, SignalRouted
+from vroeg.shared.messaging.connection import kafka_client_options
+from vroeg.shared.settings import KafkaConnection
 from vroeg.shared.topics import CASE_OPENED, FIRST_CONTACT_DEADLINE_SET, ROUTE_TOPICS
 
 MUNICIPALITY = "0363"
@@ -244,7 +246,9 @@ async def _post_and_report(platform: Platform, bootstrap: str, prefix: str) -> N
             FIRST_CONTACT_DEADLINE_SET.name,
         )
     ]
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    # Signs in as the services do (KAFKA_SECURITY_PROTOCOL, … from the environment).
+    connection = KafkaConnection(KAFKA_BOOTSTRAP_SERVERS=bootstrap)
+    consumer = AIOKafkaConsumer(**kafka_client_options(connection), group_id=None)
     await consumer.start()
     try:
         await consumer._client.force_metadata_update()

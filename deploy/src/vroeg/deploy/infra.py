@@ -17,7 +17,7 @@ import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -27,7 +27,6 @@ from sqlalchemy.engine import make_url
 
 KAFKA_VERSION = "4.1.2"
 KAFKA_PORT = int(os.environ.get("VROEG_KAFKA_PORT", "19092"))
-KAFKA_CONTROLLER_PORT = KAFKA_PORT + 1
 PG_PORT = int(os.environ.get("VROEG_PG_PORT", "54329"))
 PG_USER = "vroeg"
 PG_PASSWORD = "vroeg"  # development only: the server listens on loopback alone
@@ -66,7 +65,7 @@ def cache_dir() -> Path:
 
 def up() -> Endpoints:
     """Start whatever is not running yet and return the endpoints (idempotent)."""
-    kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or _kafka_up()
+    kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or kafka_up()
     database = os.environ.get("DATABASE_URL") or _postgres_up()
     endpoints = Endpoints(kafka, database)
     env_file = state_dir() / "infra.env"
@@ -78,14 +77,14 @@ def up() -> Endpoints:
 def down(*, kafka: bool = True, postgresql: bool = True) -> None:
     """Stop the Kafka broker and PostgreSQL server this tool started."""
     if kafka:
-        _kafka_down()
+        kafka_down()
     if postgresql:
         _postgres_down()
 
 
 def status() -> dict[str, bool]:
     """Which of our local services answer."""
-    return {"kafka": _port_open(KAFKA_PORT), "postgresql": _port_open(PG_PORT)}
+    return {"kafka": port_open(KAFKA_PORT), "postgresql": port_open(PG_PORT)}
 
 
 async def recreate_database(database_url: str, name: str) -> str:
@@ -122,29 +121,66 @@ def _kafka_dir() -> Path:
     return state_dir() / "kafka"
 
 
-def _kafka_up() -> str:
-    bootstrap = f"127.0.0.1:{KAFKA_PORT}"
-    if _pid_alive(_kafka_dir() / "kafka.pid") and _port_open(KAFKA_PORT):
+@dataclass(frozen=True)
+class SaslSslListener:
+    """Makes the broker's only client listener SASL_SSL (SCRAM-SHA-256 and -512), as a
+    production broker is: clients authenticate with a password over TLS."""
+
+    # PEM: the server's private key (PKCS#8, unencrypted) followed by its certificate chain.
+    keystore: Path
+    # PEM: the CA that signed it; the broker reaches itself through the listener too.
+    truststore: Path
+    # SCRAM users (name → password), created with the storage when the broker is formatted.
+    users: Mapping[str, str]
+    # Which of them the broker signs in as on its own listener.
+    inter_broker_user: str
+
+
+def kafka_up(
+    *, home: Path | None = None, port: int = KAFKA_PORT, sasl_ssl: SaslSslListener | None = None
+) -> str:
+    """Start a broker (KRaft, broker and controller in one) keeping its state in `home`
+    (`$VROEG_HOME/kafka`), on `port` with its controller on `port + 1`; its bootstrap address.
+    A broker already running there is reused."""
+    home = home or _kafka_dir()
+    bootstrap = f"127.0.0.1:{port}"
+    if _pid_alive(home / "kafka.pid") and port_open(port):
         return bootstrap
-    if _port_open(KAFKA_PORT):
+    if port_open(port):
         raise InfraError(
-            f"port {KAFKA_PORT} is taken by another process; set VROEG_KAFKA_PORT "
+            f"port {port} is taken by another process; set VROEG_KAFKA_PORT "
             "or KAFKA_BOOTSTRAP_SERVERS"
         )
     java = shutil.which("java")
     if java is None:
         raise InfraError("no JDK: install Debian's default-jre-headless (Java 17 or newer)")
     lib = _kafka_classpath()
-    home = _kafka_dir()
     data = home / "data"
     home.mkdir(parents=True, exist_ok=True)
     config = home / "server.properties"
-    config.write_text(_KAFKA_CONFIG.format(port=KAFKA_PORT, cport=KAFKA_CONTROLLER_PORT, data=data))
+    listeners = (
+        _PLAINTEXT_LISTENER.format(port=port, cport=port + 1)
+        if sasl_ssl is None
+        else _SASL_SSL_LISTENER.format(
+            port=port,
+            cport=port + 1,
+            user=sasl_ssl.inter_broker_user,
+            password=sasl_ssl.users[sasl_ssl.inter_broker_user],
+            keystore=sasl_ssl.keystore,
+            truststore=sasl_ssl.truststore,
+        )
+    )
+    config.write_text(listeners + _KAFKA_CONFIG.format(cport=port + 1, data=data))
     log4j = home / "log4j2.properties"
     log4j.write_text(_LOG4J_CONFIG.format(log=home / "server.log"))
     classpath = f"{lib}/*"
     if not (data / "meta.properties").exists():
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        scram = [
+            f"--add-scram={mechanism}=[name={name},password={password}]"
+            for name, password in (sasl_ssl.users.items() if sasl_ssl else ())
+            for mechanism in SCRAM_MECHANISMS
+        ]
         _run(
             [
                 java,
@@ -156,6 +192,7 @@ def _kafka_up() -> str:
                 f"--cluster-id={cluster_id}",
                 "-c",
                 str(config),
+                *scram,
             ],
             what="format the Kafka storage",
         )
@@ -178,9 +215,9 @@ def _kafka_up() -> str:
         )
     (home / "kafka.pid").write_text(str(process.pid))
     _wait_for(
-        lambda: _port_open(KAFKA_PORT),
+        lambda: port_open(port),
         90,
-        f"Kafka on port {KAFKA_PORT}",
+        f"Kafka on port {port}",
         home / "server.log",
         process,
     )
@@ -214,20 +251,44 @@ def _kafka_classpath() -> Path:
     return lib
 
 
-def _kafka_down() -> None:
-    pid_file = _kafka_dir() / "kafka.pid"
-    _stop_pid(pid_file, timeout=30)
+def kafka_down(home: Path | None = None) -> None:
+    """Stop the broker started in `home` (`$VROEG_HOME/kafka`)."""
+    _stop_pid((home or _kafka_dir()) / "kafka.pid", timeout=30)
 
+
+SCRAM_MECHANISMS = ("SCRAM-SHA-256", "SCRAM-SHA-512")
+
+_PLAINTEXT_LISTENER = """\
+listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{cport}
+advertised.listeners=PLAINTEXT://127.0.0.1:{port}
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+"""
+
+# The controller stays on loopback in plain text; every client comes through SASL_SSL.
+_SASL_SSL_LISTENER = """\
+listeners=SASL_SSL://127.0.0.1:{port},CONTROLLER://127.0.0.1:{cport}
+advertised.listeners=SASL_SSL://127.0.0.1:{port}
+listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=SASL_SSL
+sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=\
+org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=\
+org.apache.kafka.common.security.scram.ScramLoginModule required \
+username="{user}" password="{password}";
+ssl.keystore.type=PEM
+ssl.keystore.location={keystore}
+ssl.truststore.type=PEM
+ssl.truststore.location={truststore}
+"""
 
 _KAFKA_CONFIG = """\
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:{cport}
-listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{cport}
-advertised.listeners=PLAINTEXT://127.0.0.1:{port}
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-inter.broker.listener.name=PLAINTEXT
 log.dirs={data}
 num.partitions=3
 offsets.topic.replication.factor=1
@@ -302,7 +363,7 @@ def _postgres_up() -> str:
     url = f"postgresql+asyncpg://{PG_USER}:{PG_PASSWORD}@127.0.0.1:{PG_PORT}/{PG_DATABASE}"
     home = _pg_home()
     data = home / "data"
-    if _port_open(PG_PORT):
+    if port_open(PG_PORT):
         if (data / "postmaster.pid").exists():
             return url
         raise InfraError(
@@ -421,7 +482,8 @@ def _run(argv: list[str], *, what: str, env: dict[str, str] | None = None) -> No
         raise InfraError(f"could not {what}: {' '.join(argv)}\n{result.stdout}{result.stderr}")
 
 
-def _port_open(port: int) -> bool:
+def port_open(port: int) -> bool:
+    """Whether something listens on a port of 127.0.0.1."""
     with socket.socket() as sock:
         sock.settimeout(0.5)
         return sock.connect_ex(("127.0.0.1", port)) == 0

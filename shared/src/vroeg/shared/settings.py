@@ -58,17 +58,45 @@ class RetentionPolicy:
         return min([self.default_months, *self.by_municipality.values()])
 
 
-class ServiceSettings(BaseSettings):
-    """What every service needs: where its database and broker are, and how it behaves."""
+class KafkaConnection(BaseSettings):
+    """How a Kafka client reaches the broker and signs in (see `messaging.connection`)."""
 
     model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
+
+    kafka_bootstrap_servers: str = Field(default="127.0.0.1:19092", alias="KAFKA_BOOTSTRAP_SERVERS")
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT", alias="KAFKA_SECURITY_PROTOCOL"
+    )
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-256", "SCRAM-SHA-512"] = Field(
+        default="SCRAM-SHA-512", alias="KAFKA_SASL_MECHANISM"
+    )
+    kafka_sasl_username: str | None = Field(default=None, alias="KAFKA_SASL_USERNAME")
+    kafka_sasl_password: SecretStr | None = Field(default=None, alias="KAFKA_SASL_PASSWORD")
+    # PEM file of the CA(s) that signed the broker's certificate; the system's CAs when unset.
+    kafka_ssl_ca_file: str | None = Field(default=None, alias="KAFKA_SSL_CA_FILE")
+
+    @model_validator(mode="after")
+    def _sasl_needs_credentials(self) -> KafkaConnection:
+        if self.kafka_security_protocol == "SASL_SSL" and not (
+            self.kafka_sasl_username and self.kafka_sasl_password
+        ):
+            raise ValueError(
+                "KAFKA_SECURITY_PROTOCOL=SASL_SSL needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD"
+            )
+        return self
+
+
+class ServiceSettings(KafkaConnection):
+    """What every service needs: where its database and broker are, and how it behaves."""
 
     # Production unless said otherwise: a deployment that forgets it gets every check.
     environment: Environment = Field(default="production", alias="VROEG_ENVIRONMENT")
     database_url: SecretStr = Field(
         default=SecretStr(DEVELOPMENT_DATABASE_URL), alias="DATABASE_URL"
     )
-    kafka_bootstrap_servers: str = Field(default="127.0.0.1:19092", alias="KAFKA_BOOTSTRAP_SERVERS")
+    # Production wants SASL_SSL; plain text only where the network itself protects the broker
+    # (e.g. a service mesh with mutual TLS), said so explicitly.
+    kafka_allow_plaintext: bool = Field(default=False, alias="KAFKA_ALLOW_PLAINTEXT")
     # Prepended to every topic name: isolates tests and co-hosted deployments on one broker.
     topic_prefix: str = Field(default="", alias="VROEG_TOPIC_PREFIX")
     topic_partitions: int = Field(default=3, alias="VROEG_TOPIC_PARTITIONS", ge=1)
@@ -179,6 +207,11 @@ class ServiceSettings(BaseSettings):
             refusals.append(refusal)
         if self.failpoints:
             refusals.append("VROEG_FAILPOINTS is for tests and is refused")
+        if self.kafka_security_protocol == "PLAINTEXT" and not self.kafka_allow_plaintext:
+            refusals.append(
+                "KAFKA_SECURITY_PROTOCOL must be SASL_SSL; PLAINTEXT only with "
+                "KAFKA_ALLOW_PLAINTEXT=true, where the network itself protects the broker"
+            )
         return refusals
 
     def topic(self, logical_name: str) -> str:

@@ -16,6 +16,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from vroeg.shared.cloudevents import UndecodableMessage, decode, header_map
 from vroeg.shared.events import Event
+from vroeg.shared.messaging.connection import kafka_client_options
 from vroeg.shared.messaging.failpoints import CONSUMER_AFTER_COMMIT, Failpoints
 from vroeg.shared.messaging.unit_of_work import Database, UnitOfWork
 from vroeg.shared.settings import ServiceSettings
@@ -95,7 +96,7 @@ class EventConsumer:
     async def run(self) -> None:
         """Consume until `stop` is called."""
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._settings.kafka_bootstrap_servers,
+            **kafka_client_options(self._settings),
             group_id=f"vroeg-{self._service}",
             client_id=f"vroeg-{self._service}",
             enable_auto_commit=False,

@@ -10,6 +10,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
+from vroeg.shared.messaging.connection import kafka_client_options
 from vroeg.shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,7 @@ _DYNAMIC_TOPIC_CONFIG = 1
 def create_producer(settings: ServiceSettings, *, service: str) -> AIOKafkaProducer:
     """An idempotent producer: a retried send never writes a record twice."""
     return AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        **kafka_client_options(settings),
         client_id=f"vroeg-{service}",
         enable_idempotence=True,
         acks="all",
@@ -44,7 +45,7 @@ async def ensure_topics(
     """
     personal_ms = str(settings.personal_topic_retention_ms)
     admin = AIOKafkaAdminClient(
-        bootstrap_servers=settings.kafka_bootstrap_servers, client_id=f"vroeg-{service}-admin"
+        **kafka_client_options(settings), client_id=f"vroeg-{service}-admin"
     )
     await admin.start()
     try:
