@@ -9,7 +9,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from tests.support.db import eventually
 from tests.support.fixtures import Isolation
-from tests.support.kafka import topic_configs
+from tests.support.kafka import client_options, topic_configs
 from vroeg.shared.messaging.kafka import ensure_topics
 from vroeg.shared.settings import ServiceSettings
 from vroeg.shared.topics import TOPICS, dead_letter_topic
@@ -31,7 +31,7 @@ async def test_personal_topics_get_the_retention_at_creation_and_existing_ones_a
     assert not topics[refused]
 
     # Made earlier by hand (or by an older release): kept a year, with a setting of its own.
-    admin = AIOKafkaAdminClient(bootstrap_servers=isolation.kafka)
+    admin = AIOKafkaAdminClient(**client_options(isolation.kafka))
     await admin.start()
     try:
         await admin.create_topics(

@@ -132,9 +132,9 @@ async def wait_until_consumed(
     raise AssertionError(f"{group} did not consume all of {topic} within {timeout}s")
 
 
-async def topic_configs(bootstrap: str, names: Sequence[str]) -> dict[str, dict[str, str]]:
+async def topic_configs(bootstrap: Kafka, names: Sequence[str]) -> dict[str, dict[str, str]]:
     """Per topic, the values set on the topic itself (not the broker's defaults)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**client_options(bootstrap))
     await admin.start()
     try:
         responses = await admin.describe_configs(
