@@ -194,6 +194,11 @@ async def test_personal_data_that_fell_due_is_erased_once_everywhere_and_the_fac
         assert not any("Jansen" in line or "Onbekend" in line for line in lines)
     await asyncio.sleep(2)  # a few more runs
     assert {name: erased_counts(platform[name]) for name in expected} == expected
+    # And the same counts on each service's Prometheus metric.
+    for name, counts in expected.items():
+        scraped = httpx.get(f"{platform[name].url}/metrics").text
+        for data_class, count in counts.items():
+            assert f'vroeg_retention_erased_total{{data_class="{data_class}"}} {count}.0' in scraped
 
     # Topics with personal data (and every dead-letter topic) keep records a week at most.
     started = {"intake", "brp-check", "feedback"}

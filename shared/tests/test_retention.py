@@ -189,6 +189,14 @@ def test_a_policy_longer_than_twelve_months_is_refused_at_start_up(
         ServiceSettings()
 
 
+def test_a_policy_for_something_not_a_municipality_code_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("VROEG_RETENTION_MONTHS_BY_MUNICIPALITY", '{"363": 12}')
+    with pytest.raises(ValidationError, match="'363': not a 4-digit CBS code"):
+        ServiceSettings()
+
+
 def test_the_inbox_remembers_ids_longer_than_a_personal_topic_keeps_records(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -42,15 +42,15 @@ class RetentionPolicy:
     by_municipality: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        # A mistyped code would silently get the default instead of the municipality's policy.
+        for code in self.by_municipality:
+            if not (len(code) == 4 and code.isascii() and code.isdigit()):
+                raise ValueError(f"retention policy for {code!r}: not a 4-digit CBS code")
         for who, months in {"default": self.default_months, **self.by_municipality}.items():
             if not 1 <= months <= MAX_MONTHS:
                 raise ValueError(
                     f"retention of {who} is {months} months; R-MAT-5 allows 1 to {MAX_MONTHS}"
                 )
-
-    def months_for(self, municipality: str) -> int:
-        """The months a municipality keeps personal data."""
-        return self.by_municipality.get(municipality, self.default_months)
 
     @property
     def shortest_months(self) -> int:
