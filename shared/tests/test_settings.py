@@ -52,18 +52,18 @@ def test_a_production_deployment_without_development_defaults_starts(
         ({"VROEG_OIDC_ISSUER": UNSET}, "VROEG_OIDC_ISSUER must be an https URL"),
         ({"VROEG_OIDC_ISSUER": "http://127.0.0.1:8091/"}, "must be an https URL"),
         ({"VROEG_OIDC_ISSUER": "http://idp.gemeente.example"}, "must be an https URL"),
-        ({"VROEG_OIDC_ISSUER": "https://localhost:8091"}, "is this machine"),
-        ({"VROEG_OIDC_ISSUER": "https://LocalHost.:8091/"}, "is this machine"),
-        ({"VROEG_OIDC_ISSUER": "https://idp.localhost"}, "is this machine"),
-        ({"VROEG_OIDC_ISSUER": "https://127.0.0.1:8091"}, "is this machine"),
-        ({"VROEG_OIDC_ISSUER": "https://127.3.2.1"}, "is this machine"),
-        ({"VROEG_OIDC_ISSUER": "https://127.1:8091"}, "is this machine"),
-        ({"VROEG_OIDC_ISSUER": "https://2130706433"}, "is this machine"),
-        ({"VROEG_OIDC_ISSUER": "https://[::1]:8091/"}, "is this machine"),
-        ({"VROEG_OIDC_ISSUER": "https://[::ffff:127.0.0.1]"}, "is this machine"),
-        ({"VROEG_OIDC_ISSUER": "https://0.0.0.0:8091"}, "is this machine"),
-        ({"VROEG_OIDC_ISSUER": "https://[::]:8091"}, "is this machine"),
-        ({"VROEG_OIDC_ISSUER": "https://"}, "is this machine"),
+        ({"VROEG_OIDC_ISSUER": "https://localhost:8091"}, "not this machine"),
+        ({"VROEG_OIDC_ISSUER": "https://LocalHost.:8091/"}, "not this machine"),
+        ({"VROEG_OIDC_ISSUER": "https://idp.localhost"}, "not this machine"),
+        ({"VROEG_OIDC_ISSUER": "https://127.0.0.1:8091"}, "not this machine"),
+        ({"VROEG_OIDC_ISSUER": "https://127.3.2.1"}, "not this machine"),
+        ({"VROEG_OIDC_ISSUER": "https://127.1:8091"}, "not this machine"),
+        ({"VROEG_OIDC_ISSUER": "https://2130706433"}, "not this machine"),
+        ({"VROEG_OIDC_ISSUER": "https://[::1]:8091/"}, "not this machine"),
+        ({"VROEG_OIDC_ISSUER": "https://[::ffff:127.0.0.1]"}, "not this machine"),
+        ({"VROEG_OIDC_ISSUER": "https://0.0.0.0:8091"}, "not this machine"),
+        ({"VROEG_OIDC_ISSUER": "https://[::]:8091"}, "not this machine"),
+        ({"VROEG_OIDC_ISSUER": "https://"}, "not this machine"),
         # Kafka: SASL_SSL, or plain text explicitly allowed.
         ({"KAFKA_SECURITY_PROTOCOL": UNSET}, "KAFKA_SECURITY_PROTOCOL must be SASL_SSL"),
         ({"KAFKA_SECURITY_PROTOCOL": "PLAINTEXT"}, "PLAINTEXT only with KAFKA_ALLOW_PLAINTEXT"),
@@ -121,12 +121,15 @@ def test_every_refusal_is_named_at_once(monkeypatch: pytest.MonkeyPatch) -> None
     assert "VROEG_OIDC_ISSUER" in str(refused.value)
 
 
-def test_a_service_with_refused_settings_exits_at_start_with_the_reasons() -> None:
-    """The console script ends before serving anything, naming each reason, not a traceback."""
+def test_a_service_with_refused_settings_exits_at_start_with_the_reasons_and_no_secret() -> None:
+    """The console script ends before serving anything, naming each reason, not a traceback,
+    and repeats no value: settings hold passwords."""
     env = {
         "PATH": "/usr/bin:/bin",
         "VROEG_ENVIRONMENT": "production",
         "DATABASE_URL": "postgresql+asyncpg://vroeg:vroeg@db.gemeente.example/vroeg",
+        "VROEG_OIDC_ISSUER": "http://user:issuer-secret-456@idp.gemeente.example",
+        "KAFKA_SASL_PASSWORD": "kafka-secret-789",
     }
     started = subprocess.run(
         [sys.executable, "-c", "from vroeg.matcher.app import main; main()"],
@@ -139,8 +142,10 @@ def test_a_service_with_refused_settings_exits_at_start_with_the_reasons() -> No
     assert started.returncode != 0
     assert "settings refused" in started.stderr
     assert "development credentials" in started.stderr
-    assert "VROEG_OIDC_ISSUER" in started.stderr
+    assert "VROEG_OIDC_ISSUER must be an https URL" in started.stderr
     assert "Traceback" not in started.stderr
+    assert "issuer-secret-456" not in started.stderr
+    assert "kafka-secret-789" not in started.stderr
 
 
 def test_an_unknown_failpoint_is_an_error_not_a_silent_no_op() -> None:

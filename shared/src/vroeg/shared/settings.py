@@ -230,11 +230,12 @@ def _has_development_credentials(database_url: str) -> bool:
 def public_https_refusal(name: str, url: str) -> str | None:
     """Why `url` (setting `name`) cannot serve production, or None: it must be HTTPS and not
     this machine (a stand-in in any spelling: localhost, 127.0.0.1, [::1], 0.0.0.0, 127.1 …)."""
+    # The value is not repeated: a URL may carry credentials.
     parts = urlsplit(url.strip())
     if parts.scheme.lower() != "https":
-        return f"{name} must be an https URL; {url!r} is not"
+        return f"{name} must be an https URL"
     if is_local_host(parts.hostname or ""):
-        return f"{name} must name a production host; {url!r} is this machine (a stand-in)"
+        return f"{name} must name a production host, not this machine (a stand-in)"
     return None
 
 
@@ -269,7 +270,8 @@ def load_settings(settings_type: type[Settings]) -> Settings:
     except ValidationError as exc:
         # Without the input values: a refused setting may be a secret.
         reasons = (
-            f"{'.'.join(map(str, error['loc'])) or 'settings'}: {error['msg']}"
+            f"{'.'.join(map(str, error['loc'])) or 'settings'}: "
+            + error["msg"].removeprefix("Value error, ")
             for error in exc.errors(include_url=False, include_input=False)
         )
         raise SystemExit(
