@@ -20,6 +20,7 @@ PRODUCTION = {
     "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
     "KAFKA_SASL_USERNAME": "vroeg",
     "KAFKA_SASL_PASSWORD": "a-scram-password",
+    "VROEG_TOPIC_REPLICATION_FACTOR": "3",
 }
 UNSET = None
 
@@ -48,6 +49,9 @@ def test_a_production_deployment_without_development_defaults_starts(
             "development credentials",
         ),
         ({"VROEG_FAILPOINTS": "consumer.after_commit"}, "VROEG_FAILPOINTS is for tests"),
+        # One copy of each event: a broker's disk loss loses acknowledged events.
+        ({"VROEG_TOPIC_REPLICATION_FACTOR": UNSET}, "VROEG_TOPIC_REPLICATION_FACTOR must be at"),
+        ({"VROEG_TOPIC_REPLICATION_FACTOR": "1"}, "VROEG_TOPIC_REPLICATION_FACTOR must be at"),
         # The identity-provider stand-in, in every spelling of this machine.
         ({"VROEG_OIDC_ISSUER": UNSET}, "VROEG_OIDC_ISSUER must be an https URL"),
         ({"VROEG_OIDC_ISSUER": "http://127.0.0.1:8091/"}, "must be an https URL"),

@@ -276,6 +276,7 @@ def test_a_service_outside_development_wants_https_keys(monkeypatch: pytest.Monk
         "DATABASE_URL": "postgresql+asyncpg://u:secret@db/vroeg",
         "VROEG_OIDC_ISSUER": ISSUER,
         "KAFKA_ALLOW_PLAINTEXT": "true",
+        "VROEG_TOPIC_REPLICATION_FACTOR": "3",
     }.items():
         monkeypatch.setenv(name, value)
     assert StaffVerifier.for_settings(ServiceSettings(), http)._https_only

@@ -24,6 +24,7 @@ PRODUCTION = {
     "BRP_CLIENT_CERT": "/etc/vroeg/brp.crt",
     "BRP_CLIENT_KEY": "/etc/vroeg/brp.key",
     "VROEG_DEBT_HELP_IMPORT_KEY": "a-long-random-production-key",
+    "VROEG_TOPIC_REPLICATION_FACTOR": "3",
 }
 WITHOUT_OAUTH = {
     "BRP_OAUTH_TOKEN_URL": UNSET,

@@ -15,6 +15,7 @@ PRODUCTION = {
     "KAFKA_SASL_USERNAME": "vroeg",
     "KAFKA_SASL_PASSWORD": "a-scram-password",
     "VROEG_ADMIN_API_KEY": "a-long-random-production-key",
+    "VROEG_TOPIC_REPLICATION_FACTOR": "3",
 }
 
 

@@ -62,3 +62,8 @@ def create_messaging_tables() -> None:
             server_default=sa.func.now(),
         ),
     )
+
+
+def index_processed_at() -> None:
+    """The inbox's index on `processed_at`, by which housekeeping finds what to forget."""
+    op.create_index("processed_events_processed_at", "processed_events", ["processed_at"])

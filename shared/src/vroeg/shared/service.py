@@ -290,6 +290,7 @@ async def _lifespan(
             inbox_housekeeping(
                 retention=timedelta(days=settings.inbox_retention_days),
                 interval_s=settings.housekeeping_interval_s,
+                chunk_rows=settings.housekeeping_chunk_rows,
             ),
             *spec.jobs(stack, settings),
         ]

@@ -135,6 +135,8 @@ class ServiceSettings(KafkaConnection):
     housekeeping_interval_s: float = Field(
         default=3600, alias="VROEG_HOUSEKEEPING_INTERVAL_S", gt=0
     )
+    # The inbox is purged this many rows per statement (and transaction): bounded locks and WAL.
+    housekeeping_chunk_rows: int = Field(default=1000, alias="VROEG_HOUSEKEEPING_CHUNK_ROWS", ge=1)
     # A background task that died is started again after this, doubling per failure up to the
     # maximum (see `supervision`).
     task_restart_backoff_s: float = Field(default=1.0, alias="VROEG_TASK_RESTART_BACKOFF_S", gt=0)
@@ -211,6 +213,11 @@ class ServiceSettings(KafkaConnection):
             refusals.append(
                 "KAFKA_SECURITY_PROTOCOL must be SASL_SSL; PLAINTEXT only with "
                 "KAFKA_ALLOW_PLAINTEXT=true, where the network itself protects the broker"
+            )
+        if self.topic_replication_factor < 2:
+            refusals.append(
+                "VROEG_TOPIC_REPLICATION_FACTOR must be at least 2 (3 with min.insync.replicas=2 "
+                "is usual): with one copy a broker's disk loss loses acknowledged events"
             )
         return refusals
 
