@@ -26,7 +26,6 @@ from vroeg.shared.events import Route, SignalRouted
 from vroeg.shared.topics import CASE_OPENED, ROUTE_TOPICS, SIGNAL_RECEIVED, dead_letter_topic
 
 RESIDENT = ROUTE_TOPICS[Route.RESIDENT].name
-MATCHER_GROUP = "vroeg-matcher"
 EVENTS = 3000
 
 
@@ -48,7 +47,7 @@ async def test_an_event_delivered_twice_leaves_the_database_as_after_one_deliver
     event = routed_signal()
     await produce(isolation.kafka, [_message(isolation, event), _message(isolation, event)])
 
-    for group in (MATCHER_GROUP, "vroeg-reporting"):
+    for group in (isolation.group("matcher"), isolation.group("reporting")):
         await wait_until_consumed(isolation.kafka, group, isolation.topic(RESIDENT))
     assert await _matcher_state(isolation) == (1, 1)
     opened = await read_topic(isolation.kafka, isolation.topic(CASE_OPENED.name), expect=1)
@@ -77,7 +76,9 @@ async def test_a_consumer_killed_after_its_commit_and_before_its_offset_commit_l
 
     matcher.start()
     matcher.wait_ready()
-    await wait_until_consumed(isolation.kafka, MATCHER_GROUP, isolation.topic(RESIDENT))
+    await wait_until_consumed(
+        isolation.kafka, isolation.group("matcher"), isolation.topic(RESIDENT)
+    )
     assert await _matcher_state(isolation) == (1, 1)
     assert len(await read_topic(isolation.kafka, case_opened, expect=1)) == 1
     dead = isolation.topic(dead_letter_topic("matcher"))
@@ -142,7 +143,9 @@ async def test_a_poisoned_event_is_dead_lettered_after_bounded_retries_and_holds
     assert headers["vroeg_dlq_attempts"] == "3"
     assert "IntegrityError" in headers["vroeg_dlq_error"]
     assert headers["vroeg_dlq_topic"] == isolation.topic(RESIDENT)
-    await wait_until_consumed(isolation.kafka, MATCHER_GROUP, isolation.topic(RESIDENT))
+    await wait_until_consumed(
+        isolation.kafka, isolation.group("matcher"), isolation.topic(RESIDENT)
+    )
     assert await _matcher_state(isolation) == (1, 2)
 
 
@@ -158,7 +161,9 @@ async def test_a_record_that_is_no_event_of_ours_is_dead_lettered_at_once(
     )
     assert [d.value for d in dead] == [b"not an event"]
     assert "not a CloudEvents 1.0 record" in headers_of(dead[0])["vroeg_dlq_error"]
-    await wait_until_consumed(isolation.kafka, MATCHER_GROUP, isolation.topic(RESIDENT))
+    await wait_until_consumed(
+        isolation.kafka, isolation.group("matcher"), isolation.topic(RESIDENT)
+    )
     assert await _matcher_state(isolation) == (1, 1)
 
 
@@ -180,7 +185,9 @@ async def test_replicas_that_rebalance_and_crash_mid_stream_process_every_event_
     first.kill()  # its partitions move to the second once the group notices
 
     try:
-        await wait_until_consumed(isolation.kafka, MATCHER_GROUP, isolation.topic(RESIDENT), 120)
+        await wait_until_consumed(
+            isolation.kafka, isolation.group("matcher"), isolation.topic(RESIDENT), 120
+        )
         assert await _matcher_state(isolation) == (EVENTS, EVENTS)
         opened = await read_topic(
             isolation.kafka, isolation.topic(CASE_OPENED.name), expect=EVENTS, timeout=60
@@ -199,7 +206,9 @@ async def test_processed_event_ids_are_forgotten_after_the_retention_and_not_bef
     )
     platform.start(["matcher"])
     await produce(isolation.kafka, [_message(isolation, routed_signal())])
-    await wait_until_consumed(isolation.kafka, MATCHER_GROUP, isolation.topic(RESIDENT))
+    await wait_until_consumed(
+        isolation.kafka, isolation.group("matcher"), isolation.topic(RESIDENT)
+    )
     old = "11111111-1111-1111-1111-111111111111"
     await execute(
         isolation.database_url,

@@ -34,6 +34,10 @@ class Isolation:
     def topic(self, logical: str) -> str:
         return f"{self.topic_prefix}{logical}"
 
+    def group(self, service: str) -> str:
+        """The consumer group of a service of this namespace."""
+        return f"vroeg-{self.topic_prefix}{service}"
+
     def env(self) -> dict[str, str]:
         return {
             "KAFKA_BOOTSTRAP_SERVERS": self.kafka,

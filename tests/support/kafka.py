@@ -31,13 +31,18 @@ def client_options(kafka: Kafka) -> dict[str, Any]:
     return kafka_client_options(kafka)
 
 
-async def produce(bootstrap: Kafka, messages: Sequence[Message]) -> None:
-    """Send records and wait for the broker's acknowledgement."""
+async def produce(
+    bootstrap: Kafka, messages: Sequence[Message], *, partition: int | None = None
+) -> None:
+    """Send records (to `partition` if given, else as keyed) and wait for the broker's
+    acknowledgement."""
     producer = AIOKafkaProducer(**client_options(bootstrap), acks="all")
     await producer.start()
     try:
         for m in messages:
-            await producer.send_and_wait(m.topic, value=m.value, key=m.key, headers=list(m.headers))
+            await producer.send_and_wait(
+                m.topic, value=m.value, key=m.key, headers=list(m.headers), partition=partition
+            )
     finally:
         await producer.stop()
 
@@ -116,6 +121,18 @@ async def end_offsets(bootstrap: Kafka, topic: str) -> dict[TopicPartition, int]
         return dict(await consumer.end_offsets(tps))
     finally:
         await consumer.stop()
+
+
+async def group_members(bootstrap: Kafka, group: str) -> int:
+    """How many consumers are members of `group` now."""
+    admin = AIOKafkaAdminClient(**client_options(bootstrap))
+    await admin.start()
+    try:
+        (response,) = await admin.describe_consumer_groups([group])
+        # DescribeGroups: (error_code, group_id, state, protocol_type, protocol, members, …)
+        return len(response.groups[0][5])
+    finally:
+        await admin.close()
 
 
 async def wait_until_consumed(

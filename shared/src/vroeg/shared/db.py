@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 
@@ -33,3 +35,33 @@ def create_engine(settings: ServiceSettings, *, schema: str, service: str) -> As
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that never expire loaded objects on commit (handlers read after commit)."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+# SQLSTATEs that say "try again later", not "this transaction is wrong": connection exceptions
+# (class 08), insufficient resources such as too many clients (class 53), serialization failure,
+# deadlock, and the server shutting down or starting up.
+_TRANSIENT_SQLSTATE_CLASSES = frozenset({"08", "53"})
+_TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "57P01", "57P02", "57P03"})
+
+
+def transient_database_error(exc: BaseException) -> str | None:
+    """Why `exc` is passing database trouble (a SQLSTATE or error type), or None if it is not.
+
+    Only the code or type is returned, never the message: it may quote statement parameters.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        sqlstate = getattr(current, "sqlstate", None)
+        if isinstance(sqlstate, str) and (
+            sqlstate in _TRANSIENT_SQLSTATES or sqlstate[:2] in _TRANSIENT_SQLSTATE_CLASSES
+        ):
+            return f"SQLSTATE {sqlstate}"
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return "connection lost"
+        # Pool exhausted (sqlalchemy.exc.TimeoutError), or the server cannot be reached.
+        if isinstance(current, PoolTimeout | ConnectionError | TimeoutError):
+            return type(current).__name__
+        current = current.__cause__ or current.__context__
+    return None

@@ -109,6 +109,11 @@ class ServiceSettings(KafkaConnection):
     consumer_retry_backoff_s: float = Field(
         default=0.5, alias="VROEG_CONSUMER_RETRY_BACKOFF_S", ge=0
     )
+    # Longest a consumer may go without polling before the group drops it; the poll loop never
+    # waits for handlers, so only a stuck event loop comes near it.
+    consumer_max_poll_interval_ms: int = Field(
+        default=300_000, alias="VROEG_CONSUMER_MAX_POLL_INTERVAL_MS", ge=1000
+    )
     outbox_poll_interval_s: float = Field(default=0.5, alias="VROEG_OUTBOX_POLL_INTERVAL_S", gt=0)
     outbox_linger_s: float = Field(default=0.01, alias="VROEG_OUTBOX_LINGER_S", ge=0)
     # The relay gives up a batch whose sends are not all acknowledged in time (and replaces its

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
@@ -15,6 +16,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from vroeg.shared.cloudevents import UndecodableMessage, decode, header_map
+from vroeg.shared.db import transient_database_error
 from vroeg.shared.events import Event
 from vroeg.shared.messaging.connection import kafka_client_options
 from vroeg.shared.messaging.failpoints import CONSUMER_AFTER_COMMIT, Failpoints
@@ -28,6 +30,9 @@ Handler = Callable[[UnitOfWork, Any], Awaitable[None]]
 
 # Longest pause between tries while a dependency is down: bounds the delay once it is back.
 MAX_WAIT_S = 5.0
+# How long a rebalance waits for a partition's event in progress before abandoning it (the
+# new owner redoes it; the inbox makes that harmless). Below aiokafka's rebalance timeout.
+RELEASE_TIMEOUT_S = 5.0
 
 
 class DependencyUnavailable(RuntimeError):
@@ -42,14 +47,28 @@ class Subscription:
     handler: Handler
 
 
-class _CommitOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
-    """Commits what was processed before partitions move to another consumer."""
+def consumer_group(settings: ServiceSettings, service: str) -> str:
+    """The service's consumer group: per topic prefix, so deployments sharing a broker (and
+    tests) never share a group."""
+    return f"vroeg-{settings.topic_prefix}{service}"
+
+
+@dataclass
+class _Worker:
+    """The task working through one partition's fetched records, and its signal to stop."""
+
+    task: asyncio.Task[None]
+    halt: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class _ReleaseOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Stops the work on partitions that move to another consumer and commits what was done."""
 
     def __init__(self, runner: EventConsumer) -> None:
         self._runner = runner
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        await self._runner.commit(only=revoked)
+        await self._runner.release(revoked)
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         log.info("partitions assigned", extra={"partitions": sorted(str(tp) for tp in assigned)})
@@ -61,7 +80,12 @@ class EventConsumer:
     Per record: the event id is claimed in the inbox and the handler runs, in one transaction;
     only after that commits is the offset committed. A redelivered event finds its id claimed
     and changes nothing. A failing event is retried with backoff up to `max_attempts`, then
-    parked on the service's dead-letter topic, so it does not hold up the events behind it.
+    parked on the service's dead-letter topic, so it does not hold up the events behind it. A
+    dependency that is down or passing database trouble is no attempt: the event waits.
+
+    Each partition with fetched records gets a worker task and is paused until the worker is
+    through, so a slow partition holds up only itself, and the poll loop goes on (a long wait
+    never overruns `max_poll_interval_ms`, which would throw the consumer out of its group).
     """
 
     def __init__(
@@ -74,51 +98,56 @@ class EventConsumer:
         failpoints: Failpoints,
     ) -> None:
         self._service = service
+        self._group = consumer_group(settings, service)
         self._settings = settings
         self._db = database
         self._handlers = {settings.topic(s.topic.name): s.handler for s in subscriptions}
         self._failpoints = failpoints
         self._stopping = asyncio.Event()
         self._consumer: AIOKafkaConsumer | None = None
+        self._workers: dict[TopicPartition, _Worker] = {}
         self._processed: dict[TopicPartition, int] = {}
-        # Set while events wait for a dependency that is down (readiness reports it).
-        self.waiting_on: str | None = None
+        self._waiting: dict[TopicPartition, str] = {}
 
     @property
     def topics(self) -> tuple[str, ...]:
         """The physical topics this consumer reads."""
         return tuple(self._handlers)
 
+    @property
+    def waiting_on(self) -> str | None:
+        """What events wait for while a dependency is down (readiness reports it), else None."""
+        return next(iter(self._waiting.values()), None)
+
     def stop(self) -> None:
-        """Finish the current event, commit, and return from `run`."""
+        """Finish the current events, commit, and return from `run`."""
         self._stopping.set()
+        for worker in self._workers.values():
+            worker.halt.set()
 
     async def run(self) -> None:
         """Consume until `stop` is called."""
         consumer = AIOKafkaConsumer(
             **kafka_client_options(self._settings),
-            group_id=f"vroeg-{self._service}",
-            client_id=f"vroeg-{self._service}",
+            group_id=self._group,
+            client_id=self._group,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
+            max_poll_interval_ms=self._settings.consumer_max_poll_interval_ms,
         )
-        consumer.subscribe(topics=list(self._handlers), listener=_CommitOnRevoke(self))
+        consumer.subscribe(topics=list(self._handlers), listener=_ReleaseOnRevoke(self))
         self._consumer = consumer
         await consumer.start()
         try:
             while not self._stopping.is_set():
-                batches = await consumer.getmany(timeout_ms=200, max_records=200)
-                # Partitions are independent (order holds per key, so per partition): handle
-                # them side by side; within a partition, strictly one event after another.
-                await asyncio.gather(
-                    *(
-                        self._process_partition(consumer, tp, records)
-                        for tp, records in batches.items()
-                    )
-                )
+                batches = await consumer.getmany(timeout_ms=100, max_records=500)
+                for tp, records in batches.items():
+                    if records and not self._stopping.is_set():
+                        self._start_worker(consumer, tp, records)
                 await self.commit()
         finally:
+            await self.release(set(self._workers))
             await self.commit()
             await consumer.stop()
             self._consumer = None
@@ -135,6 +164,29 @@ class EventConsumer:
             if end is not None:
                 lags[tp] = max(0, end - (await consumer.committed(tp) or 0))
         return lags
+
+    def _start_worker(
+        self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list[ConsumerRecord]
+    ) -> None:
+        # No more records of this partition until these are done: order holds per partition.
+        with contextlib.suppress(IllegalStateError):
+            consumer.pause(tp)
+        halt = asyncio.Event()
+        task = asyncio.create_task(self._work(consumer, tp, records, halt), name=f"consume {tp}")
+        self._workers[tp] = _Worker(task, halt)
+
+    async def release(self, partitions: set[TopicPartition]) -> None:
+        """Stop the workers of `partitions` (after their event in progress) and commit."""
+        workers = [w for tp, w in self._workers.items() if tp in partitions]
+        for worker in workers:
+            worker.halt.set()
+        if workers:
+            _, stuck = await asyncio.wait([w.task for w in workers], timeout=RELEASE_TIMEOUT_S)
+            for task in stuck:
+                log.warning("abandoning %s: its event is still in progress", task.get_name())
+                task.cancel()
+            await asyncio.gather(*stuck, return_exceptions=True)
+        await self.commit(only=partitions)
 
     async def commit(self, only: set[TopicPartition] | None = None) -> None:
         """Commit the offsets of what was processed (and committed to the database)."""
@@ -157,27 +209,41 @@ class EventConsumer:
             # The new owner re-reads these events; the inbox makes that harmless.
             log.warning("offset commit failed: %s", exc)
 
-    async def _process_partition(
-        self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list[ConsumerRecord]
+    async def _work(
+        self,
+        consumer: AIOKafkaConsumer,
+        tp: TopicPartition,
+        records: list[ConsumerRecord],
+        halt: asyncio.Event,
     ) -> None:
-        for record in records:
-            # Stopping, or the partition moved: the rest is re-read from the committed offset.
-            if self._stopping.is_set() or tp not in consumer.assignment():
-                return
-            try:
-                done = await self._process(record)
-            except Exception:
-                # Not even the dead letter could be written (database down): read it again.
-                log.exception("could not process or park %s; will retry", _where(record))
-                consumer.seek(tp, record.offset)
-                await asyncio.sleep(self._settings.consumer_retry_backoff_s)
-                return
-            if not done:
-                return
-            self._processed[tp] = record.offset + 1
+        """Process a partition's records in order, then fetch on from it."""
+        pending = list(records)
+        try:
+            while pending and not halt.is_set():
+                if not await self._process(pending[0], tp, halt):
+                    break
+                self._processed[tp] = pending.pop(0).offset + 1
+        except Exception:
+            # A fault of the runtime itself: the records are read again after a pause.
+            log.exception("consuming %s failed; will read it again", tp)
+            await _sleep(self._settings.consumer_retry_backoff_s, halt)
+        finally:
+            self._waiting.pop(tp, None)
+            if self._workers.get(tp) is not None and self._workers[tp].halt is halt:
+                del self._workers[tp]
+            # The partition may have been revoked meanwhile: its new owner (or this consumer,
+            # assigned it again) starts from the committed offset, and these calls would raise.
+            if tp in consumer.assignment():
+                with contextlib.suppress(IllegalStateError):
+                    if pending:
+                        consumer.seek(tp, pending[0].offset)
+                    if not halt.is_set():
+                        consumer.resume(tp)
 
-    async def _process(self, record: ConsumerRecord) -> bool:
-        """Handle or dead-letter one record; False if stopped while waiting for a dependency."""
+    async def _process(
+        self, record: ConsumerRecord, tp: TopicPartition, halt: asyncio.Event
+    ) -> bool:
+        """Handle or dead-letter one record; False if halted first (it is read again)."""
         context = propagate.extract(header_map(record.headers))
         tracer = trace.get_tracer(__name__)
         with tracer.start_as_current_span(
@@ -188,7 +254,7 @@ class EventConsumer:
                 "messaging.system": "kafka",
                 "messaging.operation.type": "process",
                 "messaging.destination.name": record.topic,
-                "messaging.consumer.group.name": f"vroeg-{self._service}",
+                "messaging.consumer.group.name": self._group,
                 "messaging.destination.partition.id": str(record.partition),
                 "messaging.kafka.offset": record.offset,
             },
@@ -204,31 +270,25 @@ class EventConsumer:
             if event is not None:
                 handler = self._handlers[record.topic]
                 while attempts < self._settings.consumer_max_attempts:
-                    attempts += 1
+                    if halt.is_set():
+                        return False
                     try:
                         async with self._db.unit_of_work() as uow:
                             if await uow.claim(event_id):
                                 await handler(uow, event)
                             else:
                                 span.set_attribute("vroeg.duplicate", True)
-                        self.waiting_on = None
+                        self._waiting.pop(tp, None)
                         self._failpoints.hit(CONSUMER_AFTER_COMMIT)
                         return True
-                    except DependencyUnavailable as exc:
-                        # Not the event's fault: it waits as long as the outage lasts.
-                        attempts -= 1
-                        waits += 1
-                        self.waiting_on = str(exc)
-                        log.warning("waiting for a dependency: %s", exc)
-                        if self._stopping.is_set():
-                            return False
-                        await asyncio.sleep(
-                            min(
-                                MAX_WAIT_S,
-                                self._settings.consumer_retry_backoff_s * 2 ** min(waits, 10),
-                            )
-                        )
                     except Exception as exc:
+                        reason = _not_the_events_fault(exc)
+                        if reason is not None:
+                            # Not the event's fault: it waits as long as the outage lasts.
+                            waits += 1
+                            await self._wait(tp, reason, waits, halt)
+                            continue
+                        attempts += 1
                         error = exc
                         log.warning(
                             "handling %s failed (attempt %d of %d): %r",
@@ -238,16 +298,46 @@ class EventConsumer:
                             exc,
                         )
                         if attempts < self._settings.consumer_max_attempts:
-                            await asyncio.sleep(
-                                self._settings.consumer_retry_backoff_s * 2 ** (attempts - 1)
+                            await _sleep(
+                                self._settings.consumer_retry_backoff_s * 2 ** (attempts - 1),
+                                halt,
                             )
             assert error is not None
             span.set_status(Status(StatusCode.ERROR, str(error)))
-            async with self._db.unit_of_work() as uow:
-                if await uow.claim(event_id):
-                    await uow.dead_letter(record, error, attempts)
-            log.error("parked %s on the dead-letter topic: %r", event_id, error)
-            return True
+            # The id is not claimed: a parked event stays replayable (`vroeg dead-letters`).
+            while not halt.is_set():
+                try:
+                    async with self._db.unit_of_work() as uow:
+                        await uow.dead_letter(record, error, attempts)
+                except Exception as exc:
+                    # Not even the dead letter could be written: try again until it can.
+                    waits += 1
+                    await self._wait(tp, _not_the_events_fault(exc) or repr(exc), waits, halt)
+                    continue
+                self._waiting.pop(tp, None)
+                log.error("parked %s on the dead-letter topic: %r", event_id, error)
+                return True
+            return False
+
+    async def _wait(self, tp: TopicPartition, reason: str, waits: int, halt: asyncio.Event) -> None:
+        self._waiting[tp] = reason
+        log.warning("waiting for a dependency: %s", reason)
+        backoff = self._settings.consumer_retry_backoff_s * 2 ** min(waits, 10)
+        await _sleep(min(MAX_WAIT_S, backoff), halt)
+
+
+def _not_the_events_fault(exc: BaseException) -> str | None:
+    """What is down, when a failure is a dependency's or the database's and not the event's."""
+    if isinstance(exc, DependencyUnavailable):
+        return str(exc)
+    transient = transient_database_error(exc)
+    return f"database ({transient})" if transient else None
+
+
+async def _sleep(seconds: float, halt: asyncio.Event) -> None:
+    """Sleep, unless halted first."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(halt.wait(), seconds)
 
 
 def _where(record: ConsumerRecord) -> str:

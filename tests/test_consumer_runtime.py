@@ -1,0 +1,196 @@
+"""The consumer runtime under trouble: rebalances mid-retry, passing database faults, a blocked
+partition, and deployments that share a broker.
+
+The services run as processes; faults are injected in their database as PostgreSQL raises
+them (see `tests.support.faults`), and the tests read topics, groups and tables only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer
+
+from tests.support.db import asyncpg_url, eventually, fetch
+from tests.support.faults import (
+    BLOCK_LOCK,
+    allow_parking,
+    fail,
+    fail_parking,
+    fault_hits,
+    heal,
+    install_faults,
+)
+from tests.support.fixtures import Isolation, PlatformFactory
+from tests.support.kafka import (
+    committed_offsets,
+    group_members,
+    headers_of,
+    produce,
+    read_topic,
+    wait_until_consumed,
+)
+from tests.support.signals import routed_signal
+from vroeg.shared.cloudevents import Message, encode
+from vroeg.shared.events import Route, SignalRouted
+from vroeg.shared.topics import ROUTE_TOPICS, dead_letter_topic
+
+RESIDENT = ROUTE_TOPICS[Route.RESIDENT].name
+FAULTY_TABLE = "matcher.case_signals"
+
+
+def _message(iso: Isolation, event: SignalRouted) -> Message:
+    return encode(event, topic=iso.topic(RESIDENT), source="/tests", trace={})
+
+
+async def _matcher_state(iso: Isolation) -> tuple[int, int]:
+    cases = await fetch(iso.database_url, "SELECT count(*) AS n FROM matcher.cases")
+    signals = await fetch(iso.database_url, "SELECT count(*) AS n FROM matcher.case_signals")
+    return cases[0]["n"], signals[0]["n"]
+
+
+async def _parked_ids(iso: Isolation, expect: int) -> list[str]:
+    dead = await read_topic(
+        iso.kafka, iso.topic(dead_letter_topic("matcher")), expect=expect, timeout=30
+    )
+    return sorted(headers_of(d)["ce_id"] for d in dead)
+
+
+async def _intrude(iso: Isolation) -> None:
+    """Two consumers join the matcher's group until they have partitions, then leave."""
+    url = iso.database_url
+    intruders = [
+        AIOKafkaConsumer(
+            iso.topic(RESIDENT),
+            bootstrap_servers=iso.kafka,
+            group_id=iso.group("matcher"),
+            enable_auto_commit=False,
+        )
+        for _ in range(2)
+    ]
+    for intruder in intruders:
+        await intruder.start()
+    try:
+
+        async def joined() -> bool:
+            return all(i.assignment() for i in intruders)
+
+        assert await eventually(joined, bool)
+        hits = await fault_hits(url)
+        await eventually(lambda: fault_hits(url), lambda n: n >= hits + 3)
+    finally:
+        for intruder in intruders:
+            await intruder.stop()
+
+
+async def test_partitions_revoked_while_their_events_are_retried_do_not_end_the_consumer(
+    isolation: Isolation, make_platform: PlatformFactory
+) -> None:
+    make_platform().start(["matcher"])
+    url = isolation.database_url
+    await install_faults(url, FAULTY_TABLE)
+    await fail_parking(url, "matcher")  # so each poisoned event is retried over and over
+    poisoned = [routed_signal(address_key=f"{p:016d}") for p in range(3)]
+    for partition, event in enumerate(poisoned):
+        await fail(url, event.signal.signal_id, "P0001")
+        await produce(isolation.kafka, [_message(isolation, event)], partition=partition)
+    await eventually(lambda: fault_hits(url), lambda n: n >= 9)
+
+    # Twice, two more members join the matcher's group: it loses partitions in the middle of
+    # their retries, and gets them back when they leave.
+    for _ in range(2):
+        await _intrude(isolation)
+    await allow_parking(url, "matcher")
+    behind = routed_signal(address_key="0000000000000009")
+    await produce(isolation.kafka, [_message(isolation, behind)])
+
+    assert await _parked_ids(isolation, expect=3) == sorted(str(e.id) for e in poisoned)
+    await wait_until_consumed(
+        isolation.kafka, isolation.group("matcher"), isolation.topic(RESIDENT)
+    )
+    assert await _matcher_state(isolation) == (1, 1)  # the consumer lives on
+
+
+async def test_passing_database_trouble_is_waited_out_and_only_the_events_own_fault_parks_it(
+    isolation: Isolation, make_platform: PlatformFactory
+) -> None:
+    make_platform().start(["matcher"])
+    url = isolation.database_url
+    await install_faults(url, FAULTY_TABLE)
+    # Serialization failure, deadlock, too many clients, administrator shutdown: one after
+    # another on one partition.
+    transient = ["40001", "40P01", "53300", "57P01"]
+    waiting = [routed_signal(address_key=f"{i:016d}") for i in range(len(transient))]
+    for event, sqlstate in zip(waiting, transient, strict=True):
+        await fail(url, event.signal.signal_id, sqlstate)
+    own_fault = routed_signal(address_key="0000000000000099")
+    await fail(url, own_fault.signal.signal_id, "23514")  # a check violation: the event's fault
+    await produce(isolation.kafka, [_message(isolation, own_fault)], partition=1)
+    await produce(isolation.kafka, [_message(isolation, e) for e in waiting], partition=0)
+
+    dead = await read_topic(
+        isolation.kafka, isolation.topic(dead_letter_topic("matcher")), expect=1
+    )
+    assert [headers_of(d)["ce_id"] for d in dead] == [str(own_fault.id)]
+    assert headers_of(dead[0])["vroeg_dlq_attempts"] == "3"
+    for event in waiting:
+        # Tried more often than VROEG_CONSUMER_MAX_ATTEMPTS (3) allows, then the trouble ends.
+        hits = await fault_hits(url)
+        await eventually(lambda h=hits: fault_hits(url), lambda n, h=hits: n >= h + 5, 30)
+        await heal(url, event.signal.signal_id)
+
+    state = await eventually(lambda: _matcher_state(isolation), lambda s: s == (4, 4))
+    assert state == (4, 4)
+    assert await _parked_ids(isolation, expect=1) == [str(own_fault.id)]
+
+
+async def test_a_blocked_partition_holds_up_neither_the_other_partitions_nor_the_group(
+    isolation: Isolation, make_platform: PlatformFactory
+) -> None:
+    poll_interval_s = 3
+    platform = make_platform({"VROEG_CONSUMER_MAX_POLL_INTERVAL_MS": str(poll_interval_s * 1000)})
+    platform.start(["matcher"])
+    url = isolation.database_url
+    await install_faults(url, FAULTY_TABLE)
+    slow = routed_signal(address_key="0000000000000001")
+    await fail(url, slow.signal.signal_id, "block")
+    lock = await asyncpg.connect(asyncpg_url(url))
+    await lock.execute("SELECT pg_advisory_lock($1)", BLOCK_LOCK)
+    try:
+        await produce(isolation.kafka, [_message(isolation, slow)], partition=0)
+        await eventually(lambda: fault_hits(url), lambda n: n >= 1)  # its handler is blocked
+        others = [routed_signal(address_key=f"100000000000000{p}") for p in (1, 2)]
+        for partition, event in zip((1, 2), others, strict=True):
+            await produce(isolation.kafka, [_message(isolation, event)], partition=partition)
+
+        state = await eventually(lambda: _matcher_state(isolation), lambda s: s == (2, 2), 30)
+        assert state == (2, 2)  # handled while the first partition's event is still blocked
+        # Blocked for several times max_poll_interval_ms: the matcher stays in its group.
+        members = []
+        deadline = time.monotonic() + 3 * poll_interval_s + 1
+        while time.monotonic() < deadline:
+            members.append(await group_members(isolation.kafka, isolation.group("matcher")))
+            await asyncio.sleep(0.5)
+        assert min(members) == 1
+    finally:
+        await lock.close()  # releases the lock: the blocked event goes through
+
+    state = await eventually(lambda: _matcher_state(isolation), lambda s: s == (3, 3))
+    assert state == (3, 3)
+    dead = isolation.topic(dead_letter_topic("matcher"))
+    assert await read_topic(isolation.kafka, dead, expect=0, timeout=1) == []
+
+
+async def test_a_services_consumer_group_belongs_to_its_topic_prefix(
+    isolation: Isolation, make_platform: PlatformFactory
+) -> None:
+    make_platform().start(["matcher"])
+    await produce(isolation.kafka, [_message(isolation, routed_signal())])
+
+    topic = isolation.topic(RESIDENT)
+    await wait_until_consumed(isolation.kafka, isolation.group("matcher"), topic)
+    # Another deployment's matcher on this broker uses a group of its own.
+    unprefixed = await committed_offsets(isolation.kafka, "vroeg-matcher")
+    assert not [tp for tp in unprefixed if tp.topic == topic]
