@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 
 from vroeg.deploy import infra
+from vroeg.deploy.dead_letters import DeadLetterError
 from vroeg.deploy.processes import ProcessError
 
 
@@ -23,6 +25,12 @@ def main(argv: list[str] | None = None) -> None:
         help="listen on this port and the next seven (default 8001-8006, 8090, 8091)",
     )
     commands.add_parser("docs", help="regenerate docs/architecture.md and docs/asyncapi.yaml")
+    dead = commands.add_parser("dead-letters", help="list or replay a service's parked events")
+    dead.add_argument("action", choices=["list", "replay"])
+    dead.add_argument("service", help="the service that parked them, e.g. matcher")
+    dead.add_argument(
+        "--id", dest="ids", action="append", default=[], help="replay only this event id"
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "infra":
@@ -36,7 +44,9 @@ def main(argv: list[str] | None = None) -> None:
 
             for path in write_docs():
                 print(f"wrote {path}")
-    except (infra.InfraError, ProcessError) as exc:
+        elif args.command == "dead-letters":
+            _dead_letters(args.action, args.service, args.ids)
+    except (infra.InfraError, ProcessError, DeadLetterError) as exc:
         print(f"vroeg: {exc}", file=sys.stderr)
         sys.exit(1)
 
@@ -52,3 +62,19 @@ def _infra(action: str) -> None:
     else:
         for name, running in infra.status().items():
             print(f"{name}: {'running' if running else 'stopped'}")
+
+
+def _dead_letters(action: str, service: str, ids: list[str]) -> None:
+    from vroeg.deploy import dead_letters
+    from vroeg.shared.settings import ServiceSettings
+
+    dead_letters.check_service(service)
+    settings = ServiceSettings()
+    if action == "list":
+        for parked, processed in asyncio.run(dead_letters.list_parked(settings, service)):
+            print(dead_letters.describe(parked, processed))
+        return
+    replayed = asyncio.run(dead_letters.replay(settings, service, ids))
+    for event_id in replayed:
+        print(f"replayed {event_id}")
+    print(f"{len(replayed)} replayed")
