@@ -19,6 +19,7 @@ from aiokafka.structs import ConsumerRecord
 
 from vroeg.shared.cloudevents import header_map
 from vroeg.shared.db import create_engine
+from vroeg.shared.messaging.connection import kafka_client_options
 from vroeg.shared.messaging.kafka import create_producer
 from vroeg.shared.messaging.tables import processed_events
 from vroeg.shared.settings import ServiceSettings
@@ -121,7 +122,7 @@ async def _read_dead_letters(settings: ServiceSettings, service: str) -> list[Pa
     """Every record on the service's dead-letter topic, from the beginning to its end now."""
     topic = settings.topic(dead_letter_topic(service))
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        **kafka_client_options(settings),
         group_id=None,
         enable_auto_commit=False,
         isolation_level="read_committed",
