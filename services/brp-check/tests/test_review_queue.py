@@ -260,7 +260,7 @@ async def test_staff_without_a_valid_token_are_refused(
             claims,
             rsa.generate_private_key(public_exponent=65537, key_size=2048),
             algorithm="RS256",
-            headers={"kid": uuid4().hex},
+            headers={"kid": uuid4().hex, "typ": "at+jwt"},  # an access token in all but key
         )
         for bad in (forged, "not-a-token"):
             refused = await http.get(url, headers={"Authorization": f"Bearer {bad}"})
