@@ -33,6 +33,8 @@ from vroeg.shared.events import (
     SignalRouted,
     VlpType,
 )
+from vroeg.shared.messaging.connection import kafka_client_options
+from vroeg.shared.settings import KafkaConnection
 from vroeg.shared.topics import ROUTE_TOPICS, SIGNAL_RECEIVED
 from vroeg.standins.brp.synthetic import synthetic_population
 
@@ -81,7 +83,8 @@ async def route(bench: Bench, persons: int, signals: int) -> None:
     del population
     events = [signal_for(p, n) for n, p in enumerate(sample)]
     bootstrap = bench.kafka
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    kafka = kafka_client_options(KafkaConnection(KAFKA_BOOTSTRAP_SERVERS=bootstrap))
+    consumer = AIOKafkaConsumer(**kafka, group_id=None)
     await consumer.start()
     await consumer._client.force_metadata_update()
     route_topics = [bench.topic(t.name) for t in ROUTE_TOPICS.values()]
@@ -91,7 +94,7 @@ async def route(bench: Bench, persons: int, signals: int) -> None:
     consumer.assign(tps)
     await consumer.seek_to_beginning(*tps)
 
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
+    producer = AIOKafkaProducer(**kafka, linger_ms=5)
     await producer.start()
     topic = bench.topic(SIGNAL_RECEIVED.name)
     first = time.monotonic()

@@ -25,6 +25,8 @@ from isolated import isolated_platform
 
 from vroeg.deploy.demo import signal_body
 from vroeg.deploy.provisioning import register_creditor
+from vroeg.shared.messaging.connection import kafka_client_options
+from vroeg.shared.settings import KafkaConnection
 from vroeg.shared.topics import SIGNAL_RECEIVED
 
 TODAY = date.today()
@@ -52,7 +54,8 @@ def percentile(values: list[float], q: float) -> float:
 
 async def count_events(bootstrap: str, topic: str, expected: int, ready: asyncio.Event) -> float:
     """Read `topic` until `expected` records arrived; the monotonic time of the last one."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    connection = KafkaConnection(KAFKA_BOOTSTRAP_SERVERS=bootstrap)
+    consumer = AIOKafkaConsumer(**kafka_client_options(connection), group_id=None)
     await consumer.start()
     try:
         await consumer._client.force_metadata_update()
