@@ -374,3 +374,29 @@ async def test_a_refused_token_gets_one_fixed_helpful_401_without_library_text(
             assert response.headers["content-type"] == "application/problem+json"
             assert response.headers["www-authenticate"] == 'Bearer error="invalid_token"'
             assert response.json()["detail"] == INVALID_TOKEN_DETAIL, reason
+
+
+async def test_a_key_the_provider_withdrew_stops_verifying_within_the_maximum_key_age(
+    issuer: Issuer, verifier: StaffVerifier, clock: Clock
+) -> None:
+    token = issuer.token()
+    await verifier.verify(token)
+    issuer.keys = {"k2": _key()}  # k1 rotated out (or found compromised)
+    clock.now += 1800
+    assert (await verifier.verify(token)).subject == "j.devries"  # not asked again yet
+    clock.now += 1800
+    with pytest.raises(InvalidToken, match="unknown signing key"):
+        await verifier.verify(token)
+    assert issuer.fetches == 2
+
+
+async def test_keys_fetched_before_still_serve_while_the_provider_is_away(
+    issuer: Issuer, verifier: StaffVerifier, clock: Clock
+) -> None:
+    token = issuer.token()
+    await verifier.verify(token)
+    issuer.down = True
+    clock.now += 3600
+    for _ in range(3):
+        assert (await verifier.verify(token)).subject == "j.devries"
+    assert issuer.requests == 3  # two for the first fetch, one failed refresh: no storm

@@ -17,6 +17,7 @@ answered as not found, so its existence does not leak either.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
@@ -44,6 +45,10 @@ KEY_REFRESH_INTERVAL_S = 30.0
 # After a failed fetch, the keys are not asked for again this long: requests meanwhile get the
 # failure, so an identity provider that is down (or bogus key ids) cause no storm of fetches.
 KEY_FETCH_RETRY_S = 5.0
+# Keys are fetched again after this even when every key id is known, so a key the provider
+# withdrew (rotated out, compromised) stops verifying; while it cannot be reached, the keys
+# fetched before still serve.
+KEY_MAX_AGE_S = 3600.0
 # RFC 9068 §2.1: the header `typ` of a JWT access token; ID tokens and others are refused.
 ACCESS_TOKEN_TYPE = "at+jwt"
 MAX_TOKEN_LIFETIME_S = 24 * 3600
@@ -153,14 +158,20 @@ class StaffVerifier:
         return _member(claims)
 
     async def _key(self, kid: str) -> jwt.PyJWK:
-        if kid not in self._keys:
+        if kid not in self._keys or self._expired():
             async with self._lock:
                 if kid not in self._keys:
                     await self._refresh()
+                elif self._expired():
+                    with contextlib.suppress(IdentityProviderUnavailable):
+                        await self._refresh()
         try:
             return self._keys[kid]
         except KeyError:
             raise InvalidToken("unknown signing key") from None
+
+    def _expired(self) -> bool:
+        return self._clock() - self._fetched_at >= KEY_MAX_AGE_S
 
     async def _refresh(self) -> None:
         """Fetch the keys again, unless they were fetched (or failed) moments ago."""
@@ -173,6 +184,7 @@ class StaffVerifier:
             self._keys = await self._fetch_keys()
         except IdentityProviderUnavailable as exc:
             self._failure, self._retry_at = str(exc), now + KEY_FETCH_RETRY_S
+            log.warning("identity provider keys not fetched", extra={"error": str(exc)})
             raise
         self._failure, self._fetched_at = None, now
         log.info("identity provider keys fetched", extra={"key_ids": sorted(self._keys)})
