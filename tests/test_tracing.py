@@ -4,6 +4,7 @@ a reviewer's decision continues the signal's trace; background work makes no roo
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from datetime import date
 
@@ -118,3 +119,42 @@ async def test_each_signal_of_a_batch_is_its_own_trace_and_a_decision_continues_
     roots = [s for s in spans if s.parent_span_id == ""]
     strays = [s for s in roots if s.kind != SERVER and s.name.split()[0] != "create"]
     assert not strays, [(s.service, s.name) for s in strays]
+
+
+async def test_with_two_workers_both_log_as_json_and_export_spans_one_trace_per_signal(
+    isolation: Isolation, make_platform: PlatformFactory, receiver: OtlpReceiver
+) -> None:
+    platform = make_platform({"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, **OTEL})
+    intake = platform["intake"]
+    intake.env["VROEG_WORKERS"] = "2"
+    platform.start(["brp-standin", "intake", "brp-check"])
+    key = await creditor_key(intake.url)
+
+    async def deliver(n: int) -> str:
+        # A connection of its own per request, so the kernel spreads them over the workers.
+        async with httpx.AsyncClient(base_url=intake.url, headers={"X-Api-Key": key}) as http:
+            response = await http.post("/v1/signalen", json=_body(f"worker-{n}", "Jansen"))
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
+    signals = 24
+    for start in range(0, signals, 8):  # side by side, so both workers are busy
+        await asyncio.gather(*(deliver(n) for n in range(start, start + 8)))
+    assert await eventually(lambda: _checked(isolation), lambda n: n == signals) == signals
+    platform.stop()
+    spans = receiver.snapshot()
+
+    posts = [s for s in spans if s.name == "POST /v1/signalen"]
+    assert len(posts) == signals
+    assert len({s.resource["process.pid"] for s in posts}) == 2  # both workers export
+    # No traceparent came in: each delivery starts one trace, which brp-check continues.
+    processed = [
+        s for s in spans if s.service == "vroeg-brp-check" and s.name.startswith("process")
+    ]
+    assert len({s.trace_id for s in posts}) == signals
+    assert {s.trace_id for s in processed} == {s.trace_id for s in posts}
+
+    lines = intake.log_path.read_text().splitlines()
+    entries = [json.loads(line) for line in lines]  # every line JSON, the workers' included
+    started = [e for e in entries if e["message"] == "service started"]
+    assert len({e["pid"] for e in started}) == 2

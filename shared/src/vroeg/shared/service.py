@@ -186,7 +186,12 @@ def entrypoints(
     """The service's ASGI app factory (`uvicorn --factory`) and its console-script `main`."""
 
     def app() -> FastAPI:
-        return create_app(spec, load_settings(settings_type))
+        # uvicorn calls this in each worker process (VROEG_WORKERS > 1): logs and tracing are
+        # set up per process, or a worker would log unstructured and export no spans.
+        settings = load_settings(settings_type)
+        configure_logging(spec.name, settings.log_level)
+        configure_tracing(spec.name)
+        return create_app(spec, settings)
 
     def main() -> None:
         settings = load_settings(settings_type)

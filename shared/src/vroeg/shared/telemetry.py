@@ -110,6 +110,7 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname,
             "service": self._service,
+            "pid": record.process,
             "logger": record.name,
             "message": _message(record),
         }
@@ -209,7 +210,8 @@ def configure_tracing(service: str) -> TracerProvider:
     service without a collector does not log export failures. The OTLP exporter (HTTP,
     protobuf) reads its endpoint, headers and timeouts from `OTEL_EXPORTER_OTLP_*`.
     """
-    resource = Resource.create({"service.name": f"vroeg-{service}"})
+    # The process id tells a service's workers apart (VROEG_WORKERS).
+    resource = Resource.create({"service.name": f"vroeg-{service}", "process.pid": os.getpid()})
     provider = TracerProvider(resource=resource, sampler=ParentBased(root=NoRootClientSpans()))
     has_endpoint = any(
         os.environ.get(v)
