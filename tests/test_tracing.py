@@ -7,6 +7,7 @@ import asyncio
 import json
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import httpx
 import pytest
@@ -22,6 +23,7 @@ from vroeg.shared.topics import ROUTE_TOPICS
 TODAY = date(2026, 11, 27)
 SERVER, PRODUCER = 2, 4  # OTLP span kinds
 OTEL = {"OTEL_BSP_SCHEDULE_DELAY": "100"}
+POST = "POST /v1/signalen"
 
 
 @pytest.fixture
@@ -137,14 +139,23 @@ async def test_with_two_workers_both_log_as_json_and_export_spans_one_trace_per_
         assert response.status_code == 201, response.text
         return str(response.json()["id"])
 
-    signals = 24
-    for start in range(0, signals, 8):  # side by side, so both workers are busy
-        await asyncio.gather(*(deliver(n) for n in range(start, start + 8)))
+    def serving() -> set[str]:
+        """The pids of the workers whose spans of deliveries have arrived."""
+        return {s.resource["process.pid"] for s in receiver.snapshot() if s.name == POST}
+
+    # Ready means one worker answers; on a busy machine the other may still be starting.
+    await eventually(lambda: asyncio.to_thread(_started, intake.log_path), lambda n: n == 2, 180)
+    signals = 0
+    while len(serving()) < 2 and signals < 160:
+        # Side by side, so that both workers take some.
+        await asyncio.gather(*(deliver(n) for n in range(signals, signals + 8)))
+        signals += 8
+        await asyncio.sleep(0.5)  # spans are exported every 100 ms
     assert await eventually(lambda: _checked(isolation), lambda n: n == signals) == signals
     platform.stop()
     spans = receiver.snapshot()
 
-    posts = [s for s in spans if s.name == "POST /v1/signalen"]
+    posts = [s for s in spans if s.name == POST]
     assert len(posts) == signals
     assert len({s.resource["process.pid"] for s in posts}) == 2  # both workers export
     # No traceparent came in: each delivery starts one trace, which brp-check continues.
@@ -158,3 +169,8 @@ async def test_with_two_workers_both_log_as_json_and_export_spans_one_trace_per_
     entries = [json.loads(line) for line in lines]  # every line JSON, the workers' included
     started = [e for e in entries if e["message"] == "service started"]
     assert len({e["pid"] for e in started}) == 2
+
+
+def _started(log: Path) -> int:
+    """How many processes logged (as JSON) that their service started."""
+    return log.read_text().count('"message": "service started"')
