@@ -13,11 +13,11 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from tests.support.fixtures import Isolation, platform_for
-from tests.support.kafka import client_options, publish, read_events
+from tests.support.kafka import client_options, free_port_pair, publish, read_events
 from tests.support.pki import make_pki
 from tests.support.signals import resident_signal
 from vroeg.deploy import infra
-from vroeg.deploy.processes import ProcessError, free_port
+from vroeg.deploy.processes import ProcessError
 from vroeg.shared.events import Route
 from vroeg.shared.settings import KafkaConnection
 from vroeg.shared.topics import ROUTE_TOPICS, SIGNAL_RECEIVED
@@ -55,7 +55,7 @@ def secured_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredK
     pki = make_pki(folder, client="unused")
     keystore = folder / "broker.pem"  # Kafka's PEM keystore: the key, then its certificate
     keystore.write_text(Path(pki["server_key"]).read_text() + Path(pki["server_cert"]).read_text())
-    port = _free_port_pair()
+    port = free_port_pair()
     home = folder / "kafka"
     listener = infra.SaslSslListener(
         keystore=keystore,
@@ -67,14 +67,6 @@ def secured_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredK
         yield SecuredKafka(infra.kafka_up(home=home, port=port, sasl_ssl=listener), pki["ca"])
     finally:
         infra.kafka_down(home)
-
-
-def _free_port_pair() -> int:
-    """A port whose next one is free too (the broker's controller listens there)."""
-    while True:
-        port = free_port()
-        if port < 65535 and not infra.port_open(port + 1):
-            return port
 
 
 @pytest.mark.parametrize("mechanism", ["SCRAM-SHA-512", "SCRAM-SHA-256"])

@@ -12,6 +12,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.structs import ConsumerRecord
 
+from vroeg.deploy import infra
+from vroeg.deploy.processes import free_port
 from vroeg.shared.cloudevents import Message, decode, encode, header_map
 from vroeg.shared.events import Event
 from vroeg.shared.messaging.connection import kafka_client_options
@@ -164,3 +166,11 @@ async def topic_configs(bootstrap: Kafka, names: Sequence[str]) -> dict[str, dic
         for response in responses
         for _, _, _, name, entries in response.resources
     }
+
+
+def free_port_pair() -> int:
+    """A port for a throwaway broker whose next one is free too (its controller listens there)."""
+    while True:
+        port = free_port()
+        if port < 65535 and not infra.port_open(port + 1):
+            return port

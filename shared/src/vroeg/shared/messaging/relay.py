@@ -24,6 +24,8 @@ from vroeg.shared.messaging.unit_of_work import Database, decode_headers
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+# Longest pause between tries while the broker or the database is away.
+MAX_RETRY_S = 5.0
 # The header a dead letter carries with the topic its event came from (see UnitOfWork).
 _PARKED_FROM = "vroeg_dlq_topic"
 
@@ -105,15 +107,22 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Relay until cancelled; wakes on local commits and polls for everything else."""
+        failures = 0
         while True:
             self._db.outbox_written.clear()
             try:
                 await self.producer()  # also after a dropped one, so readiness sees the broker
                 sent = await self.relay_batch()
+                failures = 0
             except Exception:
-                log.exception("outbox relay failed; retrying")
+                # The traceback once per outage; then a line per try, tried less and less often.
+                if failures == 0:
+                    log.exception("outbox relay failed; retrying")
+                else:
+                    log.warning("outbox relay failed again (%d tries); retrying", failures + 1)
+                failures += 1
                 sent = 0
-                await asyncio.sleep(self._poll_interval_s)
+                await asyncio.sleep(min(MAX_RETRY_S, self._poll_interval_s * 2 ** min(failures, 6)))
             if sent:
                 self._failpoints.crash(OUTBOX_RELAY_CRASH)
             if sent < BATCH_SIZE:
