@@ -23,8 +23,8 @@ PRODUCTION = {
     "BRP_OAUTH_CLIENT_SECRET": "client-secret",
     "BRP_CLIENT_CERT": "/etc/vroeg/brp.crt",
     "BRP_CLIENT_KEY": "/etc/vroeg/brp.key",
-    "VROEG_DEBT_HELP_IMPORT_KEY": "a-long-random-production-key",
     "VROEG_TOPIC_REPLICATION_FACTOR": "3",
+    "VROEG_DEBT_HELP_IMPORT_KEYS": '{"0363": "' + "ab" * 32 + '"}',
 }
 WITHOUT_OAUTH = {
     "BRP_OAUTH_TOKEN_URL": UNSET,
@@ -66,7 +66,9 @@ def test_a_brp_behind_https_with_oauth_or_mutual_tls_is_accepted(
         ({**WITHOUT_OAUTH, **WITHOUT_MUTUAL_TLS}, "OAuth2 client credentials .* or mutual TLS"),
         ({**WITHOUT_MUTUAL_TLS, "BRP_OAUTH_CLIENT_SECRET": UNSET}, "go together"),
         ({**WITHOUT_OAUTH, "BRP_CLIENT_KEY": UNSET}, "BRP_CLIENT_CERT and BRP_CLIENT_KEY go"),
-        ({"VROEG_DEBT_HELP_IMPORT_KEY": UNSET}, "VROEG_DEBT_HELP_IMPORT_KEY must be set"),
+        ({"VROEG_DEBT_HELP_IMPORT_KEY": "one-for-all"}, "replaced by VROEG_DEBT_HELP_IMPORT_KEYS"),
+        ({"VROEG_DEBT_HELP_IMPORT_KEYS": '{"0363": "a-plain-key"}'}, "should match pattern"),
+        ({"VROEG_DEBT_HELP_IMPORT_KEYS": '{"363": "' + "ab" * 32 + '"}'}, "should match pattern"),
         ({"DATABASE_URL": UNSET}, "DATABASE_URL must be set"),  # the shared refusals still hold
     ],
     ids=lambda value: value if isinstance(value, str) else None,

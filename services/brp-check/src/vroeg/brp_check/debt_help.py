@@ -68,6 +68,13 @@ def registrations_from_csv(data: bytes) -> dict[str, Any]:
         raise CsvError("the CSV is empty; it needs at least its header")
     delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
     reader = csv.DictReader(lines, delimiter=delimiter, restkey="_extra")
+    try:
+        return {"registraties": _rows(reader, delimiter)}
+    except csv.Error as exc:  # a NUL, an unclosed quote, an oversized field, …
+        raise CsvError(f"the CSV cannot be read after line {reader.line_num}") from exc
+
+
+def _rows(reader: csv.DictReader[str], delimiter: str) -> list[dict[str, Any]]:
     header = [name.strip() for name in reader.fieldnames or ()]
     if header != list(CSV_COLUMNS):
         raise CsvError(f"the header must be {delimiter.join(CSV_COLUMNS)}")
@@ -83,4 +90,4 @@ def registrations_from_csv(data: bytes) -> dict[str, Any]:
                 "finalDecisionOn": row["finalDecisionOn"].strip() or None,
             }
         )
-    return {"registraties": rows}
+    return rows

@@ -82,7 +82,7 @@ class AuditEntry(Base):
     at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     actor: Mapped[str]
     action: Mapped[str]
-    signal_id: Mapped[uuid.UUID]
+    signal_id: Mapped[uuid.UUID | None]  # none for what concerns no signal (an import)
     details: Mapped[dict[str, Any]] = mapped_column(JSONB)
 
 

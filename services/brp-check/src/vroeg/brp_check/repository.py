@@ -41,9 +41,10 @@ async def get_debt_help(
 
 async def replace_debt_help(
     session: AsyncSession, municipality: str, rows: Sequence[dict[str, object]], now: datetime
-) -> None:
-    """Replace a municipality's whole register with an import, in one transaction."""
-    await session.execute(
+) -> int:
+    """Replace a municipality's whole register with an import, in one transaction; how many
+    registrations it replaced."""
+    deleted = await session.execute(
         sa.delete(DebtHelpRegistration).where(DebtHelpRegistration.municipality == municipality)
     )
     if rows:
@@ -51,6 +52,7 @@ async def replace_debt_help(
             sa.insert(DebtHelpRegistration),
             [{**row, "municipality": municipality, "imported_at": now} for row in rows],
         )
+    return int(getattr(deleted, "rowcount", 0))
 
 
 # Undecided, and not erased by the retention policy (R-MAT-5), which would leave nothing to

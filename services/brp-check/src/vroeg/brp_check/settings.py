@@ -1,10 +1,15 @@
 """Settings of brp-check."""
 
-from pydantic import Field, SecretStr
+from __future__ import annotations
 
+from typing import Annotated
+
+from pydantic import Field, SecretStr, StringConstraints, model_validator
+
+from vroeg.shared.events import MunicipalityCode
 from vroeg.shared.settings import ServiceSettings, public_https_refusal
 
-DEVELOPMENT_IMPORT_KEY = "vroeg-development-debt-help-key"
+ImportKeyHash = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 
 class Settings(ServiceSettings):
@@ -25,14 +30,26 @@ class Settings(ServiceSettings):
     brp_client_cert: str | None = Field(default=None, alias="BRP_CLIENT_CERT")
     brp_client_key: str | None = Field(default=None, alias="BRP_CLIENT_KEY")
     brp_ca_bundle: str | None = Field(default=None, alias="BRP_CA_BUNDLE")
-    # Key of the debt-help administration's import (R-BRP-4).
-    debt_help_import_key: SecretStr = Field(
-        default=SecretStr(DEVELOPMENT_IMPORT_KEY), alias="VROEG_DEBT_HELP_IMPORT_KEY"
+    # Keys of the debt-help import (R-BRP-4), each bound to one municipality: a JSON object
+    # of CBS code → SHA-256 (hex) of that municipality's key. Only the hashes are configured.
+    debt_help_import_keys: dict[MunicipalityCode, ImportKeyHash] = Field(
+        default_factory=dict, alias="VROEG_DEBT_HELP_IMPORT_KEYS"
     )
+    # The single key of old, which could rewrite every municipality's register: refused.
+    global_import_key: SecretStr | None = Field(default=None, alias="VROEG_DEBT_HELP_IMPORT_KEY")
+
+    @model_validator(mode="after")
+    def _refuse_the_global_import_key(self) -> Settings:
+        if self.global_import_key is not None:
+            raise ValueError(
+                "VROEG_DEBT_HELP_IMPORT_KEY is replaced by VROEG_DEBT_HELP_IMPORT_KEYS: "
+                "one key per municipality, configured as its SHA-256"
+            )
+        return self
 
     def production_refusals(self) -> list[str]:
-        """The shared refusals plus the BRP stand-in, a BRP without client authentication
-        (OAuth2 or mutual TLS), and the development import key."""
+        """The shared refusals plus the BRP stand-in and a BRP without client authentication
+        (OAuth2 or mutual TLS)."""
         refusals = super().production_refusals()
         for name, url in (
             ("BRP_BASE_URL", self.brp_base_url),
@@ -52,9 +69,5 @@ class Settings(ServiceSettings):
             refusals.append(
                 "the BRP must be reached with OAuth2 client credentials (BRP_OAUTH_*) or "
                 "mutual TLS (BRP_CLIENT_CERT, BRP_CLIENT_KEY), or both"
-            )
-        if self.debt_help_import_key.get_secret_value() == DEVELOPMENT_IMPORT_KEY:
-            refusals.append(
-                "VROEG_DEBT_HELP_IMPORT_KEY must be set: the development key is refused"
             )
         return refusals

@@ -35,7 +35,8 @@ class User(BaseModel):
 
 
 # The demo's accounts (password = username): one reviewer per municipality, one for a
-# shared-service centre serving both, a vroegsignaleerder, and an analyst, who may not review.
+# shared-service centre serving both, a vroegsignaleerder, an analyst, who may not review, and
+# a debt-help professional, who may import the debt-help register.
 DEMO_USERS = [
     User(username=username, password=username, name=name, roles=roles, gemeenten=municipalities)
     for username, name, roles, municipalities in [
@@ -44,6 +45,7 @@ DEMO_USERS = [
         ("reviewer-ssc", "R. Servicecentrum", ["reviewer"], ["0363", "0518"]),
         ("vroegsignaleerder-0363", "V. Amsterdam", ["vroegsignaleerder"], ["0363"]),
         ("analyst-0363", "A. Amsterdam", ["analyst"], ["0363"]),
+        ("shv-0363", "S. Amsterdam", ["shv-professional"], ["0363"]),
     ]
 ]
 
