@@ -105,8 +105,9 @@ async def test_each_signal_of_a_batch_is_its_own_trace_and_a_decision_continues_
     # The decision continues the reviewed signal's trace, linked to the reviewer's request.
     (decision,) = [s for s in spans if s.name == "review decision"]
     (besluit,) = [s for s in spans if s.kind == SERVER and s.name.endswith("/besluit")]
-    checked = next(s for s in processed if s.trace_id == decision.trace_id)
-    assert decision.parent_span_id == checked.span_id
+    checked = [s for s in processed if s.trace_id == decision.trace_id]
+    assert len(checked) == 1  # the decision is in the trace of a signal's check …
+    assert decision.parent_span_id == checked[0].span_id  # … and continues that check
     request_spans = {(s.trace_id, s.span_id) for s in spans if s.trace_id == besluit.trace_id}
     assert len(decision.links) == 1
     assert decision.links[0] in request_spans

@@ -22,6 +22,7 @@ from vroeg.shared.messaging.connection import kafka_client_options
 from vroeg.shared.messaging.failpoints import CONSUMER_AFTER_COMMIT, Failpoints
 from vroeg.shared.messaging.unit_of_work import Database, UnitOfWork
 from vroeg.shared.settings import ServiceSettings
+from vroeg.shared.telemetry import error_text
 from vroeg.shared.topics import Topic
 
 log = logging.getLogger(__name__)
@@ -312,7 +313,7 @@ class EventConsumer:
                 except Exception as exc:
                     # Not even the dead letter could be written: try again until it can.
                     waits += 1
-                    await self._wait(tp, _not_the_events_fault(exc) or repr(exc), waits, halt)
+                    await self._wait(tp, _not_the_events_fault(exc) or error_text(exc), waits, halt)
                     continue
                 self._waiting.pop(tp, None)
                 log.error("parked %s on the dead-letter topic: %r", event_id, error)
