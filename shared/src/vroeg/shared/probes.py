@@ -84,6 +84,8 @@ async def _observe(runtime: Runtime) -> Observation:
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(PROBE_TIMEOUT_S):
                     lags = await consumer.lag()
+                # Only the partitions assigned now: a moved one is reported by its new owner.
+                metrics.CONSUMER_LAG.clear()
         for tp, lag in lags.items():
             metrics.CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(lag)
         details["consumer"] = {

@@ -80,6 +80,8 @@ class OutboxRelay:
         self._db = database
         self._new_producer = new_producer
         self._producer: AIOKafkaProducer | None = None
+        # Producers given up on inside a transaction, stopped outside it (stopping can wait).
+        self._retired: list[AIOKafkaProducer] = []
         self._lock_name = f"vroeg.outbox.{schema}"
         self._poll_interval_s = poll_interval_s
         self._linger_s = linger_s
@@ -88,6 +90,7 @@ class OutboxRelay:
 
     async def producer(self) -> AIOKafkaProducer:
         """The started producer (a new one after the last was dropped)."""
+        await self._stop_retired()
         if self._producer is None:
             producer = self._new_producer()
             await producer.start()
@@ -101,9 +104,15 @@ class OutboxRelay:
 
     async def close(self) -> None:
         """Stop the producer."""
+        await self._stop_retired()
         producer, self._producer = self._producer, None
         if producer is not None:
             await producer.stop()
+
+    async def _stop_retired(self) -> None:
+        while self._retired:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._retired.pop().stop(), self._limits.send_timeout_s)
 
     async def run(self) -> None:
         """Relay until cancelled; wakes on local commits and polls for everything else."""
@@ -192,10 +201,9 @@ class OutboxRelay:
             # Whatever was in flight may be half sent with a sequence the broker now refuses;
             # a new producer (new producer id) starts clean. The rows stay and go again.
             self._producer = None
+            self._retired.append(producer)
             metrics.PRODUCER_RESTARTS.inc()
             log.warning("outbox send failed (%s); replacing the producer", type(exc).__name__)
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(producer.stop(), self._limits.send_timeout_s)
             raise
 
     async def backlog(self) -> Backlog:
