@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.support.signals import routed_signal
@@ -31,3 +33,60 @@ def test_data_that_breaks_the_schema_is_undecodable() -> None:
     message = encode(routed_signal(), topic="t", source="/s", trace={})
     with pytest.raises(UndecodableMessage, match="invalid"):
         decode(message.headers, b'{"route": "nowhere"}')
+
+
+TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+def test_a_record_carries_exactly_the_cloudevents_headers_and_a_compact_value() -> None:
+    event = routed_signal()
+    message = encode(
+        event, topic="t.routed", source="/vroeg/brp-check", trace={"traceparent": TRACEPARENT}
+    )
+    assert message.topic == "t.routed"
+    assert header_map(message.headers) == {
+        "ce_specversion": "1.0",
+        "ce_id": str(event.id),
+        "ce_source": "/vroeg/brp-check",
+        "ce_type": "nl.vroeg.signal.routed.v1",
+        "ce_time": event.occurred_at.isoformat(),
+        "ce_municipality": "0363",
+        "content-type": "application/json",
+        "traceparent": TRACEPARENT,
+    }
+    # The id and time travel only as ce_id and ce_time; the value is compact JSON.
+    data = json.loads(message.value)
+    assert "id" not in data
+    assert "occurred_at" not in data
+    assert message.value == json.dumps(data, separators=(",", ":")).encode()
+
+
+def test_header_bytes_that_are_not_utf8_are_replaced_not_fatal() -> None:
+    assert header_map([("ce_source", b"/vroeg/\xff")]) == {"ce_source": "/vroeg/\ufffd"}
+    assert header_map(None) == {}
+
+
+@pytest.mark.parametrize(
+    ("change", "value", "message"),
+    [
+        ({"ce_specversion": b"0.3"}, None, r"^not a CloudEvents 1\.0 record$"),
+        (
+            {"ce_type": b"nl.vroeg.unknown.v9"},
+            None,
+            r"^unknown event type 'nl\.vroeg\.unknown\.v9'$",
+        ),
+        ({}, b"[1, 2]", r"^event data is not a JSON object$"),
+        (
+            {},
+            b'{"route": "nowhere"}',
+            r"^invalid nl\.vroeg\.signal\.routed\.v1: ValidationError: .*route: enum",
+        ),
+    ],
+)
+def test_an_undecodable_record_says_why(
+    change: dict[str, bytes], value: bytes | None, message: str
+) -> None:
+    record = encode(routed_signal(), topic="t", source="/s", trace={})
+    headers = [(k, change.get(k, v)) for k, v in record.headers]
+    with pytest.raises(UndecodableMessage, match=message):
+        decode(headers, value if value is not None else record.value)

@@ -9,6 +9,7 @@ import pytest
 from vroeg.brp_check.brp import BrpPerson
 from vroeg.brp_check.debt_help import DebtHelpStatus
 from vroeg.brp_check.rules import (
+    Decision,
     ReviewChoice,
     Undecidable,
     add_months,
@@ -188,3 +189,169 @@ def test_the_signals_own_data_routes_a_resident_or_a_minor_on_the_signal_date() 
 
 def test_a_legal_person_is_not_processed_whatever_else_is_known() -> None:
     assert reviewed(ReviewChoice.LEGAL_PERSON, person()) == Route.LEGAL_PERSON
+
+
+# The reasons travel in SignalRouted and are shown to reviewers: each names its rule.
+@pytest.mark.parametrize(
+    ("candidates", "debt_help", "route", "reasons"),
+    [
+        ((), None, Route.REVIEW, ("R-BRP-5: no person found in the BRP",)),
+        ((person(), person()), None, Route.REVIEW, ("R-BRP-5: 2 candidates in the BRP",)),
+        ((person(suspension="O"),), None, Route.DECEASED, ("R-BRP-2: death registered",)),
+        (
+            (person(suspension="E"),),
+            None,
+            Route.EMIGRATED,
+            ("registration suspended for emigration",),
+        ),
+        ((person(suspension="R"),), None, Route.EMIGRATED, ("registered as a non-resident (RNI)",)),
+        (
+            (person(suspension="F"),),
+            None,
+            Route.REVIEW,
+            ("R-BRP-5: registration suspended (F)",),
+        ),
+        (
+            (person(municipality=None),),
+            None,
+            Route.REVIEW,
+            ("R-BRP-5: no municipality of registration",),
+        ),
+        (
+            (person(municipality="0599"),),
+            None,
+            Route.RELOCATED,
+            ("R-BRP-1: registered in municipality 0599",),
+        ),
+        (
+            (person(),),
+            DebtHelpStatus(active_product=True, final_decision_on=None),
+            Route.DEBT_HELP,
+            ("R-BRP-4: known to debt help",),
+        ),
+        (
+            (person(born=date(2009, 3, 3)),),
+            None,
+            Route.MINOR,
+            ("R-BRP-3: under 18 on the signal date",),
+        ),
+        (
+            (person(),),
+            None,
+            Route.RESIDENT,
+            ("registered at an address in this municipality",),
+        ),
+    ],
+)
+def test_each_route_names_its_rule_in_its_reasons(
+    candidates: tuple[BrpPerson, ...],
+    debt_help: DebtHelpStatus | None,
+    route: Route,
+    reasons: tuple[str, ...],
+) -> None:
+    decision = decide_route(
+        candidates, municipality="0363", signal_date=SIGNAL_DATE, debt_help=debt_help
+    )
+    assert (decision.route, decision.reasons) == (route, reasons)
+
+
+def test_r_brp_5_a_business_name_alone_is_reviewed_with_its_reason() -> None:
+    decision = decide_route(
+        [person()], municipality="0363", signal_date=SIGNAL_DATE, person_named=False
+    )
+    assert decision.reasons == ("R-BRP-5: only a business name, no person to look up",)
+
+
+def test_r_brp_5_a_reviewers_decision_names_the_review_and_the_rule() -> None:
+    legal = decide_after_review(
+        ReviewChoice.LEGAL_PERSON,
+        person=None,
+        municipality="0363",
+        signal_date=SIGNAL_DATE,
+        signal_birth_date=None,
+    )
+    assert legal.reasons == ("R-BRP-5: reviewer marked a legal person (R-IN-3)",)
+    moved = decide_after_review(
+        ReviewChoice.CANDIDATE,
+        person=person(municipality="0599"),
+        municipality="0363",
+        signal_date=SIGNAL_DATE,
+        signal_birth_date=None,
+    )
+    assert moved == Decision(
+        Route.RELOCATED,
+        ("R-BRP-5: reviewer chose a BRP candidate", "R-BRP-1: registered in municipality 0599"),
+        "0599",
+    )
+    own = "R-BRP-5: reviewer confirmed the signal's own data"
+    minor = decide_after_review(
+        ReviewChoice.SIGNAL_DATA,
+        person=None,
+        municipality="0363",
+        signal_date=SIGNAL_DATE,
+        signal_birth_date=date(2009, 3, 3),
+    )
+    assert minor.reasons == (own, "R-BRP-3: under 18 on the signal date")
+    resident = decide_after_review(
+        ReviewChoice.SIGNAL_DATA,
+        person=None,
+        municipality="0363",
+        signal_date=SIGNAL_DATE,
+        signal_birth_date=date(1980, 5, 1),
+    )
+    assert resident.reasons == (own, "at the signal's address in this municipality")
+
+
+def test_r_brp_4_a_reviewed_candidate_known_to_debt_help_goes_to_debt_help() -> None:
+    decision = decide_after_review(
+        ReviewChoice.CANDIDATE,
+        person=person(),
+        municipality="0363",
+        signal_date=SIGNAL_DATE,
+        signal_birth_date=None,
+        debt_help=DebtHelpStatus(active_product=True, final_decision_on=None),
+    )
+    assert decision.route == Route.DEBT_HELP
+
+
+def test_a_candidate_without_a_route_or_without_a_person_says_why() -> None:
+    with pytest.raises(Undecidable, match=r"^no BRP person chosen$"):
+        decide_after_review(
+            ReviewChoice.CANDIDATE,
+            person=None,
+            municipality="0363",
+            signal_date=SIGNAL_DATE,
+            signal_birth_date=None,
+        )
+    with pytest.raises(Undecidable, match=r"^R-BRP-5: no municipality of registration$"):
+        decide_after_review(
+            ReviewChoice.CANDIDATE,
+            person=person(municipality=None),
+            municipality="0363",
+            signal_date=SIGNAL_DATE,
+            signal_birth_date=None,
+        )
+
+
+def test_r_brp_3_eighteen_on_the_signal_date_is_an_adult() -> None:
+    eighteen_today = date(SIGNAL_DATE.year - 18, SIGNAL_DATE.month, SIGNAL_DATE.day)
+    assert count_minors([eighteen_today, eighteen_today.replace(day=28)], SIGNAL_DATE) == 1
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (date(2026, 12, 15), 1, date(2027, 1, 15)),  # over the year's end
+        (date(2026, 1, 15), 12, date(2027, 1, 15)),  # twelve months is the next year
+        (date(2026, 1, 15), 23, date(2027, 12, 15)),
+        (date(2026, 3, 31), 1, date(2026, 4, 30)),  # a 30-day month
+        (date(2026, 5, 31), 1, date(2026, 6, 30)),
+        (date(2027, 8, 31), 6, date(2028, 2, 29)),  # leap year: 29 days
+        (date(2026, 8, 31), 6, date(2027, 2, 28)),
+        (date(2026, 1, 31), 2, date(2026, 3, 31)),
+    ],
+)
+def test_r_brp_4_adding_months_keeps_the_day_or_takes_the_months_last(
+    day: date, months: int, expected: date
+) -> None:
+    assert add_months(day, months) == expected

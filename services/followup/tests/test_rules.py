@@ -91,3 +91,36 @@ def test_an_energy_disconnection_follows_policy() -> None:
         first_contact_working_days([SignalKind.AFSLUITING], [ArrearsType.ELEKTRICITEIT], default=10)
         == 10
     )
+
+
+def _easter_by_oudin(year: int) -> date:
+    """Easter Sunday by Oudin's algorithm (1940), independent of the one under test."""
+    century = year // 100
+    golden = year % 19
+    k = (century - 17) // 25
+    i = (century - century // 4 - (century - k) // 3 + 19 * golden + 15) % 30
+    i -= (i // 28) * (1 - (i // 28) * (29 // (i + 1)) * ((21 - golden) // 11))
+    j = (year + year // 4 + i + 2 - century + century // 4) % 7
+    moon = i - j
+    month = 3 + (moon + 40) // 44
+    return date(year, month, moon + 28 - 31 * (month // 4))
+
+
+@pytest.mark.parametrize(
+    ("year", "easter"),
+    [
+        (1818, date(1818, 3, 22)),  # the earliest possible
+        (1943, date(1943, 4, 25)),  # the latest possible
+        (1954, date(1954, 4, 18)),  # the years the algorithm's correction term m is 1
+        (1981, date(1981, 4, 19)),
+        (2049, date(2049, 4, 18)),
+        (2076, date(2076, 4, 19)),
+        (2100, date(2100, 3, 28)),
+    ],
+)
+def test_r_fu_1_easter_at_the_edges_of_the_calendar(year: int, easter: date) -> None:
+    assert easter_sunday(year) == easter
+
+
+def test_r_fu_1_easter_agrees_with_an_independent_algorithm_for_every_gregorian_year() -> None:
+    assert [y for y in range(1583, 4100) if easter_sunday(y) != _easter_by_oudin(y)] == []

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -12,6 +14,7 @@ from vroeg.intake.rules import (
     Agreement,
     Attestation,
     Policy,
+    Refusal,
     arrears_window,
     check_agreement,
     check_dates,
@@ -307,3 +310,198 @@ def test_a_signal_breaking_no_rule_is_taken_up() -> None:
         )
         is None
     )
+
+
+# What a creditor is told when a delivery is not allowed: status, code and title are the
+# problem type (RFC 9457), the detail names the rule.
+def _problem(check: Callable[[], None]) -> Problem:
+    with pytest.raises(Problem) as raised:
+        check()
+    return raised.value
+
+
+@pytest.mark.parametrize(
+    ("check", "status", "code", "title", "detail"),
+    [
+        (
+            lambda: check_tenant("0599", frozenset({"0363"})),
+            422,
+            "unknown-municipality",
+            "This deployment does not serve that municipality.",
+            "Municipality 0599 is not served here (R-IN-8).",
+        ),
+        (
+            lambda: check_agreement(
+                "0599", [Agreement("0363", date(2020, 1, 1), None)], SIGNAL_DATE
+            ),
+            403,
+            "no-agreement",
+            "No agreement with that municipality.",
+            "There is no agreement in force with municipality 0599 (R-IN-7).",
+        ),
+        (
+            lambda: check_kind(SignalKind.VROEGSIGNAAL, ArrearsType.HUUR, VlpType.DRINKWATER),
+            422,
+            "arrears-type-not-of-creditor",
+            "The arrears type does not fit the creditor.",
+            "A DRINKWATER creditor cannot report HUUR arrears.",
+        ),
+        (
+            lambda: check_kind(SignalKind.EINDELEVERING, ArrearsType.WARMTE, VlpType.WARMTE),
+            422,
+            "kind-not-for-arrears-type",
+            "EINDELEVERING is for electricity and gas only.",
+            "Heat has no grid operator: there is no end-of-supply signal (§3.5).",
+        ),
+        (
+            lambda: check_dates(SIGNAL_DATE, SIGNAL_DATE + timedelta(days=1), SIGNAL_DATE),
+            422,
+            "impossible-dates",
+            "The dates are impossible.",
+            "signalDate must not be after today, oldestDueDate not after signalDate.",
+        ),
+    ],
+)
+def test_a_delivery_that_is_not_allowed_is_told_its_problem_and_rule(
+    check: Callable[[], None], status: int, code: str, title: str, detail: str
+) -> None:
+    problem = _problem(check)
+    assert (problem.status, problem.code, problem.title, problem.detail) == (
+        status,
+        code,
+        title,
+        detail,
+    )
+
+
+def test_arrears_due_on_the_signal_date_are_possible() -> None:
+    check_dates(SIGNAL_DATE, SIGNAL_DATE, SIGNAL_DATE)
+
+
+@pytest.mark.parametrize(
+    ("arrears_type", "days", "installments", "detail"),
+    [
+        (ArrearsType.HUUR, 29, None, "29 days in arrears; at least 30"),
+        (
+            ArrearsType.ZORGVERZEKERING,
+            101,
+            None,
+            "101 days in arrears; health insurance at most 100",
+        ),
+        (ArrearsType.GAS, 30, None, "0 unpaid installments; energy needs at least 2"),
+        (ArrearsType.WARMTE, 30, 1, "1 unpaid installments; energy needs at least 2"),
+    ],
+)
+def test_r_in_1_the_refusal_says_which_term_was_missed(
+    arrears_type: ArrearsType, days: int, installments: int | None, detail: str
+) -> None:
+    refusal = arrears_window(
+        SignalKind.VROEGSIGNAAL,
+        arrears_type,
+        oldest_due_date=days_ago(days),
+        signal_date=SIGNAL_DATE,
+        unpaid_installments=installments,
+    )
+    assert refusal == Refusal(RefusalReason.TERMIJN, "R-IN-1", detail)
+
+
+def test_r_in_2_the_refusal_names_every_missing_attestation() -> None:
+    refusal = social_collection({Attestation.WRITTEN_REMINDER}, Policy().required_for(VlpType.HUUR))
+    assert refusal == Refusal(
+        RefusalReason.SOCIALE_INCASSO,
+        "R-IN-2",
+        "not attested: dataSharingOffer, debtHelpReferral, personalContactAttempt",
+    )
+
+
+def test_r_in_2_a_policy_naming_some_creditor_types_requires_all_four_of_the_others() -> None:
+    policy = Policy(version=4, required_attestations={VlpType.HUUR: frozenset()})
+    assert policy.required_for(VlpType.DRINKWATER) == ALL_ATTESTATIONS
+    assert policy.required_for(VlpType.ZORGVERZEKERING) == ALL_ATTESTATIONS
+
+
+def test_r_in_3_the_refusal_names_the_legal_form() -> None:
+    refusal = legal_person(business_name="Vastgoed B.V.", surname=None)
+    assert refusal is not None
+    assert (refusal.reason, refusal.rule) == (RefusalReason.RECHTSPERSOON, "R-IN-3")
+    assert "B.V." in refusal.detail
+
+
+def test_r_in_4_the_refusal_names_amount_and_threshold() -> None:
+    refusal = threshold(Decimal("99.99"), ArrearsType.HUUR, {ArrearsType.HUUR: Decimal("100.00")})
+    assert refusal == Refusal(
+        RefusalReason.ONDER_DREMPEL, "R-IN-4", "99.99 is below the threshold 100.00"
+    )
+
+
+def _refusal(**changes: Any) -> Refusal | None:
+    """The combined check of a signal breaking no rule, but for `changes`."""
+    signal: dict[str, Any] = {
+        "kind": SignalKind.VROEGSIGNAAL,
+        "arrears_type": ArrearsType.HUUR,
+        "vlp_type": VlpType.HUUR,
+        "business_name": None,
+        "surname": "Jansen",
+        "oldest_due_date": days_ago(45),
+        "signal_date": SIGNAL_DATE,
+        "unpaid_installments": None,
+        "attestations": ALL_ATTESTATIONS,
+        "amount": Decimal("350"),
+        "policy": Policy(version=2, thresholds={ArrearsType.HUUR: Decimal("100")}),
+    }
+    return refusal_for(**{**signal, **changes})
+
+
+@pytest.mark.parametrize(
+    ("changes", "rule"),
+    [
+        ({"surname": "Stichting Jansen"}, "R-IN-3"),
+        ({"oldest_due_date": days_ago(29)}, "R-IN-1"),
+        (
+            {
+                "arrears_type": ArrearsType.ZORGVERZEKERING,
+                "vlp_type": VlpType.ZORGVERZEKERING,
+                "oldest_due_date": days_ago(101),
+            },
+            "R-IN-1",
+        ),
+        (
+            {
+                "arrears_type": ArrearsType.GAS,
+                "vlp_type": VlpType.ENERGIE,
+                "unpaid_installments": 1,
+            },
+            "R-IN-1",
+        ),
+        ({"attestations": ALL_ATTESTATIONS - {Attestation.DEBT_HELP_REFERRAL}}, "R-IN-2"),
+        ({"amount": Decimal("99.99")}, "R-IN-4"),
+        # The first rule broken decides, in the order R-IN-3, R-IN-1, R-IN-2, R-IN-4.
+        ({"oldest_due_date": days_ago(29), "attestations": set(), "amount": Decimal(1)}, "R-IN-1"),
+        ({"attestations": set(), "amount": Decimal(1)}, "R-IN-2"),
+    ],
+)
+def test_the_combined_check_applies_every_rule(changes: dict[str, Any], rule: str) -> None:
+    refusal = _refusal(**changes)
+    assert refusal is not None
+    assert refusal.rule == rule
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {
+            "arrears_type": ArrearsType.GAS,
+            "vlp_type": VlpType.ENERGIE,
+            "unpaid_installments": 2,
+        },
+        {
+            "arrears_type": ArrearsType.ZORGVERZEKERING,
+            "vlp_type": VlpType.ZORGVERZEKERING,
+            "attestations": {Attestation.WRITTEN_REMINDER, Attestation.DEBT_HELP_REFERRAL},
+        },
+        {"kind": SignalKind.AFSLUITING, "oldest_due_date": days_ago(3)},
+        {"amount": Decimal("100")},
+    ],
+)
+def test_the_combined_check_takes_up_what_each_rule_allows(changes: dict[str, Any]) -> None:
+    assert _refusal(**changes) is None

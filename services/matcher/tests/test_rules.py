@@ -34,3 +34,13 @@ def test_disconnection_and_eviction_are_crises_and_arrears_are_not() -> None:
     assert is_crisis([SignalKind.VROEGSIGNAAL, SignalKind.UITHUISZETTING])
     assert is_crisis([SignalKind.AFSLUITING])
     assert not is_crisis([SignalKind.VROEGSIGNAAL, SignalKind.EINDELEVERING])
+
+
+def test_r_mat_1_an_address_without_letter_or_addition_keys_on_postcode_and_number() -> None:
+    assert household_key(Address(postcode="1012AB", huisnummer=1), None) == "adres:1012AB-1--"
+
+
+def test_r_mat_1_the_key_normalises_the_postcode_whatever_it_is_given() -> None:
+    # The event type admits only "1012AB"; the key must not depend on that to normalise.
+    unchecked = Address.model_construct(postcode="1012 ab", huisnummer=1)
+    assert household_key(unchecked, None) == "adres:1012AB-1--"

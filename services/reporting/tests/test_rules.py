@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from uuid import uuid4
 
 from tests.support.signals import routed_signal
 from vroeg.reporting.rules import metrics_for
 from vroeg.shared.events import (
     CaseOpened,
+    FirstContactDeadlineSet,
     RefusalReason,
     Route,
     SignalKind,
@@ -54,3 +55,29 @@ def test_a_crisis_case_counts_as_a_case_and_a_crisis() -> None:
         crisis=True,
     )
     assert metrics_for(case) == ("meldingen", "crisismeldingen")
+
+
+def test_a_case_that_is_no_crisis_counts_as_a_case_only() -> None:
+    case = CaseOpened(
+        municipality="0363",
+        occurred_at=datetime.now(UTC),
+        case_id=uuid4(),
+        household_key="k",
+        signal_ids=(uuid4(),),
+        kinds=(SignalKind.VROEGSIGNAAL,),
+        arrears_types=(),
+        crisis=False,
+    )
+    assert metrics_for(case) == ("meldingen",)
+
+
+def test_a_first_contact_deadline_counts_as_a_deadline_set() -> None:
+    deadline = FirstContactDeadlineSet(
+        municipality="0363",
+        occurred_at=datetime.now(UTC),
+        case_id=uuid4(),
+        due_date=date(2026, 12, 11),
+        working_days=10,
+        opened_on=date(2026, 11, 27),
+    )
+    assert metrics_for(deadline) == ("termijnen_gezet",)
