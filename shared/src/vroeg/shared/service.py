@@ -27,7 +27,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from vroeg.shared import metrics, probes
-from vroeg.shared.db import create_engine, create_sessionmaker
+from vroeg.shared.db import create_engine, create_sessionmaker, transient_database_error
 from vroeg.shared.http import API_VERSION, finish_openapi, install_conventions
 from vroeg.shared.messaging.consumer import DependencyUnavailable, EventConsumer, Subscription
 from vroeg.shared.messaging.failpoints import Failpoints
@@ -337,10 +337,10 @@ def _measured(subscription: Subscription, topic: str) -> Subscription:
         started = time.perf_counter()
         try:
             await handler(uow, event)
-        except DependencyUnavailable:
-            raise  # the event waits; not its failure
-        except Exception:
-            metrics.EVENTS_FAILED.labels(topic).inc()
+        except Exception as exc:
+            # A dependency that is down or passing database trouble: the event waits, no fault.
+            if not isinstance(exc, DependencyUnavailable) and not transient_database_error(exc):
+                metrics.EVENTS_FAILED.labels(topic).inc()
             raise
         finally:
             metrics.HANDLER_SECONDS.labels(topic).observe(time.perf_counter() - started)
