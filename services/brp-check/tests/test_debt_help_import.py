@@ -161,7 +161,7 @@ async def test_debt_help_staff_and_admins_import_for_their_own_municipality_only
     ]
 
 
-async def test_a_large_body_of_an_unauthenticated_caller_is_refused_before_it_is_read(
+async def test_a_large_body_is_refused_before_it_is_read(
     make_platform: PlatformFactory, tmp_path: Path
 ) -> None:
     platform = start(make_platform, tmp_path)
@@ -170,7 +170,7 @@ async def test_a_large_body_of_an_unauthenticated_caller_is_refused_before_it_is
     assert target.port is not None
     address = (target.hostname, target.port)
 
-    def send_a_little_and_read_the_answer(credentials: dict[str, str]) -> bytes:
+    def send_a_little_and_read_the_answer(credentials: dict[str, str], announced: int) -> bytes:
         # 64 KiB of the 50 MiB announced: a server that reads the body before deciding never
         # answers (it waits for the rest); one that authenticates first answers at once.
         head = "".join(
@@ -178,7 +178,7 @@ async def test_a_large_body_of_an_unauthenticated_caller_is_refused_before_it_is
                 f"PUT {target.path} HTTP/1.1\r\n",
                 f"Host: {target.netloc}\r\n",
                 "Content-Type: application/json\r\n",
-                f"Content-Length: {50 * 1024 * 1024}\r\n",
+                f"Content-Length: {announced}\r\n",
                 *(f"{name}: {value}\r\n" for name, value in credentials.items()),
                 "\r\n",
             ]
@@ -188,5 +188,12 @@ async def test_a_large_body_of_an_unauthenticated_caller_is_refused_before_it_is
             return conn.recv(65536)
 
     for credentials in ({}, {"X-Api-Key": "wrong"}, {"X-Api-Key": KEYS["0518"]}):
-        answer = await asyncio.to_thread(send_a_little_and_read_the_answer, credentials)
+        answer = await asyncio.to_thread(
+            send_a_little_and_read_the_answer, credentials, 50 * 1024 * 1024
+        )
         assert answer.startswith(b"HTTP/1.1 401 "), (credentials, answer[:200])
+    # The municipality's own key, but more than the import's cap (96 MiB) announced: 413.
+    answer = await asyncio.to_thread(
+        send_a_little_and_read_the_answer, {"X-Api-Key": KEYS["0363"]}, 200 * 1024 * 1024
+    )
+    assert answer.startswith(b"HTTP/1.1 413 "), answer[:200]

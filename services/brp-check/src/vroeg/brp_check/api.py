@@ -45,6 +45,9 @@ CSV_EXAMPLE = "bsn,activeProduct,finalDecisionOn\n999990019,true,\n999990032,fal
 
 IMPORTER_ROLES = (Role.SHV_PROFESSIONAL, Role.ADMIN)
 IMPORTED, ROUTE_READ = "debt-help.imported", "route.read"
+# The import's own body cap, counted while the body streams in: a register of a million
+# residents (DebtHelpImport's limit) is about 72 MB as JSON, half that as CSV.
+IMPORT_MAX_BODY_BYTES = 96 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -154,7 +157,8 @@ async def get_route(signal_id: UUID, staff: Staff, uow: UnitOfWorkDep) -> RouteO
     "/schuldhulp/{municipality}/registraties",
     summary="Import the residents known to debt help (R-BRP-4), replacing the last import.",
     description="The body is JSON, or the administration's CSV export (`text/csv`).",
-    responses=problem_responses(400, 401, 403),
+    responses=problem_responses(400, 401, 403, 413),
+    max_body_size=IMPORT_MAX_BODY_BYTES,
     openapi_extra={
         "requestBody": {
             "content": {"text/csv": {"schema": {"type": "string"}, "example": CSV_EXAMPLE}}
