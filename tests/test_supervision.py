@@ -8,12 +8,14 @@ from datetime import date
 import httpx
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.support.db import eventually
+from tests.support.db import eventually, fetch
 from tests.support.fixtures import Isolation, PlatformFactory, creditor_key
-from tests.support.kafka import read_topic
+from tests.support.kafka import publish, read_topic
+from tests.support.signals import routed_signal
 from vroeg.deploy.demo import signal_body
+from vroeg.shared.events import Route
 from vroeg.shared.supervision import run_exclusively
-from vroeg.shared.topics import SIGNAL_RECEIVED
+from vroeg.shared.topics import ROUTE_TOPICS, SIGNAL_RECEIVED
 
 
 def _signal(reference: str) -> dict[str, object]:
@@ -92,3 +94,33 @@ async def test_a_periodic_job_runs_on_one_replica_at_a_time(isolation: Isolation
     finally:
         for engine in replicas:
             await engine.dispose()
+
+
+async def _matcher_state(iso: Isolation) -> tuple[int, int]:
+    cases = await fetch(iso.database_url, "SELECT count(*) AS n FROM matcher.cases")
+    signals = await fetch(iso.database_url, "SELECT count(*) AS n FROM matcher.case_signals")
+    return cases[0]["n"], signals[0]["n"]
+
+
+async def test_a_dead_consumer_makes_health_down_until_it_rejoins_and_consumes_again(
+    isolation: Isolation, make_platform: PlatformFactory
+) -> None:
+    matcher = make_platform()["matcher"]
+    # The consumer's poll loop raises once, after its first fetch; the restart waits 4 s.
+    matcher.start({"VROEG_FAILPOINTS": "consumer.crash", "VROEG_TASK_RESTART_BACKOFF_S": "4"})
+    matcher.wait_ready()
+    topic = isolation.topic(ROUTE_TOPICS[Route.RESIDENT].name)
+    await publish(isolation.kafka, topic, [routed_signal(address_key="0" * 16)])
+
+    down = await eventually(lambda: _health(matcher.url), lambda r: r.status_code == 503)
+    assert down.status_code == 503
+    assert down.json()["tasks"]["consumer"] == "DOWN"
+    assert "background task consumer died" in matcher.tail(50000)
+
+    up = await eventually(lambda: _health(matcher.url), lambda r: r.status_code == 200)
+    assert up.json()["tasks"]["consumer"] == "UP"
+    await publish(isolation.kafka, topic, [routed_signal(address_key="1" * 16)])
+    # Both handled, each once: the one in hand when it died is read again and recognised.
+    assert await eventually(lambda: _matcher_state(isolation), lambda s: s == (2, 2)) == (2, 2)
+    await asyncio.sleep(2)
+    assert await _matcher_state(isolation) == (2, 2)

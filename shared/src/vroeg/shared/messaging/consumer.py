@@ -19,7 +19,7 @@ from vroeg.shared.cloudevents import UndecodableMessage, decode, header_map
 from vroeg.shared.db import transient_database_error
 from vroeg.shared.events import Event
 from vroeg.shared.messaging.connection import kafka_client_options
-from vroeg.shared.messaging.failpoints import CONSUMER_AFTER_COMMIT, Failpoints
+from vroeg.shared.messaging.failpoints import CONSUMER_AFTER_COMMIT, CONSUMER_CRASH, Failpoints
 from vroeg.shared.messaging.unit_of_work import Database, UnitOfWork
 from vroeg.shared.settings import ServiceSettings
 from vroeg.shared.telemetry import error_text
@@ -147,6 +147,8 @@ class EventConsumer:
                     if records and not self._stopping.is_set():
                         self._start_worker(consumer, tp, records)
                 await self.commit()
+                if batches:
+                    self._failpoints.crash(CONSUMER_CRASH)  # supervision tests
         finally:
             await self.release(set(self._workers))
             await self.commit()

@@ -19,10 +19,18 @@ CONSUMER_AFTER_COMMIT = "consumer.after_commit"
 OUTBOX_BEFORE_SEND = "outbox.before_send"
 # Raises in the relay's loop after a batch was sent: the relay task dies.
 OUTBOX_RELAY_CRASH = "outbox.relay_crash"
+# Raises in the consumer's poll loop after a fetch with records: the consumer task dies.
+CONSUMER_CRASH = "consumer.crash"
 # The relay's first send never completes: only its time limit ends it.
 OUTBOX_SEND_HANGS = "outbox.send_hangs"
 KNOWN = frozenset(
-    {CONSUMER_AFTER_COMMIT, OUTBOX_BEFORE_SEND, OUTBOX_RELAY_CRASH, OUTBOX_SEND_HANGS}
+    {
+        CONSUMER_AFTER_COMMIT,
+        CONSUMER_CRASH,
+        OUTBOX_BEFORE_SEND,
+        OUTBOX_RELAY_CRASH,
+        OUTBOX_SEND_HANGS,
+    }
 )
 
 
