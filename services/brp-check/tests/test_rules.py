@@ -262,6 +262,15 @@ def test_r_brp_5_a_business_name_alone_is_reviewed_with_its_reason() -> None:
     assert decision.reasons == ("R-BRP-5: only a business name, no person to look up",)
 
 
+def test_r_brp_5_a_name_the_brp_cannot_be_asked_for_is_reviewed_with_why() -> None:
+    # Item 22: whatever else is known, the name never reached the BRP.
+    why = "R-BRP-5: the debtor's surname has characters the BRP cannot be searched with"
+    decision = decide_route(
+        [person()], municipality="0363", signal_date=SIGNAL_DATE, unsearchable=why
+    )
+    assert decision == Decision(Route.REVIEW, (why,))
+
+
 def test_r_brp_5_a_reviewers_decision_names_the_review_and_the_rule() -> None:
     legal = decide_after_review(
         ReviewChoice.LEGAL_PERSON,
