@@ -24,6 +24,7 @@ TODAY = date(2026, 11, 27)
 SERVER, PRODUCER = 2, 4  # OTLP span kinds
 OTEL = {"OTEL_BSP_SCHEDULE_DELAY": "100"}
 POST = "POST /v1/signalen"
+LARGE = 10_000
 
 
 @pytest.fixture
@@ -175,3 +176,24 @@ async def test_with_two_workers_both_log_as_json_and_export_spans_one_trace_per_
 def _started(log: Path) -> int:
     """How many processes logged (as JSON) that their service started."""
     return log.read_text().count('"message": "service started"')
+
+
+async def test_a_large_batch_exports_every_signals_span(
+    isolation: Isolation, make_platform: PlatformFactory, receiver: OtlpReceiver
+) -> None:
+    platform = make_platform({"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, **OTEL})
+    platform.start(["intake"])
+    intake = platform["intake"]
+    key = await creditor_key(intake.url)
+    batch = [_body(f"large-{n}", "Jansen") for n in range(LARGE)]
+    async with httpx.AsyncClient(
+        base_url=intake.url, headers={"X-Api-Key": key}, timeout=120
+    ) as http:
+        response = await http.post("/v1/signalen/batches", json={"signalen": batch})
+    assert response.status_code == 201, response.text
+    platform.stop()
+    creates = [
+        s for s in receiver.snapshot() if s.attributes.get("messaging.operation.type") == "create"
+    ]
+    # More than the span processor's default queue (2,048) at once: none is dropped.
+    assert len(creates) == LARGE

@@ -223,15 +223,24 @@ def configure_tracing(service: str) -> TracerProvider:
         if name == "otlp":
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-            provider.add_span_processor(BatchSpanProcessor(WithoutErrorTexts(OTLPSpanExporter())))
+            provider.add_span_processor(_processor(OTLPSpanExporter()))
         elif name == "console":
-            provider.add_span_processor(
-                BatchSpanProcessor(WithoutErrorTexts(ConsoleSpanExporter()))
-            )
+            provider.add_span_processor(_processor(ConsoleSpanExporter()))
         elif name not in ("none", ""):
             raise ValueError(f"unsupported OTEL_TRACES_EXPORTER {name!r}")
     trace.set_tracer_provider(provider)
     return provider
+
+
+# A batch delivery starts a trace per signal: up to 10,000 spans at once, of which the
+# processor's default queue (2,048) would drop thousands.
+DEFAULT_SPAN_QUEUE = 20_000
+
+
+def _processor(exporter: SpanExporter) -> BatchSpanProcessor:
+    """Batched export without error texts; `OTEL_BSP_MAX_QUEUE_SIZE` overrides the queue."""
+    queue = None if os.environ.get("OTEL_BSP_MAX_QUEUE_SIZE") else DEFAULT_SPAN_QUEUE
+    return BatchSpanProcessor(WithoutErrorTexts(exporter), max_queue_size=queue)
 
 
 class WithoutErrorTexts(SpanExporter):
