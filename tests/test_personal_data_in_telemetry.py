@@ -122,7 +122,12 @@ async def test_no_name_or_bsn_in_logs_spans_or_dead_letters_when_every_path_fail
     assert len(parked) == 2
 
     platform.stop()  # a graceful stop flushes every process's spans
-    logs = {name: platform[name].log_path.read_text() for name in ("intake", "brp-check")}
+    logs = {  # every process's, the BRP stand-in's too
+        name: process.log_path.read_text()
+        for name, process in platform.processes.items()
+        if process.log_path.exists()
+    }
+    assert set(logs) == {"intake", "brp-check", "brp-standin"}
     spans = receiver.snapshot()
     for secret in (NAME, BSN):
         for name, text in logs.items():
