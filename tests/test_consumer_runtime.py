@@ -194,3 +194,31 @@ async def test_a_services_consumer_group_belongs_to_its_topic_prefix(
     # Another deployment's matcher on this broker uses a group of its own.
     unprefixed = await committed_offsets(isolation.kafka, "vroeg-matcher")
     assert not [tp for tp in unprefixed if tp.topic == topic]
+
+
+async def test_a_partitions_polled_events_share_one_transaction_and_a_failing_one_goes_alone(
+    isolation: Isolation, make_platform: PlatformFactory
+) -> None:
+    platform = make_platform()
+    url = isolation.database_url
+    events = [routed_signal(address_key=f"{i:016d}") for i in range(60)]
+    poisoned = events[30]
+    platform.start(["matcher"])
+    await install_faults(url, FAULTY_TABLE)
+    await fail(url, poisoned.signal.signal_id, "P0001")
+    platform["matcher"].stop()
+    # Waiting on the partition when the matcher starts again, so they are polled together.
+    await produce(isolation.kafka, [_message(isolation, e) for e in events], partition=0)
+    platform.start(["matcher"])
+
+    assert await _parked_ids(isolation, expect=1) == [str(poisoned.id)]
+    await wait_until_consumed(
+        isolation.kafka, isolation.group("matcher"), isolation.topic(RESIDENT)
+    )
+    assert await _matcher_state(isolation) == (59, 59)
+    # The inbox rows carry their transaction's start: the 59 came in far fewer transactions.
+    rows = await fetch(
+        url, "SELECT count(DISTINCT processed_at) AS n, count(*) AS c FROM matcher.processed_events"
+    )
+    assert rows[0]["c"] == 59
+    assert rows[0]["n"] <= 10

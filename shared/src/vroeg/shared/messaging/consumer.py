@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +13,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from aiokafka.structs import ConsumerRecord
 from opentelemetry import propagate, trace
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from vroeg.shared.cloudevents import UndecodableMessage, decode, header_map
 from vroeg.shared.db import transient_database_error
@@ -33,6 +33,9 @@ Handler = Callable[[UnitOfWork, Any], Awaitable[None]]
 MAX_WAIT_S = 5.0
 # How long a rebalance waits for a partition's event in progress before abandoning it (the
 # new owner redoes it; the inbox makes that harmless). Below aiokafka's rebalance timeout.
+# Most records of a partition handled in one transaction: fewer commits, and a failure among
+# them redoes at most this many.
+BATCH_MAX = 200
 RELEASE_TIMEOUT_S = 5.0
 
 
@@ -83,6 +86,10 @@ class EventConsumer:
     and changes nothing. A failing event is retried with backoff up to `max_attempts`, then
     parked on the service's dead-letter topic, so it does not hold up the events behind it. A
     dependency that is down or passing database trouble is no attempt: the event waits.
+
+    A partition's fetched records are handled together, in one transaction (at most
+    `BATCH_MAX`); if one fails, nothing of them is kept, those before it go together again and
+    it goes alone, with the guarantees above. Handlers need not know.
 
     Each partition with fetched records gets a worker task and is paused until the worker is
     through, so a slow partition holds up only itself, and the poll loop goes on (a long wait
@@ -221,11 +228,25 @@ class EventConsumer:
     ) -> None:
         """Process a partition's records in order, then fetch on from it."""
         pending = list(records)
+        together = BATCH_MAX
         try:
             while pending and not halt.is_set():
+                chunk = pending[:together]
+                if len(chunk) > 1:
+                    failed_at = await self._process_together(chunk, tp)
+                    if failed_at is None:
+                        self._processed[tp] = chunk[-1].offset + 1
+                        del pending[: len(chunk)]
+                        together = BATCH_MAX
+                        continue
+                    if failed_at > 0:
+                        together = failed_at  # those before the failing one, together again
+                        continue
+                # The failing record (or a lone one): retried or parked by itself.
                 if not await self._process(pending[0], tp, halt):
                     break
                 self._processed[tp] = pending.pop(0).offset + 1
+                together = BATCH_MAX
         except Exception:
             # A fault of the runtime itself: the records are read again after a pause.
             log.exception("consuming %s failed; will read it again", tp)
@@ -243,15 +264,51 @@ class EventConsumer:
                     if not halt.is_set():
                         consumer.resume(tp)
 
-    async def _process(
-        self, record: ConsumerRecord, tp: TopicPartition, halt: asyncio.Event
-    ) -> bool:
-        """Handle or dead-letter one record; False if halted first (it is read again)."""
-        context = propagate.extract(header_map(record.headers))
-        tracer = trace.get_tracer(__name__)
-        with tracer.start_as_current_span(
+    async def _process_together(
+        self, records: list[ConsumerRecord], tp: TopicPartition
+    ) -> int | None:
+        """Handle consecutive records of a partition in one transaction: inbox rows, state
+        changes and outbox rows commit together. None if they did; else nothing changed and
+        the index of the record that failed (0 if it is not known which)."""
+        events: list[Event] = []
+        for index, record in enumerate(records):
+            try:
+                events.append(decode(record.headers, record.value))
+            except UndecodableMessage:
+                return index
+        current = 0
+        try:
+            async with self._db.unit_of_work() as uow:
+                fresh = await uow.claim_many([str(e.id) for e in events])
+                for index, (record, event) in enumerate(zip(records, events, strict=True)):
+                    current = index
+                    with self._span(record) as span:
+                        span.set_attribute("messaging.message.id", str(event.id))
+                        if str(event.id) in fresh:
+                            fresh.discard(str(event.id))  # once, if it came twice
+                            await self._handlers[record.topic](uow, event)
+                        else:
+                            span.set_attribute("vroeg.duplicate", True)
+                current = 0  # from here on, the commit failed: no record is to blame
+        except Exception as exc:
+            log.info(
+                "%d events of %s failed together at the %d-th (%s); that one goes alone",
+                len(records),
+                tp,
+                current + 1,
+                type(exc).__name__,
+            )
+            return current
+        self._waiting.pop(tp, None)
+        self._failpoints.hit(CONSUMER_AFTER_COMMIT)
+        return None
+
+    @contextlib.contextmanager
+    def _span(self, record: ConsumerRecord) -> Iterator[Span]:
+        """The consumer span of one record, continuing its producer's trace."""
+        with trace.get_tracer(__name__).start_as_current_span(
             f"process {record.topic}",
-            context=context,
+            context=propagate.extract(header_map(record.headers)),
             kind=SpanKind.CONSUMER,
             attributes={
                 "messaging.system": "kafka",
@@ -262,6 +319,13 @@ class EventConsumer:
                 "messaging.kafka.offset": record.offset,
             },
         ) as span:
+            yield span
+
+    async def _process(
+        self, record: ConsumerRecord, tp: TopicPartition, halt: asyncio.Event
+    ) -> bool:
+        """Handle or dead-letter one record; False if halted first (it is read again)."""
+        with self._span(record) as span:
             try:
                 event: Event | None = decode(record.headers, record.value)
                 error: BaseException | None = None

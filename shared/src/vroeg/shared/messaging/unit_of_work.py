@@ -95,6 +95,16 @@ class UnitOfWork:
         )
         return result.first() is not None
 
+    async def claim_many(self, event_ids: Sequence[str]) -> set[str]:
+        """Record several event ids as processed in one statement; those that were not yet."""
+        result = await self.session.execute(
+            insert(processed_events)
+            .values([{"consumer": self._service, "event_id": i} for i in dict.fromkeys(event_ids)])
+            .on_conflict_do_nothing()
+            .returning(processed_events.c.event_id)
+        )
+        return set(result.scalars())
+
     async def _add(self, topic: str, key: bytes, value: bytes, headers: Headers) -> None:
         await self.session.execute(outbox.insert().values(**_row(topic, key, value, headers)))
         self.published += 1
