@@ -7,6 +7,7 @@ other's events or rows.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -59,11 +60,22 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def endpoints() -> Iterator[infra.Endpoints]:
-    """Kafka and PostgreSQL for the session: reused when running, else started and stopped."""
+    """Kafka and PostgreSQL for the session: reused when running, else started and stopped.
+
+    Under pytest-xdist each worker has its own session: a lock lets one of them start what is
+    missing while the others wait, and no worker stops it, since another may still be using
+    it (`./dev test` starts the infrastructure before its workers and stops it after them).
+    """
     os.environ.setdefault("VROEG_HOME", str(Path(__file__).resolve().parents[2] / ".vroeg"))
-    running = infra.status()
-    yield infra.up()
-    infra.down(kafka=not running["kafka"], postgresql=not running["postgresql"])
+    lock_file = infra.state_dir() / "infra.lock"
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with lock_file.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        running = infra.status()
+        endpoints = infra.up()
+    yield endpoints
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        infra.down(kafka=not running["kafka"], postgresql=not running["postgresql"])
 
 
 @contextmanager
