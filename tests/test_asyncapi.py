@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 from collections.abc import Iterator
 
 import pytest
@@ -9,7 +11,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.sdk.trace import TracerProvider
 from polyfactory.factories.pydantic_factory import ModelFactory
 
-from tests.support.asyncapi import AsyncApiContract
+from tests.support.asyncapi import DOCUMENT_PATH, AsyncApiContract
 from tests.support.signals import resident_signal, routed_signal
 from vroeg.shared.cloudevents import Message, encode, header_map
 from vroeg.shared.events import EVENT_CLASSES, Event
@@ -77,3 +79,21 @@ def test_the_document_refuses_what_a_record_must_not_be() -> None:
     assert CONTRACT.problems(topic.name, {**headers, "ce_time": "yesterday"}, message.value)
     without_id = {k: v for k, v in headers.items() if k != "ce_id"}
     assert CONTRACT.problems(topic.name, without_id, message.value)
+
+
+TOOLS = DOCUMENT_PATH.parents[1] / "tools/spectral"
+
+
+def test_the_official_asyncapi_parser_accepts_the_document() -> None:
+    if not (TOOLS / "node_modules/@asyncapi/parser").exists():
+        pytest.fail("@asyncapi/parser is missing: ./dev installs it (npm ci in tools/spectral)")
+    result = subprocess.run(
+        ["node", str(TOOLS / "asyncapi-parse.mjs"), str(DOCUMENT_PATH)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    diagnostics = json.loads(result.stdout or "[]")
+    assert [d for d in diagnostics if d["severity"] in ("error", "warning")] == [], result.stderr
+    assert result.returncode == 0, result.stderr
