@@ -17,6 +17,7 @@ PRODUCTION = {
     "VROEG_ENVIRONMENT": "production",
     "DATABASE_URL": "postgresql+asyncpg://vroeg_app:s3cret@db.gemeente.example/vroeg",
     "VROEG_OIDC_ISSUER": "https://idp.gemeente.example",
+    "KAFKA_BOOTSTRAP_SERVERS": "kafka-1.gemeente.example:9093,kafka-2.gemeente.example:9093",
     "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
     "KAFKA_SASL_USERNAME": "vroeg",
     "KAFKA_SASL_PASSWORD": "a-scram-password",
@@ -49,6 +50,8 @@ def test_a_production_deployment_without_development_defaults_starts(
             "development credentials",
         ),
         ({"VROEG_FAILPOINTS": "consumer.after_commit"}, "VROEG_FAILPOINTS is for tests"),
+        # The broker `vroeg infra` starts on this machine.
+        ({"KAFKA_BOOTSTRAP_SERVERS": UNSET}, "KAFKA_BOOTSTRAP_SERVERS must be set"),
         # One copy of each event: a broker's disk loss loses acknowledged events.
         ({"VROEG_TOPIC_REPLICATION_FACTOR": UNSET}, "VROEG_TOPIC_REPLICATION_FACTOR must be at"),
         ({"VROEG_TOPIC_REPLICATION_FACTOR": "1"}, "VROEG_TOPIC_REPLICATION_FACTOR must be at"),

@@ -275,6 +275,7 @@ def test_a_service_outside_development_wants_https_keys(monkeypatch: pytest.Monk
         "VROEG_ENVIRONMENT": "production",
         "DATABASE_URL": "postgresql+asyncpg://u:secret@db/vroeg",
         "VROEG_OIDC_ISSUER": ISSUER,
+        "KAFKA_BOOTSTRAP_SERVERS": "kafka.gemeente.example:9093",
         "KAFKA_ALLOW_PLAINTEXT": "true",
         "VROEG_TOPIC_REPLICATION_FACTOR": "3",
     }.items():

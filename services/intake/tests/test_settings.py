@@ -11,6 +11,7 @@ PRODUCTION = {
     "VROEG_ENVIRONMENT": "production",
     "DATABASE_URL": "postgresql+asyncpg://intake:s3cret@db.gemeente.example/vroeg",
     "VROEG_OIDC_ISSUER": "https://idp.gemeente.example",
+    "KAFKA_BOOTSTRAP_SERVERS": "kafka.gemeente.example:9093",
     "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
     "KAFKA_SASL_USERNAME": "vroeg",
     "KAFKA_SASL_PASSWORD": "a-scram-password",

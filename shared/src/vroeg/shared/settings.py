@@ -214,6 +214,9 @@ class ServiceSettings(KafkaConnection):
             refusals.append(refusal)
         if self.failpoints:
             refusals.append("VROEG_FAILPOINTS is for tests and is refused")
+        if "kafka_bootstrap_servers" not in self.model_fields_set:
+            # The default is the broker `vroeg infra` starts on this machine.
+            refusals.append("KAFKA_BOOTSTRAP_SERVERS must be set to the production brokers")
         if self.kafka_security_protocol == "PLAINTEXT" and not self.kafka_allow_plaintext:
             refusals.append(
                 "KAFKA_SECURITY_PROTOCOL must be SASL_SSL; PLAINTEXT only with "
