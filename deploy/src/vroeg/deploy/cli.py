@@ -17,6 +17,9 @@ def main(argv: list[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     infra_cmd = commands.add_parser("infra", help="Kafka and PostgreSQL for the services")
     infra_cmd.add_argument("action", choices=["up", "down", "status"])
+    infra_cmd.add_argument(
+        "only", nargs="?", choices=["kafka", "postgresql"], help="down: stop only this one"
+    )
     demo = commands.add_parser("demo", help="infrastructure, all services, demo traffic, report")
     demo.add_argument("--keep", action="store_true", help="leave the platform running after")
     demo.add_argument(
@@ -34,7 +37,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     try:
         if args.command == "infra":
-            _infra(args.action)
+            _infra(args.action, args.only)
         elif args.command == "demo":
             from vroeg.deploy.demo import run_demo
 
@@ -51,13 +54,13 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
 
 
-def _infra(action: str) -> None:
+def _infra(action: str, only: str | None) -> None:
     if action == "up":
         endpoints = infra.up()
         for key, value in endpoints.env().items():
             print(f"{key}={value}")
     elif action == "down":
-        infra.down()
+        infra.down(kafka=only in (None, "kafka"), postgresql=only in (None, "postgresql"))
         print("stopped")
     else:
         for name, running in infra.status().items():
