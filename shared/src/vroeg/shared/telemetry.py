@@ -36,6 +36,10 @@ from pydantic import ValidationError
 _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message"}
 
 
+# Modules whose exception texts may be logged as they are (see `error_text`).
+_TEXT_SAFE_MODULES = ("vroeg.", "aiokafka.", "httpx", "httpcore")
+
+
 def error_text(exc: BaseException) -> str:
     """What logs, spans and dead-letter headers may say of an error: never its input values.
 
@@ -63,7 +67,12 @@ def error_text(exc: BaseException) -> str:
         return f"{kind}: {type(database).__name__} SQLSTATE {sqlstate}" + (
             f" ({where})" if where else ""
         )
-    return f"{kind}: {exc}"
+    # Our own errors are written without personal data, and a network error names a host;
+    # any other text may quote a value it was given (KeyError('Jansen'), "invalid literal
+    # for int(): '…'"), so only its class is told.
+    if type(exc).__module__.startswith(_TEXT_SAFE_MODULES) or isinstance(exc, OSError):
+        return f"{kind}: {exc}"
+    return kind
 
 
 class _ErrorText:
