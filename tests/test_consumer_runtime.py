@@ -11,6 +11,7 @@ import asyncio
 import time
 
 import asyncpg
+import httpx
 from aiokafka import AIOKafkaConsumer
 
 from tests.support.db import asyncpg_url, eventually, fetch
@@ -85,10 +86,20 @@ async def _intrude(iso: Isolation) -> None:
             await intruder.stop()
 
 
+def _consumer_restarts(service_url: str) -> float:
+    """How often the service's supervisor had to restart its consumer (from /metrics)."""
+    metrics = httpx.get(f"{service_url}/metrics", timeout=5).text
+    for line in metrics.splitlines():
+        if line.startswith('vroeg_task_restarts_total{task="consumer"}'):
+            return float(line.split()[-1])
+    return 0.0
+
+
 async def test_partitions_revoked_while_their_events_are_retried_do_not_end_the_consumer(
     isolation: Isolation, make_platform: PlatformFactory
 ) -> None:
-    make_platform().start(["matcher"])
+    platform = make_platform()
+    platform.start(["matcher"])
     url = isolation.database_url
     await install_faults(url, FAULTY_TABLE)
     await fail_parking(url, "matcher")  # so each poisoned event is retried over and over
@@ -110,7 +121,8 @@ async def test_partitions_revoked_while_their_events_are_retried_do_not_end_the_
     await wait_until_consumed(
         isolation.kafka, isolation.group("matcher"), isolation.topic(RESIDENT)
     )
-    assert await _matcher_state(isolation) == (1, 1)  # the consumer lives on
+    assert await _matcher_state(isolation) == (1, 1)
+    assert _consumer_restarts(platform["matcher"].url) == 0  # it never died
 
 
 async def test_passing_database_trouble_is_waited_out_and_only_the_events_own_fault_parks_it(
