@@ -106,14 +106,20 @@ async def test_events_handled_failed_parked_and_lag_per_topic(
     matcher = make_platform()["matcher"]
     matcher.start()
     matcher.wait_ready()
+    matcher.stop()
     topic = isolation.topic(ROUTE_TOPICS[Route.RESIDENT].name)
     first = routed_signal()
     poisoned = first.model_copy(update={"id": uuid4()})  # its insert conflicts every time
     behind = routed_signal()
+    # Waiting on one partition when the matcher starts, so they are polled and handled
+    # together: the batch fails at the poisoned one and is redone, which counts nothing twice.
     await produce(
         isolation.kafka,
         [encode(e, topic=topic, source="/tests", trace={}) for e in (first, poisoned, behind)],
+        partition=0,
     )
+    matcher.start()
+    matcher.wait_ready()
 
     samples = await eventually(
         lambda: _scrape(matcher.url),

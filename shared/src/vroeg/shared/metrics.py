@@ -28,7 +28,9 @@ MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 # Consumers: one series per topic read.
 EVENTS_HANDLED = Counter(
-    "vroeg_events_handled_total", "Events whose handler completed, by topic.", ["topic"]
+    "vroeg_events_handled_total",
+    "Events handled and committed, by topic (once each, however often a batch was redone).",
+    ["topic"],
 )
 EVENTS_FAILED = Counter(
     "vroeg_events_failed_total",
@@ -41,7 +43,9 @@ EVENTS_PARKED = Counter(
     ["topic"],
 )
 HANDLER_SECONDS = Histogram(
-    "vroeg_handler_duration_seconds", "Time one handler attempt took, by topic.", ["topic"]
+    "vroeg_handler_duration_seconds",
+    "Time the handler took in each counted outcome (handled or failed), by topic.",
+    ["topic"],
 )
 CONSUMER_LAG = Gauge(
     "vroeg_consumer_lag",

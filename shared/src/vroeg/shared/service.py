@@ -9,10 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from typing import Any, TypeVar
@@ -27,14 +26,14 @@ from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from vroeg.shared import metrics, probes
-from vroeg.shared.db import create_engine, create_sessionmaker, transient_database_error
+from vroeg.shared.db import create_engine, create_sessionmaker
 from vroeg.shared.http import API_VERSION, finish_openapi, install_conventions
-from vroeg.shared.messaging.consumer import DependencyUnavailable, EventConsumer, Subscription
+from vroeg.shared.messaging.consumer import EventConsumer, Subscription
 from vroeg.shared.messaging.failpoints import Failpoints
 from vroeg.shared.messaging.housekeeping import inbox_housekeeping
 from vroeg.shared.messaging.kafka import create_producer, ensure_topics
 from vroeg.shared.messaging.relay import OutboxRelay, RelayLimits
-from vroeg.shared.messaging.unit_of_work import Database, UnitOfWork
+from vroeg.shared.messaging.unit_of_work import Database
 from vroeg.shared.migrations import upgrade_to_head
 from vroeg.shared.probes import Need
 from vroeg.shared.retention import Erasure, retention_job
@@ -239,10 +238,7 @@ async def _lifespan(
             stack.callback(provider.shutdown)  # flushes the spans not yet exported
         if settings.migrate_on_start:
             await upgrade_to_head(engine, schema=spec.schema, script_location=spec.migrations)
-        subscriptions = [
-            _measured(s, settings.topic(s.topic.name))
-            for s in await spec.subscriptions(stack, settings)
-        ]
+        subscriptions = await spec.subscriptions(stack, settings)
         used: set[Topic] = {
             *produced_by(spec.name),
             *(s.topic for s in subscriptions),
@@ -327,23 +323,3 @@ async def _stop(runtime: Runtime) -> None:
     with contextlib.suppress(Exception):
         await asyncio.wait_for(runtime.relay.relay_batch(), timeout=5)
     await runtime.supervisor.cancel()
-
-
-def _measured(subscription: Subscription, topic: str) -> Subscription:
-    """The subscription with its handler counted and timed (metrics per physical topic)."""
-    handler = subscription.handler
-
-    async def handle(uow: UnitOfWork, event: Any) -> None:
-        started = time.perf_counter()
-        try:
-            await handler(uow, event)
-        except Exception as exc:
-            # A dependency that is down or passing database trouble: the event waits, no fault.
-            if not isinstance(exc, DependencyUnavailable) and not transient_database_error(exc):
-                metrics.EVENTS_FAILED.labels(topic).inc()
-            raise
-        finally:
-            metrics.HANDLER_SECONDS.labels(topic).observe(time.perf_counter() - started)
-        metrics.EVENTS_HANDLED.labels(topic).inc()
-
-    return replace(subscription, handler=handle)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,7 +15,9 @@ from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from aiokafka.structs import ConsumerRecord
 from opentelemetry import propagate, trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+from prometheus_client import Counter
 
+from vroeg.shared import metrics
 from vroeg.shared.cloudevents import UndecodableMessage, decode, header_map
 from vroeg.shared.db import transient_database_error
 from vroeg.shared.events import Event
@@ -277,6 +280,7 @@ class EventConsumer:
             except UndecodableMessage:
                 return index
         current = 0
+        handled: list[float] = []  # each handler call's seconds, counted once all commit
         try:
             async with self._db.unit_of_work() as uow:
                 fresh = await uow.claim_many([str(e.id) for e in events])
@@ -286,7 +290,9 @@ class EventConsumer:
                         span.set_attribute("messaging.message.id", str(event.id))
                         if str(event.id) in fresh:
                             fresh.discard(str(event.id))  # once, if it came twice
+                            started = time.perf_counter()
                             await self._handlers[record.topic](uow, event)
+                            handled.append(time.perf_counter() - started)
                         else:
                             span.set_attribute("vroeg.duplicate", True)
                 current = 0  # from here on, the commit failed: no record is to blame
@@ -298,8 +304,11 @@ class EventConsumer:
                 current + 1,
                 type(exc).__name__,
             )
+            # Nothing of them happened: the records go again, and only those runs are counted.
             return current
         self._waiting.pop(tp, None)
+        for seconds in handled:
+            _count(metrics.EVENTS_HANDLED, tp.topic, seconds)
         self._failpoints.hit(CONSUMER_AFTER_COMMIT)
         return None
 
@@ -339,13 +348,20 @@ class EventConsumer:
                 while attempts < self._settings.consumer_max_attempts:
                     if halt.is_set():
                         return False
+                    seconds: float | None = None  # the handler's, if it ran
                     try:
                         async with self._db.unit_of_work() as uow:
                             if await uow.claim(event_id):
-                                await handler(uow, event)
+                                started = time.perf_counter()
+                                try:
+                                    await handler(uow, event)
+                                finally:
+                                    seconds = time.perf_counter() - started
                             else:
                                 span.set_attribute("vroeg.duplicate", True)
                         self._waiting.pop(tp, None)
+                        if seconds is not None:
+                            _count(metrics.EVENTS_HANDLED, record.topic, seconds)
                         self._failpoints.hit(CONSUMER_AFTER_COMMIT)
                         return True
                     except Exception as exc:
@@ -356,6 +372,7 @@ class EventConsumer:
                             await self._wait(tp, reason, waits, halt)
                             continue
                         attempts += 1
+                        _count(metrics.EVENTS_FAILED, record.topic, seconds)
                         error = exc
                         log.warning(
                             "handling %s failed (attempt %d of %d): %r",
@@ -399,6 +416,13 @@ def _not_the_events_fault(exc: BaseException) -> str | None:
         return str(exc)
     transient = transient_database_error(exc)
     return f"database ({transient})" if transient else None
+
+
+def _count(outcome: Counter, topic: str, seconds: float | None) -> None:
+    """Count an event's committed handling or failed attempt, and time its handler if it ran."""
+    outcome.labels(topic).inc()
+    if seconds is not None:
+        metrics.HANDLER_SECONDS.labels(topic).observe(seconds)
 
 
 async def _sleep(seconds: float, halt: asyncio.Event) -> None:
