@@ -1,0 +1,218 @@
+"""The demo's traffic: post the batch, follow each signal through the platform and report where
+it went, then work the review queue."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from datetime import date
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from vroeg.deploy.demo_batch import CREDITORS, MUNICIPALITY, DemoSignal, demo_signals
+from vroeg.deploy.processes import Platform
+from vroeg.deploy.provisioning import register_creditor
+from vroeg.shared.cloudevents import decode
+from vroeg.shared.events import CaseOpened, FirstContactDeadlineSet, SignalRouted
+from vroeg.shared.messaging.connection import kafka_client_options
+from vroeg.shared.settings import KafkaConnection
+from vroeg.shared.topics import CASE_OPENED, FIRST_CONTACT_DEADLINE_SET, ROUTE_TOPICS
+
+
+async def post_and_report(platform: Platform, bootstrap: str, prefix: str) -> None:
+    """Post the demo batch to intake and print where each signal went."""
+    watched = [
+        prefix + name
+        for name in (
+            *(t.name for t in ROUTE_TOPICS.values()),
+            CASE_OPENED.name,
+            FIRST_CONTACT_DEADLINE_SET.name,
+        )
+    ]
+    # Signs in as the services do (KAFKA_SECURITY_PROTOCOL, … from the environment).
+    connection = KafkaConnection(KAFKA_BOOTSTRAP_SERVERS=bootstrap)
+    consumer = AIOKafkaConsumer(**kafka_client_options(connection), group_id=None)
+    await consumer.start()
+    try:
+        await consumer._client.force_metadata_update()
+        tps = [
+            TopicPartition(t, p) for t in watched for p in consumer.partitions_for_topic(t) or ()
+        ]
+        consumer.assign(tps)
+        await consumer.seek_to_end(*tps)
+        for tp in tps:
+            await consumer.position(tp)  # fix the starting point before anything is posted
+
+        batch = demo_signals(date.today(), run=str(int(time.time())))
+        ids: dict[str, DemoSignal] = {}
+        refused: dict[str, str] = {}
+        async with httpx.AsyncClient(base_url=platform["intake"].url) as http:
+            keys = {vlp: await register_creditor(http, *vlp) for vlp in CREDITORS}
+            print(f"Registered {len(keys)} creditors with agreements for {MUNICIPALITY}.")
+            for item in batch:
+                response = await http.post(
+                    "/v1/signalen", json=item.body, headers={"X-Api-Key": keys[item.vlp]}
+                )
+                response.raise_for_status()
+                result = response.json()
+                ids[result["id"]] = item
+                if result["status"] == "NIET_OPGEPAKT":
+                    refused[result["id"]] = result["reason"]
+        print(f"\nPosted {len(ids)} signals to intake. Following them ...\n")
+
+        routed: dict[str, SignalRouted] = {}
+        cases: dict[str, CaseOpened] = {}
+        deadlines: dict[str, FirstContactDeadlineSet] = {}
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            for records in (await consumer.getmany(timeout_ms=300)).values():
+                for record in records:
+                    event = decode(record.headers, record.value)
+                    if isinstance(event, SignalRouted):
+                        routed[str(event.signal.signal_id)] = event
+                    elif isinstance(event, CaseOpened):
+                        for sid in event.signal_ids:
+                            cases[str(sid)] = event
+                    elif isinstance(event, FirstContactDeadlineSet):
+                        deadlines[str(event.case_id)] = event
+            with_case = [s for s, e in routed.items() if s in ids and e.route in _CASE_ROUTES]
+            if (
+                len(set(routed) & set(ids)) == len(ids)
+                and all(s in cases or _joined(s, routed, cases) for s in with_case)
+                and all(str(c.case_id) in deadlines for c in cases.values())
+            ):
+                break
+    finally:
+        await consumer.stop()
+    heard = await _feedback(platform, ids, routed, refused)
+    _print_report(ids, routed, cases, deadlines, heard, refused)
+    async with httpx.AsyncClient(
+        base_url=platform["reporting"].url, headers=await _signed_in(platform, "analyst-0363")
+    ) as http:
+        counts = _ok(await http.get(f"/v1/gemeenten/{MUNICIPALITY}/tellingen"))
+    print(f"\nreporting, municipality {MUNICIPALITY}: {counts}")
+    await _review(platform)
+
+
+def _ok(response: httpx.Response) -> Any:
+    response.raise_for_status()
+    return response.json()
+
+
+async def _signed_in(platform: Platform, account: str) -> dict[str, str]:
+    """Headers with a token of a demo account of the identity-provider stand-in."""
+    async with httpx.AsyncClient(base_url=platform["idp-standin"].url) as idp:
+        grant = {"grant_type": "password", "username": account, "password": account}
+        token = _ok(await idp.post("/token", data=grant))["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+REVIEWER = "reviewer-0363"
+
+
+async def _review(platform: Platform) -> None:
+    """A reviewer works the review queue: a candidate the BRP found at the signal's address is
+    picked; otherwise the signal's own data is confirmed."""
+    async with httpx.AsyncClient(
+        base_url=f"{platform['brp-check'].url}/v1", headers=await _signed_in(platform, REVIEWER)
+    ) as http:
+        queue = _ok(await http.get("/uitval"))
+        print(
+            f"\nReview queue (uitval) of {MUNICIPALITY}, signed in as {REVIEWER}: "
+            f"{queue['total']} open"
+        )
+        for item in queue["items"]:
+            opened = _ok(await http.get(f"/uitval/{item['signalId']}"))
+            debtor = opened["signal"]["debtor"] or {}
+            at_address = [c for c in opened["candidates"] if "address" in c["foundBy"]]
+            choice: dict[str, Any] = (
+                {
+                    "choice": "candidate",
+                    "bsn": at_address[0]["bsn"],
+                    "explanation": "Registered at the address the creditor gave.",
+                }
+                if at_address
+                else {"choice": "signal-data", "explanation": "New resident, not yet in the BRP."}
+            )
+            decided = _ok(await http.post(f"/uitval/{item['signalId']}/besluit", json=choice))
+            print(
+                f"  {debtor.get('geslachtsnaam', '?'):<10} {'; '.join(item['reasons']):<36} "
+                f"{len(opened['candidates'])} candidate(s) -> {choice['choice']}: "
+                f"route {decided['route']}"
+            )
+
+
+_CASE_ROUTES = {"resident", "deceased", "minor"}
+_FEEDBACK_ROUTES = {"deceased", "relocated", "emigrated", "debt-help"}
+
+
+async def _feedback(
+    platform: Platform,
+    ids: dict[str, DemoSignal],
+    routed: dict[str, SignalRouted],
+    refused: dict[str, str],
+) -> dict[str, list[str]]:
+    """What feedback holds for each creditor, waiting briefly for the routes that earn some."""
+    expected = {s for s in ids if s in routed and routed[s].route in _FEEDBACK_ROUTES}
+    expected |= set(refused)
+    heard: dict[str, list[str]] = {}
+    async with httpx.AsyncClient(
+        base_url=platform["feedback"].url,
+        headers=await _signed_in(platform, "vroegsignaleerder-0363"),
+    ) as http:
+        deadline = time.monotonic() + 15
+        while True:
+            for signal_id in ids:
+                found = _ok(await http.get(f"/v1/signalen/{signal_id}/terugkoppelingen"))
+                heard[signal_id] = [f["feedbackType"] for f in found]
+            if all(heard[s] for s in expected) or time.monotonic() > deadline:
+                return heard
+            await asyncio.sleep(0.3)
+
+
+def _joined(signal_id: str, routed: dict[str, SignalRouted], cases: dict[str, CaseOpened]) -> bool:
+    """True when another signal of the same household opened the case this one joined."""
+    household = routed[signal_id].household
+    return household is not None and any(
+        c.household_key == f"aoid:{household.address_key}" for c in cases.values()
+    )
+
+
+def _print_report(
+    ids: dict[str, DemoSignal],
+    routed: dict[str, SignalRouted],
+    cases: dict[str, CaseOpened],
+    deadlines: dict[str, FirstContactDeadlineSet],
+    heard: dict[str, list[str]],
+    refused: dict[str, str],
+) -> None:
+    print(f"{'signal':<44} {'route':<10} {'creditor hears':<16} outcome")
+    print("-" * 130)
+    for signal_id, item in ids.items():
+        if signal_id in refused:
+            hears = ", ".join(heard.get(signal_id, [])) or "-"
+            print(f"{item.label:<44} {'-':<10} {hears:<16} not taken up: {refused[signal_id]}")
+            continue
+        event = routed.get(signal_id)
+        if event is None:
+            print(f"{item.label:<44} {'?':<10} {'':<16} not routed within 60 s (see the logs)")
+            continue
+        outcome = "; ".join(event.reasons)
+        case = cases.get(signal_id)
+        if case is not None:
+            due = deadlines.get(str(case.case_id))
+            flags = f" [{', '.join(case.flags)}]" if case.flags else ""
+            crisis = " CRISIS" if case.crisis else ""
+            outcome = f"case {str(case.case_id)[:8]} opened{crisis}{flags}" + (
+                f", first contact by {due.due_date} ({due.working_days} working days)"
+                if due
+                else ""
+            )
+        elif event.route in _CASE_ROUTES:
+            outcome = "joined the household's open case"
+        hears = ", ".join(heard.get(signal_id, [])) or "-"
+        print(f"{item.label:<44} {event.route.value:<10} {hears:<16} {outcome}")
+    sys.stdout.flush()
