@@ -82,4 +82,6 @@ async def subscriptions(resources: Resources, settings: Settings) -> Sequence[Su
     http = await resources.enter_async_context(http_client(settings))
     router = Router(BrpClient(http, CircuitBreaker()), TableRegister())
     resources.provide(router)
-    return [Subscription(SIGNAL_RECEIVED, partial(on_signal_received, router=router))]
+    # One transaction per signal: the handler asks the BRP, and a batch's transaction would
+    # stay open across all its calls (and a slow BRP would hold every row it locked).
+    return [Subscription(SIGNAL_RECEIVED, partial(on_signal_received, router=router), batch=False)]

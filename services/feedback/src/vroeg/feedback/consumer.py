@@ -56,9 +56,9 @@ async def on_signal_refused(uow: UnitOfWork, event: SignalRefused) -> None:
 async def subscriptions(stack: AsyncExitStack, settings: Settings) -> Sequence[Subscription]:
     """The route topics that earn a creditor feedback."""
     return [
-        Subscription(SIGNAL_REFUSED, on_signal_refused),
+        Subscription(SIGNAL_REFUSED, on_signal_refused, batch=True),
         *(
-            Subscription(ROUTE_TOPICS[route], on_signal_routed)
+            Subscription(ROUTE_TOPICS[route], on_signal_routed, batch=True)
             for route in sorted(rules.ROUTES_WITH_FEEDBACK)
         ),
     ]

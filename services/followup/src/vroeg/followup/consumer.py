@@ -48,4 +48,4 @@ async def on_case_opened(uow: UnitOfWork, event: CaseOpened, *, settings: Settin
 
 async def subscriptions(stack: AsyncExitStack, settings: Settings) -> Sequence[Subscription]:
     """New cases."""
-    return [Subscription(CASE_OPENED, partial(on_case_opened, settings=settings))]
+    return [Subscription(CASE_OPENED, partial(on_case_opened, settings=settings), batch=True)]

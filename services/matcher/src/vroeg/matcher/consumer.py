@@ -63,6 +63,6 @@ async def on_signal_routed(uow: UnitOfWork, event: SignalRouted) -> None:
 async def subscriptions(stack: AsyncExitStack, settings: Settings) -> Sequence[Subscription]:
     """The route topics that lead to a case."""
     return [
-        Subscription(ROUTE_TOPICS[route], on_signal_routed)
+        Subscription(ROUTE_TOPICS[route], on_signal_routed, batch=True)
         for route in sorted(rules.ROUTES_WITH_CASE)
     ]

@@ -20,4 +20,4 @@ async def on_event(uow: UnitOfWork, event: Event) -> None:
 
 async def subscriptions(stack: AsyncExitStack, settings: Settings) -> Sequence[Subscription]:
     """Every topic the catalogue lists reporting as a reader of."""
-    return [Subscription(topic, on_event) for topic in consumed_by("reporting")]
+    return [Subscription(topic, on_event, batch=True) for topic in consumed_by("reporting")]

@@ -52,6 +52,10 @@ class Subscription:
 
     topic: Topic
     handler: Handler
+    # Whether a partition's polled events may share one transaction: only for a handler that
+    # touches nothing but its own database. One that calls out (brp-check asks the BRP) would
+    # hold a transaction open across every call of the batch, so it gets one per event.
+    batch: bool = False
 
 
 def consumer_group(settings: ServiceSettings, service: str) -> str:
@@ -90,9 +94,10 @@ class EventConsumer:
     parked on the service's dead-letter topic, so it does not hold up the events behind it. A
     dependency that is down or passing database trouble is no attempt: the event waits.
 
-    A partition's fetched records are handled together, in one transaction (at most
-    `BATCH_MAX`); if one fails, nothing of them is kept, those before it go together again and
-    it goes alone, with the guarantees above. Handlers need not know.
+    Where its subscription allows it (`batch`), a partition's fetched records are handled
+    together, in one transaction (at most `BATCH_MAX`); if one fails, nothing of them is kept,
+    those before it go together again and it goes alone, with the guarantees above. Handlers
+    need not know.
 
     Each partition with fetched records gets a worker task and is paused until the worker is
     through, so a slow partition holds up only itself, and the poll loop goes on (a long wait
@@ -113,6 +118,7 @@ class EventConsumer:
         self._settings = settings
         self._db = database
         self._handlers = {settings.topic(s.topic.name): s.handler for s in subscriptions}
+        self._batched = {settings.topic(s.topic.name): s.batch for s in subscriptions}
         self._failpoints = failpoints
         self._stopping = asyncio.Event()
         self._consumer: AIOKafkaConsumer | None = None
@@ -231,7 +237,8 @@ class EventConsumer:
     ) -> None:
         """Process a partition's records in order, then fetch on from it."""
         pending = list(records)
-        together = BATCH_MAX
+        most = BATCH_MAX if self._batched[tp.topic] else 1
+        together = most
         try:
             while pending and not halt.is_set():
                 chunk = pending[:together]
@@ -240,7 +247,7 @@ class EventConsumer:
                     if failed_at is None:
                         self._processed[tp] = chunk[-1].offset + 1
                         del pending[: len(chunk)]
-                        together = BATCH_MAX
+                        together = most
                         continue
                     if failed_at > 0:
                         together = failed_at  # those before the failing one, together again
@@ -249,7 +256,7 @@ class EventConsumer:
                 if not await self._process(pending[0], tp, halt):
                     break
                 self._processed[tp] = pending.pop(0).offset + 1
-                together = BATCH_MAX
+                together = most
         except Exception:
             # A fault of the runtime itself: the records are read again after a pause.
             log.exception("consuming %s failed; will read it again", tp)
