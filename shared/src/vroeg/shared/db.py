@@ -60,8 +60,10 @@ def transient_database_error(exc: BaseException) -> str | None:
             return f"SQLSTATE {sqlstate}"
         if isinstance(current, DBAPIError) and current.connection_invalidated:
             return "connection lost"
-        # Pool exhausted (sqlalchemy.exc.TimeoutError), or the server cannot be reached.
-        if isinstance(current, PoolTimeout | ConnectionError | TimeoutError):
+        # Pool exhausted (sqlalchemy.exc.TimeoutError), or the server cannot be reached: any
+        # socket error, not only refused or timed out (a name that does not resolve while DNS
+        # is down, no route to the host).
+        if isinstance(current, PoolTimeout | OSError):
             return type(current).__name__
         current = current.__cause__ or current.__context__
     return None
