@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import select
 import socket
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,6 +20,7 @@ from tests.support.db import fetch
 from tests.support.fixtures import Isolation, PlatformFactory
 from tests.support.kafka import publish, read_events
 from tests.support.signals import resident_signal
+from vroeg.brp_check.api import IMPORT_MAX_BODY_BYTES
 from vroeg.deploy.processes import Platform
 from vroeg.shared.events import Route, SignalRouted
 from vroeg.shared.topics import ROUTE_TOPICS, SIGNAL_RECEIVED
@@ -197,3 +199,57 @@ async def test_a_large_body_is_refused_before_it_is_read(
         send_a_little_and_read_the_answer, {"X-Api-Key": KEYS["0363"]}, 200 * 1024 * 1024
     )
     assert answer.startswith(b"HTTP/1.1 413 "), answer[:200]
+
+
+async def test_a_chunked_body_past_the_cap_is_refused_while_it_streams_in(
+    isolation: Isolation, make_platform: PlatformFactory, tmp_path: Path
+) -> None:
+    """Without a Content-Length the cap is counted as the chunks arrive (issue 8, item 15)."""
+    platform = start(make_platform, tmp_path)
+    amsterdam = {"X-Api-Key": KEYS["0363"]}
+    assert httpx.put(url(platform), json=REGISTER, headers=amsterdam).status_code == 200
+    target = urlsplit(url(platform))
+    assert target.hostname is not None
+    assert target.port is not None
+    address = (target.hostname, target.port)
+    chunk = b" " * (1024 * 1024)  # JSON whitespace: a body that only grows
+    # Offered: three times the cap. A server that reads it all before deciding answers (400,
+    # not JSON) only after the last chunk; one that counts as it reads answers past the cap.
+    offered = 3 * IMPORT_MAX_BODY_BYTES // len(chunk)
+
+    def stream_until_answered() -> tuple[int, bytes]:
+        head = "".join(
+            [
+                f"PUT {target.path} HTTP/1.1\r\n",
+                f"Host: {target.netloc}\r\n",
+                "Content-Type: application/json\r\n",
+                "Transfer-Encoding: chunked\r\n",
+                *(f"{name}: {value}\r\n" for name, value in amsterdam.items()),
+                "\r\n",
+            ]
+        )
+        framed = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
+        with socket.create_connection(address, timeout=60) as conn:
+            opening = b'{"registraties": ['
+            conn.sendall(head.encode() + f"{len(opening):x}\r\n".encode() + opening + b"\r\n")
+            for sent in range(offered):
+                readable, _, _ = select.select([conn], [], [], 0)
+                if readable:
+                    return sent, conn.recv(65536)
+                try:
+                    conn.sendall(framed)
+                except OSError:  # the server hung up after answering; the answer waits
+                    break
+            else:
+                conn.sendall(b"0\r\n\r\n")
+            return offered, conn.recv(65536)
+
+    sent, answer = await asyncio.to_thread(stream_until_answered)
+    assert answer.startswith(b"HTTP/1.1 413 "), (sent, answer[:300])
+    assert b"application/problem+json" in answer.lower(), answer[:300]
+    assert sent < offered, f"the server read all {sent} MiB before answering"
+
+    # Nothing changed: the register and its audit are the first import's alone.
+    assert [a["details"] for a in await imports(isolation)] == [{"imported": 1, "replaced": 0}]
+    rows = await fetch(isolation.database_url, "SELECT bsn FROM brp_check.debt_help")
+    assert [r["bsn"] for r in rows] == [JANSEN]
