@@ -323,35 +323,6 @@ async def test_a_forwarded_signal_keeps_its_creditor_and_forwarder_as_provenance
     assert as_creditor.status_code == 403
 
 
-async def test_a_key_bound_to_a_client_certificate_needs_that_certificate(
-    intake: ServiceProcess,
-) -> None:
-    fingerprint = "AB:" * 31 + "AB"
-    httpx.post(
-        f"{intake.url}/v1/beheer/vlps",
-        headers=ADMIN,
-        json={"id": "evides", "name": "Evides", "type": "DRINKWATER"},
-    ).raise_for_status()
-    httpx.put(
-        f"{intake.url}/v1/beheer/vlps/evides/overeenkomsten/0363",
-        headers=ADMIN,
-        json={"startsOn": "2024-01-01"},
-    ).raise_for_status()
-    issued = httpx.post(
-        f"{intake.url}/v1/beheer/vlps/evides/sleutels",
-        headers=ADMIN,
-        json={"clientCertSha256": fingerprint},
-    ).json()["apiKey"]
-    water = body(arrearsType="DRINKWATER")
-    without = httpx.post(f"{intake.url}/v1/signalen", json=water, headers={"X-Api-Key": issued})
-    with_cert = httpx.post(
-        f"{intake.url}/v1/signalen",
-        json=water,
-        headers={"X-Api-Key": issued, "X-Client-Cert-Sha256": "ab" * 32},
-    )
-    assert (without.status_code, with_cert.status_code) == (401, 201)
-
-
 def test_the_admin_api_needs_the_admin_key(intake: ServiceProcess) -> None:
     response = httpx.post(
         f"{intake.url}/v1/beheer/vlps", json={"id": "x-corp", "name": "X", "type": "HUUR"}

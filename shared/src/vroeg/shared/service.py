@@ -153,7 +153,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             "email": settings.api_contact_email,
         },
     )
-    install_conventions(api)
+    install_conventions(api, max_body_bytes=settings.max_body_bytes)
     for router in spec.routers:
         api.include_router(router)
     finish_openapi(api)
@@ -210,6 +210,9 @@ def entrypoints(
             port=settings.port,
             log_config=None,
             access_log=False,
+            # `request.client` is the TCP peer: whom to trust (intake's certificate header) is
+            # decided by the peer, never by an X-Forwarded-For it may have written itself.
+            proxy_headers=False,
             timeout_graceful_shutdown=15,
             # A spawned worker answers the supervisor's first ping only once its imports are
             # done, which on a busy machine takes longer than uvicorn's 5 s.

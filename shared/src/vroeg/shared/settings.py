@@ -19,6 +19,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from vroeg.shared.http import DEFAULT_MAX_BODY_BYTES
+
 Environment = Literal["development", "test", "production"]
 # Where development defaults and stand-ins are allowed; anything else is production.
 DEVELOPMENT_ENVIRONMENTS: frozenset[str] = frozenset({"development", "test"})
@@ -161,6 +163,10 @@ class ServiceSettings(KafkaConnection):
         default=24 * 3600, alias="VROEG_OIDC_MAX_TOKEN_LIFETIME_S", gt=0
     )
     log_level: str = Field(default="INFO", alias="VROEG_LOG_LEVEL")
+    # Largest request body a route takes unless it says otherwise (counted while it streams).
+    max_body_bytes: int = Field(
+        default=DEFAULT_MAX_BODY_BYTES, alias="VROEG_MAX_BODY_BYTES", ge=1024
+    )
     # Fault injection for crash tests (see messaging.failpoints); refused in production.
     failpoints: str = Field(default="", alias="VROEG_FAILPOINTS")
 

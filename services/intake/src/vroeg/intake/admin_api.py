@@ -8,7 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path, status
 
 from vroeg.intake import repository
-from vroeg.intake.auth import AdminDep, PrincipalKind, new_key, normalise_fingerprint
+from vroeg.intake.auth import (
+    AdminDep,
+    PrincipalKind,
+    authenticate_admin,
+    new_key,
+    normalise_fingerprint,
+)
 from vroeg.intake.models import Credential, Vlp
 from vroeg.intake.rules import DEFAULT_REQUIRED_ATTESTATIONS
 from vroeg.intake.schemas import (
@@ -23,9 +29,15 @@ from vroeg.intake.schemas import (
 )
 from vroeg.shared.deps import UnitOfWorkDep
 from vroeg.shared.events import now_utc
-from vroeg.shared.http import Problem, problem_responses
+from vroeg.shared.http import Problem, guarded_route, problem_responses
 
-router = APIRouter(prefix="/beheer", tags=["beheer"], dependencies=[AdminDep])
+# The administrator is known before a byte of the body is read.
+router = APIRouter(
+    prefix="/beheer",
+    tags=["beheer"],
+    dependencies=[AdminDep],
+    route_class=guarded_route(authenticate_admin),
+)
 
 Municipality = Annotated[str, Path(pattern=r"^\d{4}$", description="CBS code")]
 VlpId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]

@@ -11,11 +11,12 @@ from fastapi import APIRouter, Header, Request, Response, status
 from pydantic import ValidationError
 
 from vroeg.intake import repository
-from vroeg.intake.auth import MunicipalityDep, SettingsDep, VlpDep
+from vroeg.intake.auth import MunicipalityDep, SettingsDep, VlpDep, authenticate_request
 from vroeg.intake.delivery import Delivered, Sender, deliver
 from vroeg.intake.schemas import (
     EXAMPLE_SIGNAL,
     MAX_BATCH,
+    MAX_BATCH_BODY_BYTES,
     BatchOut,
     ForwardedSignalIn,
     RecordError,
@@ -28,13 +29,19 @@ from vroeg.intake.schemas import (
 )
 from vroeg.shared.deps import UnitOfWorkDep
 from vroeg.shared.events import TEXT_PATTERN, RefusalReason, now_utc
-from vroeg.shared.http import Problem, problem_responses
+from vroeg.shared.http import (
+    Problem,
+    guarded_route,
+    invalid_params,
+    parse_json,
+    problem_responses,
+)
 
-router = APIRouter(tags=["signalen"])
+# Every route authenticates the caller before a byte of the body is read (issue 8, item 15).
+router = APIRouter(tags=["signalen"], route_class=guarded_route(authenticate_request))
 _TEXT = re.compile(TEXT_PATTERN)
-_NOT_PRINTABLE = re.compile(r"[\x00-\x1F\x7F\uD800-\uDFFF]")
 
-_DELIVERY_ERRORS = problem_responses(400, 401, 403, 422)
+_DELIVERY_ERRORS = problem_responses(400, 401, 403, 413, 422)
 _READ_ERRORS = problem_responses(400, 401, 403, 404)
 
 
@@ -155,9 +162,10 @@ _BATCH_BODY = {
     status_code=status.HTTP_201_CREATED,
     summary="Deliver up to 10,000 signals at once.",
     openapi_extra={"requestBody": _BATCH_BODY},
+    max_body_size=MAX_BATCH_BODY_BYTES,
     responses={
         200: {"model": BatchOut, "description": "Same Idempotency-Key as before: that result."},
-        **problem_responses(400, 401, 403),
+        **problem_responses(400, 401, 403, 413),
     },
 )
 async def post_batch(
@@ -196,12 +204,8 @@ async def post_batch(
                 vlp_reference=_reference_of(record),
                 status=RecordStatus.ONGELDIG,
                 errors=[
-                    RecordError(
-                        name=_printable(".".join(str(p) for p in e["loc"])) or "record",
-                        code=e["type"],
-                        reason=_printable(e["msg"]),
-                    )
-                    for e in exc.errors()
+                    RecordError.model_validate(param)
+                    for param in invalid_params(exc.errors(include_input=False), root="record")
                 ],
             )
     outcomes = await deliver(
@@ -245,12 +249,7 @@ async def get_batch(batch_id: UUID, uow: UnitOfWorkDep, vlp: VlpDep) -> BatchOut
 
 async def _records(request: Request) -> list[Any]:
     """The batch's records, each still unvalidated, so each can fail on its own."""
-    try:
-        body = await request.json()
-    except ValueError as exc:
-        raise Problem(
-            HTTPStatus.BAD_REQUEST, code="invalid-json", title="The body is not JSON."
-        ) from exc
+    body = parse_json(await request.body())
     if (
         not isinstance(body, dict)
         or set(body) != {"signalen"}
@@ -289,11 +288,6 @@ def _reference_of(record: Any) -> str | None:
     if isinstance(reference, str) and len(reference) <= 100 and _TEXT.match(reference):
         return reference
     return None
-
-
-def _printable(value: str) -> str:
-    """Text safe to store and echo: what is not printable becomes U+FFFD."""
-    return _NOT_PRINTABLE.sub("\ufffd", value)[:200]
 
 
 def _record_result(index: int, signal: SignalIn, outcome: Delivered | Problem) -> RecordResult:

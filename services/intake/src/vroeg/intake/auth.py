@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
 import time
 from dataclasses import dataclass
@@ -21,12 +22,14 @@ from fastapi.security import APIKeyHeader
 
 from vroeg.intake import repository
 from vroeg.intake.settings import Settings
-from vroeg.shared.deps import RuntimeDep, UnitOfWorkDep
+from vroeg.shared.deps import RuntimeDep
 from vroeg.shared.events import VlpType
 from vroeg.shared.http import Problem
+from vroeg.shared.service import Runtime
 
 KEY_PREFIX = "vroeg_"
-api_key_header = APIKeyHeader(name="X-Api-Key", auto_error=False, description="An API key.")
+API_KEY_HEADER = "X-Api-Key"
+api_key_header = APIKeyHeader(name=API_KEY_HEADER, auto_error=False, description="An API key.")
 
 
 class PrincipalKind(StrEnum):
@@ -117,13 +120,15 @@ def verified_keys(request: Request) -> VerifiedKeys:
     return keys
 
 
-async def authenticate(
-    request: Request,
-    uow: UnitOfWorkDep,
-    settings: SettingsDep,
-    api_key: Annotated[str | None, Depends(api_key_header)],
-) -> Principal:
-    """The caller behind the `X-Api-Key` header, or 401."""
+async def authenticate_request(request: Request) -> Principal:
+    """The caller behind the `X-Api-Key` header, or 401; once per request (route guard)."""
+    known: Principal | None = getattr(request.state, "principal", None)
+    if known is not None:
+        return known
+    runtime: Runtime = request.app.state.runtime
+    settings = cast(Settings, runtime.settings)
+    _refuse_untrusted_certificate_header(request, settings)
+    api_key = request.headers.get(API_KEY_HEADER)
     if not api_key or not api_key.startswith(KEY_PREFIX) or "." not in api_key:
         raise _unauthorized("Send a valid API key in the X-Api-Key header.")
     cache = verified_keys(request)
@@ -131,15 +136,15 @@ async def authenticate(
     if cached is not None:
         principal, fingerprint = cached
         _check_certificate(request, settings, fingerprint)
+        request.state.principal = principal
         return principal
     key_id, _, secret = api_key.removeprefix(KEY_PREFIX).partition(".")
-    found = await repository.get_credential(uow.session, key_id)
+    async with runtime.database.sessionmaker() as session:
+        found = await repository.get_credential(session, key_id)
     if found is None:
         raise _unauthorized("The API key is not valid.")
     credential, vlp = found
-    if credential.revoked_at is not None or not hmac.compare_digest(
-        credential.secret_sha256, _sha256(secret)
-    ):
+    if credential.revoked_at is not None or not _equal(credential.secret_sha256, _sha256(secret)):
         raise _unauthorized("The API key is not valid.")
     _check_certificate(request, settings, credential.client_cert_sha256)
     kind = PrincipalKind(credential.principal_kind)
@@ -150,7 +155,20 @@ async def authenticate(
     else:
         principal = Principal(kind, credential.principal_id)
     cache.put(api_key, principal, credential.client_cert_sha256)
+    request.state.principal = principal
     return principal
+
+
+async def authenticate(
+    request: Request, _: Annotated[str | None, Depends(api_key_header)]
+) -> Principal:
+    """The caller (the header parameter puts the key scheme in the OpenAPI document)."""
+    return await authenticate_request(request)
+
+
+def _equal(a: str, b: str) -> bool:
+    """Constant-time comparison of any text (`compare_digest` refuses non-ASCII `str`)."""
+    return hmac.compare_digest(a.encode(), b.encode())
 
 
 def _check_certificate(request: Request, settings: Settings, fingerprint: str | None) -> None:
@@ -158,8 +176,36 @@ def _check_certificate(request: Request, settings: Settings, fingerprint: str | 
     if fingerprint is None:
         return
     presented = normalise_fingerprint(request.headers.get(settings.client_cert_header, ""))
-    if not hmac.compare_digest(presented, fingerprint):
+    if not _equal(presented, fingerprint):
         raise _unauthorized("This key needs the client certificate it was issued for.")
+
+
+def _refuse_untrusted_certificate_header(request: Request, settings: Settings) -> None:
+    """The certificate header counts only as the trusted proxy's one statement.
+
+    Sent by anyone else, it is refused rather than ignored: a client that sends it is spoofing
+    or bypassing the proxy, and a misrouted deployment shows at once. Sent twice (or folded into
+    one comma-separated value), it is refused: which one the proxy wrote cannot be told.
+    """
+    values = request.headers.getlist(settings.client_cert_header)
+    if not values:
+        return
+    # A proxy that appends instead of replacing folds a client's value and its own into one.
+    if len(values) > 1 or "," in values[0]:
+        raise _unauthorized(f"The {settings.client_cert_header} header was sent more than once.")
+    peer = request.client.host if request.client else None
+    if not peer or not _is_trusted(peer, settings):
+        raise _unauthorized(
+            f"The {settings.client_cert_header} header is accepted only from the trusted proxy."
+        )
+
+
+def _is_trusted(peer: str, settings: Settings) -> bool:
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return False
+    return any(address in network for network in settings.trusted_networks)
 
 
 async def require_vlp(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
@@ -180,13 +226,19 @@ async def require_municipality(
     return principal
 
 
-async def require_admin(
-    settings: SettingsDep, api_key: Annotated[str | None, Depends(api_key_header)]
-) -> None:
-    """The deployment's administrator, or 401."""
-    expected = settings.admin_api_key.get_secret_value()
-    if not api_key or not hmac.compare_digest(api_key, expected):
+async def authenticate_admin(request: Request) -> None:
+    """The deployment's administrator, or 401 (route guard)."""
+    settings = cast(Settings, request.app.state.runtime.settings)
+    api_key = request.headers.get(API_KEY_HEADER)
+    if not api_key or not _equal(api_key, settings.admin_api_key.get_secret_value()):
         raise _unauthorized("Send the administrator key in the X-Api-Key header.")
+
+
+async def require_admin(
+    request: Request, _: Annotated[str | None, Depends(api_key_header)]
+) -> None:
+    """The administrator (the header parameter puts the key scheme in the OpenAPI document)."""
+    await authenticate_admin(request)
 
 
 VlpDep = Annotated[Principal, Depends(require_vlp)]

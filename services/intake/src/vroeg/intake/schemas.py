@@ -25,6 +25,8 @@ from vroeg.shared.events import (
 )
 
 MAX_BATCH = 10_000
+# A batch's own body cap: MAX_BATCH records of a few KiB each (every other route: 1 MiB).
+MAX_BATCH_BODY_BYTES = 32 * 1024 * 1024
 VLP_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,63}$"
 # A positive amount in euros with at most two decimals, as a string (no float rounding).
 AMOUNT_PATTERN = r"^(0\.(0[1-9]|[1-9][0-9]?)|[1-9][0-9]{0,9}(\.[0-9]{1,2})?)$"
