@@ -250,12 +250,42 @@ class FirstContactDeadlineSet(Event):
         return str(self.case_id)
 
 
+class KeyHolderKind(StrEnum):
+    """Who can hold a creditor API key: a creditor, or a municipality that forwards signals."""
+
+    VLP = "VLP"
+    MUNICIPALITY = "MUNICIPALITY"
+
+
+class CreditorKeyChanged(Event):
+    """intake's administration issued or revoked an API key: the key's whole state, so the
+    latest event per key is all a service needs (its topic is compacted). Carries the SHA-256
+    of the secret, never the secret."""
+
+    event_type: ClassVar[str] = "creditor-key.changed"
+    event_version: ClassVar[int] = 1
+
+    key_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]
+    holder_kind: KeyHolderKind
+    holder_id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]
+    vlp_type: VlpType | None = None
+    secret_sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    # The client certificate the key is bound to (mutual TLS), if any.
+    client_cert_sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None = None
+    issued_at: AwareDatetime
+    revoked_at: AwareDatetime | None = None
+
+    def partition_key(self) -> str:
+        return self.key_id
+
+
 EVENT_CLASSES: tuple[type[Event], ...] = (
     SignalReceived,
     SignalRefused,
     SignalRouted,
     CaseOpened,
     FirstContactDeadlineSet,
+    CreditorKeyChanged,
 )
 EVENT_TYPES: dict[str, type[Event]] = {cls.cloudevents_type(): cls for cls in EVENT_CLASSES}
 

@@ -249,7 +249,12 @@ async def _lifespan(
         }
         topics = {settings.topic(t.name): t.personal_data for t in used}
         topics[settings.topic(dead_letter_topic(spec.name))] = True
-        await ensure_topics(settings, topics, service=spec.name)
+        await ensure_topics(
+            settings,
+            topics,
+            service=spec.name,
+            compacted={settings.topic(t.name) for t in used if t.compacted},
+        )
 
         database = Database(create_sessionmaker(engine), service=spec.name, settings=settings)
         relay = OutboxRelay(

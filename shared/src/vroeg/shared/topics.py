@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from vroeg.shared.events import (
     CaseOpened,
+    CreditorKeyChanged,
     Event,
     FirstContactDeadlineSet,
     Route,
@@ -49,6 +50,9 @@ class Topic:
     # Names, addresses (or keys made of them), BSNs or birth dates: the topic keeps records
     # no longer than the retention policy allows (R-MAT-5; `messaging.kafka.ensure_topics`).
     personal_data: bool
+    # Kept per key forever (cleanup.policy=compact) rather than for the retention period: a
+    # service that starts reading it later still learns every key's latest state.
+    compacted: bool = False
 
 
 SIGNAL_RECEIVED = Topic(
@@ -122,12 +126,24 @@ FIRST_CONTACT_DEADLINE_SET = Topic(
     personal_data=False,
 )
 
+CREDITOR_KEYS = Topic(
+    "vroeg.intake.creditor-keys.v1",
+    CreditorKeyChanged,
+    "intake",
+    ("feedback",),
+    "Creditor API keys as issued and revoked (secret hashes only); compacted, keyed by key id. "
+    "Each service that takes creditor keys checks them against its own table built from it.",
+    personal_data=False,
+    compacted=True,
+)
+
 TOPICS: tuple[Topic, ...] = (
     SIGNAL_RECEIVED,
     SIGNAL_REFUSED,
     *ROUTE_TOPICS.values(),
     CASE_OPENED,
     FIRST_CONTACT_DEADLINE_SET,
+    CREDITOR_KEYS,
 )
 
 

@@ -9,6 +9,7 @@ from uuid import uuid4
 from vroeg.feedback import repository, rules
 from vroeg.feedback.models import Feedback
 from vroeg.feedback.settings import Settings
+from vroeg.shared import creditor_keys
 from vroeg.shared.events import SignalRefused, SignalRouted, now_utc
 from vroeg.shared.messaging.consumer import Subscription
 from vroeg.shared.messaging.unit_of_work import UnitOfWork
@@ -54,9 +55,11 @@ async def on_signal_refused(uow: UnitOfWork, event: SignalRefused) -> None:
 
 
 async def subscriptions(stack: AsyncExitStack, settings: Settings) -> Sequence[Subscription]:
-    """The route topics that earn a creditor feedback."""
+    """The route topics that earn a creditor feedback, and the creditors' keys (for the
+    creditor API, checked by `vroeg.shared.creditor_keys`)."""
     return [
         Subscription(SIGNAL_REFUSED, on_signal_refused, batch=True),
+        creditor_keys.subscription(),
         *(
             Subscription(ROUTE_TOPICS[route], on_signal_routed, batch=True)
             for route in sorted(rules.ROUTES_WITH_FEEDBACK)

@@ -28,20 +28,6 @@ class Vlp(Base):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
 
 
-class Credential(Base):
-    """An API key of a creditor or a municipality; only a hash of its secret is kept."""
-
-    __tablename__ = "credentials"
-
-    key_id: Mapped[str] = mapped_column(primary_key=True)
-    principal_kind: Mapped[str]  # VLP or MUNICIPALITY
-    principal_id: Mapped[str]
-    secret_sha256: Mapped[str]
-    client_cert_sha256: Mapped[str | None]
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-
-
 class Agreement(Base):
     """A creditor's agreement with a municipality (R-IN-7), with its period."""
 
@@ -97,6 +83,19 @@ class Batch(Base):
     idempotency_key: Mapped[str | None]
     received_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     result: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
+class AuditEntry(Base):
+    """An administrative act: who did what to which thing, when. Never a secret."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    actor: Mapped[str]
+    action: Mapped[str]
+    subject: Mapped[str]
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB)
 
 
 _signals = Base.metadata.tables["signals"]

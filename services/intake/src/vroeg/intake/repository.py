@@ -9,30 +9,37 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vroeg.intake.models import Agreement, Batch, Credential, PolicyVersion, Signal, Vlp
+from vroeg.intake.models import (
+    Agreement,
+    AuditEntry,
+    Batch,
+    PolicyVersion,
+    Signal,
+    Vlp,
+)
+from vroeg.shared.creditor_keys import creditor_keys
 
 
-async def get_credential(
-    session: AsyncSession, key_id: str
-) -> tuple[Credential, Vlp | None] | None:
-    """A credential by its key id, with its creditor if it is a creditor's (one query)."""
-    row = (
-        await session.execute(
-            sa.select(Credential, Vlp)
-            .outerjoin(
-                Vlp, sa.and_(Credential.principal_kind == "VLP", Vlp.id == Credential.principal_id)
-            )
-            .where(Credential.key_id == key_id)
-        )
-    ).first()
-    return (row[0], row[1]) if row is not None else None
+async def key_state(session: AsyncSession, key_id: str, *, lock: bool = False) -> Row[Any] | None:
+    """A key's row in the shared `creditor_keys` table (locked for an update if asked)."""
+    query = sa.select(creditor_keys).where(creditor_keys.c.key_id == key_id)
+    return (await session.execute(query.with_for_update() if lock else query)).first()
 
 
-async def add_credential(session: AsyncSession, credential: Credential) -> None:
-    """Store a new credential."""
-    session.add(credential)
+async def audit(
+    session: AsyncSession,
+    *,
+    at: datetime,
+    actor: str,
+    action: str,
+    subject: str,
+    details: dict[str, Any],
+) -> None:
+    """Record an administrative act."""
+    session.add(AuditEntry(at=at, actor=actor, action=action, subject=subject, details=details))
     await session.flush()
 
 

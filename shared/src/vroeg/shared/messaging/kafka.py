@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -35,13 +35,18 @@ def create_producer(settings: ServiceSettings, *, service: str) -> AIOKafkaProdu
 
 
 async def ensure_topics(
-    settings: ServiceSettings, topics: Mapping[str, bool], *, service: str
+    settings: ServiceSettings,
+    topics: Mapping[str, bool],
+    *,
+    service: str,
+    compacted: Collection[str] = (),
 ) -> None:
     """Create the topics that do not exist yet (the broker does not auto-create them).
 
     `topics` maps each physical name to whether it carries personal data; those are kept no
     longer than `settings.personal_topic_retention_ms` (R-MAT-5): set at creation, and set
-    again on a topic that exists with another retention.
+    again on a topic that exists with another retention. Those named in `compacted` keep
+    each key's latest record instead of expiring (they must carry no personal data).
     """
     personal_ms = str(settings.personal_topic_retention_ms)
     admin = AIOKafkaAdminClient(
@@ -59,7 +64,9 @@ async def ensure_topics(
                         name,
                         num_partitions=settings.topic_partitions,
                         replication_factor=settings.topic_replication_factor,
-                        topic_configs={_RETENTION_MS: personal_ms} if topics[name] else None,
+                        topic_configs=_configs(
+                            personal_ms if topics[name] else None, name in compacted
+                        ),
                     )
                     for name in missing
                 ]
@@ -79,6 +86,13 @@ async def ensure_topics(
         )
     finally:
         await admin.close()
+
+
+def _configs(retention_ms: str | None, compacted: bool) -> dict[str, str] | None:
+    configs = {_RETENTION_MS: retention_ms} if retention_ms else {}
+    if compacted:
+        configs["cleanup.policy"] = "compact"
+    return configs or None
 
 
 async def _limit_retention(admin: AIOKafkaAdminClient, names: list[str], ms: str) -> None:

@@ -36,7 +36,8 @@ class User(BaseModel):
 
 # The demo's accounts (password = username): one reviewer per municipality, one for a
 # shared-service centre serving both, a vroegsignaleerder, an analyst, who may not review, and
-# a debt-help professional, who may import the debt-help register.
+# a debt-help professional, who may import the debt-help register, and an operator of
+# Amsterdam's intake.
 DEMO_USERS = [
     User(username=username, password=username, name=name, roles=roles, gemeenten=municipalities)
     for username, name, roles, municipalities in [
@@ -46,6 +47,7 @@ DEMO_USERS = [
         ("vroegsignaleerder-0363", "V. Amsterdam", ["vroegsignaleerder"], ["0363"]),
         ("analyst-0363", "A. Amsterdam", ["analyst"], ["0363"]),
         ("shv-0363", "S. Amsterdam", ["shv-professional"], ["0363"]),
+        ("admin-0363", "B. Beheer", ["admin"], ["0363"]),
     ]
 ]
 
