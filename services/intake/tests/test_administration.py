@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from tests.support.db import eventually, fetch
 from tests.support.fixtures import Isolation, PlatformFactory, staff_headers
@@ -40,6 +42,17 @@ def signal(reference: str) -> dict[str, Any]:
         huisnummer=1,
         today=date.today(),
     )
+
+
+async def cleanup_policy(bootstrap: str, topic: str) -> str:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        [response] = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+    finally:
+        await admin.close()
+    [resource] = response.resources
+    return str(dict(entry[:2] for entry in resource[4])["cleanup.policy"])
 
 
 async def audit_log(iso: Isolation) -> list[dict[str, Any]]:
@@ -192,6 +205,7 @@ async def test_key_events_land_on_their_topic_and_a_revocation_reaches_feedback(
         "ab" * 32,
     )
     assert (first.revoked_at is None, last.revoked_at is not None) == (True, True)
+    assert await cleanup_policy(isolation.kafka, topic) == "compact"
 
     rows = await eventually(
         lambda: fetch(
