@@ -4,6 +4,7 @@ stops working at once."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -59,7 +60,7 @@ async def audit_log(iso: Isolation) -> list[dict[str, Any]]:
     rows = await fetch(
         iso.database_url, "SELECT actor, action, subject, details FROM intake.audit_log ORDER BY id"
     )
-    return [dict(r) for r in rows]
+    return [{**r, "details": json.loads(r["details"])} for r in rows]
 
 
 async def test_an_operator_signs_in_with_role_admin_and_every_change_is_audited(

@@ -162,7 +162,7 @@ async def test_bad_credentials_are_a_401_problem(
     intake: ServiceProcess, isolation: Isolation, headers: dict[str, str]
 ) -> None:
     response = httpx.post(f"{intake.url}/v1/signalen", json=body(), headers=headers)
-    assert response.status_code == 401
+    assert response.status_code == 401, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert await stored(isolation) == []
 
@@ -174,7 +174,7 @@ async def test_a_right_key_id_with_a_wrong_secret_is_refused(
     response = httpx.post(
         f"{intake.url}/v1/signalen", json=body(), headers={"X-Api-Key": f"{key_id}.not-the-secret"}
     )
-    assert response.status_code == 401
+    assert response.status_code == 401, response.text
 
 
 async def test_a_municipality_without_agreement_is_a_403(
@@ -327,4 +327,4 @@ def test_the_admin_api_needs_the_admin_key(intake: ServiceProcess) -> None:
     response = httpx.post(
         f"{intake.url}/v1/beheer/vlps", json={"id": "x-corp", "name": "X", "type": "HUUR"}
     )
-    assert response.status_code == 401
+    assert response.status_code == 401, response.text

@@ -176,11 +176,10 @@ def invalid_params(
         if len(params) == limit:
             break
         # A mapping key that failed is the caller's text: "*" stands for it.
+        parts = list(error["loc"][skip:])
         location = [
             "*" if after == "[key]" else part
-            for part, after in zip(
-                error["loc"][skip:], [*error["loc"][skip + 1 :], None], strict=True
-            )
+            for part, after in zip(parts, [*parts[1:], None], strict=False)
         ]
         params.append(
             {

@@ -80,10 +80,8 @@ async def post_vlp_key(
     vlp = await repository.get_vlp(uow.session, vlp_id)
     if vlp is None:
         raise Problem(HTTPStatus.NOT_FOUND, code="not-found", title="No such creditor.")
-    # A creditor's key is the deployment's, not one municipality's: its event names the first
-    # municipality served.
-    holder = (KeyHolderKind.VLP, vlp_id, VlpType(vlp.vlp_type), min(settings.served()))
-    return await _issue(uow, operator, holder, body)
+    holder = (KeyHolderKind.VLP, vlp_id, VlpType(vlp.vlp_type))
+    return await _issue(uow, operator, holder, _municipality_of(holder[0], vlp_id, settings), body)
 
 
 @router.post(
@@ -97,8 +95,8 @@ async def post_municipality_key(
 ) -> KeyOut:
     """The key is shown in this response only; the platform keeps a hash."""
     operator.ensure_serves(municipality)
-    holder = (KeyHolderKind.MUNICIPALITY, municipality, None, municipality)
-    return await _issue(uow, operator, holder, body)
+    holder = (KeyHolderKind.MUNICIPALITY, municipality, None)
+    return await _issue(uow, operator, holder, municipality, body)
 
 
 @router.delete(
@@ -120,17 +118,14 @@ async def delete_key(
         if key.holder_kind == KeyHolderKind.MUNICIPALITY:
             operator.ensure_serves(key.holder_id)
         if key.revoked_at is None:
-            settings = cast(Settings, runtime.settings)
-            municipality = (
-                key.holder_id
-                if key.holder_kind == KeyHolderKind.MUNICIPALITY
-                else min(settings.served())
-            )
+            kind = KeyHolderKind(key.holder_kind)
             event = CreditorKeyChanged(
-                municipality=municipality,
+                municipality=_municipality_of(
+                    kind, key.holder_id, cast(Settings, runtime.settings)
+                ),
                 occurred_at=now_utc(),
                 key_id=key.key_id,
-                holder_kind=KeyHolderKind(key.holder_kind),
+                holder_kind=kind,
                 holder_id=key.holder_id,
                 vlp_type=VlpType(key.vlp_type) if key.vlp_type else None,
                 secret_sha256=key.secret_sha256,
@@ -240,14 +235,21 @@ def _policy_out(municipality: str, version: int, policy: PolicyIn) -> PolicyOut:
     )
 
 
+def _municipality_of(kind: KeyHolderKind, holder_id: str, settings: Settings) -> str:
+    """The municipality a key event names: a forwarding municipality's own; a creditor's key
+    is the deployment's, not one municipality's, so the first municipality served."""
+    return holder_id if kind == KeyHolderKind.MUNICIPALITY else min(settings.served())
+
+
 async def _issue(
     uow: UnitOfWorkDep,
     operator: Operator,
-    holder: tuple[KeyHolderKind, str, VlpType | None, str],
+    holder: tuple[KeyHolderKind, str, VlpType | None],
+    municipality: str,
     body: KeyIn,
 ) -> KeyOut:
     """A new key: recorded here at once, and sent to every service that takes keys."""
-    kind, holder_id, vlp_type, municipality = holder
+    kind, holder_id, vlp_type = holder
     key = new_key()
     fingerprint = (
         normalise_fingerprint(body.client_cert_sha256) if body.client_cert_sha256 else None
