@@ -1,5 +1,6 @@
 """The matcher's database restarts while 2,000 events flow through it: nothing is lost, nothing
-done twice, nothing parked, and the service is healthy afterwards.
+done twice, nothing parked, and the service is healthy afterwards. The events keep coming
+while it is down (so the restart is hit, not missed), and the matcher waits for it.
 
 The database is a throwaway PostgreSQL server of this test's own (`vroeg infra` on another
 port and state folder), never the one the other tests share.
@@ -7,6 +8,7 @@ port and state folder), never the one the other tests share.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
@@ -22,12 +24,16 @@ from tests.support.fixtures import Isolation
 from tests.support.kafka import headers_of, produce, read_topic, wait_until_consumed
 from tests.support.signals import routed_signal
 from vroeg.deploy.processes import ServiceProcess, free_port
-from vroeg.shared.cloudevents import encode
+from vroeg.shared.cloudevents import Message, encode
 from vroeg.shared.events import Route
 from vroeg.shared.topics import CASE_OPENED, ROUTE_TOPICS, dead_letter_topic
 
 RESIDENT = ROUTE_TOPICS[Route.RESIDENT].name
 EVENTS = 2000
+# The events flow in at about 100 a second (the matcher handles them faster), so the
+# database goes down while most are still to come, not after they are all done.
+CHUNK = 40
+CHUNK_PAUSE_S = 0.4
 
 
 class ThrowawayPostgres:
@@ -75,6 +81,14 @@ def throwaway_postgres(isolation: Isolation, tmp_path: Path) -> Iterator[Throwaw
         shutil.rmtree(tmp_path / "infra", ignore_errors=True)
 
 
+async def _flow(kafka: str, messages: list[Message], sent: list[int]) -> None:
+    """Produce `messages` a chunk at a time, noting how many are sent so far in `sent`."""
+    for start in range(0, len(messages), CHUNK):
+        await produce(kafka, messages[start : start + CHUNK])
+        sent[0] = min(len(messages), start + CHUNK)
+        await asyncio.sleep(CHUNK_PAUSE_S)
+
+
 async def _matcher_state(url: str) -> tuple[int, int]:
     cases = await fetch(url, "SELECT count(*) AS n FROM matcher.cases")
     signals = await fetch(url, "SELECT count(*) AS n FROM matcher.case_signals")
@@ -92,18 +106,27 @@ async def test_a_database_restart_while_events_flow_loses_parks_and_repeats_noth
         {**isolation.env(), "DATABASE_URL": database},
         tmp_path / "matcher.log",
     )
+    flow: asyncio.Task[None] | None = None
     matcher.start()
     try:
         matcher.wait_ready()
         topic = isolation.topic(RESIDENT)
         events = [routed_signal(address_key=f"{i:016d}") for i in range(EVENTS)]
-        await produce(
-            isolation.kafka, [encode(e, topic=topic, source="/tests", trace={}) for e in events]
+        sent = [0]
+        flow = asyncio.create_task(
+            _flow(
+                isolation.kafka,
+                [encode(e, topic=topic, source="/tests", trace={}) for e in events],
+                sent,
+            )
         )
         await eventually(lambda: _matcher_state(database), lambda s: s[0] >= EVENTS // 10)
 
-        throwaway_postgres.down()  # connections are cut, new ones refused
-        throwaway_postgres.up()
+        await asyncio.to_thread(throwaway_postgres.down)  # connections cut, new ones refused
+        # Events still to come when it went down: the matcher had not handled them all.
+        assert sent[0] < EVENTS
+        await asyncio.to_thread(throwaway_postgres.up)
+        await flow
 
         await wait_until_consumed(isolation.kafka, isolation.group("matcher"), topic, 180)
         assert await _matcher_state(database) == (EVENTS, EVENTS)
@@ -116,9 +139,14 @@ async def test_a_database_restart_while_events_flow_loses_parks_and_repeats_noth
         health = httpx.get(f"{matcher.url}/health", timeout=5)
         assert health.status_code == 200
         assert health.json()["status"] == "UP"
-        assert "background task consumer" not in matcher.tail(10**8)  # it never died
+        log = matcher.tail(10**8)
+        assert "background task consumer" not in log  # it never died
+        # Events that came while the database was down waited for it (none was an attempt).
+        assert "waiting for a dependency: database" in log
     except BaseException:
         print(f"--- matcher log ---\n{matcher.tail()}")
         raise
     finally:
+        if flow is not None:
+            flow.cancel()  # a failure before it was through
         matcher.stop()
