@@ -25,7 +25,7 @@ from tests.support.otlp import OtlpReceiver, ReceivedSpan
 from vroeg.deploy import infra
 from vroeg.deploy.demo import signal_body
 from vroeg.shared.events import Route, SignalRouted
-from vroeg.shared.topics import ROUTE_TOPICS, SERVICES, TOPICS
+from vroeg.shared.topics import CREDITOR_KEYS, ROUTE_TOPICS, SERVICES, TOPICS
 
 TODAY = date(2026, 11, 27)
 
@@ -126,12 +126,14 @@ async def test_every_record_the_services_sent_conforms_to_the_asyncapi_document(
             problems = contract.problems(topic.name, headers_of(record), record.value)
             assert problems == [], f"{topic.name}: {problems}"
         checked[topic.event.__name__] = checked.get(topic.event.__name__, 0) + len(records)
-    # received 3, routed 3 (resident, deceased, relocated), 2 cases and their 2 deadlines
+    # received 3, routed 3 (resident, deceased, relocated), 2 cases and their 2 deadlines; and
+    # the creditor's key, issued before the signals
     assert {k: v for k, v in checked.items() if v} == {
         "SignalReceived": 3,
         "SignalRouted": 3,
         "CaseOpened": 2,
         "FirstContactDeadlineSet": 2,
+        "CreditorKeyChanged": 1,
     }
 
 
@@ -199,6 +201,14 @@ def test_one_signal_is_one_trace_across_all_six_services(journey: Journey) -> No
     assert len(posts) == len(BATCH)
     assert any(s.service == "vroeg-brp-check" and s.name == "POST" for s in trace)  # the BRP call
     assert any("db.system" in s.attributes or "db.system.name" in s.attributes for s in trace)
-    # Every messaging span of the run belongs to one of the three signals' traces.
+    # Every messaging span of the run belongs to one of the three signals' traces, but for the
+    # creditor's key, issued (its own trace) before the signals.
+    key_topic = journey.iso.topic(CREDITOR_KEYS.name)
+    key_traces = {
+        s.trace_id
+        for s in journey.spans
+        if s.attributes.get("messaging.destination.name") == key_topic
+    }
     messaging_traces = {s.trace_id for s in journey.spans if "messaging.system" in s.attributes}
-    assert len(messaging_traces) == len(BATCH)
+    assert len(key_traces) == 1
+    assert len(messaging_traces - key_traces) == len(BATCH)
