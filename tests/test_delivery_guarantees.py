@@ -89,9 +89,16 @@ async def test_a_service_killed_with_unsent_outbox_rows_sends_them_after_restart
     isolation: Isolation, make_platform: PlatformFactory
 ) -> None:
     intake = make_platform()["intake"]
-    intake.start({"VROEG_FAILPOINTS": "outbox.before_send"})
+    # The creditor's key first, and its event sent, so the failpoint meets the signal's row.
+    intake.start()
     intake.wait_ready()
     key = await creditor_key(intake.url)
+    await eventually(
+        lambda: fetch(isolation.database_url, "SELECT seq FROM intake.outbox"), lambda r: r == []
+    )
+    intake.stop()
+    intake.start({"VROEG_FAILPOINTS": "outbox.before_send"})
+    intake.wait_ready()
     body = signal_body(
         reference="crash-1",
         kind="VROEGSIGNAAL",

@@ -87,7 +87,8 @@ async def test_http_requests_are_counted_by_route_template_across_two_workers(
             lambda s: _value(s, "vroeg_outbox_depth") == 0,
         )
         assert _value(samples, "vroeg_outbox_oldest_age_seconds") == 0
-        assert _value(samples, "vroeg_outbox_sent_total") == 5
+        # the 5 signals and the creditor's key (CreditorKeyChanged)
+        assert _value(samples, "vroeg_outbox_sent_total") == 6
         assert _value(samples, "vroeg_dependency_up", dependency="database") == 1
         assert _value(samples, "vroeg_task_up", task="outbox-relay") == 1
 
