@@ -22,7 +22,12 @@ from vroeg.shared.cloudevents import UndecodableMessage, decode, header_map
 from vroeg.shared.db import transient_database_error
 from vroeg.shared.events import Event
 from vroeg.shared.messaging.connection import kafka_client_options
-from vroeg.shared.messaging.failpoints import CONSUMER_AFTER_COMMIT, CONSUMER_CRASH, Failpoints
+from vroeg.shared.messaging.failpoints import (
+    CONSUMER_AFTER_COMMIT,
+    CONSUMER_CRASH,
+    CONSUMER_OFFSET_COMMIT_FAILS,
+    Failpoints,
+)
 from vroeg.shared.messaging.unit_of_work import Database, UnitOfWork
 from vroeg.shared.settings import ServiceSettings
 from vroeg.shared.telemetry import error_text
@@ -206,6 +211,10 @@ class EventConsumer:
                 task.cancel()
             await asyncio.gather(*stuck, return_exceptions=True)
         await self.commit(only=partitions)
+        for tp in partitions:
+            # Whatever was not committed is the next owner's to read again; kept, it could
+            # later commit an offset behind that owner's, should the partition come back.
+            self._processed.pop(tp, None)
 
     async def commit(self, only: set[TopicPartition] | None = None) -> None:
         """Commit the offsets of what was processed (and committed to the database)."""
@@ -223,10 +232,17 @@ class EventConsumer:
         if not offsets:
             return
         try:
+            self._failpoints.fail(CONSUMER_OFFSET_COMMIT_FAILS, KafkaError("failpoint"))
             await consumer.commit(offsets)
         except (CommitFailedError, IllegalStateError, KafkaError) as exc:
-            # The new owner re-reads these events; the inbox makes that harmless.
             log.warning("offset commit failed: %s", exc)
+            # A partition still ours commits them with the next try, not only once more of
+            # its records arrive (a newer offset noted meanwhile wins). Those it lost: the
+            # new owner re-reads the events; the inbox makes that harmless.
+            assigned = consumer.assignment()
+            for tp, offset in offsets.items():
+                if tp in assigned:
+                    self._processed[tp] = max(offset, self._processed.get(tp, offset))
 
     async def _work(
         self,

@@ -1,9 +1,9 @@
 """Named points where a test can have the process killed, to prove crash safety.
 
 `VROEG_FAILPOINTS=consumer.after_commit` makes the process SIGKILL itself the first time it
-passes that point; a `crash` point instead raises, and a `hangs` point waits forever, once, in
-the task that passes it (to prove supervision and time limits). Settings refuse failpoints in
-production.
+passes that point; a `crash` point instead raises (a `fails` point raises the error it
+names), and a `hangs` point waits forever, once, in the task that passes it (to prove
+supervision and time limits). Settings refuse failpoints in production.
 """
 
 from __future__ import annotations
@@ -21,12 +21,15 @@ OUTBOX_BEFORE_SEND = "outbox.before_send"
 OUTBOX_RELAY_CRASH = "outbox.relay_crash"
 # Raises in the consumer's poll loop after a fetch with records: the consumer task dies.
 CONSUMER_CRASH = "consumer.crash"
+# The consumer's first offset commit fails as the broker can fail it (a KafkaError).
+CONSUMER_OFFSET_COMMIT_FAILS = "consumer.offset_commit_fails"
 # The relay's first send never completes: only its time limit ends it.
 OUTBOX_SEND_HANGS = "outbox.send_hangs"
 KNOWN = frozenset(
     {
         CONSUMER_AFTER_COMMIT,
         CONSUMER_CRASH,
+        CONSUMER_OFFSET_COMMIT_FAILS,
         OUTBOX_BEFORE_SEND,
         OUTBOX_RELAY_CRASH,
         OUTBOX_SEND_HANGS,
@@ -55,10 +58,14 @@ class Failpoints:
 
     def crash(self, name: str) -> None:
         """Raise `FailpointCrash` the first time `name` is passed, if it is armed."""
+        self.fail(name, FailpointCrash(name))
+
+    def fail(self, name: str, error: Exception) -> None:
+        """Raise `error` the first time `name` is passed, if it is armed."""
         if name in self._armed:
             self._armed.discard(name)
             log.critical("failpoint %s: raising", name)
-            raise FailpointCrash(name)
+            raise error
 
     async def hang(self, name: str) -> None:
         """Never return, the first time `name` is passed, if it is armed."""
