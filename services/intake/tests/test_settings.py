@@ -1,4 +1,4 @@
-"""intake in production refuses the development administrator key."""
+"""intake in production refuses the bootstrap administrator key and an unnamed tenancy."""
 
 from __future__ import annotations
 
@@ -15,27 +15,30 @@ PRODUCTION = {
     "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
     "KAFKA_SASL_USERNAME": "vroeg",
     "KAFKA_SASL_PASSWORD": "a-scram-password",
-    "VROEG_ADMIN_API_KEY": "a-long-random-production-key",
+    "VROEG_MUNICIPALITIES": "0363,0518",
     "VROEG_TOPIC_REPLICATION_FACTOR": "3",
 }
 
 
 @pytest.mark.parametrize(
-    ("unset", "refusal"),
+    ("changed", "refusal"),
     [
-        (None, None),
-        ("VROEG_ADMIN_API_KEY", "VROEG_ADMIN_API_KEY must be set"),
-        ("VROEG_OIDC_ISSUER", "VROEG_OIDC_ISSUER must be an https URL"),
+        ({}, None),
+        # Operators sign in with OIDC in production: a static key would never be accepted.
+        ({"VROEG_ADMIN_API_KEY": "a-long-random-key"}, "VROEG_ADMIN_API_KEY is for bootstrapping"),
+        ({"VROEG_MUNICIPALITIES": None}, "VROEG_MUNICIPALITIES must name the CBS codes"),
+        ({"VROEG_OIDC_ISSUER": None}, "VROEG_OIDC_ISSUER must be an https URL"),
     ],
-    ids=["accepted", "development-admin-key", "identity-provider-stand-in"],
+    ids=["accepted", "bootstrap-admin-key", "tenancy-unnamed", "identity-provider-stand-in"],
 )
 def test_production_refuses_intake_development_defaults(
-    monkeypatch: pytest.MonkeyPatch, unset: str | None, refusal: str | None
+    monkeypatch: pytest.MonkeyPatch, changed: dict[str, str | None], refusal: str | None
 ) -> None:
-    for name, value in PRODUCTION.items():
-        monkeypatch.setenv(name, value)
-    if unset:
-        monkeypatch.delenv(unset)
+    for name, value in {**PRODUCTION, **changed}.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
     if refusal is None:
         assert Settings().environment == "production"
     else:

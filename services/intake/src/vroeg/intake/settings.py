@@ -19,10 +19,19 @@ class Settings(ServiceSettings, CertificateSettings):
     )
 
     def production_refusals(self) -> list[str]:
-        """The shared refusals plus the development administrator key."""
+        """The shared refusals, the bootstrap administrator key, and an unnamed tenancy."""
         refusals = super().production_refusals()
-        if self.admin_api_key.get_secret_value() == DEVELOPMENT_ADMIN_KEY:
-            refusals.append("VROEG_ADMIN_API_KEY must be set: the development key is refused")
+        if "admin_api_key" in self.model_fields_set:
+            # Production operators sign in with OIDC role admin; a key set here would never
+            # be accepted, and whoever set it would think it works.
+            refusals.append(
+                "VROEG_ADMIN_API_KEY is for bootstrapping development and test: production "
+                "operators sign in with an access token with role admin"
+            )
+        if "municipalities" not in self.model_fields_set:
+            refusals.append(
+                "VROEG_MUNICIPALITIES must name the CBS codes this deployment serves (R-IN-8)"
+            )
         return refusals
 
     def served(self) -> frozenset[str]:
