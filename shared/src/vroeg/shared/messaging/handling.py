@@ -1,0 +1,224 @@
+"""Carrying out a partition's records: together in one transaction where the subscription
+allows it, else (and a failing one always) alone, retried, waited for or parked."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from typing import Any
+
+from aiokafka import TopicPartition
+from aiokafka.structs import ConsumerRecord
+from opentelemetry import propagate, trace
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+from prometheus_client import Counter
+
+from vroeg.shared import metrics
+from vroeg.shared.cloudevents import UndecodableMessage, decode, header_map
+from vroeg.shared.db import transient_database_error
+from vroeg.shared.events import Event
+from vroeg.shared.messaging.failpoints import CONSUMER_AFTER_COMMIT, Failpoints
+from vroeg.shared.messaging.unit_of_work import Database, UnitOfWork
+from vroeg.shared.settings import ServiceSettings
+from vroeg.shared.telemetry import error_text
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[UnitOfWork, Any], Awaitable[None]]
+
+# Longest pause between tries while a dependency is down: bounds the delay once it is back.
+MAX_WAIT_S = 5.0
+# Most records of a partition handled in one transaction: fewer commits, and a failure among
+# them redoes at most this many.
+BATCH_MAX = 200
+
+
+class DependencyUnavailable(RuntimeError):
+    """A system the handler needs is down; the event is not at fault and waits for it."""
+
+
+class RecordHandling:
+    """Hands records to their topic's handler, each event claimed in the inbox in the same
+    transaction, and notes per partition what its events wait for."""
+
+    def __init__(
+        self,
+        *,
+        group: str,
+        settings: ServiceSettings,
+        database: Database,
+        handlers: Mapping[str, Handler],
+        failpoints: Failpoints,
+    ) -> None:
+        self._group = group
+        self._settings = settings
+        self._db = database
+        self._handlers = handlers
+        self._failpoints = failpoints
+        self.waiting: dict[TopicPartition, str] = {}
+
+    async def together(self, records: list[ConsumerRecord], tp: TopicPartition) -> int | None:
+        """Handle consecutive records of a partition in one transaction: inbox rows, state
+        changes and outbox rows commit together. None if they did; else nothing changed and
+        the index of the record that failed (0 if it is not known which)."""
+        events: list[Event] = []
+        for index, record in enumerate(records):
+            try:
+                events.append(decode(record.headers, record.value))
+            except UndecodableMessage:
+                return index
+        current = 0
+        handled: list[float] = []  # each handler call's seconds, counted once all commit
+        try:
+            async with self._db.unit_of_work() as uow:
+                fresh = await uow.claim_many([str(e.id) for e in events])
+                for index, (record, event) in enumerate(zip(records, events, strict=True)):
+                    current = index
+                    with self._span(record) as span:
+                        span.set_attribute("messaging.message.id", str(event.id))
+                        if str(event.id) in fresh:
+                            fresh.discard(str(event.id))  # once, if it came twice
+                            started = time.perf_counter()
+                            await self._handlers[record.topic](uow, event)
+                            handled.append(time.perf_counter() - started)
+                        else:
+                            span.set_attribute("vroeg.duplicate", True)
+                current = 0  # from here on, the commit failed: no record is to blame
+        except Exception as exc:
+            log.info(
+                "%d events of %s failed together at the %d-th (%s); that one goes alone",
+                len(records),
+                tp,
+                current + 1,
+                type(exc).__name__,
+            )
+            # Nothing of them happened: the records go again, and only those runs are counted.
+            return current
+        self.waiting.pop(tp, None)
+        for seconds in handled:
+            _count(metrics.EVENTS_HANDLED, tp.topic, seconds)
+        self._failpoints.hit(CONSUMER_AFTER_COMMIT)
+        return None
+
+    @contextlib.contextmanager
+    def _span(self, record: ConsumerRecord) -> Iterator[Span]:
+        """The consumer span of one record, continuing its producer's trace."""
+        with trace.get_tracer(__name__).start_as_current_span(
+            f"process {record.topic}",
+            context=propagate.extract(header_map(record.headers)),
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.operation.type": "process",
+                "messaging.destination.name": record.topic,
+                "messaging.consumer.group.name": self._group,
+                "messaging.destination.partition.id": str(record.partition),
+                "messaging.kafka.offset": record.offset,
+            },
+        ) as span:
+            yield span
+
+    async def alone(self, record: ConsumerRecord, tp: TopicPartition, halt: asyncio.Event) -> bool:
+        """Handle or dead-letter one record; False if halted first (it is read again)."""
+        with self._span(record) as span:
+            try:
+                event: Event | None = decode(record.headers, record.value)
+                error: BaseException | None = None
+            except UndecodableMessage as exc:
+                event, error = None, exc
+            event_id = str(event.id) if event else _where(record)
+            span.set_attribute("messaging.message.id", event_id)
+            attempts = waits = 0
+            if event is not None:
+                handler = self._handlers[record.topic]
+                while attempts < self._settings.consumer_max_attempts:
+                    if halt.is_set():
+                        return False
+                    seconds: float | None = None  # the handler's, if it ran
+                    try:
+                        async with self._db.unit_of_work() as uow:
+                            if await uow.claim(event_id):
+                                started = time.perf_counter()
+                                try:
+                                    await handler(uow, event)
+                                finally:
+                                    seconds = time.perf_counter() - started
+                            else:
+                                span.set_attribute("vroeg.duplicate", True)
+                        self.waiting.pop(tp, None)
+                        if seconds is not None:
+                            _count(metrics.EVENTS_HANDLED, record.topic, seconds)
+                        self._failpoints.hit(CONSUMER_AFTER_COMMIT)
+                        return True
+                    except Exception as exc:
+                        reason = _not_the_events_fault(exc)
+                        if reason is not None:
+                            # Not the event's fault: it waits as long as the outage lasts.
+                            waits += 1
+                            await self._wait(tp, reason, waits, halt)
+                            continue
+                        attempts += 1
+                        _count(metrics.EVENTS_FAILED, record.topic, seconds)
+                        error = exc
+                        log.warning(
+                            "handling %s failed (attempt %d of %d): %r",
+                            event_id,
+                            attempts,
+                            self._settings.consumer_max_attempts,
+                            exc,
+                        )
+                        if attempts < self._settings.consumer_max_attempts:
+                            await pause(
+                                self._settings.consumer_retry_backoff_s * 2 ** (attempts - 1),
+                                halt,
+                            )
+            assert error is not None
+            span.set_status(Status(StatusCode.ERROR, str(error)))
+            # The id is not claimed: a parked event stays replayable (`vroeg dead-letters`).
+            while not halt.is_set():
+                try:
+                    async with self._db.unit_of_work() as uow:
+                        await uow.dead_letter(record, error, attempts)
+                except Exception as exc:
+                    # Not even the dead letter could be written: try again until it can.
+                    waits += 1
+                    await self._wait(tp, _not_the_events_fault(exc) or error_text(exc), waits, halt)
+                    continue
+                self.waiting.pop(tp, None)
+                log.error("parked %s on the dead-letter topic: %r", event_id, error)
+                return True
+            return False
+
+    async def _wait(self, tp: TopicPartition, reason: str, waits: int, halt: asyncio.Event) -> None:
+        self.waiting[tp] = reason
+        log.warning("waiting for a dependency: %s", reason)
+        backoff = self._settings.consumer_retry_backoff_s * 2 ** min(waits, 10)
+        await pause(min(MAX_WAIT_S, backoff), halt)
+
+
+def _not_the_events_fault(exc: BaseException) -> str | None:
+    """What is down, when a failure is a dependency's or the database's and not the event's."""
+    if isinstance(exc, DependencyUnavailable):
+        return str(exc)
+    transient = transient_database_error(exc)
+    return f"database ({transient})" if transient else None
+
+
+def _count(outcome: Counter, topic: str, seconds: float | None) -> None:
+    """Count an event's committed handling or failed attempt, and time its handler if it ran."""
+    outcome.labels(topic).inc()
+    if seconds is not None:
+        metrics.HANDLER_SECONDS.labels(topic).observe(seconds)
+
+
+async def pause(seconds: float, halt: asyncio.Event) -> None:
+    """Sleep, unless halted first."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(halt.wait(), seconds)
+
+
+def _where(record: ConsumerRecord) -> str:
+    return f"{record.topic}/{record.partition}/{record.offset}"
