@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import signal
 from collections.abc import Awaitable
-from datetime import date
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -18,8 +17,7 @@ import httpx
 from tests.support.db import eventually, execute, fetch
 from tests.support.fixtures import Isolation, PlatformFactory, creditor_key, staff_headers
 from tests.support.kafka import headers_of, produce, read_topic, wait_until_consumed
-from tests.support.signals import routed_signal
-from vroeg.deploy.demo import signal_body
+from tests.support.signals import jansen_body, routed_signal
 from vroeg.deploy.processes import ServiceProcess, free_port
 from vroeg.shared.cloudevents import Message, encode
 from vroeg.shared.events import Route, SignalRouted
@@ -99,16 +97,7 @@ async def test_a_service_killed_with_unsent_outbox_rows_sends_them_after_restart
     intake.stop()
     intake.start({"VROEG_FAILPOINTS": "outbox.before_send"})
     intake.wait_ready()
-    body = signal_body(
-        reference="crash-1",
-        kind="VROEGSIGNAAL",
-        arrears_type="HUUR",
-        geslachtsnaam="Jansen",
-        geboortedatum=None,
-        postcode="1012AB",
-        huisnummer=1,
-        today=date(2026, 11, 27),
-    )
+    body = jansen_body("crash-1")
     # The relay may kill the process before the response is written.
     with contextlib.suppress(httpx.TransportError):
         httpx.post(f"{intake.url}/v1/signalen", json=body, headers={"X-Api-Key": key}, timeout=10)

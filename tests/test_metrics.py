@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 from uuid import uuid4
 
 import httpx
@@ -13,8 +12,7 @@ from tests.support.db import eventually
 from tests.support.fixtures import Isolation, PlatformFactory, creditor_key
 from tests.support.kafka import produce
 from tests.support.otlp import OtlpReceiver
-from tests.support.signals import routed_signal
-from vroeg.deploy.demo import signal_body
+from tests.support.signals import jansen_body, routed_signal
 from vroeg.shared.cloudevents import encode
 from vroeg.shared.events import Route
 from vroeg.shared.topics import ROUTE_TOPICS
@@ -37,19 +35,6 @@ def _value(samples: Samples, name: str, **labels: str) -> float | None:
     return samples.get((name, frozenset(labels.items())))
 
 
-def _signal(reference: str) -> dict[str, object]:
-    return signal_body(
-        reference=reference,
-        kind="VROEGSIGNAAL",
-        arrears_type="HUUR",
-        geslachtsnaam="Jansen",
-        geboortedatum=None,
-        postcode="1012AB",
-        huisnummer=1,
-        today=date(2026, 11, 27),
-    )
-
-
 async def test_http_requests_are_counted_by_route_template_across_two_workers(
     isolation: Isolation, make_platform: PlatformFactory
 ) -> None:
@@ -64,7 +49,7 @@ async def test_http_requests_are_counted_by_route_template_across_two_workers(
         key = await creditor_key(intake.url)
         async with httpx.AsyncClient(base_url=intake.url, headers={"X-Api-Key": key}) as http:
             ids = [
-                (await http.post("/v1/signalen", json=_signal(f"m-{n}"))).json()["id"]
+                (await http.post("/v1/signalen", json=jansen_body(f"m-{n}"))).json()["id"]
                 for n in range(5)
             ]
             assert (await http.post("/v1/signalen", json={"nonsense": 1})).status_code == 400

@@ -6,7 +6,6 @@ one."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 from pathlib import Path
 
 import httpx
@@ -14,8 +13,8 @@ import httpx
 from tests.support.db import eventually
 from tests.support.fixtures import Isolation, PlatformFactory, creditor_key
 from tests.support.kafka import free_port_pair, headers_of, read_topic
+from tests.support.signals import jansen_body
 from vroeg.deploy import infra
-from vroeg.deploy.demo import signal_body
 from vroeg.shared.topics import SIGNAL_RECEIVED
 
 
@@ -36,16 +35,7 @@ async def _ready(url: str) -> httpx.Response:
 
 
 async def _post(http: httpx.AsyncClient, reference: str) -> None:
-    body = signal_body(
-        reference=reference,
-        kind="VROEGSIGNAAL",
-        arrears_type="HUUR",
-        geslachtsnaam="Jansen",
-        geboortedatum=None,
-        postcode="1012AB",
-        huisnummer=1,
-        today=date(2026, 11, 27),
-    )
+    body = jansen_body(reference)
     assert (await http.post("/v1/signalen", json=body)).status_code == 201
 
 

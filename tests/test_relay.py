@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import date
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
@@ -13,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.support.db import eventually, fetch
 from tests.support.fixtures import Isolation, PlatformFactory, creditor_key
 from tests.support.kafka import headers_of, read_topic
-from vroeg.deploy.demo import signal_body
+from tests.support.signals import jansen_body
 from vroeg.shared.topics import SIGNAL_RECEIVED
 
 
@@ -36,16 +35,7 @@ async def test_a_send_that_hangs_is_given_up_and_every_row_goes_out_once(
     key = await creditor_key(intake.url)
     async with httpx.AsyncClient(base_url=intake.url, headers={"X-Api-Key": key}) as http:
         for n in range(5):
-            body = signal_body(
-                reference=f"hang-{n}",
-                kind="VROEGSIGNAAL",
-                arrears_type="HUUR",
-                geslachtsnaam="Jansen",
-                geboortedatum=None,
-                postcode="1012AB",
-                huisnummer=1,
-                today=date(2026, 11, 27),
-            )
+            body = jansen_body(f"hang-{n}")
             assert (await http.post("/v1/signalen", json=body)).status_code == 201
 
     # While the send hangs, the rows wait and their age grows; intake stays ready.

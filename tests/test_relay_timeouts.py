@@ -10,7 +10,6 @@ import os
 import signal
 import time
 from collections import Counter
-from datetime import date
 
 import asyncpg
 import httpx
@@ -18,7 +17,7 @@ import httpx
 from tests.support.db import asyncpg_url, eventually, fetch
 from tests.support.fixtures import Isolation, PlatformFactory, creditor_key
 from tests.support.kafka import headers_of, read_topic
-from vroeg.deploy.demo import signal_body
+from tests.support.signals import jansen_body
 from vroeg.shared.topics import SIGNAL_RECEIVED
 
 # The relay's transactions: intake's sessions that read the outbox for update.
@@ -28,19 +27,6 @@ _RELAY_TRANSACTIONS = """
     WHERE datname = current_database() AND application_name = 'vroeg-intake'
       AND xact_start IS NOT NULL AND query ILIKE '%FROM outbox%FOR UPDATE%'
 """
-
-
-def _body(reference: str) -> dict[str, object]:
-    return signal_body(
-        reference=reference,
-        kind="VROEGSIGNAAL",
-        arrears_type="HUUR",
-        geslachtsnaam="Jansen",
-        geboortedatum=None,
-        postcode="1012AB",
-        huisnummer=1,
-        today=date(2026, 11, 27),
-    )
 
 
 async def _delivered_once(isolation: Isolation, count: int) -> None:
@@ -73,7 +59,7 @@ async def test_a_relay_statement_waiting_on_a_lock_is_ended_and_retried(
             base_url=intake.url, headers={"X-Api-Key": key}, timeout=120
         ) as http:
             posts = [
-                asyncio.create_task(http.post("/v1/signalen", json=_body(f"lock-{n}")))
+                asyncio.create_task(http.post("/v1/signalen", json=jansen_body(f"lock-{n}")))
                 for n in range(3)
             ]
             # Held well past the statement timeout: the relay's transactions come and go,
@@ -107,7 +93,9 @@ async def test_a_relay_transaction_left_idle_is_ended_by_the_server(
     key = await creditor_key(intake.url)
     async with httpx.AsyncClient(base_url=intake.url, headers={"X-Api-Key": key}) as http:
         for n in range(3):
-            assert (await http.post("/v1/signalen", json=_body(f"idle-{n}"))).status_code == 201
+            assert (
+                await http.post("/v1/signalen", json=jansen_body(f"idle-{n}"))
+            ).status_code == 201
 
     assert intake.popen is not None
     pid = intake.popen.pid

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 
 import httpx
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -11,24 +10,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from tests.support.db import eventually, fetch
 from tests.support.fixtures import Isolation, PlatformFactory, creditor_key
 from tests.support.kafka import publish, read_topic
-from tests.support.signals import routed_signal
-from vroeg.deploy.demo import signal_body
+from tests.support.signals import jansen_body, routed_signal
 from vroeg.shared.events import Route
 from vroeg.shared.supervision import run_exclusively
 from vroeg.shared.topics import ROUTE_TOPICS, SIGNAL_RECEIVED
-
-
-def _signal(reference: str) -> dict[str, object]:
-    return signal_body(
-        reference=reference,
-        kind="VROEGSIGNAAL",
-        arrears_type="HUUR",
-        geslachtsnaam="Jansen",
-        geboortedatum=None,
-        postcode="1012AB",
-        huisnummer=1,
-        today=date(2026, 11, 27),
-    )
 
 
 async def _health(url: str) -> httpx.Response:
@@ -49,7 +34,7 @@ async def test_a_dead_relay_makes_health_down_until_it_is_restarted_and_relays_a
     assert set(tasks.values()) == {"UP"}
     key = await creditor_key(intake.url)
     posted = httpx.post(
-        f"{intake.url}/v1/signalen", json=_signal("sup-1"), headers={"X-Api-Key": key}
+        f"{intake.url}/v1/signalen", json=jansen_body("sup-1"), headers={"X-Api-Key": key}
     )
     assert posted.status_code == 201, posted.text
 
@@ -63,7 +48,7 @@ async def test_a_dead_relay_makes_health_down_until_it_is_restarted_and_relays_a
     up = await eventually(lambda: _health(intake.url), lambda r: r.status_code == 200)
     assert up.json()["tasks"]["outbox-relay"] == "UP"
     posted = httpx.post(
-        f"{intake.url}/v1/signalen", json=_signal("sup-2"), headers={"X-Api-Key": key}
+        f"{intake.url}/v1/signalen", json=jansen_body("sup-2"), headers={"X-Api-Key": key}
     )
     assert posted.status_code == 201, posted.text
     records = await read_topic(isolation.kafka, isolation.topic(SIGNAL_RECEIVED.name), expect=2)

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from uuid import uuid4
 
+from vroeg.deploy.demo import signal_body
 from vroeg.shared.events import (
     Address,
     ArrearsType,
@@ -18,6 +19,20 @@ from vroeg.shared.events import (
     SignalRouted,
     VlpType,
 )
+
+
+def jansen_body(reference: str) -> dict[str, object]:
+    """The body a creditor posts to intake for a rent signal on Jansen, 1012AB 1."""
+    return signal_body(
+        reference=reference,
+        kind="VROEGSIGNAAL",
+        arrears_type="HUUR",
+        geslachtsnaam="Jansen",
+        geboortedatum=None,
+        postcode="1012AB",
+        huisnummer=1,
+        today=date(2026, 11, 27),
+    )
 
 
 def jansen_signal(*, vlp: str = "woonstad", reference: str | None = None) -> SignalData:
