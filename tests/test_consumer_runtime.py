@@ -11,7 +11,6 @@ import asyncio
 import time
 
 import asyncpg
-import httpx
 from aiokafka import AIOKafkaConsumer
 
 from tests.support.db import asyncpg_url, eventually, fetch
@@ -33,6 +32,7 @@ from tests.support.kafka import (
     read_topic,
     wait_until_consumed,
 )
+from tests.support.metrics import scrape, value
 from tests.support.signals import routed_signal
 from vroeg.shared.cloudevents import Message, encode
 from vroeg.shared.events import Route, SignalRouted
@@ -86,15 +86,6 @@ async def _intrude(iso: Isolation) -> None:
             await intruder.stop()
 
 
-def _consumer_restarts(service_url: str) -> float:
-    """How often the service's supervisor had to restart its consumer (from /metrics)."""
-    metrics = httpx.get(f"{service_url}/metrics", timeout=5).text
-    for line in metrics.splitlines():
-        if line.startswith('vroeg_task_restarts_total{task="consumer"}'):
-            return float(line.split()[-1])
-    return 0.0
-
-
 async def test_partitions_revoked_while_their_events_are_retried_do_not_end_the_consumer(
     isolation: Isolation, make_platform: PlatformFactory
 ) -> None:
@@ -122,7 +113,10 @@ async def test_partitions_revoked_while_their_events_are_retried_do_not_end_the_
         isolation.kafka, isolation.group("matcher"), isolation.topic(RESIDENT)
     )
     assert await _matcher_state(isolation) == (1, 1)
-    assert _consumer_restarts(platform["matcher"].url) == 0  # it never died
+    restarts = value(
+        await scrape(platform["matcher"].url), "vroeg_task_restarts_total", task="consumer"
+    )
+    assert not restarts  # it never died
 
 
 async def test_passing_database_trouble_is_waited_out_and_only_the_events_own_fault_parks_it(

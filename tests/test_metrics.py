@@ -6,33 +6,16 @@ import asyncio
 from uuid import uuid4
 
 import httpx
-from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.db import eventually
 from tests.support.fixtures import Isolation, PlatformFactory, creditor_key
 from tests.support.kafka import produce
+from tests.support.metrics import scrape, value
 from tests.support.otlp import OtlpReceiver
 from tests.support.signals import jansen_body, routed_signal
 from vroeg.shared.cloudevents import encode
 from vroeg.shared.events import Route
 from vroeg.shared.topics import ROUTE_TOPICS
-
-Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
-
-
-async def _scrape(url: str) -> Samples:
-    response = await asyncio.to_thread(httpx.get, f"{url}/metrics", timeout=10)
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/plain")
-    return {
-        (sample.name, frozenset(sample.labels.items())): sample.value
-        for family in text_string_to_metric_families(response.text)
-        for sample in family.samples
-    }
-
-
-def _value(samples: Samples, name: str, **labels: str) -> float | None:
-    return samples.get((name, frozenset(labels.items())))
 
 
 async def test_http_requests_are_counted_by_route_template_across_two_workers(
@@ -59,23 +42,23 @@ async def test_http_requests_are_counted_by_route_template_across_two_workers(
 
         # Whichever worker answers a scrape reports the requests both workers answered.
         for _ in range(6):
-            samples = await _scrape(intake.url)
+            samples = await scrape(intake.url)
             count = "vroeg_http_requests_total"
-            assert _value(samples, count, method="POST", route="/v1/signalen", status="201") == 5
-            assert _value(samples, count, method="POST", route="/v1/signalen", status="400") == 1
+            assert value(samples, count, method="POST", route="/v1/signalen", status="201") == 5
+            assert value(samples, count, method="POST", route="/v1/signalen", status="400") == 1
             get = {"method": "GET", "route": "/v1/signalen/{signal_id}"}
-            assert _value(samples, count, **get, status="200") == 3
-            assert _value(samples, count, **get, status="404") == 1
+            assert value(samples, count, **get, status="200") == 3
+            assert value(samples, count, **get, status="404") == 1
             assert not [k for k in samples if k[0] == count and "/metrics" in dict(k[1])["route"]]
         samples = await eventually(
-            lambda: _scrape(intake.url),
-            lambda s: _value(s, "vroeg_outbox_depth") == 0,
+            lambda: scrape(intake.url),
+            lambda s: value(s, "vroeg_outbox_depth") == 0,
         )
-        assert _value(samples, "vroeg_outbox_oldest_age_seconds") == 0
+        assert value(samples, "vroeg_outbox_oldest_age_seconds") == 0
         # the 5 signals and the creditor's key (CreditorKeyChanged)
-        assert _value(samples, "vroeg_outbox_sent_total") == 6
-        assert _value(samples, "vroeg_dependency_up", dependency="database") == 1
-        assert _value(samples, "vroeg_task_up", task="outbox-relay") == 1
+        assert value(samples, "vroeg_outbox_sent_total") == 6
+        assert value(samples, "vroeg_dependency_up", dependency="database") == 1
+        assert value(samples, "vroeg_task_up", task="outbox-relay") == 1
 
         openapi = httpx.get(f"{intake.url}/v1/openapi.json").json()
         assert not [path for path in openapi["paths"] if "metrics" in path]
@@ -108,20 +91,20 @@ async def test_events_handled_failed_parked_and_lag_per_topic(
     matcher.wait_ready()
 
     samples = await eventually(
-        lambda: _scrape(matcher.url),
+        lambda: scrape(matcher.url),
         lambda s: (
-            _value(s, "vroeg_events_parked_total", topic=topic) == 1
-            and _value(s, "vroeg_events_handled_total", topic=topic) == 2
+            value(s, "vroeg_events_parked_total", topic=topic) == 1
+            and value(s, "vroeg_events_handled_total", topic=topic) == 2
             and sum(v for (n, _), v in s.items() if n == "vroeg_consumer_lag") == 0
             and any(n == "vroeg_consumer_lag" for n, _ in s)
         ),
     )
-    assert _value(samples, "vroeg_events_handled_total", topic=topic) == 2
+    assert value(samples, "vroeg_events_handled_total", topic=topic) == 2
     assert (
-        _value(samples, "vroeg_events_failed_total", topic=topic) == 3
+        value(samples, "vroeg_events_failed_total", topic=topic) == 3
     )  # VROEG_CONSUMER_MAX_ATTEMPTS
-    assert _value(samples, "vroeg_events_parked_total", topic=topic) == 1
-    assert _value(samples, "vroeg_handler_duration_seconds_count", topic=topic) == 5
+    assert value(samples, "vroeg_events_parked_total", topic=topic) == 1
+    assert value(samples, "vroeg_handler_duration_seconds_count", topic=topic) == 5
     lags = {
         dict(labels)["partition"]: v
         for (n, labels), v in samples.items()
@@ -129,4 +112,4 @@ async def test_events_handled_failed_parked_and_lag_per_topic(
     }
     assert set(lags) == {"0", "1", "2"}
     assert set(lags.values()) == {0}
-    assert _value(samples, "vroeg_task_up", task="consumer") == 1
+    assert value(samples, "vroeg_task_up", task="consumer") == 1

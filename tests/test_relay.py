@@ -7,23 +7,13 @@ import asyncio
 from collections import Counter
 
 import httpx
-from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.db import eventually, fetch
 from tests.support.fixtures import Isolation, PlatformFactory, creditor_key
 from tests.support.kafka import headers_of, read_topic
+from tests.support.metrics import scrape, value
 from tests.support.signals import jansen_body
 from vroeg.shared.topics import SIGNAL_RECEIVED
-
-
-async def _gauges(url: str) -> dict[str, float]:
-    text = (await asyncio.to_thread(httpx.get, f"{url}/metrics", timeout=10)).text
-    return {
-        sample.name: sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-        if not sample.labels
-    }
 
 
 async def test_a_send_that_hangs_is_given_up_and_every_row_goes_out_once(
@@ -40,17 +30,20 @@ async def test_a_send_that_hangs_is_given_up_and_every_row_goes_out_once(
 
     # While the send hangs, the rows wait and their age grows; intake stays ready.
     waiting = await eventually(
-        lambda: _gauges(intake.url), lambda g: g["vroeg_outbox_oldest_age_seconds"] >= 1
+        lambda: scrape(intake.url),
+        lambda g: (value(g, "vroeg_outbox_oldest_age_seconds") or 0) >= 1,
     )
-    assert waiting["vroeg_outbox_depth"] >= 1
-    assert waiting["vroeg_outbox_oldest_age_seconds"] >= 1
+    assert (value(waiting, "vroeg_outbox_depth") or 0) >= 1
+    assert (value(waiting, "vroeg_outbox_oldest_age_seconds") or 0) >= 1
     assert (await asyncio.to_thread(httpx.get, f"{intake.url}/ready")).status_code == 200
 
     records = await read_topic(isolation.kafka, isolation.topic(SIGNAL_RECEIVED.name), expect=5)
     assert Counter(headers_of(r)["ce_id"] for r in records).most_common(1)[0][1] == 1
     assert len(records) == 5
-    after = await eventually(lambda: _gauges(intake.url), lambda g: g["vroeg_outbox_depth"] == 0)
-    assert after["vroeg_outbox_producer_restarts_total"] == 1
-    assert after["vroeg_outbox_oldest_age_seconds"] == 0
+    after = await eventually(
+        lambda: scrape(intake.url), lambda g: value(g, "vroeg_outbox_depth") == 0
+    )
+    assert value(after, "vroeg_outbox_producer_restarts_total") == 1
+    assert value(after, "vroeg_outbox_oldest_age_seconds") == 0
     assert await fetch(isolation.database_url, "SELECT seq FROM intake.outbox") == []
     assert "replacing the producer" in intake.tail(50000)
