@@ -12,8 +12,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.structs import ConsumerRecord
 
-from vroeg.deploy import infra
-from vroeg.deploy.processes import free_port
+from vroeg.deploy.processes import free_port, port_bindable
 from vroeg.shared.cloudevents import Message, decode, encode, header_map
 from vroeg.shared.events import Event
 from vroeg.shared.messaging.connection import kafka_client_options
@@ -172,5 +171,5 @@ def free_port_pair() -> int:
     """A port for a throwaway broker whose next one is free too (its controller listens there)."""
     while True:
         port = free_port()
-        if port < 65535 and not infra.port_open(port + 1):
+        if port < 32767 and port_bindable(port + 1):  # both below the ephemeral range
             return port

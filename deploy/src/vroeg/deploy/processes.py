@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -36,12 +37,28 @@ class ProcessError(RuntimeError):
     """A process did not start or did not become ready; the message has its log's tail."""
 
 
+# Below the kernel's range of local ports for outgoing connections (32768-60999 by default):
+# a port picked here cannot be taken by some client's connection between picking and binding,
+# which under parallel tests happened to a broker's controller port.
+_PICKED_PORTS = range(20000, 32768)
+
+
 def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
+    """A TCP port on loopback that nothing is bound to right now, outside the ephemeral range."""
+    while True:
+        port = random.choice(_PICKED_PORTS)
+        if port_bindable(port):
+            return port
+
+
+def port_bindable(port: int) -> bool:
+    """True when a server could bind `port` on loopback now."""
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 @dataclass
