@@ -25,18 +25,6 @@ TODAY = date.today()
 ADMIN = {"X-Api-Key": DEVELOPMENT_ADMIN_KEY}
 
 
-@pytest.fixture
-def intake(make_platform: PlatformFactory) -> ServiceProcess:
-    platform = make_platform()
-    platform.start(["intake"])
-    return platform["intake"]
-
-
-@pytest.fixture
-async def key(intake: ServiceProcess) -> dict[str, str]:
-    return {"X-Api-Key": await creditor_key(intake.url)}
-
-
 def body(reference: str = "ref-1", **overrides: Any) -> dict[str, Any]:
     return {
         **signal_body(

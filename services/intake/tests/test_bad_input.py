@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.support.db import fetch
-from tests.support.fixtures import Isolation, PlatformFactory, creditor_key
+from tests.support.fixtures import Isolation
 from vroeg.deploy.demo import signal_body
 from vroeg.deploy.processes import ServiceProcess
 from vroeg.deploy.provisioning import DEVELOPMENT_ADMIN_KEY
@@ -21,18 +21,6 @@ from vroeg.deploy.provisioning import DEVELOPMENT_ADMIN_KEY
 ADMIN = {"X-Api-Key": DEVELOPMENT_ADMIN_KEY}
 MIB = 1024 * 1024
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture
-def intake(make_platform: PlatformFactory) -> ServiceProcess:
-    platform = make_platform()
-    platform.start(["intake"])
-    return platform["intake"]
-
-
-@pytest.fixture
-async def key(intake: ServiceProcess) -> dict[str, str]:
-    return {"X-Api-Key": await creditor_key(intake.url)}
 
 
 def body(reference: str = "ref-1") -> dict[str, Any]:
