@@ -9,6 +9,7 @@ from collections.abc import Collection, Mapping
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from aiokafka.errors import for_code
 
 from vroeg.shared.messaging.connection import kafka_client_options
 from vroeg.shared.settings import ServiceSettings
@@ -16,7 +17,6 @@ from vroeg.shared.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 _TOPIC_ALREADY_EXISTS = 36
-_UNKNOWN_TOPIC = 3
 _DESCRIBE_ATTEMPTS = 20
 _RETENTION_MS = "retention.ms"
 # DescribeConfigs' config source of a value set on the topic itself.
@@ -102,19 +102,23 @@ async def _limit_retention(admin: AIOKafkaAdminClient, names: list[str], ms: str
         if not names:
             break
         if attempt:
-            await asyncio.sleep(0.25)
+            await asyncio.sleep(min(0.25 * attempt, 2.0))
         described = await admin.describe_configs(
             [ConfigResource(ConfigResourceType.TOPIC, name) for name in names]
         )
         unknown = []
         for response in described:
             for code, message, _, name, entries in response.resources:
-                # Created by another service a moment ago: the broker may not know it yet.
-                if code == _UNKNOWN_TOPIC and attempt + 1 < _DESCRIBE_ATTEMPTS:
+                # Created by another service a moment ago: the broker may not know it yet (on a
+                # broker that has just started, with every service creating topics, for seconds).
+                if code and for_code(code).retriable and attempt + 1 < _DESCRIBE_ATTEMPTS:
                     unknown.append(name)
                     continue
                 if code:
-                    raise RuntimeError(f"could not read the configuration of {name}: {message}")
+                    raise RuntimeError(
+                        f"could not read the configuration of {name}: "
+                        f"{for_code(code).__name__} {message}"
+                    )
                 # AlterConfigs replaces every topic-level value: the others are sent back as is.
                 own = {e[0]: e[1] for e in entries if e[3] == _DYNAMIC_TOPIC_CONFIG}
                 if own.get(_RETENTION_MS) != ms:
