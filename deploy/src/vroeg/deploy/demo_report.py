@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from prometheus_client.parser import text_string_to_metric_families
 
 from vroeg.deploy.demo_batch import CREDITORS, MUNICIPALITY, DemoSignal, demo_signals
 from vroeg.deploy.processes import Platform
@@ -19,7 +20,7 @@ from vroeg.shared.cloudevents import decode
 from vroeg.shared.events import CaseOpened, FirstContactDeadlineSet, SignalRouted
 from vroeg.shared.messaging.connection import kafka_client_options
 from vroeg.shared.settings import KafkaConnection
-from vroeg.shared.topics import CASE_OPENED, FIRST_CONTACT_DEADLINE_SET, ROUTE_TOPICS
+from vroeg.shared.topics import CASE_OPENED, FIRST_CONTACT_DEADLINE_SET, ROUTE_TOPICS, SERVICES
 
 
 async def post_and_report(platform: Platform, bootstrap: str, prefix: str) -> None:
@@ -95,6 +96,28 @@ async def post_and_report(platform: Platform, bootstrap: str, prefix: str) -> No
         counts = _ok(await http.get(f"/v1/gemeenten/{MUNICIPALITY}/tellingen"))
     print(f"\nreporting, municipality {MUNICIPALITY}: {counts}")
     await _review(platform)
+    await _operations(platform)
+
+
+async def _operations(platform: Platform) -> None:
+    """What operations see of each service: its probes and a few of its Prometheus metrics."""
+    print("\nOperations (GET /health, /ready, /metrics of each service):")
+    async with httpx.AsyncClient() as http:
+        for name in SERVICES:
+            url = platform[name].url
+            health = (await http.get(f"{url}/health")).status_code
+            ready = (await http.get(f"{url}/ready")).status_code
+            totals: dict[str, float] = {}
+            for family in text_string_to_metric_families((await http.get(f"{url}/metrics")).text):
+                for sample in family.samples:
+                    totals[sample.name] = totals.get(sample.name, 0.0) + sample.value
+            print(
+                f"  {name:<10} health {health}  ready {ready}"
+                f"  events handled {totals.get('vroeg_events_handled_total', 0):>3.0f}"
+                f"  parked {totals.get('vroeg_events_parked_total', 0):.0f}"
+                f"  outbox sent {totals.get('vroeg_outbox_sent_total', 0):>3.0f}"
+                f"  waiting {totals.get('vroeg_outbox_depth', 0):.0f}"
+            )
 
 
 def _ok(response: httpx.Response) -> Any:
