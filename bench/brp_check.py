@@ -62,6 +62,7 @@ def signal_for(person: dict[str, Any], n: int) -> SignalReceived:
         ),
         amount=Decimal("500.00"),
         oldest_due_date=date(2026, 9, 1),
+        received_at=datetime.now(UTC),
     )
     return SignalReceived(municipality="0518", occurred_at=datetime.now(UTC), signal=signal)
 

@@ -48,6 +48,7 @@ def routed(n: int) -> SignalRouted:
         address=Address(postcode="1012AB", huisnummer=1 + n),
         amount=Decimal("412.00"),
         oldest_due_date=date(2026, 9, 1),
+        received_at=datetime.now(UTC),
     )
     return SignalRouted(
         municipality="0363",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, time
 
 import pytest
 
-from tests.support.signals import routed_signal
+from tests.support.signals import resident_signal, routed_signal
 from vroeg.shared.cloudevents import UndecodableMessage, decode, encode, header_map
+from vroeg.shared.events import SignalReceived, SignalRouted
 
 
 def test_an_event_survives_encoding_with_its_id_time_and_trace() -> None:
@@ -15,7 +17,7 @@ def test_an_event_survives_encoding_with_its_id_time_and_trace() -> None:
     trace = {"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}
     message = encode(event, topic="t", source="/vroeg/brp-check", trace=trace)
     headers = header_map(message.headers)
-    assert headers["ce_type"] == "nl.vroeg.signal.routed.v1"
+    assert headers["ce_type"] == "nl.vroeg.signal.routed.v2"
     assert headers["ce_municipality"] == "0363"
     assert headers["traceparent"] == trace["traceparent"]
     assert message.key == b"0363010000000001"
@@ -48,7 +50,7 @@ def test_a_record_carries_exactly_the_cloudevents_headers_and_a_compact_value() 
         "ce_specversion": "1.0",
         "ce_id": str(event.id),
         "ce_source": "/vroeg/brp-check",
-        "ce_type": "nl.vroeg.signal.routed.v1",
+        "ce_type": "nl.vroeg.signal.routed.v2",
         "ce_time": event.occurred_at.isoformat(),
         "ce_municipality": "0363",
         "content-type": "application/json",
@@ -79,7 +81,7 @@ def test_header_bytes_that_are_not_utf8_are_replaced_not_fatal() -> None:
         (
             {},
             b'{"route": "nowhere"}',
-            r"^invalid nl\.vroeg\.signal\.routed\.v1: ValidationError: .*route: enum",
+            r"^invalid nl\.vroeg\.signal\.routed\.v2: ValidationError: .*route: enum",
         ),
     ],
 )
@@ -90,3 +92,38 @@ def test_an_undecodable_record_says_why(
     headers = [(k, change.get(k, v)) for k, v in record.headers]
     with pytest.raises(UndecodableMessage, match=message):
         decode(headers, value if value is not None else record.value)
+
+
+def _as_v1(
+    message_headers: list[tuple[str, bytes]], value: bytes, kind: str
+) -> tuple[list[tuple[str, bytes]], bytes]:
+    """A record as version 1 of the event was written: no `received_at` in its signal."""
+    data = json.loads(value)
+    del data["signal"]["received_at"]
+    for key in ("bsn", "debt_help", "destination_known"):
+        data.pop(key, None)
+    headers = [
+        (k, f"nl.vroeg.{kind}.v1".encode() if k == "ce_type" else v) for k, v in message_headers
+    ]
+    return headers, json.dumps(data).encode()
+
+
+def test_a_v1_signal_received_reads_its_receipt_from_the_record_time() -> None:
+    event = resident_signal(1)
+    message = encode(event, topic="t", source="/vroeg/intake", trace={})
+    headers, value = _as_v1(list(message.headers), message.value, "signal.received")
+    decoded = decode(headers, value)
+    assert isinstance(decoded, SignalReceived)
+    assert decoded.signal.received_at == event.occurred_at
+
+
+def test_a_v1_signal_routed_counts_from_its_signal_date_never_later_than_receipt() -> None:
+    event = routed_signal()
+    message = encode(event, topic="t", source="/vroeg/brp-check", trace={})
+    headers, value = _as_v1(list(message.headers), message.value, "signal.routed")
+    decoded = decode(headers, value)
+    assert isinstance(decoded, SignalRouted)
+    assert decoded.signal.received_at == datetime.combine(
+        event.signal.signal_date, time(), tzinfo=UTC
+    )
+    assert decoded.signal.received_at <= event.signal.received_at

@@ -7,9 +7,12 @@ from decimal import Decimal
 from uuid import uuid4
 
 from vroeg.deploy.demo import signal_body
+from vroeg.matcher.rules import MatchedSignal, PriorityPolicy, case_state
 from vroeg.shared.events import (
     Address,
     ArrearsType,
+    CaseOpened,
+    CaseStatus,
     Household,
     Person,
     Route,
@@ -50,6 +53,7 @@ def jansen_signal(*, vlp: str = "woonstad", reference: str | None = None) -> Sig
         amount=Decimal("412.00"),
         oldest_due_date=date(2026, 9, 1),
         unpaid_installments=2,
+        received_at=datetime.now(UTC),
     )
 
 
@@ -73,4 +77,42 @@ def resident_signal(n: int) -> SignalReceived:
         municipality="0363",
         occurred_at=datetime.now(UTC),
         signal=jansen_signal(reference=f"out-{n}"),
+    )
+
+
+def matched(
+    signal: SignalData, *, route: Route = Route.RESIDENT, bsn: str | None = None
+) -> MatchedSignal:
+    """A signal as the matcher's rules see it."""
+    return MatchedSignal(
+        signal_id=signal.signal_id,
+        vlp_id=signal.vlp_id,
+        vlp_type=signal.vlp_type,
+        kind=signal.kind,
+        arrears_type=signal.arrears_type,
+        route=route,
+        amount=signal.amount,
+        signal_date=signal.signal_date,
+        oldest_due_date=signal.oldest_due_date,
+        received_at=signal.received_at,
+        postcode_area=signal.address.postcode[:4],
+        bsn=bsn,
+        household_size=2,
+        minors_present=False,
+    )
+
+
+def case_opened(*kinds: SignalKind) -> CaseOpened:
+    """A CaseOpened as the matcher would publish it, for Jansen signals of these kinds."""
+    signals = [matched(jansen_signal().model_copy(update={"kind": kind})) for kind in kinds]
+    state = case_state(
+        signals,
+        status=CaseStatus.OPEN,
+        version=1,
+        repeats={},
+        others=(),
+        policy=PriorityPolicy(),
+    )
+    return CaseOpened(
+        municipality="0363", occurred_at=datetime.now(UTC), case_id=uuid4(), state=state
     )

@@ -12,14 +12,14 @@ from vroeg.brp_check.rules import (
     Decision,
     ReviewChoice,
     Undecidable,
-    add_months,
     age_on,
     count_minors,
     decide_after_review,
     decide_route,
     known_to_debt_help,
 )
-from vroeg.shared.events import Route
+from vroeg.shared.clock import add_months
+from vroeg.shared.events import DebtHelpStanding, Route
 
 SIGNAL_DATE = date(2026, 11, 27)
 
@@ -291,6 +291,7 @@ def test_r_brp_5_a_reviewers_decision_names_the_review_and_the_rule() -> None:
         Route.RELOCATED,
         ("R-BRP-5: reviewer chose a BRP candidate", "R-BRP-1: registered in municipality 0599"),
         "0599",
+        bsn="999990019",
     )
     own = "R-BRP-5: reviewer confirmed the signal's own data"
     minor = decide_after_review(
@@ -364,3 +365,31 @@ def test_r_brp_4_adding_months_keeps_the_day_or_takes_the_months_last(
     day: date, months: int, expected: date
 ) -> None:
     assert add_months(day, months) == expected
+
+
+def test_a_single_match_names_the_persons_bsn_and_no_match_none() -> None:
+    assert decide_route([person()], municipality="0363", signal_date=SIGNAL_DATE).bsn == (
+        "999990019"
+    )
+    assert decide_route([], municipality="0363", signal_date=SIGNAL_DATE).bsn is None
+    two = [person(), person()]
+    assert decide_route(two, municipality="0363", signal_date=SIGNAL_DATE).bsn is None
+
+
+@pytest.mark.parametrize(
+    ("status", "standing"),
+    [
+        (DebtHelpStatus(active_product=True, final_decision_on=None), DebtHelpStanding.ACTIVE),
+        (
+            DebtHelpStatus(active_product=False, final_decision_on=date(2026, 9, 1)),
+            DebtHelpStanding.RECENT_DECISION,
+        ),
+    ],
+)
+def test_r_brp_4_the_debt_help_route_says_whether_a_or_b_applies(
+    status: DebtHelpStatus, standing: DebtHelpStanding
+) -> None:
+    decision = decide_route(
+        [person()], municipality="0363", signal_date=SIGNAL_DATE, debt_help=status
+    )
+    assert (decision.route, decision.debt_help) == (Route.DEBT_HELP, standing)

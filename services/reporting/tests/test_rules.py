@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from uuid import uuid4
 
-from tests.support.signals import routed_signal
+from tests.support.signals import case_opened, routed_signal
 from vroeg.reporting.rules import metrics_for
 from vroeg.shared.events import (
-    CaseOpened,
     FirstContactDeadlineSet,
     RefusalReason,
     Route,
@@ -44,31 +43,12 @@ def test_a_routed_signal_counts_on_its_route() -> None:
 
 
 def test_a_crisis_case_counts_as_a_case_and_a_crisis() -> None:
-    case = CaseOpened(
-        municipality="0363",
-        occurred_at=datetime.now(UTC),
-        case_id=uuid4(),
-        household_key="k",
-        signal_ids=(uuid4(),),
-        kinds=(SignalKind.AFSLUITING,),
-        arrears_types=(),
-        crisis=True,
-    )
+    case = case_opened(SignalKind.AFSLUITING)
     assert metrics_for(case) == ("meldingen", "crisismeldingen")
 
 
 def test_a_case_that_is_no_crisis_counts_as_a_case_only() -> None:
-    case = CaseOpened(
-        municipality="0363",
-        occurred_at=datetime.now(UTC),
-        case_id=uuid4(),
-        household_key="k",
-        signal_ids=(uuid4(),),
-        kinds=(SignalKind.VROEGSIGNAAL,),
-        arrears_types=(),
-        crisis=False,
-    )
-    assert metrics_for(case) == ("meldingen",)
+    assert metrics_for(case_opened(SignalKind.VROEGSIGNAAL)) == ("meldingen",)
 
 
 def test_a_first_contact_deadline_counts_as_a_deadline_set() -> None:

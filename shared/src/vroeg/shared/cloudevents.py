@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from vroeg.shared.events import EVENT_TYPES, Event
+from vroeg.shared.events import EVENT_TYPES, LEGACY_EVENT_TYPES, Event
 from vroeg.shared.telemetry import error_text
 
 SPEC_VERSION = "1.0"
@@ -76,15 +76,21 @@ def decode(headers: Headers | None, value: bytes | None) -> Event:
     attrs = header_map(headers)
     if attrs.get("ce_specversion") != SPEC_VERSION:
         raise UndecodableMessage("not a CloudEvents 1.0 record")
-    cls = EVENT_TYPES.get(attrs.get("ce_type", ""))
+    ce_type = attrs.get("ce_type", "")
+    cls = EVENT_TYPES.get(ce_type)
+    legacy = LEGACY_EVENT_TYPES.get(ce_type)
+    if legacy is not None:
+        cls = legacy[0]
     if cls is None:
         raise UndecodableMessage(f"unknown event type {attrs.get('ce_type')!r}")
     try:
         data = json.loads(value or b"")
         if not isinstance(data, dict):
             raise UndecodableMessage("event data is not a JSON object")
+        if legacy is not None:
+            data = legacy[1](data, attrs["ce_time"])
         return cls.model_validate({**data, "id": attrs["ce_id"], "occurred_at": attrs["ce_time"]})
-    except (ValueError, KeyError, ValidationError) as exc:
+    except (ValueError, KeyError, TypeError, ValidationError) as exc:
         if isinstance(exc, UndecodableMessage):
             raise
         # Without the input values a ValidationError's own text would quote (personal data).

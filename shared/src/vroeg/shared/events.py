@@ -7,10 +7,11 @@ A change that breaks a consumer gets a new `event_version`, never an edit in pla
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 from uuid import UUID, uuid4
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
@@ -25,6 +26,7 @@ Name = Annotated[str, StringConstraints(pattern=TEXT_PATTERN, min_length=1, max_
 Reference = Annotated[str, StringConstraints(pattern=TEXT_PATTERN, min_length=1, max_length=100)]
 
 Postcode = Annotated[str, StringConstraints(pattern=r"^[1-9]\d{3}[A-Z]{2}$")]
+Bsn = Annotated[str, StringConstraints(pattern=r"^\d{9}$")]
 
 
 class SignalKind(StrEnum):
@@ -76,10 +78,36 @@ class Route(StrEnum):
 
 
 class CaseFlag(StrEnum):
-    """Marks on a case that change how it is followed up (R-BRP-2, R-BRP-3)."""
+    """Marks on a case that change how it is followed up (R-BRP-2, R-BRP-3, R-MAT-6)."""
 
     OVERLEDEN = "OVERLEDEN"
     MINDERJARIG = "MINDERJARIG"
+    # A business name or a business address is involved: check the premises before a home
+    # visit; contact details are often missing (R-MAT-6, §3.6).
+    ONDERNEMER = "ONDERNEMER"
+
+
+class DebtHelpStanding(StrEnum):
+    """Why a resident counts as known to debt help (R-BRP-4): (a) or (b)."""
+
+    ACTIVE = "ACTIVE"  # (a) receives an admitted debt-help product: BEKEND_BIJ_SHV may be told
+    RECENT_DECISION = "RECENT_DECISION"  # (b) a final decision < 6 months ago: it may not
+
+
+class CaseStatus(StrEnum):
+    """A case's work lifecycle as the matcher mirrors it (followup owns it, contracts.md)."""
+
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
+
+
+class OutcomeCategory(StrEnum):
+    """The monitor's four outcome categories of a case (R-FU-4)."""
+
+    WIL_HULP = "WIL_HULP"
+    WIL_GEEN_HULP = "WIL_GEEN_HULP"
+    NIET_BEREIKT = "NIET_BEREIKT"
+    BEKEND_BIJ_SHV = "BEKEND_BIJ_SHV"
 
 
 class _Value(BaseModel):
@@ -129,6 +157,8 @@ class SignalData(_Value):
     unpaid_installments: int | None = None
     # Provenance of a signal another municipality forwarded here (Awb 2:3).
     forwarded_by: MunicipalityCode | None = None
+    # When this municipality's intake received it: every deadline counts from it (R-FU-1).
+    received_at: AwareDatetime
 
 
 class RefusalReason(StrEnum):
@@ -151,7 +181,7 @@ class Household(_Value):
 class Event(BaseModel):
     """Base of every event: id, municipality, time; type and version name the schema."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", regex_engine="python-re")
 
     event_type: ClassVar[str]
     event_version: ClassVar[int]
@@ -174,7 +204,8 @@ class SignalReceived(Event):
     """Intake accepted a signal from a creditor."""
 
     event_type: ClassVar[str] = "signal.received"
-    event_version: ClassVar[int] = 1
+    # v2: the signal carries intake's `received_at`.
+    event_version: ClassVar[int] = 2
 
     signal: SignalData
 
@@ -203,33 +234,226 @@ class SignalRouted(Event):
     """The BRP check decided where a signal goes (R-BRP-0 … R-BRP-5)."""
 
     event_type: ClassVar[str] = "signal.routed"
-    event_version: ClassVar[int] = 1
+    # v2: `received_at` in the signal; the BSN found, debt-help standing, destination known.
+    event_version: ClassVar[int] = 2
 
     route: Route
     reasons: tuple[str, ...]
     signal: SignalData
     household: Household | None = None
+    # The person the BRP check (or a reviewer) found: for the matcher and the CBS export only.
+    bsn: Bsn | None = None
+    # Only for `debt-help`: which of R-BRP-4 (a) and (b) applies (feedback may tell (a) only).
+    debt_help: DebtHelpStanding | None = None
     # Only for `relocated`: where to forward the signal. Never told to the creditor (§6).
     registered_municipality: MunicipalityCode | None = None
+    # Only for `relocated`: False when the BRP says "not resident here" without naming where
+    # (R-BRP-1, destination unknown): not forwarded.
+    destination_known: bool | None = None
 
     def partition_key(self) -> str:
         # Keyed by household so one household's signals are handled in order downstream.
         return self.household.address_key if self.household else str(self.signal.signal_id)
 
 
+class OutcomeDetail(StrEnum):
+    """A case's result in the CBS export's `EnumEindresultaat` terms (R-FU-4)."""
+
+    QUICK_FIX = "QUICK_FIX"
+    VERWIJZING_FINANCIEEL = "VERWIJZING_FINANCIEEL"
+    VERWIJZING_NIET_FINANCIEEL = "VERWIJZING_NIET_FINANCIEEL"
+    VERWIJZING_ZONDER_CONTACT = "VERWIJZING_ZONDER_CONTACT"
+    GEEN_HULP_NODIG = "GEEN_HULP_NODIG"
+    ZELF_GEREGELD = "ZELF_GEREGELD"
+    ANDER_TRAJECT = "ANDER_TRAJECT"
+    GEEN_CONTACT = "GEEN_CONTACT"
+    GEEN_REACTIE = "GEEN_REACTIE"
+    BEKEND_BIJ_SHV = "BEKEND_BIJ_SHV"
+    # R-BRP-2: nobody else registered at the address; the case closes by itself.
+    OVERLEDEN = "OVERLEDEN"
+
+
+class RepeatKind(StrEnum):
+    """Which of R-IN-5's two definitions made a signal a repeat."""
+
+    # The same creditor, household and arrears type while the household's case is open.
+    SAME_OPEN_CASE = "SAME_OPEN_CASE"
+    # The same creditor, person, arrears type and oldest due date within 6 months.
+    SAME_DEBT = "SAME_DEBT"
+
+
+class CaseSignalFact(_Value):
+    """One signal of a case, without personal data (contracts.md: a lean fact)."""
+
+    signal_id: UUID
+    vlp_id: str
+    vlp_type: VlpType
+    kind: SignalKind
+    arrears_type: ArrearsType
+    route: Route
+    amount: Decimal
+    signal_date: date
+    oldest_due_date: date
+    received_at: AwareDatetime
+    # R-IN-5: a later signal on the same debt owes no new help offer.
+    repeat_of: UUID | None = None
+    repeat_kind: RepeatKind | None = None
+
+
+class ScorePart(_Value):
+    """One part of a case's priority score (R-MAT-4): what was measured and what it weighs."""
+
+    name: str
+    measured: Decimal
+    points: Decimal
+
+
+class Priority(_Value):
+    """R-MAT-4: crisis cases first, then the score; its parts are served, not only the sum."""
+
+    crisis: bool
+    score: Decimal
+    parts: tuple[ScorePart, ...]
+    # The municipality's priority policy that made the score (0: the national default).
+    policy_version: int
+
+
+class EarlierCase(_Value):
+    """An earlier case of the same address (R-MAT-3), with how it ended."""
+
+    case_id: UUID
+    last_received_at: AwareDatetime
+    status: CaseStatus
+    outcome: OutcomeCategory | None = None
+    outcome_detail: OutcomeDetail | None = None
+
+
+class CaseState(_Value):
+    """Everything the matcher knows of a case that others may read: no names, no addresses."""
+
+    status: CaseStatus
+    # Bumped with every change: a consumer keeps the highest it has seen.
+    version: int = Field(ge=1)
+    signals: tuple[CaseSignalFact, ...]
+    crisis: bool
+    flags: tuple[CaseFlag, ...]
+    # The matching period (R-MAT-2): the first and last signal date.
+    first_signal_date: date
+    last_signal_date: date
+    # When the first of its signals was received: the case's opening moment (R-MAT-3).
+    opened_at: AwareDatetime
+    household_size: int | None = None
+    minors_present: bool | None = None
+    postcode_area: Annotated[str, StringConstraints(pattern=r"^[1-9]\d{3}$")]
+    # R-MAT-3: an earlier case of the address within 6 months (recidive), 2 months (consecutive).
+    recidive: bool
+    consecutive: bool
+    previous_case: EarlierCase | None = None
+    priority: Priority
+    # R-IN-5: a case whose every signal is a repeat owes no new help offer.
+    offer_owed: bool
+
+
 class CaseOpened(Event):
     """The matcher opened a case (melding) for a household (R-MAT-1, R-MAT-2)."""
 
     event_type: ClassVar[str] = "case.opened"
+    # v2: the case's whole lean state; no household key (it names the address).
+    event_version: ClassVar[int] = 2
+
+    case_id: UUID
+    state: CaseState
+    # Set when the case was opened for signals that joined a case after it closed.
+    moved_from: UUID | None = None
+
+    def partition_key(self) -> str:
+        return str(self.case_id)
+
+
+class CaseChangeKind(StrEnum):
+    """What changed in a case (R-MAT-2, R-MAT-3, R-MAT-4)."""
+
+    SIGNAL_JOINED = "SIGNAL_JOINED"
+    SIGNAL_MOVED_OUT = "SIGNAL_MOVED_OUT"
+    SIGNAL_REPEATED = "SIGNAL_REPEATED"
+    CRISIS_RAISED = "CRISIS_RAISED"
+    FLAG_ADDED = "FLAG_ADDED"
+    MATCHING_PERIOD_CHANGED = "MATCHING_PERIOD_CHANGED"
+    OPENED_AT_CHANGED = "OPENED_AT_CHANGED"
+    HOUSEHOLD_CHANGED = "HOUSEHOLD_CHANGED"
+    RECIDIVE_CHANGED = "RECIDIVE_CHANGED"
+    PRIORITY_CHANGED = "PRIORITY_CHANGED"
+    OFFER_OWED_CHANGED = "OFFER_OWED_CHANGED"
+    CLOSED = "CLOSED"
+    REOPENED = "REOPENED"
+
+
+class CaseChange(_Value):
+    """One change and why it happened."""
+
+    kind: CaseChangeKind
+    why: str
+    signal_id: UUID | None = None
+
+
+class CaseUpdated(Event):
+    """A case changed: what changed and why, and its whole lean state after (R-MAT-2)."""
+
+    event_type: ClassVar[str] = "case.updated"
     event_version: ClassVar[int] = 1
 
     case_id: UUID
-    household_key: str
+    changes: tuple[CaseChange, ...]
+    state: CaseState
+
+    def partition_key(self) -> str:
+        return str(self.case_id)
+
+
+class SignalRepeated(Event):
+    """The matcher found a signal to repeat an earlier one on the same debt (R-IN-5): it owes
+    no new help offer, and its creditor may hear NIET_OPGEPAKT HERHAALD_SIGNAAL."""
+
+    event_type: ClassVar[str] = "signal.repeated"
+    event_version: ClassVar[int] = 1
+
+    signal_id: UUID
+    vlp_id: str
+    vlp_reference: str
+    repeat_of: UUID
+    repeat_kind: RepeatKind
+    case_id: UUID
+
+    def partition_key(self) -> str:
+        return str(self.signal_id)
+
+
+class CaseOutcomeRegistered(Event):
+    """followup registered a case's outcome, which closes it (R-FU-4); the signal ids are those
+    the case held when it closed: a signal the matcher joined later moves to a new case."""
+
+    event_type: ClassVar[str] = "case.outcome-registered"
+    event_version: ClassVar[int] = 1
+
+    case_id: UUID
     signal_ids: tuple[UUID, ...]
-    kinds: tuple[SignalKind, ...]
-    arrears_types: tuple[ArrearsType, ...]
-    flags: tuple[CaseFlag, ...] = ()
-    crisis: bool
+    category: OutcomeCategory | None = None
+    detail: OutcomeDetail
+    closed_at: AwareDatetime
+
+    def partition_key(self) -> str:
+        return str(self.case_id)
+
+
+class CaseReopened(Event):
+    """followup reopened a closed case: the resident came back (§8.8.2); the reason is kept."""
+
+    event_type: ClassVar[str] = "case.reopened"
+    event_version: ClassVar[int] = 1
+
+    case_id: UUID
+    reason: Text
+    reopened_at: AwareDatetime
 
     def partition_key(self) -> str:
         return str(self.case_id)
@@ -284,10 +508,37 @@ EVENT_CLASSES: tuple[type[Event], ...] = (
     SignalRefused,
     SignalRouted,
     CaseOpened,
+    CaseUpdated,
+    SignalRepeated,
+    CaseOutcomeRegistered,
+    CaseReopened,
     FirstContactDeadlineSet,
     CreditorKeyChanged,
 )
 EVENT_TYPES: dict[str, type[Event]] = {cls.cloudevents_type(): cls for cls in EVENT_CLASSES}
+
+
+def _signal_received_v1(data: dict[str, Any], occurred_at: str) -> dict[str, Any]:
+    # intake published SignalReceived in the transaction that received the signal.
+    return {**data, "signal": {**data["signal"], "received_at": occurred_at}}
+
+
+def _signal_routed_v1(data: dict[str, Any], occurred_at: str) -> dict[str, Any]:
+    # The receipt is not in a v1 record; the signal's own date is no later than it, so a
+    # deadline counted from it (R-FU-1) is never later than the law allows.
+    signal = data["signal"]
+    received_at = f"{signal['signal_date']}T00:00:00+00:00"
+    return {**data, "signal": {**signal, "received_at": received_at}}
+
+
+# Records of an older version that may still be on a topic after an upgrade: read as the
+# current version (the upcaster gets the data and the record's `ce_time`).
+LEGACY_EVENT_TYPES: dict[
+    str, tuple[type[Event], Callable[[dict[str, Any], str], dict[str, Any]]]
+] = {
+    "nl.vroeg.signal.received.v1": (SignalReceived, _signal_received_v1),
+    "nl.vroeg.signal.routed.v1": (SignalRouted, _signal_routed_v1),
+}
 
 
 def now_utc() -> datetime:

@@ -10,12 +10,16 @@ from dataclasses import dataclass
 
 from vroeg.shared.events import (
     CaseOpened,
+    CaseOutcomeRegistered,
+    CaseReopened,
+    CaseUpdated,
     CreditorKeyChanged,
     Event,
     FirstContactDeadlineSet,
     Route,
     SignalReceived,
     SignalRefused,
+    SignalRepeated,
     SignalRouted,
 )
 
@@ -27,9 +31,10 @@ SERVICE_JOBS: dict[str, str] = {
     "and routes the signal (domain §5); reviewers decide what it cannot route (uitval) in its "
     "review API, audited and scoped to their municipalities.",
     "matcher": "Merges routed signals per household into cases (meldingen), one open case per "
-    "household (domain §6).",
+    "household, whatever the order they arrive in; marks repeats, finds recidive and "
+    "prioritises (domain §6); serves the case detail to case workers.",
     "followup": "Drives the help offer; fixes each case's first-contact deadline in working "
-    "days (domain §7).",
+    "days from receipt, tightened when a crisis signal joins (domain §7).",
     "feedback": "Keeps what each creditor may be told, from a closed set of feedback types "
     "(domain §8).",
     "reporting": "Counts signals, routes, cases and deadlines per municipality for the Monitor "
@@ -108,12 +113,53 @@ ROUTE_TOPICS: dict[Route, Topic] = {
 }
 
 CASE_OPENED = Topic(
-    "vroeg.matcher.case-opened.v1",
+    "vroeg.matcher.case-opened.v2",
     CaseOpened,
     "matcher",
     ("followup", "reporting"),
-    "A new case (melding) for a household.",
-    # The household key names the address (the BAG's addressable object id).
+    "A new case (melding) for a household, with its whole lean state (no names, addresses or "
+    "household key: a lean fact, contracts.md).",
+    personal_data=False,
+)
+
+CASE_UPDATED = Topic(
+    "vroeg.matcher.case-updated.v1",
+    CaseUpdated,
+    "matcher",
+    ("followup",),
+    "A case changed (signal joined or moved out, crisis raised, flags, matching period, "
+    "household, recidive, priority, closed, reopened): what changed and why, and its whole "
+    "lean state after.",
+    personal_data=False,
+)
+
+SIGNAL_REPEATED = Topic(
+    "vroeg.matcher.signal-repeated.v1",
+    SignalRepeated,
+    "matcher",
+    ("feedback",),
+    "A signal repeats an earlier one on the same debt (R-IN-5): no new help offer; the "
+    "creditor may hear NIET_OPGEPAKT HERHAALD_SIGNAAL.",
+    # The creditor's own reference for its customer.
+    personal_data=True,
+)
+
+CASE_OUTCOME_REGISTERED = Topic(
+    "vroeg.followup.case-outcome-registered.v1",
+    CaseOutcomeRegistered,
+    "followup",
+    ("matcher",),
+    "A case's outcome was registered, which closes it (R-FU-4); with the signal ids it held.",
+    personal_data=False,
+)
+
+CASE_REOPENED = Topic(
+    "vroeg.followup.case-reopened.v1",
+    CaseReopened,
+    "followup",
+    ("matcher",),
+    "A closed case was reopened, with the reason (§8.8.2).",
+    # The reason is free text a case worker typed.
     personal_data=True,
 )
 
@@ -142,6 +188,10 @@ TOPICS: tuple[Topic, ...] = (
     SIGNAL_REFUSED,
     *ROUTE_TOPICS.values(),
     CASE_OPENED,
+    CASE_UPDATED,
+    SIGNAL_REPEATED,
+    CASE_OUTCOME_REGISTERED,
+    CASE_REOPENED,
     FIRST_CONTACT_DEADLINE_SET,
     CREDITOR_KEYS,
 )

@@ -8,7 +8,7 @@ from datetime import datetime
 from vroeg.brp_check import rules
 from vroeg.brp_check.brp import BrpClient, BrpPerson
 from vroeg.brp_check.debt_help import DebtHelpRegister, DebtHelpStatus
-from vroeg.shared.events import Household, SignalData, SignalRouted
+from vroeg.shared.events import Household, Route, SignalData, SignalRouted
 from vroeg.shared.messaging.unit_of_work import UnitOfWork
 
 
@@ -55,6 +55,13 @@ class Router:
                 reasons=decision.reasons,
                 signal=signal,
                 household=household,
+                bsn=decision.bsn,
+                debt_help=decision.debt_help,
                 registered_municipality=decision.registered_municipality,
+                destination_known=(
+                    decision.registered_municipality is not None
+                    if decision.route is Route.RELOCATED
+                    else None
+                ),
             )
         )

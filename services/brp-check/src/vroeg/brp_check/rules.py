@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 
 from vroeg.brp_check.brp import BrpPerson
 from vroeg.brp_check.debt_help import DebtHelpStatus
-from vroeg.shared.events import Route
+from vroeg.shared.clock import add_months
+from vroeg.shared.events import DebtHelpStanding, Route
 
 ADULT_AGE = 18
 RECENT_DECISION_MONTHS = 6
@@ -25,6 +26,10 @@ class Decision:
     route: Route
     reasons: tuple[str, ...]
     registered_municipality: str | None = None
+    # The single person found: the matcher and the CBS export need their BSN.
+    bsn: str | None = None
+    # R-BRP-4 (a) or (b), for the debt-help route: feedback may tell (a) only.
+    debt_help: DebtHelpStanding | None = None
 
 
 def age_on(birth_date: date, on: date) -> int:
@@ -56,7 +61,17 @@ def decide_route(
         return Decision(Route.REVIEW, ("R-BRP-5: no person found in the BRP",))
     if len(candidates) > 1:
         return Decision(Route.REVIEW, (f"R-BRP-5: {len(candidates)} candidates in the BRP",))
-    person = candidates[0]
+    return replace(
+        _route_person(candidates[0], municipality, signal_date, debt_help),
+        bsn=candidates[0].bsn,
+    )
+
+
+def _route_person(
+    person: BrpPerson, municipality: str, signal_date: date, debt_help: DebtHelpStatus | None
+) -> Decision:
+    """R-BRP-0 for a single match: deceased, emigrated (or RNI), relocated, debt help, minor,
+    resident."""
     if person.suspension_reason == DECEASED:
         return Decision(Route.DECEASED, ("R-BRP-2: death registered",))
     if person.suspension_reason == EMIGRATED:
@@ -77,7 +92,12 @@ def decide_route(
             registered_municipality=person.municipality,
         )
     if debt_help is not None and known_to_debt_help(debt_help, signal_date):
-        return Decision(Route.DEBT_HELP, ("R-BRP-4: known to debt help",))
+        standing = (
+            DebtHelpStanding.ACTIVE
+            if debt_help.active_product
+            else (DebtHelpStanding.RECENT_DECISION)
+        )
+        return Decision(Route.DEBT_HELP, ("R-BRP-4: known to debt help",), debt_help=standing)
     if person.birth_date is not None and age_on(person.birth_date, signal_date) < ADULT_AGE:
         return Decision(Route.MINOR, ("R-BRP-3: under 18 on the signal date",))
     return Decision(Route.RESIDENT, ("registered at an address in this municipality",))
@@ -116,10 +136,8 @@ def decide_after_review(
         )
         if decision.route is Route.REVIEW:
             raise Undecidable(decision.reasons[0])
-        return Decision(
-            decision.route,
-            ("R-BRP-5: reviewer chose a BRP candidate", *decision.reasons),
-            decision.registered_municipality,
+        return replace(
+            decision, reasons=("R-BRP-5: reviewer chose a BRP candidate", *decision.reasons)
         )
     reasons: tuple[str, ...] = ("R-BRP-5: reviewer confirmed the signal's own data",)
     if signal_birth_date is not None and age_on(signal_birth_date, signal_date) < ADULT_AGE:
@@ -130,18 +148,6 @@ def decide_after_review(
 def count_minors(birth_dates: Sequence[date | None], on: date) -> int:
     """How many of the household were under 18 on a date (unknown dates count as adults)."""
     return sum(1 for b in birth_dates if b is not None and age_on(b, on) < ADULT_AGE)
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later, or the month's last day where it has none."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def known_to_debt_help(status: DebtHelpStatus, signal_date: date) -> bool:

@@ -168,6 +168,7 @@ def _decide(
         oldest_due_date=item.oldest_due_date,
         unpaid_installments=item.unpaid_installments,
         forwarded_by=sender.forwarded_by,
+        received_at=now,
     )
     if item.kind == SignalKind.CAK_WANBETALER:
         row.update(status=SignalStatus.CAK_ONTVANGEN, data=signal.model_dump(mode="json"))

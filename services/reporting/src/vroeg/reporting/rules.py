@@ -28,7 +28,7 @@ def metrics_for(event: Event) -> tuple[str, ...]:
     if isinstance(event, SignalRouted):
         return (f"{ROUTE_PREFIX}{event.route.value}",)
     if isinstance(event, CaseOpened):
-        return (CASES, CRISIS_CASES) if event.crisis else (CASES,)
+        return (CASES, CRISIS_CASES) if event.state.crisis else (CASES,)
     if isinstance(event, FirstContactDeadlineSet):
         return (DEADLINES,)
     return ()
