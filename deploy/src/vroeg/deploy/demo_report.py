@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -17,10 +19,22 @@ from vroeg.deploy.demo_batch import CREDITORS, MUNICIPALITY, DemoSignal, demo_si
 from vroeg.deploy.processes import Platform
 from vroeg.deploy.provisioning import register_creditor
 from vroeg.shared.cloudevents import decode
-from vroeg.shared.events import CaseOpened, FirstContactDeadlineSet, SignalRouted
+from vroeg.shared.events import (
+    CaseOpened,
+    CaseState,
+    CaseUpdated,
+    FirstContactDeadlineSet,
+    SignalRouted,
+)
 from vroeg.shared.messaging.connection import kafka_client_options
 from vroeg.shared.settings import KafkaConnection
-from vroeg.shared.topics import CASE_OPENED, FIRST_CONTACT_DEADLINE_SET, ROUTE_TOPICS, SERVICES
+from vroeg.shared.topics import (
+    CASE_OPENED,
+    CASE_UPDATED,
+    FIRST_CONTACT_DEADLINE_SET,
+    ROUTE_TOPICS,
+    SERVICES,
+)
 
 
 async def post_and_report(platform: Platform, bootstrap: str, prefix: str) -> None:
@@ -30,6 +44,7 @@ async def post_and_report(platform: Platform, bootstrap: str, prefix: str) -> No
         for name in (
             *(t.name for t in ROUTE_TOPICS.values()),
             CASE_OPENED.name,
+            CASE_UPDATED.name,
             FIRST_CONTACT_DEADLINE_SET.name,
         )
     ]
@@ -65,25 +80,30 @@ async def post_and_report(platform: Platform, bootstrap: str, prefix: str) -> No
         print(f"\nPosted {len(ids)} signals to intake. Following them ...\n")
 
         routed: dict[str, SignalRouted] = {}
-        cases: dict[str, CaseOpened] = {}
+        cases: dict[str, CaseView] = {}
         deadlines: dict[str, FirstContactDeadlineSet] = {}
         deadline = time.monotonic() + 60
+        quiet_since = time.monotonic()
         while time.monotonic() < deadline:
             for records in (await consumer.getmany(timeout_ms=300)).values():
                 for record in records:
+                    quiet_since = time.monotonic()
                     event = decode(record.headers, record.value)
                     if isinstance(event, SignalRouted):
                         routed[str(event.signal.signal_id)] = event
-                    elif isinstance(event, CaseOpened):
-                        for sid in event.signal_ids:
-                            cases[str(sid)] = event
+                    elif isinstance(event, CaseOpened | CaseUpdated):
+                        _follow_case(cases, event)
                     elif isinstance(event, FirstContactDeadlineSet):
-                        deadlines[str(event.case_id)] = event
+                        known = deadlines.get(str(event.case_id))
+                        if known is None or event.due_date < known.due_date:
+                            deadlines[str(event.case_id)] = event
             with_case = [s for s, e in routed.items() if s in ids and e.route in _CASE_ROUTES]
             if (
                 len(set(routed) & set(ids)) == len(ids)
-                and all(s in cases or _joined(s, routed, cases) for s in with_case)
+                and all(s in cases for s in with_case)
                 and all(str(c.case_id) in deadlines for c in cases.values())
+                # A case a crisis signal joined gets its tighter deadline a moment later.
+                and time.monotonic() - quiet_since > 1.5
             ):
                 break
     finally:
@@ -196,18 +216,34 @@ async def _feedback(
             await asyncio.sleep(0.3)
 
 
-def _joined(signal_id: str, routed: dict[str, SignalRouted], cases: dict[str, CaseOpened]) -> bool:
-    """True when another signal of the same household opened the case this one joined."""
-    household = routed[signal_id].household
-    return household is not None and any(
-        c.household_key == f"aoid:{household.address_key}" for c in cases.values()
+@dataclass
+class CaseView:
+    """A case as its latest event shows it, and which of its signals opened it."""
+
+    case_id: UUID
+    state: CaseState
+    opened_by: set[str]
+
+
+def _follow_case(cases: dict[str, CaseView], event: CaseOpened | CaseUpdated) -> None:
+    """Keep each signal's case at its newest version."""
+    opened_by = (
+        {str(s.signal_id) for s in event.state.signals} if isinstance(event, CaseOpened) else set()
     )
+    known = next((c for c in cases.values() if c.case_id == event.case_id), None)
+    if known is not None:
+        if known.state.version >= event.state.version:
+            return
+        opened_by = known.opened_by | opened_by
+    view = CaseView(event.case_id, event.state, opened_by)
+    for signal in event.state.signals:
+        cases[str(signal.signal_id)] = view
 
 
 def _print_report(
     ids: dict[str, DemoSignal],
     routed: dict[str, SignalRouted],
-    cases: dict[str, CaseOpened],
+    cases: dict[str, CaseView],
     deadlines: dict[str, FirstContactDeadlineSet],
     heard: dict[str, list[str]],
     refused: dict[str, str],
@@ -227,15 +263,18 @@ def _print_report(
         case = cases.get(signal_id)
         if case is not None:
             due = deadlines.get(str(case.case_id))
-            flags = f" [{', '.join(case.flags)}]" if case.flags else ""
-            crisis = " CRISIS" if case.crisis else ""
-            outcome = f"case {str(case.case_id)[:8]} opened{crisis}{flags}" + (
+            state = case.state
+            flags = f" [{', '.join(state.flags)}]" if state.flags else ""
+            crisis = " CRISIS" if state.crisis else ""
+            how = "opened" if signal_id in case.opened_by else "joined"
+            outcome = f"case {str(case.case_id)[:8]} {how}{crisis}{flags}" + (
                 f", first contact by {due.due_date} ({due.working_days} working days)"
                 if due
                 else ""
             )
-        elif event.route in _CASE_ROUTES:
-            outcome = "joined the household's open case"
+            fact = next(f for f in state.signals if str(f.signal_id) == signal_id)
+            if fact.repeat_of is not None:
+                outcome += f"; repeats {str(fact.repeat_of)[:8]}, no new offer"
         hears = ", ".join(heard.get(signal_id, [])) or "-"
         print(f"{item.label:<44} {event.route.value:<10} {hears:<16} {outcome}")
     sys.stdout.flush()

@@ -8,8 +8,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
-from vroeg.feedback.rules import FeedbackType
-from vroeg.shared.events import RefusalReason
+from vroeg.feedback.rules import FeedbackType, NotTakenUpReason
 
 
 class FeedbackOut(BaseModel):
@@ -20,5 +19,5 @@ class FeedbackOut(BaseModel):
     signal_id: UUID
     vlp_reference: str | None = None  # erased after the retention policy (R-MAT-5)
     feedback_type: FeedbackType
-    reason: RefusalReason | None = None
+    reason: NotTakenUpReason | None = None
     created_at: datetime

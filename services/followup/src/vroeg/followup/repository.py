@@ -18,3 +18,8 @@ async def add_deadline(session: AsyncSession, deadline: Deadline) -> None:
 async def get_deadline(session: AsyncSession, case_id: uuid.UUID) -> Deadline | None:
     """A case's first-contact deadline."""
     return await session.get(Deadline, case_id)
+
+
+async def flush(session: AsyncSession) -> None:
+    """Write the changes made to loaded rows."""
+    await session.flush()

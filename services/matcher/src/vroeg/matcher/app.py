@@ -1,8 +1,10 @@
 """matcher as a process: `vroeg-matcher`."""
 
-from vroeg.matcher import api, consumer
+from vroeg.matcher import admin_api, api, consumer, models
 from vroeg.matcher.settings import Settings
 from vroeg.shared.service import ServiceSpec, entrypoints
 
-SPEC = ServiceSpec("matcher", [api.router], consumer.subscriptions)
+SPEC = ServiceSpec(
+    "matcher", [api.router, admin_api.router], consumer.subscriptions, retention=models.RETENTION
+)
 app, main = entrypoints(SPEC, Settings)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from vroeg.shared.retention import Erasure
 
 
 class Base(DeclarativeBase):
@@ -21,22 +25,103 @@ class Case(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     municipality: Mapped[str] = mapped_column(sa.String(4))
-    household_key: Mapped[str]
+    # The address (R-MAT-1): personal data, erased when due (R-MAT-5).
+    household_key: Mapped[str | None]
+    # The mirror of followup's lifecycle (OPEN, CLOSED).
     status: Mapped[str]
-    crisis: Mapped[bool]
-    flags: Mapped[list[str]] = mapped_column(JSONB)
+    # The one case of its household that new signals join; a unique index backs it (R-MAT-2).
+    accepting: Mapped[bool]
+    version: Mapped[int]
+    # The lean state last announced (vroeg.shared.events.CaseState).
+    state: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    # The earliest receipt of its signals: the case's opening moment (R-MAT-3).
     opened_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    outcome: Mapped[str | None]
+    outcome_detail: Mapped[str | None]
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
 
 
 class CaseSignal(Base):
-    """A signal in a case."""
+    """A signal in a case: its facts, and its personal data until it falls due."""
 
     __tablename__ = "case_signals"
 
     signal_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     case_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("cases.id"))
+    municipality: Mapped[str] = mapped_column(sa.String(4))
+    household_key: Mapped[str | None]
     vlp_id: Mapped[str]
+    vlp_type: Mapped[str]
     kind: Mapped[str]
     arrears_type: Mapped[str]
     route: Mapped[str]
+    amount: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+    signal_date: Mapped[date]
+    oldest_due_date: Mapped[date]
+    received_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    postcode_area: Mapped[str] = mapped_column(sa.String(4))
+    business: Mapped[bool]
+    household_size: Mapped[int | None]
+    minors_present: Mapped[bool | None]
+    # Personal data (R-MAT-5): the person the BRP check found, the creditor's reference and
+    # the signal as delivered (name, address, phone, e-mail).
+    bsn: Mapped[str | None] = mapped_column(sa.String(9))
+    vlp_reference: Mapped[str | None]
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # SignalRepeated was announced for it (once).
+    repeat_announced: Mapped[bool]
     added_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    # When its case closed: the retention clock of its personal data (R-MAT-5).
+    case_closed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class PriorityPolicyVersion(Base):
+    """One version of a municipality's priority weights and vulnerable areas (R-MAT-4)."""
+
+    __tablename__ = "priority_policies"
+
+    municipality: Mapped[str] = mapped_column(sa.String(4), primary_key=True)
+    version: Mapped[int] = mapped_column(primary_key=True)
+    weights: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    vulnerable_areas: Mapped[list[str]] = mapped_column(JSONB)
+    saved_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    saved_by: Mapped[str]
+
+
+class AuditEntry(Base):
+    """Who read or changed what, and when (domain §10); nothing personal in it."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    municipality: Mapped[str] = mapped_column(sa.String(4))
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    actor: Mapped[str]
+    action: Mapped[str]
+    case_id: Mapped[uuid.UUID | None]
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
+_cases = Base.metadata.tables["cases"]
+_signals = Base.metadata.tables["case_signals"]
+# R-MAT-5: a case's personal data goes when the policy says, counted from the case's closing;
+# an open case's clock has not started. Ids, kinds, amounts, dates and outcomes stay.
+RETENTION = (
+    Erasure(
+        "matcher.case-signal",
+        _signals,
+        erase=dict.fromkeys(["household_key", "bsn", "vlp_reference", "data"]),
+        clock=_signals.c.case_closed_at,
+        municipality=_signals.c.municipality,
+        # All four go together; the predicate of migration 0003's partial index.
+        holds=_signals.c.data.is_not(None),
+    ),
+    Erasure(
+        "matcher.case",
+        _cases,
+        erase={"household_key": None},
+        clock=_cases.c.closed_at,
+        municipality=_cases.c.municipality,
+    ),
+)

@@ -1,0 +1,83 @@
+"""matcher's administration: a municipality's priority policy (R-MAT-4), versioned like
+intake's policy. Operators sign in with role `admin`, for the municipalities of their
+`gemeenten` claim; every saved version is audited in `matcher.audit_log`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
+
+from vroeg.matcher import repository
+from vroeg.matcher.models import AuditEntry
+from vroeg.matcher.schemas import PriorityPolicyIn, PriorityPolicyOut, PriorityWeights
+from vroeg.shared.deps import UnitOfWorkDep
+from vroeg.shared.events import now_utc
+from vroeg.shared.http import problem_responses
+from vroeg.shared.staff import Role, StaffMember, ensure_serves, requires
+
+router = APIRouter(prefix="/beheer", tags=["beheer"])
+Operator = Annotated[StaffMember, Depends(requires(Role.ADMIN))]
+Municipality = Annotated[str, Path(pattern=r"^\d{4}$", description="CBS code")]
+SAVED = "priority-policy.saved"
+
+
+@router.put(
+    "/gemeenten/{municipality}/prioriteit",
+    summary="Save a municipality's priority policy as its next version.",
+    responses=problem_responses(400, 401, 403),
+)
+async def put_priority_policy(
+    municipality: Municipality, body: PriorityPolicyIn, operator: Operator, uow: UnitOfWorkDep
+) -> PriorityPolicyOut:
+    """Weights and vulnerable postcode areas (R-MAT-4, §5.7); every score names the version
+    that made it. Cases are scored with it from their next change on."""
+    ensure_serves(operator, municipality)
+    now = now_utc()
+    areas = sorted(set(body.vulnerable_areas))
+    saved = await repository.add_policy_version(
+        uow.session,
+        municipality,
+        body.weights.model_dump(mode="json", by_alias=True),
+        areas,
+        saved_at=now,
+        saved_by=operator.subject,
+    )
+    await repository.add_audit(
+        uow.session,
+        AuditEntry(
+            municipality=municipality,
+            at=now,
+            actor=operator.subject,
+            action=SAVED,
+            case_id=None,
+            details={"version": saved.version, **body.model_dump(mode="json", by_alias=True)},
+        ),
+    )
+    return PriorityPolicyOut(
+        municipality=municipality,
+        version=saved.version,
+        weights=body.weights,
+        vulnerable_areas=areas,
+    )
+
+
+@router.get(
+    "/gemeenten/{municipality}/prioriteit",
+    summary="A municipality's priority policy in force.",
+    responses=problem_responses(400, 401, 403),
+)
+async def get_priority_policy(
+    municipality: Municipality, operator: Operator, uow: UnitOfWorkDep
+) -> PriorityPolicyOut:
+    """Version 0 is the national default."""
+    ensure_serves(operator, municipality)
+    saved = await repository.current_policy(uow.session, municipality)
+    if saved is None:
+        return PriorityPolicyOut(municipality=municipality, version=0)
+    return PriorityPolicyOut(
+        municipality=municipality,
+        version=saved.version,
+        weights=PriorityWeights.model_validate(saved.weights),
+        vulnerable_areas=saved.vulnerable_areas,
+    )
