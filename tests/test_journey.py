@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -140,13 +141,13 @@ async def test_every_record_the_services_sent_conforms_to_the_asyncapi_document(
 async def test_the_matcher_opens_a_case_for_the_resident_and_the_deceased(journey: Journey) -> None:
     rows = await fetch(
         journey.iso.database_url,
-        "SELECT s.signal_id::text AS signal_id, s.route, c.flags, c.status "
+        "SELECT s.signal_id::text AS signal_id, s.route, c.state->>'flags' AS flags, c.status "
         "FROM matcher.case_signals s JOIN matcher.cases c ON c.id = s.case_id",
     )
     by_signal = {r["signal_id"]: r for r in rows}
     assert set(by_signal) == {journey.signal_ids["resident"], journey.signal_ids["deceased"]}
-    assert by_signal[journey.signal_ids["deceased"]]["flags"] == '["OVERLEDEN"]'
-    assert by_signal[journey.signal_ids["resident"]]["flags"] == "[]"
+    assert json.loads(by_signal[journey.signal_ids["deceased"]]["flags"]) == ["OVERLEDEN"]
+    assert json.loads(by_signal[journey.signal_ids["resident"]]["flags"]) == []
     assert {r["status"] for r in rows} == {"OPEN"}
 
 

@@ -72,7 +72,7 @@ async def get_priority_policy(
 ) -> PriorityPolicyOut:
     """Version 0 is the national default."""
     ensure_serves(operator, municipality)
-    saved = await repository.current_policy(uow.session, municipality)
+    saved = (await repository.current_policies(uow.session, [municipality])).get(municipality)
     if saved is None:
         return PriorityPolicyOut(municipality=municipality, version=0)
     return PriorityPolicyOut(

@@ -33,7 +33,9 @@ async def subscriptions(stack: AsyncExitStack, settings: Settings) -> Sequence[S
     """The route topics that lead to a case, and followup's lifecycle."""
     return [
         *(
-            Subscription(ROUTE_TOPICS[route], on_signal_routed, batch=True)
+            Subscription(
+                ROUTE_TOPICS[route], on_signal_routed, batch=True, prepare=matching.prepare
+            )
             for route in sorted(rules.ROUTES_WITH_CASE)
         ),
         Subscription(CASE_OUTCOME_REGISTERED, on_case_outcome_registered, batch=True),

@@ -13,37 +13,35 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vroeg.matcher.models import AuditEntry, Case, CaseSignal, PriorityPolicyVersion
 
 
-async def lock_household(session: AsyncSession, municipality: str, household_key: str) -> None:
-    """Serialise all work on one household's cases until the transaction ends (R-MAT-2):
-    signals of one household handled at once by several partitions or replicas take turns."""
+async def lock_households(session: AsyncSession, municipality_keys: Sequence[str]) -> None:
+    """Serialise all work on these households' cases until the transaction ends (R-MAT-2):
+    signals of one household handled at once by several partitions or replicas take turns.
+    Taken in sorted order, so two transactions locking several never wait for each other in
+    a circle."""
     await session.execute(
-        sa.select(
-            sa.func.pg_advisory_xact_lock(
-                sa.func.hashtextextended(f"matcher:{municipality}:{household_key}", 0)
-            )
-        )
+        sa.text(
+            "SELECT pg_advisory_xact_lock(hashtextextended('matcher:' || k, 0)) "
+            "FROM unnest(CAST(:keys AS text[])) WITH ORDINALITY AS u(k, n) ORDER BY n"
+        ),
+        {"keys": sorted(set(municipality_keys))},
     )
 
 
-async def household(
-    session: AsyncSession, municipality: str, household_key: str, since: datetime
+async def households(
+    session: AsyncSession, keys: Sequence[tuple[str, str]], since: datetime
 ) -> tuple[list[Case], list[CaseSignal]]:
-    """The household's cases that take signals or had one received since `since`, and all
-    their signals."""
+    """The households' cases that take signals or had one received since `since`, and all
+    their signals. `keys` are (municipality, household key) pairs."""
+    of_households = sa.tuple_(CaseSignal.municipality, CaseSignal.household_key).in_(keys)
     recent = (
         sa.select(CaseSignal.case_id)
-        .where(
-            CaseSignal.municipality == municipality,
-            CaseSignal.household_key == household_key,
-            CaseSignal.received_at >= since,
-        )
+        .where(of_households, CaseSignal.received_at >= since)
         .scalar_subquery()
     )
     cases = list(
         await session.scalars(
             sa.select(Case).where(
-                Case.municipality == municipality,
-                Case.household_key == household_key,
+                sa.tuple_(Case.municipality, Case.household_key).in_(keys),
                 sa.or_(Case.accepting, Case.id.in_(recent)),
             )
         )
@@ -59,26 +57,18 @@ async def household(
 
 
 async def person_signals(
-    session: AsyncSession, municipality: str, bsns: Sequence[str], since: datetime
+    session: AsyncSession, municipalities: Sequence[str], bsns: Sequence[str], since: datetime
 ) -> list[CaseSignal]:
     """Persons' signals received since `since`, at any address (R-IN-5's same debt)."""
     return list(
         await session.scalars(
             sa.select(CaseSignal).where(
-                CaseSignal.municipality == municipality,
+                CaseSignal.municipality.in_(municipalities),
                 CaseSignal.bsn.in_(bsns),
                 CaseSignal.received_at >= since,
             )
         )
     )
-
-
-async def signal_known(session: AsyncSession, signal_id: uuid.UUID) -> bool:
-    """Whether a signal is already in a case."""
-    found = await session.scalar(
-        sa.select(CaseSignal.signal_id).where(CaseSignal.signal_id == signal_id)
-    )
-    return found is not None
 
 
 async def get_case(session: AsyncSession, case_id: uuid.UUID) -> Case | None:
@@ -126,14 +116,17 @@ async def earlier_cases(session: AsyncSession, case: Case) -> list[Case]:
     )
 
 
-async def current_policy(session: AsyncSession, municipality: str) -> PriorityPolicyVersion | None:
-    """The municipality's newest priority policy, if it saved one."""
-    return await session.scalar(
+async def current_policies(
+    session: AsyncSession, municipalities: Sequence[str]
+) -> dict[str, PriorityPolicyVersion]:
+    """The newest priority policy of each municipality that saved one."""
+    found = await session.scalars(
         sa.select(PriorityPolicyVersion)
-        .where(PriorityPolicyVersion.municipality == municipality)
-        .order_by(PriorityPolicyVersion.version.desc())
-        .limit(1)
+        .where(PriorityPolicyVersion.municipality.in_(list(municipalities)))
+        .distinct(PriorityPolicyVersion.municipality)
+        .order_by(PriorityPolicyVersion.municipality, PriorityPolicyVersion.version.desc())
     )
+    return {p.municipality: p for p in found}
 
 
 async def add_policy_version(

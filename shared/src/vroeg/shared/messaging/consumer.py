@@ -20,7 +20,9 @@ from vroeg.shared.messaging.failpoints import (
 )
 from vroeg.shared.messaging.handling import (
     BATCH_MAX,
+    UNKNOWN,
     Handler,
+    Preparer,
     RecordHandling,
     pause,
 )
@@ -48,6 +50,11 @@ class Subscription:
     # touches nothing but its own database. One that calls out (brp-check asks the BRP) would
     # hold a transaction open across every call of the batch, so it gets one per event.
     batch: bool = False
+    # Called once with a batch's new events before their handlers, in the same transaction,
+    # to load at once what the handlers will need (e.g. lock and read every household of the
+    # batch in one statement); what it keeps in `uow.prepared` the handlers may use. Only an
+    # optimisation: handlers work without it, as when an event is retried alone.
+    prepare: Preparer | None = None
 
 
 def consumer_group(settings: ServiceSettings, service: str) -> str:
@@ -116,6 +123,7 @@ class EventConsumer:
             settings=settings,
             database=database,
             handlers=self._handlers,
+            preparers={settings.topic(s.topic.name): s.prepare for s in subscriptions if s.prepare},
             failpoints=failpoints,
         )
         self._stopping = asyncio.Event()
@@ -256,6 +264,11 @@ class EventConsumer:
                         self._processed[tp] = chunk[-1].offset + 1
                         del pending[: len(chunk)]
                         together = most
+                        continue
+                    if failed_at == UNKNOWN:
+                        # Not known which one failed: halve the batch until it is found (a
+                        # handful of redone transactions, not one per event).
+                        together = len(chunk) // 2
                         continue
                     if failed_at > 0:
                         together = failed_at  # those before the failing one, together again

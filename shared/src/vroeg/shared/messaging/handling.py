@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from aiokafka import TopicPartition
@@ -28,12 +28,15 @@ from vroeg.shared.telemetry import error_text
 log = logging.getLogger(__name__)
 
 Handler = Callable[[UnitOfWork, Any], Awaitable[None]]
+Preparer = Callable[[UnitOfWork, Sequence[Any]], Awaitable[None]]
 
 # Longest pause between tries while a dependency is down: bounds the delay once it is back.
 MAX_WAIT_S = 5.0
 # Most records of a partition handled in one transaction: fewer commits, and a failure among
 # them redoes at most this many.
 BATCH_MAX = 200
+# `together`'s answer when the batch failed but no one record can be blamed.
+UNKNOWN = -1
 
 
 class DependencyUnavailable(RuntimeError):
@@ -51,30 +54,36 @@ class RecordHandling:
         settings: ServiceSettings,
         database: Database,
         handlers: Mapping[str, Handler],
+        preparers: Mapping[str, Preparer],
         failpoints: Failpoints,
     ) -> None:
         self._group = group
         self._settings = settings
         self._db = database
         self._handlers = handlers
+        self._preparers = preparers
         self._failpoints = failpoints
         self.waiting: dict[TopicPartition, str] = {}
 
     async def together(self, records: list[ConsumerRecord], tp: TopicPartition) -> int | None:
         """Handle consecutive records of a partition in one transaction: inbox rows, state
         changes and outbox rows commit together. None if they did; else nothing changed and
-        the index of the record that failed (0 if it is not known which)."""
+        the index of the record that failed, or UNKNOWN when it failed as the transaction
+        wrote or committed what they all did (handlers need not flush after each event)."""
         events: list[Event] = []
         for index, record in enumerate(records):
             try:
                 events.append(decode(record.headers, record.value))
             except UndecodableMessage:
                 return index
-        current = 0
+        current = UNKNOWN
         handled: list[float] = []  # each handler call's seconds, counted once all commit
         try:
             async with self._db.unit_of_work() as uow:
                 fresh = await uow.claim_many([str(e.id) for e in events])
+                prepare = self._preparers.get(records[0].topic)
+                if prepare is not None:
+                    await prepare(uow, [e for e in events if str(e.id) in fresh])
                 for index, (record, event) in enumerate(zip(records, events, strict=True)):
                     current = index
                     with self._span(record) as span:
@@ -86,13 +95,13 @@ class RecordHandling:
                             handled.append(time.perf_counter() - started)
                         else:
                             span.set_attribute("vroeg.duplicate", True)
-                current = 0  # from here on, the commit failed: no record is to blame
+                current = UNKNOWN  # from here on, the commit failed: no record is to blame
         except Exception as exc:
             log.info(
-                "%d events of %s failed together at the %d-th (%s); that one goes alone",
+                "%d events of %s failed together at the %s (%s)",
                 len(records),
                 tp,
-                current + 1,
+                "commit" if current == UNKNOWN else f"{current + 1}-th",
                 type(exc).__name__,
             )
             # Nothing of them happened: the records go again, and only those runs are counted.

@@ -43,6 +43,10 @@ class UnitOfWork:
         self._service = service
         self._settings = settings
         self.published = 0
+        # What a subscription's `prepare` loaded for the handlers of this transaction's batch.
+        self.prepared: dict[Any, Any] = {}
+        # Outbox rows, written in one statement when the work is done (before the commit).
+        self._outbox: list[dict[str, Any]] = []
 
     async def publish(self, event: Event) -> None:
         """Write `event` to the outbox; the relay sends it once this transaction commits."""
@@ -66,7 +70,7 @@ class UnitOfWork:
         for event, topic, carrier in zip(events, topics, carriers, strict=True):
             message = encode(event, topic=topic, source=source, trace=carrier)
             rows.append(_row(message.topic, message.key, message.value, message.headers))
-        await self.session.execute(outbox.insert(), rows)
+        self._outbox.extend(rows)
         self.published += len(rows)
 
     async def dead_letter(
@@ -106,8 +110,14 @@ class UnitOfWork:
         return set(result.scalars())
 
     async def _add(self, topic: str, key: bytes, value: bytes, headers: Headers) -> None:
-        await self.session.execute(outbox.insert().values(**_row(topic, key, value, headers)))
+        self._outbox.append(_row(topic, key, value, headers))
         self.published += 1
+
+    async def write_outbox(self) -> None:
+        """Write what was published to the outbox, in publishing order, in one statement."""
+        if self._outbox:
+            rows, self._outbox = self._outbox, []
+            await self.session.execute(outbox.insert(), rows)
 
 
 def _producer_attributes(topic: str, operation: str) -> dict[str, str | int]:
@@ -184,5 +194,6 @@ class Database:
         async with self.sessionmaker() as session, session.begin():
             uow = UnitOfWork(session, service=self._service, settings=self._settings)
             yield uow
+            await uow.write_outbox()
         if uow.published:
             self.outbox_written.set()
