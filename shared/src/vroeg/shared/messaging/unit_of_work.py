@@ -8,11 +8,12 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+import sqlalchemy as sa
 from aiokafka.structs import ConsumerRecord
 from opentelemetry import propagate, trace
 from opentelemetry.context import Context
 from opentelemetry.trace import Link, SpanKind
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vroeg.shared.cloudevents import Headers, encode
@@ -23,6 +24,20 @@ from vroeg.shared.telemetry import error_text
 from vroeg.shared.topics import dead_letter_topic, topic_for
 
 _MAX_ERROR_TEXT = 2000
+# One statement for any number of ids (an array parameter), so it is compiled once, not per
+# batch size as a multi-row VALUES list would be.
+_CLAIM_MANY = (
+    insert(processed_events)
+    .from_select(
+        ["consumer", "event_id"],
+        sa.select(
+            sa.bindparam("consumer", type_=sa.Text),
+            sa.func.unnest(sa.bindparam("ids", type_=ARRAY(sa.Text))),
+        ),
+    )
+    .on_conflict_do_nothing()
+    .returning(processed_events.c.event_id)
+)
 
 
 def encode_headers(headers: Headers) -> list[list[str]]:
@@ -102,10 +117,7 @@ class UnitOfWork:
     async def claim_many(self, event_ids: Sequence[str]) -> set[str]:
         """Record several event ids as processed in one statement; those that were not yet."""
         result = await self.session.execute(
-            insert(processed_events)
-            .values([{"consumer": self._service, "event_id": i} for i in dict.fromkeys(event_ids)])
-            .on_conflict_do_nothing()
-            .returning(processed_events.c.event_id)
+            _CLAIM_MANY, {"consumer": self._service, "ids": list(dict.fromkeys(event_ids))}
         )
         return set(result.scalars())
 
