@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Iterable
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -95,6 +96,12 @@ RETENTION_ERASED = Counter(
     "Rows whose personal data the retention job erased, by data class.",
     ["data_class"],
 )
+RETENTION_LAST_RUN = Gauge(
+    "vroeg_retention_last_run_timestamp_seconds",
+    "When the retention job last erased everything due (Unix time; 0 before its first run). "
+    "One replica runs it at a time: take the highest over a service's replicas.",
+    multiprocess_mode="max",
+)
 
 # HTTP, by route template (`/v1/signalen/{signal_id}`), never by the path as called.
 HTTP_REQUESTS = Counter(
@@ -111,6 +118,17 @@ HTTP_SECONDS = Histogram(
 UNMATCHED_ROUTE = "unmatched"
 # Probes and scrapes are not traffic.
 _UNCOUNTED = frozenset({"/metrics", "/health", "/ready"})
+
+
+def count_from_zero(*, topics: Iterable[str] = (), tasks: Iterable[str] = ()) -> None:
+    """Serve the counters of these topics and tasks at 0 before anything happened: a series
+    that first appears at 1 shows alerts no `increase()`, so the first dead letter or task
+    restart would go unnoticed."""
+    for topic in topics:
+        for counter in (EVENTS_HANDLED, EVENTS_FAILED, EVENTS_PARKED):
+            counter.labels(topic)
+    for task in tasks:
+        TASK_RESTARTS.labels(task)
 
 
 _dependency_states: dict[str, bool] = {}
