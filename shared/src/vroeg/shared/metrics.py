@@ -89,6 +89,16 @@ TASK_RESTARTS = Counter(
     "vroeg_task_restarts_total", "Times a background task died and was restarted.", ["task"]
 )
 
+# brp-check's review queue (uitval, R-BRP-5): a crisis signal (announced disconnection or
+# eviction) must be picked up within 3 working days of receipt however long review takes
+# (R-FU-1), so its items come first and are alerted on as they age.
+REVIEW_OLDEST_CRISIS_AGE = Gauge(
+    "vroeg_review_oldest_crisis_age_seconds",
+    "Age of the oldest open review item of a crisis signal, by municipality (none: no series).",
+    ["municipality"],
+    multiprocess_mode="mostrecent",
+)
+
 # Retention (R-MAT-5): rows whose personal data a run erased, by data class
 # (`intake.signal`, `brp-check.review-item`, …).
 RETENTION_ERASED = Counter(
