@@ -15,7 +15,7 @@ from tests.support.otlp import OtlpReceiver
 from tests.support.signals import jansen_body, routed_signal
 from vroeg.shared.cloudevents import encode
 from vroeg.shared.events import Route
-from vroeg.shared.topics import ROUTE_TOPICS
+from vroeg.shared.topics import ROUTE_TOPICS, TOPICS
 
 
 async def test_http_requests_are_counted_by_route_template_across_two_workers(
@@ -113,3 +113,22 @@ async def test_events_handled_failed_parked_and_lag_per_topic(
     assert set(lags) == {"0", "1", "2"}
     assert set(lags.values()) == {0}
     assert value(samples, "vroeg_task_up", task="consumer") == 1
+
+
+async def test_event_and_restart_counters_are_served_at_zero_before_anything_happened(
+    isolation: Isolation, make_platform: PlatformFactory
+) -> None:
+    # An alert's `increase()` sees nothing of a series that first appears at 1: the first
+    # dead letter or task restart would go unnoticed.
+    matcher = make_platform()["matcher"]
+    matcher.start()
+    matcher.wait_ready()
+    samples = await scrape(matcher.url)
+    read = [isolation.topic(t.name) for t in TOPICS if "matcher" in t.consumers]
+    assert read
+    for name in ("handled", "failed", "parked"):
+        counted = {
+            topic: value(samples, f"vroeg_events_{name}_total", topic=topic) for topic in read
+        }
+        assert counted == dict.fromkeys(read, 0.0)
+    assert value(samples, "vroeg_task_restarts_total", task="consumer") == 0.0

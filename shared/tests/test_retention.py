@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -168,6 +169,7 @@ async def test_a_run_reports_its_counts_per_data_class_and_nothing_personal(
 ) -> None:
     await add(engine, "0363", timedelta(days=400), n=3)
     before = erased_metric()
+    started = time.time()
     with caplog.at_level(logging.INFO, logger="vroeg.shared.retention"):
         await retention_job(ERASURES, RetentionPolicy(), interval_s=3600).run(database(engine))
     (line,) = [r for r in caplog.records if r.getMessage() == "retention: erased personal data"]
@@ -175,6 +177,10 @@ async def test_a_run_reports_its_counts_per_data_class_and_nothing_personal(
     assert line.erased_total == 3  # type: ignore[attr-defined]
     assert "Jansen" not in str(line.__dict__)
     assert erased_metric() - before == 3
+    # When it last ran, for the alert on retention overdue (deploy/prometheus/alerts.yml).
+    last_run = REGISTRY.get_sample_value("vroeg_retention_last_run_timestamp_seconds")
+    assert last_run is not None
+    assert started <= last_run <= time.time()
 
 
 def test_a_policy_longer_than_twelve_months_is_refused_at_start_up(

@@ -75,7 +75,7 @@ def endpoints() -> Iterator[infra.Endpoints]:
         endpoints = infra.up()
     yield endpoints
     if "PYTEST_XDIST_WORKER" not in os.environ:
-        infra.down(kafka=not running["kafka"], postgresql=not running["postgresql"])
+        infra.down(kafka=not running["kafka"], postgresql=not running["postgresql"], tracing=False)
 
 
 @contextmanager

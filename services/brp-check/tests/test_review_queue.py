@@ -15,13 +15,14 @@ import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.support.db import eventually, fetch
+from tests.support.db import eventually, execute, fetch
 from tests.support.fixtures import Isolation, PlatformFactory
 from tests.support.kafka import publish, read_topic
+from tests.support.metrics import scrape
 from tests.support.signals import jansen_signal
 from vroeg.deploy.processes import Platform
 from vroeg.shared.cloudevents import decode
-from vroeg.shared.events import Address, Person, Route, SignalReceived, SignalRouted
+from vroeg.shared.events import Address, Person, Route, SignalKind, SignalReceived, SignalRouted
 from vroeg.shared.topics import ROUTE_TOPICS, SIGNAL_RECEIVED
 
 PASSWORD = "geheim-wachtwoord"
@@ -303,3 +304,53 @@ async def test_a_decision_while_the_brp_is_down_changes_nothing(
     assert decided.json()["route"] == "resident"
     assert len(await routed(isolation, Route.RESIDENT, 1)) == 1
     await reviewer.aclose()
+
+
+async def test_how_long_the_oldest_crisis_item_has_waited_is_a_gauge_per_municipality(
+    isolation: Isolation, make_platform: PlatformFactory, tmp_path: Path
+) -> None:
+    platform = make_platform()
+    start(platform, tmp_path)
+    crisis = of_kind(received("0363", UNKNOWN_AT_JANSENS, JANSENS), SignalKind.AFSLUITING)
+    later = of_kind(
+        received("0363", AMBIGUOUS, Address(postcode="1012AE", huisnummer=9)),
+        SignalKind.UITHUISZETTING,  # an announced eviction
+    )
+    not_crisis = received("0518", UNKNOWN_AT_JANSENS, JANSENS)  # a plain vroegsignaal
+    await send(isolation, [crisis, later, not_crisis])
+    await queued(isolation, 3)
+    # The disconnection has waited two hours, the eviction one.
+    for event, hours in ((crisis, 2), (later, 1)):
+        await execute(
+            isolation.database_url,
+            "UPDATE brp_check.reviews SET queued_at = now() - make_interval(hours => $2) "
+            "WHERE signal_id = $1",
+            event.signal.signal_id,
+            hours,
+        )
+
+    def ages(samples: dict[Any, float]) -> dict[str, float]:
+        return {
+            dict(labels)["municipality"]: age
+            for (name, labels), age in samples.items()
+            if name == "vroeg_review_oldest_crisis_age_seconds"
+        }
+
+    waiting = ages(await scrape(platform["brp-check"].url))
+    assert set(waiting) == {"0363"}  # 0518's item is no crisis
+    assert 2 * 3600 <= waiting["0363"] < 2 * 3600 + 60
+
+    # Decided, the disconnection no longer waits: the eviction is the oldest.
+    async with await as_staff(platform, "reviewer-0363") as reviewer:
+        decided = await reviewer.post(
+            f"/uitval/{crisis.signal.signal_id}/besluit",
+            json={"choice": "signal-data", "explanation": "new resident"},
+        )
+    assert decided.status_code == 200, decided.text
+    waiting = ages(await scrape(platform["brp-check"].url))
+    assert 3600 <= waiting["0363"] < 3600 + 60
+
+
+def of_kind(event: SignalReceived, kind: SignalKind) -> SignalReceived:
+    """The event with its signal of another kind (a crisis: disconnection or eviction)."""
+    return event.model_copy(update={"signal": event.signal.model_copy(update={"kind": kind})})

@@ -15,13 +15,26 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of `vroeg`."""
     parser = argparse.ArgumentParser(prog="vroeg", description="Run the vroeg platform locally.")
     commands = parser.add_subparsers(dest="command", required=True)
-    infra_cmd = commands.add_parser("infra", help="Kafka and PostgreSQL for the services")
+    infra_cmd = commands.add_parser(
+        "infra", help="Kafka and PostgreSQL for the services (and Zipkin, the tracing dashboard)"
+    )
     infra_cmd.add_argument("action", choices=["up", "down", "status"])
     infra_cmd.add_argument(
-        "only", nargs="?", choices=["kafka", "postgresql"], help="down: stop only this one"
+        "only",
+        nargs="?",
+        choices=["kafka", "postgresql", "tracing"],
+        help="down: stop only this one",
+    )
+    infra_cmd.add_argument(
+        "--tracing", action="store_true", help="up: start Zipkin too (the tracing dashboard)"
     )
     demo = commands.add_parser("demo", help="infrastructure, all services, demo traffic, report")
     demo.add_argument("--keep", action="store_true", help="leave the platform running after")
+    demo.add_argument(
+        "--tracing",
+        action="store_true",
+        help="send the services' spans to Zipkin (started if need be) and link a signal's trace",
+    )
     demo.add_argument(
         "--base-port",
         type=int,
@@ -37,11 +50,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     try:
         if args.command == "infra":
-            _infra(args.action, args.only)
+            _infra(args.action, args.only, tracing=args.tracing)
         elif args.command == "demo":
             from vroeg.deploy.demo import run_demo
 
-            run_demo(keep=args.keep, base_port=args.base_port)
+            run_demo(keep=args.keep, base_port=args.base_port, tracing=args.tracing)
         elif args.command == "docs":
             from vroeg.deploy.docs import write_docs
 
@@ -54,13 +67,19 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
 
 
-def _infra(action: str, only: str | None) -> None:
+def _infra(action: str, only: str | None, *, tracing: bool) -> None:
     if action == "up":
-        endpoints = infra.up()
+        endpoints = infra.up(tracing=tracing)
         for key, value in endpoints.env().items():
             print(f"{key}={value}")
+        if endpoints.zipkin:
+            print(f"# tracing dashboard: {endpoints.zipkin}/zipkin/")
     elif action == "down":
-        infra.down(kafka=only in (None, "kafka"), postgresql=only in (None, "postgresql"))
+        infra.down(
+            kafka=only in (None, "kafka"),
+            postgresql=only in (None, "postgresql"),
+            tracing=only in (None, "tracing"),
+        )
         print("stopped")
     else:
         for name, running in infra.status().items():

@@ -18,10 +18,11 @@ __all__ = ["run_demo", "signal_body"]
 DEMO_DATABASE = "vroeg_demo"
 
 
-def run_demo(*, keep: bool, base_port: int | None = None) -> None:
-    """Start everything, post the demo batch, print where each signal went."""
-    print("Starting Kafka and PostgreSQL ...", flush=True)
-    endpoints = infra.up()
+def run_demo(*, keep: bool, base_port: int | None = None, tracing: bool = False) -> None:
+    """Start everything, post the demo batch, print where each signal went; with `tracing`,
+    the services send their spans to Zipkin and the demo links one signal's trace."""
+    print(f"Starting Kafka and PostgreSQL{' and Zipkin' if tracing else ''} ...", flush=True)
+    endpoints = infra.up(tracing=tracing)
     prefix = os.environ.get("VROEG_TOPIC_PREFIX", "")
     # A fresh database each run, so the demo shows the same story every time; a topic prefix
     # gets its own database too, so two demos on one server keep apart as their topics do.
@@ -34,7 +35,9 @@ def run_demo(*, keep: bool, base_port: int | None = None) -> None:
     print(f"Starting the stand-ins and six services (logs in {log_dir}) ...", flush=True)
     try:
         platform.start()
-        asyncio.run(post_and_report(platform, endpoints.kafka_bootstrap_servers, prefix))
+        asyncio.run(
+            post_and_report(platform, endpoints.kafka_bootstrap_servers, prefix, endpoints.zipkin)
+        )
         if keep:
             print("\nThe platform keeps running; Ctrl-C stops it.")
             for name, process in platform.processes.items():

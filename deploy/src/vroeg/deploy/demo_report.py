@@ -4,6 +4,7 @@ it went, then work the review queue."""
 from __future__ import annotations
 
 import asyncio
+import secrets
 import sys
 import time
 from dataclasses import dataclass
@@ -18,12 +19,14 @@ from prometheus_client.parser import text_string_to_metric_families
 from vroeg.deploy.demo_batch import CREDITORS, MUNICIPALITY, DemoSignal, demo_signals
 from vroeg.deploy.processes import Platform
 from vroeg.deploy.provisioning import register_creditor
+from vroeg.deploy.zipkin_server import trace_page
 from vroeg.shared.cloudevents import decode
 from vroeg.shared.events import (
     CaseOpened,
     CaseState,
     CaseUpdated,
     FirstContactDeadlineSet,
+    Route,
     SignalRouted,
 )
 from vroeg.shared.messaging.connection import kafka_client_options
@@ -37,8 +40,11 @@ from vroeg.shared.topics import (
 )
 
 
-async def post_and_report(platform: Platform, bootstrap: str, prefix: str) -> None:
-    """Post the demo batch to intake and print where each signal went."""
+async def post_and_report(
+    platform: Platform, bootstrap: str, prefix: str, zipkin: str | None = None
+) -> None:
+    """Post the demo batch to intake and print where each signal went; with `zipkin`, the
+    link to the trace of a signal that crossed all six services."""
     watched = [
         prefix + name
         for name in (
@@ -64,17 +70,23 @@ async def post_and_report(platform: Platform, bootstrap: str, prefix: str) -> No
 
         batch = demo_signals(date.today(), run=str(int(time.time())))
         ids: dict[str, DemoSignal] = {}
+        traces: dict[str, str] = {}
         refused: dict[str, str] = {}
         async with httpx.AsyncClient(base_url=platform["intake"].url) as http:
             keys = {vlp: await register_creditor(http, *vlp) for vlp in CREDITORS}
             print(f"Registered {len(keys)} creditors with agreements for {MUNICIPALITY}.")
             for item in batch:
-                response = await http.post(
-                    "/v1/signalen", json=item.body, headers={"X-Api-Key": keys[item.vlp]}
-                )
+                # As a creditor's traced client would: intake continues the caller's trace.
+                trace_id = secrets.token_hex(16)
+                headers = {
+                    "X-Api-Key": keys[item.vlp],
+                    "traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01",
+                }
+                response = await http.post("/v1/signalen", json=item.body, headers=headers)
                 response.raise_for_status()
                 result = response.json()
                 ids[result["id"]] = item
+                traces[result["id"]] = trace_id
                 if result["status"] == "NIET_OPGEPAKT":
                     refused[result["id"]] = result["reason"]
         print(f"\nPosted {len(ids)} signals to intake. Following them ...\n")
@@ -117,6 +129,27 @@ async def post_and_report(platform: Platform, bootstrap: str, prefix: str) -> No
     print(f"\nreporting, municipality {MUNICIPALITY}: {counts}")
     await _review(platform)
     await _operations(platform)
+    deceased = [s for s, e in routed.items() if s in ids and e.route == Route.DECEASED]
+    if zipkin and deceased:
+        await _trace_link(zipkin, ids[deceased[0]], traces[deceased[0]])
+
+
+async def _trace_link(zipkin: str, item: DemoSignal, trace_id: str) -> None:
+    """Print the tracing dashboard's page of one signal's trace, once Zipkin has its spans
+    from every service (each exports in batches, within seconds)."""
+    services: set[str] = set()
+    spans: list[dict[str, Any]] = []
+    deadline = time.monotonic() + 20
+    async with httpx.AsyncClient() as http:
+        while len(services) < len(SERVICES) and time.monotonic() < deadline:
+            await asyncio.sleep(1)
+            response = await http.get(f"{zipkin}/api/v2/trace/{trace_id}")
+            spans = response.json() if response.status_code == 200 else []
+            services = {s.get("localEndpoint", {}).get("serviceName", "") for s in spans}
+    print(
+        f"\nTracing dashboard (Zipkin): the trace of '{item.label}', {len(spans)} spans "
+        f"from {len(services)} services:\n  {trace_page(zipkin, trace_id)}"
+    )
 
 
 async def _operations(platform: Platform) -> None:

@@ -1,8 +1,10 @@
-"""Local infrastructure: Apache Kafka (KRaft, single node) and PostgreSQL, started from nothing.
+"""Local infrastructure: Apache Kafka (KRaft, single node) and PostgreSQL, started from nothing,
+and on request Zipkin, the tracing dashboard.
 
-The broker is `kafka_server`'s, the database server `postgres_server`'s; this module is what
-the tools and tests use of them. Where `KAFKA_BOOTSTRAP_SERVERS` or `DATABASE_URL` is set,
-that service is used as it is and not started.
+The broker is `kafka_server`'s, the database server `postgres_server`'s, the dashboard
+`zipkin_server`'s; this module is what the tools and tests use of them. Where
+`KAFKA_BOOTSTRAP_SERVERS` or `DATABASE_URL` is set, that service is used as it is and not
+started.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from vroeg.deploy.kafka_server import (
 )
 from vroeg.deploy.postgres_server import PG_PORT, postgres_down, postgres_up
 from vroeg.deploy.servers import InfraError, cache_dir, port_open, state_dir
+from vroeg.deploy.zipkin_server import ZIPKIN_PORT, zipkin_down, zipkin_up
 
 __all__ = [
     "KAFKA_PORT",
@@ -38,6 +41,9 @@ __all__ = [
     "state_dir",
     "status",
     "up",
+    "zipkin_down",
+    "zipkin_export",
+    "zipkin_up",
 ]
 
 
@@ -47,37 +53,57 @@ class Endpoints:
 
     kafka_bootstrap_servers: str
     database_url: str
+    # Zipkin's base URL, when the services are to send it their spans.
+    zipkin: str | None = None
 
     def env(self) -> dict[str, str]:
         """As environment variables for the services."""
-        return {
+        env = {
             "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers,
             "DATABASE_URL": self.database_url,
         }
+        if self.zipkin:
+            env.update(zipkin_export(self.zipkin))
+        return env
 
 
-def up() -> Endpoints:
-    """Start whatever is not running yet and return the endpoints (idempotent)."""
+def zipkin_export(zipkin: str) -> dict[str, str]:
+    """The `OTEL_*` variables that make a service send its spans to the Zipkin at `zipkin`."""
+    return {
+        "OTEL_TRACES_EXPORTER": "zipkin",
+        "OTEL_EXPORTER_ZIPKIN_ENDPOINT": f"{zipkin}/api/v2/spans",
+    }
+
+
+def up(*, tracing: bool = False) -> Endpoints:
+    """Start whatever is not running yet and return the endpoints (idempotent); with
+    `tracing`, Zipkin too."""
     kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or kafka_up()
     database = os.environ.get("DATABASE_URL") or postgres_up()
-    endpoints = Endpoints(kafka, database)
+    endpoints = Endpoints(kafka, database, zipkin_up() if tracing else None)
     env_file = state_dir() / "infra.env"
     env_file.parent.mkdir(parents=True, exist_ok=True)
     env_file.write_text("".join(f"{k}={v}\n" for k, v in endpoints.env().items()))
     return endpoints
 
 
-def down(*, kafka: bool = True, postgresql: bool = True) -> None:
-    """Stop the Kafka broker and PostgreSQL server this tool started."""
+def down(*, kafka: bool = True, postgresql: bool = True, tracing: bool = True) -> None:
+    """Stop the Kafka broker, PostgreSQL server and Zipkin this tool started."""
     if kafka:
         kafka_down()
     if postgresql:
         postgres_down()
+    if tracing:
+        zipkin_down()
 
 
 def status() -> dict[str, bool]:
     """Which of our local services answer."""
-    return {"kafka": port_open(KAFKA_PORT), "postgresql": port_open(PG_PORT)}
+    return {
+        "kafka": port_open(KAFKA_PORT),
+        "postgresql": port_open(PG_PORT),
+        "tracing": port_open(ZIPKIN_PORT),
+    }
 
 
 async def recreate_database(database_url: str, name: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Iterable
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -88,12 +89,28 @@ TASK_RESTARTS = Counter(
     "vroeg_task_restarts_total", "Times a background task died and was restarted.", ["task"]
 )
 
+# brp-check's review queue (uitval, R-BRP-5): a crisis signal (announced disconnection or
+# eviction) must be picked up within 3 working days of receipt however long review takes
+# (R-FU-1), so its items come first and are alerted on as they age.
+REVIEW_OLDEST_CRISIS_AGE = Gauge(
+    "vroeg_review_oldest_crisis_age_seconds",
+    "Age of the oldest open review item of a crisis signal, by municipality (none: no series).",
+    ["municipality"],
+    multiprocess_mode="mostrecent",
+)
+
 # Retention (R-MAT-5): rows whose personal data a run erased, by data class
 # (`intake.signal`, `brp-check.review-item`, …).
 RETENTION_ERASED = Counter(
     "vroeg_retention_erased_total",
     "Rows whose personal data the retention job erased, by data class.",
     ["data_class"],
+)
+RETENTION_LAST_RUN = Gauge(
+    "vroeg_retention_last_run_timestamp_seconds",
+    "When the retention job last erased everything due (Unix time; 0 before its first run). "
+    "One replica runs it at a time: take the highest over a service's replicas.",
+    multiprocess_mode="max",
 )
 
 # HTTP, by route template (`/v1/signalen/{signal_id}`), never by the path as called.
@@ -111,6 +128,17 @@ HTTP_SECONDS = Histogram(
 UNMATCHED_ROUTE = "unmatched"
 # Probes and scrapes are not traffic.
 _UNCOUNTED = frozenset({"/metrics", "/health", "/ready"})
+
+
+def count_from_zero(*, topics: Iterable[str] = (), tasks: Iterable[str] = ()) -> None:
+    """Serve the counters of these topics and tasks at 0 before anything happened: a series
+    that first appears at 1 shows alerts no `increase()`, so the first dead letter or task
+    restart would go unnoticed."""
+    for topic in topics:
+        for counter in (EVENTS_HANDLED, EVENTS_FAILED, EVENTS_PARKED):
+            counter.labels(topic)
+    for task in tasks:
+        TASK_RESTARTS.labels(task)
 
 
 _dependency_states: dict[str, bool] = {}

@@ -77,6 +77,10 @@ async def _observe(runtime: Runtime) -> Observation:
                 "depth": backlog.depth,
                 "oldestAgeSeconds": round(backlog.oldest_age_s, 3),
             }
+        for read in runtime.gauges:
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(PROBE_TIMEOUT_S):
+                    await read(runtime.database)
     consumer = runtime.consumer
     if consumer is not None:
         lags = {}

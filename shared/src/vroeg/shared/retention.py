@@ -120,6 +120,7 @@ def retention_job(
         erased = await erase_due(database.sessionmaker, erasures, policy, now=now_utc())
         for data_class, count in erased.items():
             metrics.RETENTION_ERASED.labels(data_class).inc(count)
+        metrics.RETENTION_LAST_RUN.set_to_current_time()
         log.info(
             "retention: erased personal data",
             extra={"erased": erased, "erased_total": sum(erased.values())},

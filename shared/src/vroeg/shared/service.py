@@ -73,6 +73,8 @@ class Resources(AsyncExitStack):
 
 SubscriptionFactory = Callable[[Resources, Any], Awaitable[Sequence[Subscription]]]
 JobFactory = Callable[[Resources, Any], Sequence[PeriodicJob]]
+# Reads the service's own tables and sets its gauges; run at each scrape (see `probes`).
+GaugeReader = Callable[[Database], Awaitable[None]]
 
 
 async def no_subscriptions(stack: AsyncExitStack, settings: Any) -> Sequence[Subscription]:
@@ -105,6 +107,9 @@ class ServiceSpec:
     retention: Sequence[Erasure] = ()
     # What `/ready` requires: what the service's API needs to do its job (see `probes`).
     ready_when: frozenset[Need] = frozenset({Need.DATABASE})
+    # Gauges of the service's own state (e.g. how long its oldest item waits), read from its
+    # database at each scrape, as the outbox's are.
+    gauges: Sequence[GaugeReader] = ()
 
     @property
     def schema(self) -> str:
@@ -130,6 +135,7 @@ class Runtime:
     resources: Resources
     supervisor: Supervisor
     ready_when: frozenset[Need]
+    gauges: Sequence[GaugeReader] = ()
 
 
 def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
@@ -290,7 +296,16 @@ async def _lifespan(
         )
         stack.callback(metrics.worker_exited)
         runtime = Runtime(
-            settings, engine, database, relay, consumer, staff, stack, supervisor, spec.ready_when
+            settings,
+            engine,
+            database,
+            relay,
+            consumer,
+            staff,
+            stack,
+            supervisor,
+            spec.ready_when,
+            spec.gauges,
         )
         supervisor.start(RELAY_TASK, relay.run)
         if consumer is not None:

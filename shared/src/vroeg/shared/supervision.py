@@ -67,6 +67,7 @@ class Supervisor:
     async def _supervise(self, name: str, work: Callable[[], Awaitable[None]]) -> None:
         loop = asyncio.get_running_loop()
         failures = 0
+        metrics.count_from_zero(tasks=[name])
         while True:
             started = loop.time()
             self._running.add(name)

@@ -214,10 +214,12 @@ def continuing(traceparent: str | None, name: str) -> Iterator[trace.Span]:
 def configure_tracing(service: str) -> TracerProvider:
     """A tracer provider exporting as the standard `OTEL_*` variables say.
 
-    `OTEL_TRACES_EXPORTER` (comma list of `otlp`, `console`, `none`) picks the exporters; it
-    defaults to `otlp` when an OTLP endpoint is configured and to `none` otherwise, so a
-    service without a collector does not log export failures. The OTLP exporter (HTTP,
-    protobuf) reads its endpoint, headers and timeouts from `OTEL_EXPORTER_OTLP_*`.
+    `OTEL_TRACES_EXPORTER` (comma list of `otlp`, `zipkin`, `console`, `none`) picks the
+    exporters; it defaults to `otlp` when an OTLP endpoint is configured, else to `zipkin` when
+    a Zipkin endpoint is, and to `none` otherwise, so a service without a collector does not
+    log export failures. The OTLP exporter (HTTP, protobuf) reads its endpoint, headers and
+    timeouts from `OTEL_EXPORTER_OTLP_*`; the Zipkin exporter (JSON v2) its endpoint from
+    `OTEL_EXPORTER_ZIPKIN_ENDPOINT` (a Zipkin server's `/api/v2/spans`).
     """
     # The process id tells a service's workers apart (VROEG_WORKERS).
     resource = Resource.create({"service.name": f"vroeg-{service}", "process.pid": os.getpid()})
@@ -226,13 +228,23 @@ def configure_tracing(service: str) -> TracerProvider:
         os.environ.get(v)
         for v in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
     )
-    default = "otlp" if has_endpoint else "none"
+    default = (
+        "otlp"
+        if has_endpoint
+        else "zipkin"
+        if os.environ.get("OTEL_EXPORTER_ZIPKIN_ENDPOINT")
+        else "none"
+    )
     for name in os.environ.get("OTEL_TRACES_EXPORTER", default).split(","):
         name = name.strip()
         if name == "otlp":
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
             provider.add_span_processor(_processor(OTLPSpanExporter()))
+        elif name == "zipkin":
+            from opentelemetry.exporter.zipkin.json import ZipkinExporter
+
+            provider.add_span_processor(_processor(ZipkinExporter()))
         elif name == "console":
             provider.add_span_processor(_processor(ConsoleSpanExporter()))
         elif name not in ("none", ""):

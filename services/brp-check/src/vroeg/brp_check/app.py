@@ -5,6 +5,10 @@ from vroeg.brp_check.settings import Settings
 from vroeg.shared.service import ServiceSpec, entrypoints
 
 SPEC = ServiceSpec(
-    "brp-check", [api.router, review_api.router], consumer.subscriptions, retention=models.RETENTION
+    "brp-check",
+    [api.router, review_api.router],
+    consumer.subscriptions,
+    retention=models.RETENTION,
+    gauges=[review_api.crisis_review_ages],
 )
 app, main = entrypoints(SPEC, Settings)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -87,6 +87,16 @@ async def count_open_reviews(session: AsyncSession, municipalities: Sequence[str
         .where(_open, Review.municipality.in_(municipalities))
     )
     return count or 0
+
+
+async def oldest_open_reviews(session: AsyncSession, kinds: Iterable[str]) -> dict[str, datetime]:
+    """When the oldest open item of these signal kinds was queued, per municipality."""
+    result = await session.execute(
+        sa.select(Review.municipality, sa.func.min(Review.queued_at))
+        .where(_open, Review.kind.in_(list(kinds)))
+        .group_by(Review.municipality)
+    )
+    return {municipality: queued_at for municipality, queued_at in result.tuples()}
 
 
 async def get_review(

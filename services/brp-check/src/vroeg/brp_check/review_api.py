@@ -30,10 +30,12 @@ from vroeg.brp_check.schemas import (
     ReviewQueue,
     Suspension,
 )
+from vroeg.shared import metrics
 from vroeg.shared.deps import RuntimeDep, UnitOfWorkDep
-from vroeg.shared.events import Route, SignalData, now_utc
+from vroeg.shared.events import CRISIS_KINDS, Route, SignalData, now_utc
 from vroeg.shared.http import Problem, problem_responses
 from vroeg.shared.messaging.consumer import DependencyUnavailable
+from vroeg.shared.messaging.unit_of_work import Database
 from vroeg.shared.staff import Role, StaffMember, ensure_serves, requires
 from vroeg.shared.telemetry import continuing
 
@@ -303,3 +305,15 @@ def _out(review: Review, candidates: list[Candidate]) -> ReviewOut:
         candidates=candidates,
         decision=_decision(review),
     )
+
+
+async def crisis_review_ages(database: Database) -> None:
+    """How long the oldest open item of a crisis signal has waited, per municipality (the
+    `vroeg_review_oldest_crisis_age_seconds` gauge, read at each scrape)."""
+    async with database.sessionmaker() as session:
+        oldest = await repository.oldest_open_reviews(session, CRISIS_KINDS)
+    now = now_utc()
+    metrics.REVIEW_OLDEST_CRISIS_AGE.clear()  # a municipality with none waiting has no series
+    for municipality, queued_at in oldest.items():
+        age = (now - queued_at).total_seconds()
+        metrics.REVIEW_OLDEST_CRISIS_AGE.labels(municipality).set(age)

@@ -12,6 +12,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from aiokafka.structs import ConsumerRecord
 
+from vroeg.shared import metrics
 from vroeg.shared.messaging.connection import kafka_client_options
 from vroeg.shared.messaging.failpoints import (
     CONSUMER_CRASH,
@@ -117,6 +118,7 @@ class EventConsumer:
         self._settings = settings
         self._handlers = {settings.topic(s.topic.name): s.handler for s in subscriptions}
         self._batched = {settings.topic(s.topic.name): s.batch for s in subscriptions}
+        metrics.count_from_zero(topics=self._handlers)
         self._failpoints = failpoints
         self._handling = RecordHandling(
             group=self._group,

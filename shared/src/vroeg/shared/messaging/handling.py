@@ -121,6 +121,7 @@ class RecordHandling:
             kind=SpanKind.CONSUMER,
             attributes={
                 "messaging.system": "kafka",
+                "messaging.operation.name": "process",
                 "messaging.operation.type": "process",
                 "messaging.destination.name": record.topic,
                 "messaging.consumer.group.name": self._group,

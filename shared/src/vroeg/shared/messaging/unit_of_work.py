@@ -135,6 +135,7 @@ class UnitOfWork:
 def _producer_attributes(topic: str, operation: str) -> dict[str, str | int]:
     return {
         "messaging.system": "kafka",
+        "messaging.operation.name": operation,
         "messaging.operation.type": operation,
         "messaging.destination.name": topic,
     }
