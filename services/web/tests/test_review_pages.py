@@ -45,6 +45,7 @@ class Queue:
     iso: Isolation
     to_decide: str  # 0363: decided in the browser
     to_forge: str  # 0363: a forged form must leave it alone
+    to_race: str  # 0363: two reviewers decide it at once
     in_0518: str
 
     @property
@@ -82,6 +83,7 @@ def queue(endpoints: infra.Endpoints, tmp_path_factory: pytest.TempPathFactory) 
         try:
             platform.start(["brp-standin", "idp-standin", "brp-check", "web"])
             events = [
+                received("0363", MULDER, MULDERS),
                 received("0363", MULDER, MULDERS),
                 received("0363", MULDER, MULDERS),
                 received("0518", UNKNOWN, JANSENS),
@@ -136,7 +138,8 @@ def test_a_reviewer_signs_in_opens_an_item_and_decides_and_the_signal_moves_on(
     check_page(page, test, "uitval")
     rows = page.locator("tbody tr")
     links = [rows.nth(i).locator("a").get_attribute("href") for i in range(rows.count())]
-    assert links == [f"/uitval/{queue.to_decide}", f"/uitval/{queue.to_forge}"]
+    assert links[:2] == [f"/uitval/{queue.to_decide}", f"/uitval/{queue.to_forge}"]
+    assert set(links) <= {f"/uitval/{i}" for i in (queue.to_decide, queue.to_forge, queue.to_race)}
     assert "Mulder" not in page.content()  # the queue shows no personal data
     assert rows.first.get_by_text("R-BRP-5: 2 kandidaten in de BRP").is_visible()
 
@@ -283,6 +286,69 @@ def test_a_sign_in_answer_counts_once_and_only_in_the_browser_that_started_it(
     shown = page.goto(answer)
     assert shown is not None
     assert shown.status == 400
+
+
+def test_a_reviewer_who_decides_second_is_told_and_shown_the_first_decision(
+    queue: Queue, new_page: Any, request: pytest.FixtureRequest
+) -> None:
+    first, second = new_page(), new_page()
+    for page in (first, second):
+        sign_in(page, queue, "reviewer-0363", f"/uitval/{queue.to_race}")
+    first.get_by_label("Het is een rechtspersoon").check()
+    first.get_by_label("Toelichting").fill("Het is een B.V.")
+    first.get_by_role("button", name="Besluit vastleggen").click()
+    first.wait_for_url(f"{queue.web}/uitval?besluit=legal-person")
+
+    second.get_by_label("De gegevens uit het signaal kloppen").check()
+    second.get_by_label("Toelichting").fill("Nieuwe bewoner.")
+    with second.expect_navigation() as refused:
+        second.get_by_role("button", name="Besluit vastleggen").click()
+    assert refused.value is not None
+    assert refused.value.status == 409
+    assert "al beoordeeld" in second.get_by_role("alert").inner_text()
+    assert second.get_by_role("heading", name="Besluit", exact=True).is_visible()
+    assert "Het is een B.V." in second.content()  # the first reviewer's explanation
+    check_page(second, request.node.name, "uitval-al-beoordeeld")
+    assert queue.api(f"/signalen/{queue.to_race}/route").json()["route"] == "legal-person"
+
+
+def test_a_token_the_services_refuse_asks_to_sign_in_again_and_ends_the_session(
+    queue: Queue, new_page: Any, request: pytest.FixtureRequest
+) -> None:
+    page = new_page()
+    sign_in(page, queue, "analyst-0363", "/")
+    [cookie] = [c["value"] for c in page.context.cookies() if c["name"] == "vroeg-sessie"]
+    id_hash = hashlib.sha256(cookie.encode()).hexdigest()
+    spoil = "UPDATE web.sessions SET access_token = 'ingetrokken' WHERE id_hash = $1"
+    run_beside(execute(queue.iso.database_url, spoil, id_hash))
+    shown = page.goto(queue.web + "/uitval")
+    assert shown is not None
+    assert shown.status == 401
+    assert page.get_by_role("heading", level=1).inner_text() == "Opnieuw aanmelden"
+    check_page(page, request.node.name, "opnieuw-aanmelden")
+    gone = "SELECT count(*) AS n FROM web.sessions WHERE id_hash = $1"
+    assert run_beside(fetch(queue.iso.database_url, gone, id_hash))[0]["n"] == 0
+    page.get_by_role("link", name="Opnieuw aanmelden").click()
+    assert page.url.startswith(queue.platform["idp-standin"].url + "/authorize")
+
+
+def test_a_service_that_is_down_gives_the_temporarily_unavailable_page(
+    queue: Queue, new_page: Any, request: pytest.FixtureRequest
+) -> None:
+    page = new_page()
+    sign_in(page, queue, "reviewer-0518", "/uitval")
+    brp_check = queue.platform["brp-check"]
+    brp_check.stop()
+    try:
+        shown = page.goto(queue.web + "/uitval")
+        assert shown is not None
+        assert shown.status == 503
+        assert page.get_by_role("heading", level=1).inner_text() == "Tijdelijk niet beschikbaar"
+        check_page(page, request.node.name, "niet-beschikbaar")
+    finally:
+        brp_check.start()
+        brp_check.wait_ready()
+    assert page.goto(queue.web + "/uitval").status == 200  # type: ignore[union-attr]
 
 
 def test_a_session_ends_with_its_access_token(queue: Queue, new_page: Any) -> None:
