@@ -37,10 +37,9 @@ CSRF_FIELD = "csrf_token"
 class NotSignedIn(Exception):
     """The page needs a signed-in user; `return_to` is where to come back after signing in."""
 
-    def __init__(self, return_to: str, *, expired: bool) -> None:
+    def __init__(self, return_to: str) -> None:
         super().__init__(return_to)
         self.return_to = return_to
-        self.expired = expired
 
 
 class CsrfRefused(Exception):
@@ -136,10 +135,8 @@ async def signed_in(request: Request) -> Visit:
     """The signed-in user's session, or NotSignedIn (the page sends them to sign in)."""
     found = await visit(request)
     if found is None:
-        settings = settings_of(request)
-        had_cookie = session_cookie(settings) in request.cookies
         return_to = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise NotSignedIn(return_to if request.method == "GET" else "/", expired=had_cookie)
+        raise NotSignedIn(return_to if request.method == "GET" else "/")
     return found
 
 
