@@ -401,3 +401,33 @@ async def test_keys_fetched_before_still_serve_while_the_provider_is_away(
     for _ in range(3):
         assert (await verifier.verify(token)).subject == "j.devries"
     assert issuer.requests == 3  # two for the first fetch, one failed refresh: no storm
+
+
+@pytest.mark.parametrize(
+    ("token_options", "nonce", "client_id"),
+    [
+        ({}, "another-nonce", "vroeg-web"),  # a token of another sign-in (replayed)
+        ({"typ": "at+jwt"}, "de-nonce", "vroeg-web"),  # an access token is no ID token
+        ({}, "de-nonce", "another-client"),  # issued to another client
+        ({"nonce": None}, "de-nonce", "vroeg-web"),  # no nonce at all
+        ({"aud": ["vroeg-web", "vroeg"]}, "de-nonce", "vroeg-web"),  # several, no azp
+        ({"kid": "k1", "key": _key()}, "de-nonce", "vroeg-web"),  # not the provider's signature
+    ],
+)
+async def test_an_id_token_is_refused_unless_it_is_this_sign_ins_and_this_clients(
+    issuer: Issuer,
+    clock: Clock,
+    token_options: dict[str, Any],
+    nonce: str,
+    client_id: str,
+) -> None:
+    verifier = verifier_of(issuer, clock)
+    options = {"typ": "JWT", "aud": "vroeg-web", "nonce": "de-nonce", **token_options}
+    if options["nonce"] is None:
+        del options["nonce"]
+    good = issuer.token(typ="JWT", aud="vroeg-web", nonce="de-nonce")
+    assert await verifier.verify_id_token(good, client_id="vroeg-web", nonce="de-nonce") == (
+        "j.devries"
+    )
+    with pytest.raises(InvalidToken):
+        await verifier.verify_id_token(issuer.token(**options), client_id=client_id, nonce=nonce)

@@ -1,7 +1,9 @@
-"""Runs the six services and the stand-ins (BRP, identity provider) as processes on this machine."""
+"""Runs the six services, the staff web app and the stand-ins (BRP, identity provider) as
+processes on this machine."""
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -20,6 +22,8 @@ from vroeg.shared.topics import SERVICES
 BRP_STANDIN = "brp-standin"
 IDP_STANDIN = "idp-standin"
 STANDINS = (BRP_STANDIN, IDP_STANDIN)
+WEB = "web"
+WEB_CLIENT_ID = "vroeg-web"
 BRP_BASE_PATH = "/haalcentraal/api/brp"
 DEFAULT_PORTS = {
     "intake": 8001,
@@ -28,6 +32,7 @@ DEFAULT_PORTS = {
     "followup": 8004,
     "feedback": 8005,
     "reporting": 8006,
+    WEB: 8007,
     BRP_STANDIN: 8090,
     IDP_STANDIN: 8091,
 }
@@ -134,7 +139,7 @@ class ServiceProcess:
 
 
 class Platform:
-    """The six services and the stand-ins, configured to find each other."""
+    """The six services, the web app and the stand-ins, configured to find each other."""
 
     def __init__(
         self,
@@ -155,15 +160,29 @@ class Platform:
             "VROEG_OIDC_ISSUER": f"http://127.0.0.1:{ports[IDP_STANDIN]}",
             **(env or {}),
         }
+        web_url = f"http://127.0.0.1:{ports[WEB]}"
+        own = {
+            # The identity provider sends staff back to the web app only at its own address.
+            IDP_STANDIN: {
+                "VROEG_IDP_CLIENTS": json.dumps({WEB_CLIENT_ID: [f"{web_url}/aanmelden/terug"]})
+            },
+            WEB: {
+                "VROEG_WEB_PUBLIC_URL": web_url,
+                "VROEG_OIDC_CLIENT_ID": WEB_CLIENT_ID,
+                "VROEG_BRP_CHECK_URL": f"http://127.0.0.1:{ports['brp-check']}",
+            },
+        }
         self.processes = {
-            name: ServiceProcess(name, ports[name], dict(common), log_dir / f"{name}.log")
+            name: ServiceProcess(
+                name, ports[name], {**common, **own.get(name, {})}, log_dir / f"{name}.log"
+            )
             for name in self.names()
         }
 
     @staticmethod
     def names() -> tuple[str, ...]:
-        """Every process of the platform, the stand-ins first."""
-        return (*STANDINS, *SERVICES)
+        """Every process of the platform, the stand-ins first, the web app last."""
+        return (*STANDINS, *SERVICES, WEB)
 
     def __getitem__(self, name: str) -> ServiceProcess:
         return self.processes[name]

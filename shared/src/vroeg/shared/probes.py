@@ -29,6 +29,7 @@ from vroeg.shared.http import problem_response
 from vroeg.shared.messaging.kafka import broker_reachable
 
 if TYPE_CHECKING:
+    from vroeg.shared.messaging.relay import OutboxRelay
     from vroeg.shared.service import Runtime
 
 # No probe waits longer for one dependency.
@@ -60,17 +61,22 @@ async def observe(runtime: Runtime) -> Observation:
 
 
 async def _observe(runtime: Runtime) -> Observation:
-    database, broker = await asyncio.gather(_database_up(runtime), _broker_up(runtime))
-    metrics.dependency_state(Need.DATABASE, database)
-    metrics.dependency_state(Need.BROKER, broker)
+    relay = runtime.relay
+    if relay is None:  # a service without messaging (the web app) has no broker to watch
+        checks = {Need.DATABASE: await _database_up(runtime)}
+    else:
+        database, broker = await asyncio.gather(_database_up(runtime), _broker_up(relay))
+        checks = {Need.DATABASE: database, Need.BROKER: broker}
+    for need, up in checks.items():
+        metrics.dependency_state(need, up)
     details: dict[str, Any] = {
         "tasks": {name: _up(up) for name, up in runtime.supervisor.status().items()},
         "dependencies": {name: _up(up) for name, up in metrics.dependencies().items()},
     }
-    if database:
+    if relay is not None and checks[Need.DATABASE]:
         with contextlib.suppress(Exception):
             async with asyncio.timeout(PROBE_TIMEOUT_S):
-                backlog = await runtime.relay.backlog()
+                backlog = await relay.backlog()
             metrics.OUTBOX_DEPTH.set(backlog.depth)
             metrics.OUTBOX_OLDEST_AGE.set(backlog.oldest_age_s)
             details["outbox"] = {
@@ -84,7 +90,7 @@ async def _observe(runtime: Runtime) -> Observation:
     consumer = runtime.consumer
     if consumer is not None:
         lags = {}
-        if broker:
+        if checks.get(Need.BROKER):
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(PROBE_TIMEOUT_S):
                     lags = await consumer.lag()
@@ -96,7 +102,7 @@ async def _observe(runtime: Runtime) -> Observation:
             "waitingOn": consumer.waiting_on,
             "lag": {f"{tp.topic}/{tp.partition}": lag for tp, lag in sorted(lags.items())},
         }
-    return Observation({Need.DATABASE: database, Need.BROKER: broker}, details)
+    return Observation(checks, details)
 
 
 def router() -> APIRouter:
@@ -132,7 +138,7 @@ def router() -> APIRouter:
             "checks": {need.value: up for need, up in seen.checks.items()},
             "details": seen.details,
         }
-        missing = sorted(need for need in runtime.ready_when if not seen.checks[need])
+        missing = sorted(need for need in runtime.ready_when if not seen.checks.get(need))
         if not missing:
             return {"status": "UP", **body}
         return problem_response(
@@ -167,8 +173,8 @@ async def _database_up(runtime: Runtime) -> bool:
     return True
 
 
-async def _broker_up(runtime: Runtime) -> bool:
-    producer = runtime.relay.started_producer
+async def _broker_up(relay: OutboxRelay) -> bool:
+    producer = relay.started_producer
     if producer is None:  # the relay could not start one
         return False
     try:

@@ -110,6 +110,9 @@ class ServiceSpec:
     # Gauges of the service's own state (e.g. how long its oldest item waits), read from its
     # database at each scrape, as the outbox's are.
     gauges: Sequence[GaugeReader] = ()
+    # Whether it reads or writes topics: an outbox relay, a consumer, its topics and inbox
+    # housekeeping. The staff web app has none of these: it only calls the services' APIs.
+    messaging: bool = True
 
     @property
     def schema(self) -> str:
@@ -129,7 +132,7 @@ class Runtime:
     settings: ServiceSettings
     engine: AsyncEngine
     database: Database
-    relay: OutboxRelay
+    relay: OutboxRelay | None  # None for a service without messaging
     consumer: EventConsumer | None
     staff: StaffVerifier
     resources: Resources
@@ -185,10 +188,14 @@ def _is_probe(scope: MutableMapping[str, Any]) -> bool:
     return scope.get("path") in ("/health", "/ready", "/metrics")
 
 
+AppBuilder = Callable[[ServiceSpec, Any], FastAPI]
+
+
 def entrypoints(
-    spec: ServiceSpec, settings_type: type[ServiceSettings]
+    spec: ServiceSpec, settings_type: type[ServiceSettings], build: AppBuilder = create_app
 ) -> tuple[Callable[[], FastAPI], Callable[[], None]]:
-    """The service's ASGI app factory (`uvicorn --factory`) and its console-script `main`."""
+    """The service's ASGI app factory (`uvicorn --factory`) and its console-script `main`;
+    `build` makes the app (the web app builds its pages around `running`)."""
 
     def app() -> FastAPI:
         # uvicorn calls this in each worker process (VROEG_WORKERS > 1): logs and tracing are
@@ -196,7 +203,7 @@ def entrypoints(
         settings = load_settings(settings_type)
         configure_logging(spec.name, settings.log_level)
         configure_tracing(spec.name)
-        return create_app(spec, settings)
+        return build(spec, settings)
 
     def main() -> None:
         settings = load_settings(settings_type)
@@ -206,7 +213,7 @@ def entrypoints(
         # Several workers are several processes, each with its own relay and consumer (the
         # relay lock and the consumer group share the work); one needs no import string.
         target: FastAPI | str = (
-            create_app(spec, settings) if settings.workers == 1 else f"vroeg.{spec.schema}.app:app"
+            build(spec, settings) if settings.workers == 1 else f"vroeg.{spec.schema}.app:app"
         )
         uvicorn.run(
             target,
@@ -232,6 +239,15 @@ def entrypoints(
 async def _lifespan(
     app: FastAPI, api: FastAPI, spec: ServiceSpec, settings: ServiceSettings
 ) -> AsyncIterator[None]:
+    async with running(spec, settings) as runtime:
+        app.state.runtime = api.state.runtime = runtime
+        yield
+
+
+@asynccontextmanager
+async def running(spec: ServiceSpec, settings: ServiceSettings) -> AsyncIterator[Runtime]:
+    """The service running: database migrated, relay, consumer and jobs supervised; stopped
+    gracefully when the block ends."""
     failpoints = Failpoints(settings.failpoints)
     HTTPXClientInstrumentor().instrument()
     engine = create_engine(settings, schema=spec.schema, service=spec.name)
@@ -248,35 +264,12 @@ async def _lifespan(
         if settings.migrate_on_start:
             await upgrade_to_head(engine, schema=spec.schema, script_location=spec.migrations)
         subscriptions = await spec.subscriptions(stack, settings)
-        used: set[Topic] = {
-            *produced_by(spec.name),
-            *(s.topic for s in subscriptions),
-            *consumed_by(spec.name),
-        }
-        topics = {settings.topic(t.name): t.personal_data for t in used}
-        topics[settings.topic(dead_letter_topic(spec.name))] = True
-        await ensure_topics(
-            settings,
-            topics,
-            service=spec.name,
-            compacted={settings.topic(t.name) for t in used if t.compacted},
-        )
-
         database = Database(create_sessionmaker(engine), service=spec.name, settings=settings)
-        relay = OutboxRelay(
-            database,
-            partial(create_producer, settings, service=spec.name),
-            schema=spec.schema,
-            poll_interval_s=settings.outbox_poll_interval_s,
-            linger_s=settings.outbox_linger_s,
-            limits=RelayLimits(
-                send_timeout_s=settings.outbox_send_timeout_s,
-                statement_timeout_s=settings.outbox_statement_timeout_s,
-            ),
-            failpoints=failpoints,
+        relay = (
+            await _start_messaging(spec, settings, subscriptions, database, failpoints, stack)
+            if spec.messaging
+            else None
         )
-        await relay.producer()
-        stack.push_async_callback(relay.close)
         consumer = (
             EventConsumer(
                 service=spec.name,
@@ -307,14 +300,21 @@ async def _lifespan(
             spec.ready_when,
             spec.gauges,
         )
-        supervisor.start(RELAY_TASK, relay.run)
+        if relay is not None:
+            supervisor.start(RELAY_TASK, relay.run)
         if consumer is not None:
             supervisor.start(CONSUMER_TASK, consumer.run)
         jobs = [
-            inbox_housekeeping(
-                retention=timedelta(days=settings.inbox_retention_days),
-                interval_s=settings.housekeeping_interval_s,
-                chunk_rows=settings.housekeeping_chunk_rows,
+            *(
+                [
+                    inbox_housekeeping(
+                        retention=timedelta(days=settings.inbox_retention_days),
+                        interval_s=settings.housekeeping_interval_s,
+                        chunk_rows=settings.housekeeping_chunk_rows,
+                    )
+                ]
+                if spec.messaging
+                else []
             ),
             *spec.jobs(stack, settings),
         ]
@@ -330,12 +330,50 @@ async def _lifespan(
             supervisor.start(
                 job.name, partial(run_periodically, job, database, engine, schema=spec.schema)
             )
-        app.state.runtime = api.state.runtime = runtime
         log.info("service started", extra={"topics_read": consumer.topics if consumer else ()})
         try:
-            yield
+            yield runtime
         finally:
             await _stop(runtime)
+
+
+async def _start_messaging(
+    spec: ServiceSpec,
+    settings: ServiceSettings,
+    subscriptions: Sequence[Subscription],
+    database: Database,
+    failpoints: Failpoints,
+    stack: Resources,
+) -> OutboxRelay:
+    """Create the service's topics and start its outbox relay's producer."""
+    used: set[Topic] = {
+        *produced_by(spec.name),
+        *(s.topic for s in subscriptions),
+        *consumed_by(spec.name),
+    }
+    topics = {settings.topic(t.name): t.personal_data for t in used}
+    topics[settings.topic(dead_letter_topic(spec.name))] = True
+    await ensure_topics(
+        settings,
+        topics,
+        service=spec.name,
+        compacted={settings.topic(t.name) for t in used if t.compacted},
+    )
+    relay = OutboxRelay(
+        database,
+        partial(create_producer, settings, service=spec.name),
+        schema=spec.schema,
+        poll_interval_s=settings.outbox_poll_interval_s,
+        linger_s=settings.outbox_linger_s,
+        limits=RelayLimits(
+            send_timeout_s=settings.outbox_send_timeout_s,
+            statement_timeout_s=settings.outbox_statement_timeout_s,
+        ),
+        failpoints=failpoints,
+    )
+    await relay.producer()
+    stack.push_async_callback(relay.close)
+    return relay
 
 
 async def _stop(runtime: Runtime) -> None:
@@ -343,6 +381,7 @@ async def _stop(runtime: Runtime) -> None:
     if runtime.consumer is not None:
         runtime.consumer.stop()
     await runtime.supervisor.finish(CONSUMER_TASK, grace_s=10)
-    with contextlib.suppress(Exception):
-        await asyncio.wait_for(runtime.relay.relay_batch(), timeout=5)
+    if runtime.relay is not None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(runtime.relay.relay_batch(), timeout=5)
     await runtime.supervisor.cancel()

@@ -11,7 +11,7 @@ import ipaddress
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, TypeVar
+from typing import ClassVar, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, model_validator
@@ -90,6 +90,10 @@ class KafkaConnection(BaseSettings):
 
 class ServiceSettings(KafkaConnection):
     """What every service needs: where its database and broker are, and how it behaves."""
+
+    # Whether the service talks to Kafka (the web app does not: it calls the services' APIs),
+    # and so whether production checks how it reaches the brokers.
+    uses_kafka: ClassVar[bool] = True
 
     # Production unless said otherwise: a deployment that forgets it gets every check.
     environment: Environment = Field(default="production", alias="VROEG_ENVIRONMENT")
@@ -220,6 +224,12 @@ class ServiceSettings(KafkaConnection):
             refusals.append(refusal)
         if self.failpoints:
             refusals.append("VROEG_FAILPOINTS is for tests and is refused")
+        if self.uses_kafka:
+            refusals.extend(self._kafka_refusals())
+        return refusals
+
+    def _kafka_refusals(self) -> list[str]:
+        refusals = []
         if "kafka_bootstrap_servers" not in self.model_fields_set:
             # The default is the broker `vroeg infra` starts on this machine.
             refusals.append("KAFKA_BOOTSTRAP_SERVERS must be set to the production brokers")

@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -156,6 +157,36 @@ class StaffVerifier:
         if float(claims["exp"]) - float(claims["iat"]) > self._max_lifetime_s:
             raise InvalidToken(f"lives longer than {self._max_lifetime_s:.0f} s")
         return _member(claims)
+
+    async def verify_id_token(self, token: str, *, client_id: str, nonce: str) -> str:
+        """The subject of an ID token issued to `client_id` at the sign-in that sent `nonce`
+        (OpenID Connect Core §3.1.3.7), or InvalidToken. An access token is refused here."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise InvalidToken("not a JWT") from exc
+        if _media_type(header.get("typ")) == self._token_type:
+            raise InvalidToken("an access token, not an ID token")
+        key = await self._key(str(header.get("kid", "")))
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key=key,
+                algorithms=ALGORITHMS,
+                audience=client_id,
+                issuer=self._issuer,
+                leeway=LEEWAY_S,
+                options={"require": ["exp", "iat", "sub", "iss", "aud", "nonce"]},
+            )
+        except jwt.PyJWTError as exc:
+            raise InvalidToken(f"refused: {type(exc).__name__}") from exc
+        # §3.1.2.1: the nonce ties the token to this browser's sign-in (no replayed token).
+        if not secrets.compare_digest(str(claims["nonce"]).encode(), nonce.encode()):
+            raise InvalidToken("nonce does not match the sign-in")
+        audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
+        if len(audiences) > 1 and claims.get("azp") != client_id:
+            raise InvalidToken("issued to another party (azp)")
+        return str(claims["sub"])
 
     async def _key(self, kid: str) -> jwt.PyJWK:
         if kid not in self._keys or self._expired():

@@ -1,9 +1,11 @@
 """The identity-provider stand-in as a process: `vroeg-idp-standin` (OpenID Connect).
 
 Speaks the parts of OpenID Connect and OAuth2 the services rely on: discovery
-(`/.well-known/openid-configuration`), the signing keys (`/jwks`), and a token endpoint
-(`/token`, the resource-owner password grant) that issues RS256 access tokens with the
-claims `roles` and `gemeenten`, like a municipality's provider is configured to.
+(`/.well-known/openid-configuration`), the signing keys (`/jwks`), the authorization code flow
+with PKCE for the staff web app (`/authorize`, see `code_flow`), and a token endpoint (`/token`:
+that flow's code exchange, and the resource-owner password grant for tests and scripts) that
+issues RS256 access tokens with the claims `roles` and `gemeenten`, like a municipality's
+provider is configured to, and with a code also an ID token.
 The signing key is made at start; tokens of an earlier run are not valid in a later one.
 """
 
@@ -22,6 +24,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings
+
+from vroeg.standins.idp.code_flow import CodeFlow, InvalidGrant
 
 
 class User(BaseModel):
@@ -52,6 +56,9 @@ DEMO_USERS = [
 ]
 
 
+WEB_CLIENT_ID = "vroeg-web"
+
+
 class Settings(BaseSettings):
     """Where the stand-in listens, who may sign in, and for what audience."""
 
@@ -61,10 +68,24 @@ class Settings(BaseSettings):
     users: Path | None = Field(default=None, alias="VROEG_IDP_USERS")
     audience: str = Field(default="vroeg", alias="VROEG_IDP_AUDIENCE")
     token_lifetime_s: int = Field(default=3600, alias="VROEG_IDP_TOKEN_LIFETIME_S", gt=0)
+    # The clients of the code flow and their registered redirect URIs, as JSON: the web app on
+    # its default port when unset.
+    clients: dict[str, list[str]] = Field(
+        default={WEB_CLIENT_ID: ["http://127.0.0.1:8007/aanmelden/terug"]},
+        alias="VROEG_IDP_CLIENTS",
+    )
 
 
-def create_app(users: list[User], *, issuer: str, audience: str, token_lifetime_s: int) -> FastAPI:
-    """The provider's app; `issuer` is its own base URL."""
+def create_app(
+    users: list[User],
+    *,
+    issuer: str,
+    audience: str,
+    token_lifetime_s: int,
+    clients: dict[str, list[str]] | None = None,
+) -> FastAPI:
+    """The provider's app; `issuer` is its own base URL; `clients` the code flow's clients
+    with their redirect URIs (none: only the password grant)."""
     app = FastAPI(title="OpenID Connect provider stand-in", docs_url=None, redoc_url=None)
     private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     kid = secrets.token_hex(8)
@@ -73,14 +94,46 @@ def create_app(users: list[User], *, issuer: str, audience: str, token_lifetime_
     )
     accounts = {u.username: u for u in users}
 
+    def check_password(username: str, password: str) -> bool:
+        user = accounts.get(username)
+        return user is not None and secrets.compare_digest(
+            user.password.encode(), password.encode()
+        )
+
+    def signed(claims: dict[str, Any], typ: str) -> str:
+        return jwt.encode(claims, private_key, algorithm="RS256", headers={"kid": kid, "typ": typ})
+
+    def access_token(user: User, now: int) -> str:
+        # RFC 9068: an access token says so in its header.
+        return signed(
+            {
+                "iss": issuer,
+                "aud": audience,
+                "sub": user.username,
+                "name": user.name,
+                "roles": user.roles,
+                "gemeenten": user.gemeenten,
+                "iat": now,
+                "exp": now + token_lifetime_s,
+                "jti": secrets.token_hex(8),
+            },
+            "at+jwt",
+        )
+
+    code_flow = CodeFlow(clients or {})
+    app.include_router(code_flow.router(check_password))
+
     @app.get("/.well-known/openid-configuration")
     async def discovery() -> dict[str, Any]:
         return {
             "issuer": issuer,
+            "authorization_endpoint": f"{issuer}/authorize",
             "token_endpoint": f"{issuer}/token",
             "jwks_uri": f"{issuer}/jwks",
-            "grant_types_supported": ["password"],
-            "response_types_supported": ["token"],
+            "grant_types_supported": ["authorization_code", "password"],
+            "response_types_supported": ["code"],
+            "scopes_supported": ["openid", "profile"],
+            "code_challenge_methods_supported": ["S256"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "token_endpoint_auth_methods_supported": ["none"],
@@ -93,39 +146,56 @@ def create_app(users: list[User], *, issuer: str, audience: str, token_lifetime_
     @app.post("/token")
     async def token(request: Request) -> JSONResponse:
         form = await request.form()
-        if form.get("grant_type") != "password":
-            return _error("unsupported_grant_type", "Only the password grant is offered.")
-        user = accounts.get(str(form.get("username", "")))
-        if user is None or not secrets.compare_digest(
-            user.password.encode(), str(form.get("password", "")).encode()
-        ):
-            return _error("invalid_grant", "Unknown user or wrong password.")
         now = int(time.time())
-        claims = {
-            "iss": issuer,
-            "aud": audience,
-            "sub": user.username,
-            "name": user.name,
-            "roles": user.roles,
-            "gemeenten": user.gemeenten,
-            "iat": now,
-            "exp": now + token_lifetime_s,
-            "jti": secrets.token_hex(8),
-        }
-        # RFC 9068: an access token says so in its header.
-        access_token = jwt.encode(
-            claims, private_key, algorithm="RS256", headers={"kid": kid, "typ": "at+jwt"}
-        )
-        return JSONResponse(
-            {"access_token": access_token, "token_type": "Bearer", "expires_in": token_lifetime_s},
-            headers={"Cache-Control": "no-store"},
-        )
+        grant_type = form.get("grant_type")
+        if grant_type == "authorization_code":
+            try:
+                grant = code_flow.redeem(
+                    str(form.get("code", "")),
+                    client_id=str(form.get("client_id", "")),
+                    redirect_uri=str(form.get("redirect_uri", "")),
+                    verifier=str(form.get("code_verifier", "")),
+                )
+            except InvalidGrant as exc:
+                return _error("invalid_grant", str(exc))
+            user = accounts[grant.username]
+            id_token = signed(
+                {
+                    "iss": issuer,
+                    "aud": grant.request.client_id,
+                    "sub": user.username,
+                    "name": user.name,
+                    "roles": user.roles,
+                    "gemeenten": user.gemeenten,
+                    "nonce": grant.request.nonce,
+                    "auth_time": now,
+                    "iat": now,
+                    "exp": now + token_lifetime_s,
+                },
+                "JWT",
+            )
+            return _tokens(access_token(user, now), token_lifetime_s, id_token=id_token)
+        if grant_type != "password":
+            return _error(
+                "unsupported_grant_type", "Only the code and password grants are offered."
+            )
+        username = str(form.get("username", ""))
+        if not check_password(username, str(form.get("password", ""))):
+            return _error("invalid_grant", "Unknown user or wrong password.")
+        return _tokens(access_token(accounts[username], now), token_lifetime_s)
 
     @app.get("/health")
     async def health() -> dict[str, str]:
         return {"status": "UP"}
 
     return app
+
+
+def _tokens(access_token: str, lifetime_s: int, *, id_token: str | None = None) -> JSONResponse:
+    body = {"access_token": access_token, "token_type": "Bearer", "expires_in": lifetime_s}
+    if id_token is not None:
+        body["id_token"] = id_token
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 
 def _error(code: str, description: str) -> JSONResponse:
@@ -148,6 +218,7 @@ def main() -> None:
             issuer=issuer,
             audience=settings.audience,
             token_lifetime_s=settings.token_lifetime_s,
+            clients=settings.clients,
         ),
         host=settings.host,
         port=settings.port,

@@ -1,0 +1,72 @@
+"""All of the web app's SQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vroeg.web.models import SignIn, StaffSession
+
+
+async def add_sign_in(session: AsyncSession, sign_in: SignIn) -> None:
+    """Remember a sign-in sent to the identity provider."""
+    session.add(sign_in)
+    await session.flush()
+
+
+async def take_sign_in(session: AsyncSession, state: str, now: datetime) -> SignIn | None:
+    """The sign-in a `state` names, removed: a state is used once."""
+    taken = await session.scalar(sa.delete(SignIn).where(SignIn.state == state).returning(SignIn))
+    return taken if taken is not None and taken.expires_at > now else None
+
+
+async def add_session(session: AsyncSession, staff_session: StaffSession) -> None:
+    """Start a signed-in session."""
+    session.add(staff_session)
+    await session.flush()
+
+
+async def touch_session(
+    session: AsyncSession, id_hash: str, now: datetime, idle_since: datetime
+) -> StaffSession | None:
+    """The live session with this cookie hash, marked as seen now; None when there is none,
+    its token expired, or it was idle since before `idle_since`."""
+    return await session.scalar(
+        sa.update(StaffSession)
+        .where(
+            StaffSession.id_hash == id_hash,
+            StaffSession.expires_at > now,
+            StaffSession.last_seen_at > idle_since,
+        )
+        .values(last_seen_at=now)
+        .returning(StaffSession)
+    )
+
+
+async def choose_municipality(
+    session: AsyncSession, id_hash: str, municipality: str | None
+) -> None:
+    """The municipality the session's pages show (None: all of the user's)."""
+    await session.execute(
+        sa.update(StaffSession)
+        .where(StaffSession.id_hash == id_hash)
+        .values(municipality=municipality)
+    )
+
+
+async def end_session(session: AsyncSession, id_hash: str) -> None:
+    """Sign out: the session is gone, on every replica."""
+    await session.execute(sa.delete(StaffSession).where(StaffSession.id_hash == id_hash))
+
+
+async def purge(session: AsyncSession, now: datetime, idle_since: datetime) -> int:
+    """Delete the sessions and sign-ins that ended; how many."""
+    sessions = await session.execute(
+        sa.delete(StaffSession).where(
+            sa.or_(StaffSession.expires_at <= now, StaffSession.last_seen_at <= idle_since)
+        )
+    )
+    sign_ins = await session.execute(sa.delete(SignIn).where(SignIn.expires_at <= now))
+    return int(getattr(sessions, "rowcount", 0)) + int(getattr(sign_ins, "rowcount", 0))
