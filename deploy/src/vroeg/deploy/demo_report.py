@@ -17,7 +17,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
 
 from vroeg.deploy.demo_batch import CREDITORS, MUNICIPALITY, DemoSignal, demo_signals
-from vroeg.deploy.processes import Platform
+from vroeg.deploy.processes import WEB, Platform
 from vroeg.deploy.provisioning import register_creditor
 from vroeg.deploy.zipkin_server import trace_page
 from vroeg.shared.cloudevents import decode
@@ -38,6 +38,7 @@ from vroeg.shared.topics import (
     ROUTE_TOPICS,
     SERVICES,
 )
+from vroeg.standins.idp.app import DEMO_USERS
 
 
 async def post_and_report(
@@ -132,6 +133,15 @@ async def post_and_report(
     deceased = [s for s, e in routed.items() if s in ids and e.route == Route.DECEASED]
     if zipkin and deceased:
         await _trace_link(zipkin, ids[deceased[0]], traces[deceased[0]])
+    _staff_pages(platform)
+
+
+def _staff_pages(platform: Platform) -> None:
+    """Where staff sign in, and with which demo accounts (password = account name)."""
+    print(f"\nStaff web app: {platform[WEB].url}/ — sign in with a demo account (password = name):")
+    for user in DEMO_USERS:
+        roles = ", ".join(user.roles)
+        print(f"  {user.username:<24} {roles:<18} {', '.join(user.gemeenten)}")
 
 
 async def _trace_link(zipkin: str, item: DemoSignal, trace_id: str) -> None:
