@@ -313,10 +313,14 @@ async def load(
         )
         for m, k in keys
     }
+    home_of_case: dict[uuid.UUID, Household] = {}
     for case in cases:
-        homes[(case.municipality, case.household_key or "")].cases[case.id] = case
+        home = homes[(case.municipality, case.household_key or "")]
+        home.cases[case.id] = case
+        home_of_case[case.id] = home
     for row in signals:
-        homes[(row.municipality, row.household_key or "")].signals[row.signal_id] = row
+        # By its case: a signal's own copy of the address may already be erased (R-MAT-5).
+        home_of_case[row.case_id].signals[row.signal_id] = row
     return homes
 
 
