@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     users: Path | None = Field(default=None, alias="VROEG_IDP_USERS")
     audience: str = Field(default="vroeg", alias="VROEG_IDP_AUDIENCE")
     token_lifetime_s: int = Field(default=3600, alias="VROEG_IDP_TOKEN_LIFETIME_S", gt=0)
+    # Its own base URL as its clients reach it (in a cluster, its Service's); by default
+    # http://<host>:<port>, which is not reachable when it listens on 0.0.0.0.
+    issuer: str | None = Field(default=None, alias="VROEG_IDP_ISSUER")
 
 
 def create_app(users: list[User], *, issuer: str, audience: str, token_lifetime_s: int) -> FastAPI:
@@ -141,7 +144,7 @@ def main() -> None:
         if settings.users
         else DEMO_USERS
     )
-    issuer = f"http://{settings.host}:{settings.port}"
+    issuer = settings.issuer or f"http://{settings.host}:{settings.port}"
     uvicorn.run(
         create_app(
             users,
