@@ -133,15 +133,22 @@ def test_helm_lint_passes_strictly(helm: Path, values: list[str]) -> None:
 def test_every_manifest_is_valid_against_the_kubernetes_api_schemas(
     manifests: list[Manifest],
 ) -> None:
-    validated = set()
+    validated, problems = set(), []
     for manifest in manifests:
         if manifest["apiVersion"].startswith("monitoring.coreos.com/"):
             # Prometheus Operator's CRD: not part of the Kubernetes API schemas.
             assert manifest["kind"] == "ServiceMonitor"
             continue
         # strict: a field the API does not know (a typo, a wrong indent) fails as well.
-        kubernetes_validate.validate(manifest, KUBERNETES, strict=True)
+        try:
+            kubernetes_validate.validate(manifest, KUBERNETES, strict=True)
+        except kubernetes_validate.ValidationError as error:  # its str() holds the whole schema
+            where = ".".join(map(str, error.path))
+            problems.append(
+                f"{manifest['kind']} {manifest['metadata']['name']}: {where}: {error.message}"
+            )
         validated.add(manifest["kind"])
+    assert not problems
     assert {"Deployment", "Service", "PodDisruptionBudget", "NetworkPolicy"} <= validated
 
 
