@@ -397,3 +397,22 @@ def test_the_chart_refuses_more_consumers_than_partitions(helm: Path, setting: s
     )
     assert result.returncode != 0
     assert "kafka.topicPartitions" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("setting", "complaint"),
+    [
+        ("environmnet=test", "Additional property environmnet is not allowed"),
+        ("kafka.securityProtocol=SSL", "kafka.securityProtocol must be one of"),
+        ("services.matcher.autoscalling.enabled=false", "Additional property autoscalling"),
+    ],
+)
+def test_the_chart_refuses_values_it_does_not_know(
+    helm: Path, setting: str, complaint: str
+) -> None:
+    # values.schema.json: a misspelt key would otherwise be ignored without a word.
+    result = run_helm(
+        helm, "template", "vroeg", str(CHART), "--kube-version", KUBERNETES, "--set", setting
+    )
+    assert result.returncode != 0
+    assert complaint in result.stderr
