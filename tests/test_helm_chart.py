@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.helm, pytest.mark.timeout(900)]
 CHART = Path(__file__).resolve().parents[1] / "deploy" / "helm" / "vroeg"
 REGIONAL = CHART / "examples" / "regional-centre.yaml"
 KUBERNETES = "1.31.0"
-# A test cluster: the stand-ins and the web app on, which production refuses.
+# A test cluster: the web app and the stand-ins on (the stand-ins only outside production).
 TEST_CLUSTER = [
     "--set",
     "environment=test",
