@@ -1,9 +1,11 @@
 """Helm, built once from the Go module proxy into the cache (`vroeg tools helm`).
 
 No prebuilt binary can be downloaded here, so Helm is compiled with the machine's Go (Debian's
-`golang-go` where none is installed; `./dev` installs it when root). v3.11.3 is the newest Helm
-whose dependencies Debian bookworm's Go 1.19 builds; newer Go builds it as well. About two
-minutes on two cores; later calls find the binary in `~/.cache/vroeg/helm-<version>/bin`.
+`golang-go` where none is installed; `./dev` installs it when root). v3.11.3 is the last Helm on
+Kubernetes 1.26 libraries, which Debian bookworm's Go 1.19 builds (3.12 moved to 1.27, whose
+go.mod asks for Go 1.20); Go 1.26 builds it as well. Measured on two cores: 75 s with Go 1.19,
+123 s with Go 1.26 (several minutes when other work shares the cores); later calls find the
+binary in `~/.cache/vroeg/helm-<version>/bin`.
 """
 
 from __future__ import annotations
