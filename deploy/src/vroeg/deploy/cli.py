@@ -47,6 +47,12 @@ def main(argv: list[str] | None = None) -> None:
     dead.add_argument(
         "--id", dest="ids", action="append", default=[], help="replay only this event id"
     )
+    tools = commands.add_parser(
+        "tools", help="tools from the registries, built once into the cache"
+    )
+    tools.add_argument(
+        "tool", choices=["helm"], help="print the path of the tool, building it first"
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "infra":
@@ -60,6 +66,10 @@ def main(argv: list[str] | None = None) -> None:
 
             for path in write_docs():
                 print(f"wrote {path}")
+        elif args.command == "tools":
+            from vroeg.deploy.helm import helm_binary
+
+            print(helm_binary())
         elif args.command == "dead-letters":
             _dead_letters(args.action, args.service, args.ids)
     except (infra.InfraError, ProcessError, DeadLetterError) as exc:

@@ -74,6 +74,9 @@ class Settings(BaseSettings):
         default={WEB_CLIENT_ID: ["http://127.0.0.1:8007/aanmelden/terug"]},
         alias="VROEG_IDP_CLIENTS",
     )
+    # Its own base URL as its clients reach it (in a cluster, its Service's); by default
+    # http://<host>:<port>, which is not reachable when it listens on 0.0.0.0.
+    issuer: str | None = Field(default=None, alias="VROEG_IDP_ISSUER")
 
 
 def create_app(
@@ -211,7 +214,7 @@ def main() -> None:
         if settings.users
         else DEMO_USERS
     )
-    issuer = f"http://{settings.host}:{settings.port}"
+    issuer = settings.issuer or f"http://{settings.host}:{settings.port}"
     uvicorn.run(
         create_app(
             users,
