@@ -37,6 +37,10 @@ TEST_CLUSTER = [
     "standins.idp.enabled=true",
     "--set",
     "web.enabled=true",
+    "--set",
+    "web.publicUrl=https://vroeg.test.example",
+    "--set",
+    "web.brpCheckUrl=https://brp-check.test.example",
 ]
 STANDINS = {"brp-standin", "idp-standin"}
 SECRET_ENV = ("PASSWORD", "SECRET", "DATABASE_URL", "API_KEY")
@@ -288,7 +292,8 @@ def test_each_network_policy_allows_only_what_the_component_talks_to(
         assert allows_exactly(reaches(spec["egress"], chart_values, "to"), expected_out), name
     if web:
         spec = policies["web"]["spec"]
-        expected = {"dns", "oidc", *SERVICES} | otlp
+        # Its sessions live in PostgreSQL, so that every replica knows them.
+        expected = {"dns", "oidc", "database", *SERVICES} | otlp
         assert allows_exactly(reaches(spec["egress"], chart_values, "to"), expected)
 
 

@@ -134,6 +134,8 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
   value: {{ $v.kafka.topicPartitions | quote }}
 - name: VROEG_TOPIC_REPLICATION_FACTOR
   value: {{ $v.kafka.replicationFactor | quote }}
+{{- end }}
+{{- if or (eq $c.role "service") (eq $c.role "web") }}
 - name: DATABASE_URL
   valueFrom:
     secretKeyRef:
@@ -144,6 +146,14 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
 {{- end }}
 {{- if eq $c.name "brp-check" }}
 {{- include "vroeg.brpEnv" . }}
+{{- end }}
+{{- if eq $c.role "web" }}
+- name: VROEG_WEB_PUBLIC_URL
+  value: {{ required "web.publicUrl" $c.publicUrl | quote }}
+- name: VROEG_OIDC_CLIENT_ID
+  value: {{ $c.oidcClientId | quote }}
+- name: VROEG_BRP_CHECK_URL
+  value: {{ required "web.brpCheckUrl" $c.brpCheckUrl | quote }}
 {{- end }}
 {{- if eq $c.name "idp-standin" }}
 - name: VROEG_IDP_ISSUER
