@@ -146,6 +146,7 @@ def signal_for(person: dict[str, Any]) -> SignalReceived:
         ),
         amount=Decimal("640.00"),
         oldest_due_date=date(2026, 9, 1),
+        received_at=datetime.now(UTC),
     )
     return SignalReceived(municipality=DEN_HAAG, occurred_at=datetime.now(UTC), signal=signal)
 

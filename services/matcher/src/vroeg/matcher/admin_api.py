@@ -10,7 +10,12 @@ from fastapi import APIRouter, Depends, Path
 
 from vroeg.matcher import repository
 from vroeg.matcher.models import AuditEntry
-from vroeg.matcher.schemas import PriorityPolicyIn, PriorityPolicyOut, PriorityWeights
+from vroeg.matcher.schemas import (
+    PriorityPolicyIn,
+    PriorityPolicyOut,
+    PriorityWeights,
+    PriorityWeightsOut,
+)
 from vroeg.shared.deps import UnitOfWorkDep
 from vroeg.shared.events import now_utc
 from vroeg.shared.http import problem_responses
@@ -74,10 +79,17 @@ async def get_priority_policy(
     ensure_serves(operator, municipality)
     saved = (await repository.current_policies(uow.session, [municipality])).get(municipality)
     if saved is None:
-        return PriorityPolicyOut(municipality=municipality, version=0)
+        return _out(municipality, 0, PriorityWeights(), [])
+    weights = PriorityWeights.model_validate(saved.weights)
+    return _out(municipality, saved.version, weights, saved.vulnerable_areas)
+
+
+def _out(
+    municipality: str, version: int, weights: PriorityWeights, areas: list[str]
+) -> PriorityPolicyOut:
     return PriorityPolicyOut(
         municipality=municipality,
-        version=saved.version,
-        weights=PriorityWeights.model_validate(saved.weights),
-        vulnerable_areas=saved.vulnerable_areas,
+        version=version,
+        weights=PriorityWeightsOut(**weights.model_dump()),
+        vulnerable_areas=areas,
     )

@@ -141,8 +141,24 @@ class PriorityPolicyIn(_Body):
     )
 
 
-class PriorityPolicyOut(PriorityPolicyIn):
+class PriorityWeightsOut(_Body):
+    """R-MAT-4's weights in force."""
+
+    per_creditor_type: Decimal
+    per_100_euro: Decimal
+    arrears_cap_euro: Decimal
+    rent: Decimal
+    minors: Decimal
+    per_month_oldest_claim: Decimal
+    oldest_claim_cap_months: int
+    recidive: Decimal
+    vulnerable_area: Decimal
+
+
+class PriorityPolicyOut(_Body):
     """The policy in force, and its version (0: the national default)."""
 
     municipality: str
     version: int
+    weights: PriorityWeightsOut
+    vulnerable_areas: list[str]
