@@ -4,13 +4,14 @@ signal's receipt, whichever arrives first (R-MAT-2, R-MAT-4, R-FU-1).
 
 The signals go in through intake over HTTP and through the BRP check, as a creditor's would;
 the second is posted only once the first is in a case, so the order is the one the matcher
-sees.
+sees. And a crisis that brings no earlier due date (an eviction after a rent signal) still
+makes followup's deadline a crisis one.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
 from typing import Any
 from uuid import UUID, uuid4
@@ -21,11 +22,21 @@ import pytest
 
 from tests.support.db import eventually, fetch
 from tests.support.fixtures import Isolation, PlatformFactory, creditor_key, staff_headers
-from tests.support.kafka import read_events
+from tests.support.kafka import publish, read_events
+from tests.support.signals import jansen_signal, matched
 from vroeg.deploy.demo_batch import demo_signals
 from vroeg.followup.rules import WATER_DISCONNECTION_WORKING_DAYS, add_working_days
 from vroeg.followup.settings import Settings as FollowupSettings
-from vroeg.shared.events import CaseChangeKind, CaseOpened, CaseUpdated
+from vroeg.matcher.rules import PriorityPolicy, case_state, changes
+from vroeg.shared.events import (
+    CaseChangeKind,
+    CaseOpened,
+    CaseState,
+    CaseStatus,
+    CaseUpdated,
+    SignalData,
+    SignalKind,
+)
 from vroeg.shared.topics import CASE_OPENED, CASE_UPDATED
 
 PROCESSES = ["brp-standin", "idp-standin", "intake", "brp-check", "matcher", "followup"]
@@ -130,3 +141,62 @@ async def test_the_demo_household_is_one_crisis_case_whichever_signal_comes_firs
         "SELECT working_days, due_date FROM followup.first_contact_deadlines",
     )
     assert [(r["working_days"], r["due_date"]) for r in rows] == [(3, due)]
+
+
+def _state(signals: list[SignalData], version: int) -> CaseState:
+    """A case's lean state as the matcher would announce it."""
+    return case_state(
+        [matched(s) for s in signals],
+        status=CaseStatus.OPEN,
+        version=version,
+        repeats={},
+        others=(),
+        policy=PriorityPolicy(),
+    )
+
+
+async def test_a_crisis_signal_that_brings_no_earlier_due_date_still_makes_the_deadline_crisis(
+    isolation: Isolation, make_platform: PlatformFactory
+) -> None:
+    platform = make_platform()
+    platform.start(["idp-standin", "followup"])
+    rent = jansen_signal()
+    # An eviction announced the next day: a crisis (R-MAT-4), but its first contact is due
+    # in the default working days, after the rent signal's.
+    eviction = jansen_signal().model_copy(
+        update={
+            "kind": SignalKind.UITHUISZETTING,
+            "received_at": rent.received_at + timedelta(days=1),
+        }
+    )
+    opened = CaseOpened(
+        municipality="0363", occurred_at=rent.received_at, case_id=uuid4(), state=_state([rent], 1)
+    )
+    url = f"{platform['followup'].url}/v1/meldingen/{opened.case_id}/termijn"
+    headers = staff_headers(platform, "vroegsignaleerder-0363")
+
+    async def deadline() -> dict[str, Any]:
+        response = await asyncio.to_thread(httpx.get, url, headers=headers)
+        return response.json() if response.status_code == 200 else {}
+
+    await publish(isolation.kafka, isolation.topic(CASE_OPENED.name), [opened])
+    before = await eventually(deadline, bool)
+    assert before["crisis"] is False
+    joined = _state([rent, eviction], 2)
+    assert joined.crisis is True
+    await publish(
+        isolation.kafka,
+        isolation.topic(CASE_UPDATED.name),
+        [
+            CaseUpdated(
+                municipality="0363",
+                occurred_at=eviction.received_at,
+                case_id=opened.case_id,
+                changes=changes(opened.state, joined, why="test"),
+                state=joined,
+            )
+        ],
+    )
+
+    after = await eventually(deadline, lambda d: d["crisis"])
+    assert after == {**before, "crisis": True}  # the same due date, now a crisis case
