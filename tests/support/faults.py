@@ -87,3 +87,20 @@ async def fail_parking(database_url: str, schema: str) -> None:
 async def allow_parking(database_url: str, schema: str) -> None:
     """Undo `fail_parking`."""
     await execute(database_url, f"DROP TRIGGER refuse_dead_letters ON {schema}.outbox")
+
+
+async def slow_inserts(database_url: str, table: str, seconds: float) -> None:
+    """Make every row inserted into `table` take `seconds` (a slow disk, a busy server), so a
+    stream of events is still in flight when the test strikes."""
+    await execute(
+        database_url,
+        f"""
+        CREATE OR REPLACE FUNCTION public.slow_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          PERFORM pg_sleep({seconds});
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER slow_insert BEFORE INSERT ON {table}
+          FOR EACH ROW EXECUTE FUNCTION public.slow_insert();
+        """,
+    )

@@ -59,6 +59,10 @@ async def _fix_deadline(
         deadline.working_days, deadline.crisis = working_days, deadline.crisis or state.crisis
         await repository.flush(uow.session)
     else:
+        # No sooner due, yet a crisis case all the same (an eviction, an energy disconnection).
+        if state.crisis and not deadline.crisis:
+            deadline.crisis = True
+            await repository.flush(uow.session)
         return
     await uow.publish(
         FirstContactDeadlineSet(
