@@ -316,3 +316,17 @@ async def test_a_reopened_case_takes_signals_again(matcher: MatcherUnderTest) ->
     await matcher.route(routed(household=home, vlp="waternet", vlp_type=VlpType.DRINKWATER))
     [same] = await matcher.cases(home, signals=2)
     assert same["id"] == case["id"]
+
+
+async def test_a_reopening_of_a_case_that_is_open_leaves_it_taking_signals(
+    matcher: MatcherUnderTest,
+) -> None:
+    # followup's reopening and closing come on two topics: the matcher may see a reopening
+    # before the closing it undoes, or twice.
+    home = household()
+    await matcher.route(routed(household=home))
+    [case] = await matcher.cases(home, signals=1)
+    await matcher.handled(await matcher.reopen(case["id"]))
+    await matcher.route(routed(household=home, vlp="waternet", vlp_type=VlpType.DRINKWATER))
+    [same] = await matcher.cases(home, signals=2)
+    assert (same["id"], same["status"], same["accepting"]) == (case["id"], "OPEN", True)

@@ -381,7 +381,7 @@ async def reopen(uow: UnitOfWork, event: CaseReopened, now: datetime) -> None:
         None,
         None,
     )
-    case.accepting = home.accepting() is None
+    case.accepting = home.accepting() in (None, case)
     for row in home.of_case(case.id):
         row.case_closed_at = None
     await home.settle(uow, why=f"case {case.id} reopened")
