@@ -127,6 +127,11 @@ def state(
     )
 
 
+def household() -> str:
+    """A household of one test alone (the BRP's addressable object)."""
+    return uuid4().hex[:16]
+
+
 def routed(
     *,
     household: str,
@@ -209,8 +214,10 @@ class MatcherUnderTest:
         *,
         category: OutcomeCategory = OutcomeCategory.WIL_HULP,
         detail: OutcomeDetail = OutcomeDetail.QUICK_FIX,
-    ) -> None:
-        """followup registers a case's outcome, listing the signals the case held then."""
+        closed_at: datetime | None = None,
+    ) -> UUID:
+        """followup registers a case's outcome, listing the signals the case held then. The
+        event's id."""
         now = datetime.now(UTC)
         event = CaseOutcomeRegistered(
             municipality="0363",
@@ -219,9 +226,10 @@ class MatcherUnderTest:
             signal_ids=tuple(signal_ids),
             category=category,
             detail=detail,
-            closed_at=now,
+            closed_at=closed_at or now,
         )
         await publish(self.iso.kafka, self.iso.topic(CASE_OUTCOME_REGISTERED.name), [event])
+        return event.id
 
     async def reopen(self, case_id: UUID) -> UUID:
         """followup reopens a closed case: the resident came back. The event's id."""

@@ -13,17 +13,13 @@ from uuid import uuid4
 import httpx
 import pytest
 
-from tests.support.cases import MatcherUnderTest, routed
+from tests.support.cases import MatcherUnderTest, household, routed
 from tests.support.db import fetch
 from tests.support.fixtures import staff_headers
 from vroeg.shared.events import CaseOpened, CaseStatus, SignalKind, VlpType
 
 NOW = datetime.now(UTC)
 PROBLEM = "application/problem+json"
-
-
-def household() -> str:
-    return uuid4().hex[:16]
 
 
 async def audit(matcher: MatcherUnderTest, action: str) -> list[dict[str, Any]]:
