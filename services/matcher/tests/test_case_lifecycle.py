@@ -111,11 +111,6 @@ async def test_r_mat_3_a_late_signal_makes_the_later_case_of_the_address_recidiv
     assert corrected["state"]["recidive"] is True
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a late signal restates the cases opened after it, not an earlier-opened case "
-    "holding a signal received after it (nor is that case's history loaded far enough back)",
-)
 async def test_r_in_5_a_late_signal_makes_a_later_signal_of_an_earlier_opened_case_a_repeat(
     matcher: MatcherUnderTest,
 ) -> None:
@@ -136,8 +131,12 @@ async def test_r_in_5_a_late_signal_makes_a_later_signal_of_an_earlier_opened_ca
     await matcher.route(late)
     await matcher.cases(home, signals=3)
     last = (await matcher.events(case["id"]))[-1]
+    assert K.SIGNAL_REPEATED in kinds(last)
     [fact] = [s for s in last.state.signals if s.signal_id == rent.signal.signal_id]
     assert (fact.repeat_of, fact.repeat_kind) == (late.signal.signal_id, RepeatKind.SAME_DEBT)
+    assert [r.repeat_of for r in await matcher.repeats() if r.case_id == case["id"]] == [
+        late.signal.signal_id
+    ]
 
 
 async def test_r_mat_2_a_signal_that_joined_after_the_closing_moves_to_a_new_case(

@@ -156,13 +156,17 @@ class Household:
         cls, uow: UnitOfWork, municipality: str, key: str, since: datetime, now: datetime
     ) -> Household:
         """Lock the household and load what the rules need to restate its cases from `since`
-        (or from when its open case opened, if earlier)."""
+        (or from when its open case, or a case holding a signal received since, opened, if
+        earlier: a signal received before one of its signals can make that one a repeat)."""
         await repository.lock_household(uow.session, municipality, key)
         session = uow.session
         cases, signals = await repository.household(
             session, municipality, key, add_months(since, -LOOKBACK_MONTHS)
         )
-        open_since = min((c.opened_at for c in cases if c.accepting), default=since)
+        touched = {s.case_id for s in signals if s.received_at >= since}
+        open_since = min(
+            (c.opened_at for c in cases if c.accepting or c.id in touched), default=since
+        )
         if open_since < since:
             since = open_since
             cases, signals = await repository.household(
