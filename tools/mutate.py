@@ -67,8 +67,8 @@ def lay_out(work: Path) -> None:
         shutil.copytree(package, work / "src/vroeg" / package.name, ignore=ignore)
     shutil.copytree(ROOT / "tests/support", work / "tests/support", ignore=ignore)
     shutil.copy2(ROOT / "tests/__init__.py", work / "tests/__init__.py")
-    for tests in ROOT.glob("services/*/tests/test_rules.py"):
-        (work / "tests" / tests.parts[-3]).mkdir()
+    for tests in ROOT.glob("services/*/tests/test_*rules.py"):
+        (work / "tests" / tests.parts[-3]).mkdir(exist_ok=True)
         shutil.copy2(tests, work / "tests" / tests.parts[-3] / tests.name)
     (work / "tests/shared").mkdir()
     shutil.copy2(ROOT / "shared/tests/test_cloudevents.py", work / "tests/shared")

@@ -59,12 +59,7 @@ async def put_priority_policy(
             details={"version": saved.version, **body.model_dump(mode="json", by_alias=True)},
         ),
     )
-    return PriorityPolicyOut(
-        municipality=municipality,
-        version=saved.version,
-        weights=body.weights,
-        vulnerable_areas=areas,
-    )
+    return _out(municipality, saved.version, body.weights, areas)
 
 
 @router.get(

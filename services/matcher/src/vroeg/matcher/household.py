@@ -171,6 +171,7 @@ class Household:
             closed_at=None,
             outcome=None,
             outcome_detail=None,
+            lifecycle_at=None,
             created_at=self.now,
         )
         self.cases[case.id] = case
@@ -292,9 +293,13 @@ async def load(
     cases, signals = await repository.households(
         uow.session, keys, add_months(min(since.values()), -LOOKBACK_MONTHS)
     )
+    # A signal received before one of a case's signals can make that one a repeat: restate
+    # from the opening of the open case and of every case holding a signal received since.
+    key_of = {c.id: (c.municipality, c.household_key or "") for c in cases}
+    touched = {s.case_id for s in signals if s.received_at >= wanted[key_of[s.case_id]]}
     for case in cases:
-        key = (case.municipality, case.household_key or "")
-        if case.accepting and key in since and case.opened_at < since[key]:
+        key = key_of[case.id]
+        if (case.accepting or case.id in touched) and case.opened_at < since[key]:
             since[key] = case.opened_at
     if min(since.values()) < min(wanted.values()):
         cases, signals = await repository.households(

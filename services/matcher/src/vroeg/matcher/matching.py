@@ -13,6 +13,7 @@ from datetime import datetime
 
 from vroeg.matcher import repository, rules
 from vroeg.matcher.household import Household, load, load_persons, signal_row
+from vroeg.matcher.models import Case
 from vroeg.shared.events import (
     CaseOutcomeRegistered,
     CaseReopened,
@@ -69,6 +70,15 @@ async def join(uow: UnitOfWork, event: SignalRouted, now: datetime) -> None:
     )
 
 
+def stale(case: Case, moment: datetime) -> bool:
+    """Whether a closing or reopening happened before the last one the mirror applied: the
+    two come on two topics, so a reopening can be handled before the closing it undoes."""
+    if case.lifecycle_at is not None and moment < case.lifecycle_at:
+        log.info("a closing or reopening older than the case's last one; nothing to do")
+        return True
+    return False
+
+
 async def close(uow: UnitOfWork, event: CaseOutcomeRegistered, now: datetime) -> None:
     """Mirror followup's closing (R-FU-4): the case takes no more signals; signals that joined
     after the closing moment (not among the outcome's signal ids) move to the household's
@@ -80,7 +90,10 @@ async def close(uow: UnitOfWork, event: CaseOutcomeRegistered, now: datetime) ->
     key = (case.municipality, case.household_key)
     home = (await load(uow, {key: case.opened_at}, now))[key]
     case = home.cases[case.id]
+    if stale(case, event.closed_at):
+        return
     case.status, case.accepting = CaseStatus.CLOSED, False
+    case.lifecycle_at = event.closed_at
     case.closed_at, case.outcome_detail = event.closed_at, event.detail
     case.outcome = event.category
     listed = set(event.signal_ids)
@@ -108,13 +121,16 @@ async def reopen(uow: UnitOfWork, event: CaseReopened, now: datetime) -> None:
     key = (case.municipality, case.household_key)
     home = (await load(uow, {key: case.opened_at}, now))[key]
     case = home.cases[case.id]
+    if stale(case, event.reopened_at):
+        return
+    case.lifecycle_at = event.reopened_at
     case.status, case.closed_at, case.outcome, case.outcome_detail = (
         CaseStatus.OPEN,
         None,
         None,
         None,
     )
-    case.accepting = home.accepting() is None
+    case.accepting = home.accepting() in (None, case)  # an open case reopened keeps taking
     for row in home.of_case(case.id):
         row.case_closed_at = None
     await home.settle(uow, why=f"case {case.id} reopened")

@@ -39,6 +39,8 @@ class Case(Base):
     closed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     outcome: Mapped[str | None]
     outcome_detail: Mapped[str | None]
+    # When followup last closed or reopened it: an older closing or reopening is stale.
+    lifecycle_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
 
 
