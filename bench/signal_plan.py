@@ -164,9 +164,11 @@ class Plan:
                 intent = name
                 break
         pool = self.pools.get(intent) or self.ordinary
-        if intent in ("data-error", "no-birth-date", "business") or not pool:
+        if intent in ("data-error", "no-birth-date", "business"):
             pool = self.ordinary
-        for _ in range(1000):
+        for attempt in range(2_000):
+            if attempt == 50 and pool is not self.ordinary:  # that pool is used up: ordinary
+                intent, pool = "resident", self.ordinary
             resident, address = pool[int(self.rng.random() * len(pool))]
             if address.key not in taken:
                 taken.add(address.key)
