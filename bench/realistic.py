@@ -8,13 +8,18 @@ figures (Divosa Monitor Vroegsignalering 2023: about 4 signals per 1,000 inhabit
 the six months before). Each signal is an intake body (`POST /v1/signalen`) valid under intake's
 rules, with its creditor, municipality, receipt moment and a ground-truth record (`Truth`): the
 route brp-check will give it, the household, BSN, crisis, amount, PC4, age, completeness,
-repeat and recidive. The share of each special route is an assumption, in `ROUTE_SHARES`.
+repeat and recidive (`ground_truth`). The share of each special route (movers, deceased,
+… creditor data errors) is an assumption, in `signal_plan.INTENT_SHARES`; creditor-type shares
+in `creditors.TYPE_SHARES`.
 
     uv run python bench/realistic.py --persons 1000000 --municipalities national \\
         --month 2026-11 --out /tmp/month
-writes signals.jsonl (one delivery a line) and truth.jsonl (the ground truth) and prints the
-mix. `generate()` gives the same in memory; `GeneratedSignal.routed()` turns a signal into the
-`SignalRouted` event brp-check would publish, for benchmarks that start behind brp-check.
+writes signals.jsonl (one delivery a line: creditor, municipality, receivedAt, body),
+truth.jsonl (its ground truth, same order), creditors.json and debt-help.json (the registers
+brp-check must import), and prints the measured month's mix. `generate()` gives the same in
+memory; `GeneratedSignal.received()` and `.routed()` turn a signal into the `SignalReceived`
+intake would publish and the `SignalRouted` brp-check would, for benchmarks that start behind
+them.
 """
 
 from __future__ import annotations
@@ -36,12 +41,11 @@ from uuid import UUID, uuid4
 
 from brp_truth import BrpView
 from creditors import Creditor, CreditorMix, all_creditors
-from signal_plan import Plan, Planned, plan_months
+from ground_truth import Truth, truths
+from signal_plan import Plan, plan_months
 
 from vroeg.brp_check.debt_help import DebtHelpStatus
-from vroeg.brp_check.rules import add_months, age_on
 from vroeg.shared.events import (
-    CRISIS_KINDS,
     Address,
     ArrearsType,
     Household,
@@ -53,50 +57,6 @@ from vroeg.shared.events import (
     SignalRouted,
 )
 from vroeg.standins.brp.synthetic import Population, build_population
-
-AGE_BANDS = ((18, "<18"), (27, "18-26"), (45, "27-44"), (67, "45-66"), (999, "67+"))
-
-
-@dataclass(frozen=True)
-class Truth:
-    """What is known about a generated signal beforehand: the answers reporting must find."""
-
-    reference: str
-    creditor_id: str
-    creditor_type: str
-    municipality: str
-    month: str  # YYYY-MM of receipt
-    measured: bool  # in the measured month (else history)
-    received_on: str
-    kind: str
-    arrears_type: str
-    crisis: bool
-    amount: str
-    oldest_due_date: str
-    route: str  # what brp-check decides
-    route_after_review: str | None  # the intended person's route, for a signal in review
-    reasons: list[str]
-    bsn: str  # the person the signal is about
-    address_key: str | None  # the BRP's adresseerbaarObjectIdentificatie of that person
-    household: str  # the household key (address key, else normalised address)
-    household_size: int
-    minors: int
-    registered_municipality: str | None
-    pc4: str  # of the address the creditor wrote to
-    age: int
-    age_band: str
-    phone: bool
-    email: bool
-    business: bool  # a business name beside the person (ONDERNEMER)
-    namesake: bool  # several persons share the debtor's name and birth date
-    data_error: str | None  # how the creditor's data differs from the BRP, if it does
-    repeat: bool  # same creditor + arrears type for this household within 6 months before
-    repeat_of: str | None
-    same_debt: bool  # …and the same oldest due date
-    recidive: bool  # the household had a signal in the 6 months before its first this month
-    consecutive: bool  # …within 2 months
-    recidive_intent: bool
-    signals_in_month: int  # of this household in this month
 
 
 @dataclass(frozen=True)
@@ -191,10 +151,12 @@ def generate(
     view = BrpView(population)
     plan = Plan(population, rng, CreditorMix(rng), view)
     planned = plan_months(plan, month=month, history_months=history_months, signals=count)
-    made = _with_truth(planned, plan, view, month)
     return Generated(
         population=population,
-        signals=made,
+        signals=[
+            GeneratedSignal(item.body, item.creditor, item.municipality, item.received_at, truth)
+            for item, truth in truths(planned, plan, view, month)
+        ],
         creditors=all_creditors(population.municipalities),
         debt_help={
             code: [_registration(bsn, status) for bsn, status in sorted(register.items())]
@@ -212,161 +174,30 @@ def _registration(bsn: str, status: DebtHelpStatus) -> dict[str, Any]:
     return record
 
 
-def _with_truth(
-    planned: Sequence[Planned], plan: Plan, view: BrpView, month: date
-) -> list[GeneratedSignal]:
-    made: list[GeneratedSignal] = []
-    seen: dict[str, list[Planned]] = {}  # by household, in receipt order
-    for item in sorted(planned, key=lambda p: (p.received_at, p.body["vlpReference"])):
-        body, resident = item.body, item.resident
-        debtor = body.get("debtor", {})
-        signal_date = date.fromisoformat(body["signalDate"])
-        found = view.candidates(
-            surname=debtor["geslachtsnaam"],
-            prefix=debtor.get("voorvoegsel"),
-            born=date.fromisoformat(debtor["geboortedatum"]) if "geboortedatum" in debtor else None,
-            at=item.address,
-            huisletter=body["address"].get("huisletter"),
-        )
-        status = plan.debt_help.get(item.municipality, {}).get(resident.bsn)
-        decision = view.route(
-            resident,
-            found=found,
-            municipality=item.municipality,
-            signal_date=signal_date,
-            debt_help=status,
-        )
-        intended = view.route(
-            resident,
-            found=1,
-            municipality=item.municipality,
-            signal_date=signal_date,
-            debt_help=status,
-        )
-        home = view.household(resident, signal_date)
-        household = home.address_key or _address_key(body["address"])
-        earlier = seen.setdefault(household, [])
-        first_this_month = next(
-            (p for p in earlier if _month(p.received_at) == _month(item.received_at)), item
-        )
-        opened = first_this_month.received_at.date()
-        before = [p for p in earlier if p.received_at.date() < opened]
-        recent = [p for p in before if p.received_at.date() >= add_months(opened, -6)]
-        repeat = next(
-            (
-                p
-                for p in reversed(earlier)
-                if p.creditor.id == item.creditor.id
-                and p.body["arrearsType"] == body["arrearsType"]
-                and p.received_at.date() >= add_months(item.received_at.date(), -6)
-            ),
-            None,
-        )
-        earlier.append(item)
-        age = age_on(resident.born, signal_date)
-        made.append(
-            GeneratedSignal(
-                body=body,
-                creditor=item.creditor,
-                municipality=item.municipality,
-                received_at=item.received_at,
-                truth=Truth(
-                    reference=body["vlpReference"],
-                    creditor_id=item.creditor.id,
-                    creditor_type=item.creditor.type.value,
-                    municipality=item.municipality,
-                    month=_month(item.received_at),
-                    measured=item.received_at.date() >= month,
-                    received_on=item.received_at.date().isoformat(),
-                    kind=body["kind"],
-                    arrears_type=body["arrearsType"],
-                    crisis=SignalKind(body["kind"]) in CRISIS_KINDS,
-                    amount=body["amount"],
-                    oldest_due_date=body["oldestDueDate"],
-                    route=decision.route.value,
-                    route_after_review=intended.route.value
-                    if decision.route is Route.REVIEW
-                    else None,
-                    reasons=list(decision.reasons),
-                    bsn=resident.bsn,
-                    address_key=home.address_key,
-                    household=household,
-                    household_size=home.size,
-                    minors=home.minors,
-                    registered_municipality=decision.registered_municipality
-                    or intended.registered_municipality,
-                    pc4=body["address"]["postcode"][:4],
-                    age=age,
-                    age_band=next(band for limit, band in AGE_BANDS if age < limit),
-                    phone="phone" in body,
-                    email="email" in body,
-                    business="businessName" in body,
-                    namesake=found > 1,
-                    data_error=item.data_error,
-                    repeat=repeat is not None,
-                    repeat_of=repeat.body["vlpReference"] if repeat else None,
-                    same_debt=repeat is not None
-                    and repeat.body["oldestDueDate"] == body["oldestDueDate"],
-                    recidive=bool(recent),
-                    consecutive=any(p.received_at.date() >= add_months(opened, -2) for p in recent),
-                    recidive_intent=item.recidive_intent,
-                    signals_in_month=0,  # counted below
-                ),
-            )
-        )
-    per_month = Counter((s.truth.household, s.truth.month) for s in made)
-    return [
-        GeneratedSignal(
-            s.body,
-            s.creditor,
-            s.municipality,
-            s.received_at,
-            _replace(s.truth, signals_in_month=per_month[(s.truth.household, s.truth.month)]),
-        )
-        for s in made
-    ]
-
-
-def _replace(truth: Truth, **changes: Any) -> Truth:
-    return Truth(**(asdict(truth) | changes))
-
-
-def _address_key(address: dict[str, Any]) -> str:
-    """R-MAT-1's fallback key: normalised postcode, number, letter, addition."""
-    return "|".join(
-        str(address.get(k) or "").upper().replace(" ", "")
-        for k in ("postcode", "huisnummer", "huisletter", "toevoeging")
-    )
-
-
-def _month(moment: datetime) -> str:
-    return moment.strftime("%Y-%m")
-
-
 def figures(signals: Iterable[GeneratedSignal]) -> dict[str, Any]:
     """The mix of a set of signals: what the tests check and the CLI prints."""
-    truths = [s.truth for s in signals]
-    total = len(truths) or 1
-    households = Counter(t.household for t in truths)
+    known = [s.truth for s in signals]
+    total = len(known) or 1
+    households = Counter(t.household for t in known)
     first: dict[str, Truth] = {}
-    for t in truths:
+    for t in known:
         first.setdefault(t.household, t)
     return {
-        "signals": len(truths),
+        "signals": len(known),
         "households": len(households),
         "multi_signal_households": len([n for n in households.values() if n > 1])
         / (len(households) or 1),
         "recidive_households": sum(1 for t in first.values() if t.recidive) / (len(first) or 1),
-        "review": sum(1 for t in truths if t.route == Route.REVIEW) / total,
-        "namesakes": sum(1 for t in truths if t.namesake) / total,
-        "repeats": sum(1 for t in truths if t.repeat) / total,
-        "crisis": sum(1 for t in truths if t.crisis) / total,
-        "routes": dict(Counter(t.route for t in truths).most_common()),
+        "review": sum(1 for t in known if t.route == Route.REVIEW) / total,
+        "namesakes": sum(1 for t in known if t.namesake) / total,
+        "repeats": sum(1 for t in known if t.repeat) / total,
+        "crisis": sum(1 for t in known if t.crisis) / total,
+        "routes": dict(Counter(t.route for t in known).most_common()),
         "creditor_types": {
             k: round(v / total, 4)
-            for k, v in Counter(t.creditor_type for t in truths).most_common()
+            for k, v in Counter(t.creditor_type for t in known).most_common()
         },
-        "kinds": dict(Counter(t.kind for t in truths).most_common()),
+        "kinds": dict(Counter(t.kind for t in known).most_common()),
     }
 
 
