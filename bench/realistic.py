@@ -194,8 +194,7 @@ def figures(signals: Iterable[GeneratedSignal]) -> dict[str, Any]:
         "crisis": sum(1 for t in known if t.crisis) / total,
         "routes": dict(Counter(t.route for t in known).most_common()),
         "creditor_types": {
-            k: round(v / total, 4)
-            for k, v in Counter(t.creditor_type for t in known).most_common()
+            k: round(v / total, 4) for k, v in Counter(t.creditor_type for t in known).most_common()
         },
         "kinds": dict(Counter(t.kind for t in known).most_common()),
     }
