@@ -322,7 +322,8 @@ class Plan:
 
 
 def plan_months(plan: Plan, *, month: date, history_months: int, signals: int) -> list[Planned]:
-    """Every planned signal of the measured month and the months before it."""
+    """Every planned signal of the measured month and the months before it: `signals` a
+    month (a household's signals are not split, so up to three more)."""
     households = max(1, round(signals / MEAN_SIGNALS))
     months = [add_months(month, -k) for k in range(history_months, -1, -1)]
     picks_by_month: list[list[Pick]] = []
@@ -333,10 +334,11 @@ def plan_months(plan: Plan, *, month: date, history_months: int, signals: int) -
         pool = list(recent.values())
         again = plan.rng.sample(pool, min(len(pool), round(RECIDIVE_SHARE * households)))
         picks = list(again)
-        while len(picks) < households:
+        made = [s for pick in again for s in plan.signals_for(pick, first_day, recidive=True)]
+        while len(made) < signals:  # fresh households until the month has its signals
             picks.append(plan.fresh(taken))
-        for n, pick in enumerate(picks):
-            planned.extend(plan.signals_for(pick, first_day, recidive=n < len(again)))
+            made += plan.signals_for(picks[-1], first_day, recidive=False)
+        planned += made
         picks_by_month.append(picks)
     return planned
 

@@ -47,7 +47,7 @@ def test_the_same_seed_gives_the_same_signals_and_another_seed_others() -> None:
 def test_the_measured_month_follows_the_national_figures(generated: Generated) -> None:
     measured = generated.measured
     mix = figures(measured)
-    assert mix["signals"] == pytest.approx(2_000, rel=0.05)
+    assert 2_000 <= mix["signals"] <= 2_003
     assert all(s.received_at.date() >= MONTH for s in measured)
     assert mix["multi_signal_households"] == pytest.approx(0.11, abs=0.025)
     assert mix["recidive_households"] == pytest.approx(0.40, abs=0.03)
