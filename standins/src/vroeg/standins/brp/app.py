@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gc
 import json
 import secrets
 import ssl
@@ -21,7 +22,7 @@ from vroeg.standins.brp.population import demo_population
 from vroeg.standins.brp.rvig import load_rvig
 from vroeg.standins.brp.spec import validate_query
 from vroeg.standins.brp.store import PersonStore, QueryError
-from vroeg.standins.brp.synthetic import synthetic_population
+from vroeg.standins.brp.synthetic import DEFAULT_MUNICIPALITIES, synthetic_population
 
 BASE_PATH = "/haalcentraal/api/brp"
 MEDIA_TYPE = "application/json; charset=utf-8"
@@ -40,8 +41,13 @@ class Settings(BaseSettings):
     # `client-id:secret,…`: when set, /personen wants an OAuth2 bearer token from
     # POST /oauth/token (client-credentials grant), as the production gateway does.
     oauth_clients: str = Field(default="", alias="VROEG_BRP_OAUTH_CLIENTS")
-    # Instead of a file: this many persons of the synthetic population (seed 1).
+    # Instead of a file: this many persons of the synthetic population, from this seed, in
+    # these municipalities (`national`, or CBS codes with optional sizes: `0363:900000,0599`).
     synthetic: int = Field(default=0, alias="VROEG_BRP_SYNTHETIC", ge=0)
+    synthetic_seed: int = Field(default=1, alias="VROEG_BRP_SYNTHETIC_SEED")
+    synthetic_municipalities: str = Field(
+        default=DEFAULT_MUNICIPALITIES, alias="VROEG_BRP_SYNTHETIC_MUNICIPALITIES"
+    )
     # HTTPS with this certificate and key; with a client CA, mutual TLS as the gateway demands:
     # a client without a certificate that CA signed does not get through the handshake.
     tls_cert: Path | None = Field(default=None, alias="VROEG_TLS_CERT")
@@ -161,16 +167,28 @@ def main() -> None:
     """Run the stand-in until stopped."""
     settings = Settings()
     if settings.synthetic:
-        records = list(synthetic_population(settings.synthetic))
+        # Millions of small objects that live as long as the process: no collector passes
+        # while they are made, and none over them afterwards.
+        gc.disable()
+        records = list(
+            synthetic_population(
+                settings.synthetic,
+                seed=settings.synthetic_seed,
+                municipalities=settings.synthetic_municipalities,
+            )
+        )
     elif settings.data is None:
         records = demo_population()
     elif settings.data.suffix == ".csv":
         records = load_rvig(settings.data, settings.municipalities)
     else:
         records = json.loads(settings.data.read_text())
+    store = PersonStore(records)
+    gc.freeze()
+    gc.enable()
     clients = dict(pair.split(":", 1) for pair in settings.oauth_clients.split(",") if ":" in pair)
     uvicorn.run(
-        create_app(PersonStore(records), clients),
+        create_app(store, clients),
         host=settings.host,
         port=settings.port,
         ssl_certfile=settings.tls_cert,

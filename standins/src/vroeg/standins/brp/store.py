@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from copy import deepcopy
 from typing import Any
@@ -55,16 +54,41 @@ def _address(record: dict[str, Any]) -> dict[str, Any]:
     return (record.get("verblijfplaats") or {}).get("verblijfadres") or {}
 
 
+class _Index:
+    """Positions by key: one position held as an int, several as a list (most keys have one,
+    and a million lists would cost the stand-in hundreds of megabytes)."""
+
+    def __init__(self) -> None:
+        self._positions: dict[Any, int | list[int]] = {}
+
+    def add(self, key: Any, position: int) -> None:
+        found = self._positions.setdefault(key, position)
+        if found is not position:
+            if isinstance(found, list):
+                found.append(position)
+            else:
+                self._positions[key] = [found, position]
+
+    def get(self, key: Any) -> list[int]:
+        found = self._positions.get(key)
+        if found is None:
+            return []
+        return found if isinstance(found, list) else [found]
+
+    def items(self) -> Iterable[tuple[Any, list[int]]]:
+        return ((key, self.get(key)) for key in self._positions)
+
+
 class PersonStore:
     """Persons indexed the ways the query types search them."""
 
     def __init__(self, records: Iterable[dict[str, Any]]) -> None:
         # Indexes hold positions in `_records`: test data can give two persons one BSN.
         self._records: list[dict[str, Any]] = []
-        self._by_bsn: dict[str, list[int]] = defaultdict(list)
-        self._by_name_birth: dict[tuple[str, str], list[int]] = defaultdict(list)
-        self._by_postcode: dict[tuple[str, int], list[int]] = defaultdict(list)
-        self._by_object: dict[str, list[int]] = defaultdict(list)
+        self._by_bsn = _Index()
+        self._by_name_birth = _Index()
+        self._by_postcode = _Index()
+        self._by_object = _Index()
         for record in records:
             self.add(record)
 
@@ -75,17 +99,17 @@ class PersonStore:
         """Index one `Persoon`."""
         position = len(self._records)
         self._records.append(record)
-        self._by_bsn[record["burgerservicenummer"]].append(position)
+        self._by_bsn.add(record["burgerservicenummer"], position)
         birth = (record.get("geboorte") or {}).get("datum") or {}
         name = (record.get("naam") or {}).get("geslachtsnaam")
         if birth.get("type") == "Datum" and name:
-            self._by_name_birth[(name.lower(), birth["datum"])].append(position)
+            self._by_name_birth.add((name.lower(), birth["datum"]), position)
         address = _address(record)
         if "postcode" in address:
-            self._by_postcode[(address["postcode"], address["huisnummer"])].append(position)
+            self._by_postcode.add((address["postcode"], address["huisnummer"]), position)
         object_id = (record.get("verblijfplaats") or {}).get("adresseerbaarObjectIdentificatie")
         if object_id:
-            self._by_object[object_id].append(position)
+            self._by_object.add(object_id, position)
 
     def query(self, body: dict[str, Any]) -> dict[str, Any]:
         """Answer one `PersonenQuery` as the real API would."""
@@ -112,7 +136,7 @@ class PersonStore:
                         }
                     ],
                 )
-            found = [p for b in dict.fromkeys(bsns) for p in self._by_bsn.get(b, [])]
+            found = [p for b in dict.fromkeys(bsns) for p in self._by_bsn.get(b)]
         elif kind == "ZoekMetGeslachtsnaamEnGeboortedatum":
             name = str(_required(body, "geslachtsnaam"))
             born = str(_required(body, "geboortedatum"))
@@ -124,7 +148,7 @@ class PersonStore:
                     for p in positions
                 ]
             else:
-                found = self._by_name_birth.get((name.lower(), born), [])
+                found = self._by_name_birth.get((name.lower(), born))
             if body.get("voorvoegsel"):
                 found = [
                     p
@@ -134,12 +158,10 @@ class PersonStore:
                 ]
         elif kind == "ZoekMetPostcodeEnHuisnummer":
             postcode = str(_required(body, "postcode")).replace(" ", "").upper()
-            found = self._by_postcode.get((postcode, int(_required(body, "huisnummer"))), [])
+            found = self._by_postcode.get((postcode, int(_required(body, "huisnummer"))))
             found = [p for p in found if _address_matches(self._records[p], body)]
         elif kind == "ZoekMetAdresseerbaarObjectIdentificatie":
-            found = self._by_object.get(
-                str(_required(body, "adresseerbaarObjectIdentificatie")), []
-            )
+            found = self._by_object.get(str(_required(body, "adresseerbaarObjectIdentificatie")))
         else:
             raise QueryError(
                 "Een of meerdere parameters zijn niet correct.",
