@@ -11,7 +11,8 @@ import ipaddress
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal, TypeVar
+from datetime import date
+from typing import Annotated, ClassVar, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, model_validator
@@ -19,6 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from vroeg.shared.calendar import DECREED_DAYS_OFF
 from vroeg.shared.http import DEFAULT_MAX_BODY_BYTES
 
 Environment = Literal["development", "test", "production"]
@@ -34,6 +36,12 @@ DEVELOPMENT_OIDC_ISSUER = "http://127.0.0.1:8091"
 
 DEFAULT_MONTHS = 6
 MAX_MONTHS = 12  # the policy may set up to 12 months (R-MAT-5, guideline §3.5)
+
+# The days a royal decree adds to the general holidays (Algemene termijnenwet art. 3 lid 3), as
+# a JSON list of dates: the setting of every service that counts working days (R-FU-1).
+DecreedDaysOff = Annotated[
+    tuple[date, ...], Field(default=DECREED_DAYS_OFF, alias="VROEG_DECREED_DAYS_OFF")
+]
 
 
 @dataclass(frozen=True)
