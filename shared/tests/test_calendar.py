@@ -13,6 +13,7 @@ from vroeg.shared.calendar import (
     easter_sunday,
     general_holidays,
     is_working_day,
+    working_days_between,
 )
 
 HOLIDAYS = (
@@ -138,6 +139,37 @@ def test_add_working_days_does_not_count_the_start_day() -> None:
     assert add_working_days(date(2026, 11, 30), 1, ()) == date(2026, 12, 1)  # Monday → Tuesday
     assert add_working_days(date(2026, 11, 28), 1, ()) == date(2026, 11, 30)  # Saturday → Monday
     assert add_working_days(date(2026, 11, 30), 0, ()) == date(2026, 11, 30)
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        date(2026, 11, 27),
+        date(2026, 11, 28),
+        date(2026, 4, 2),
+        date(2026, 5, 13),
+        date(2025, 12, 23),
+    ],
+)
+@pytest.mark.parametrize("days", [0, 1, 3, 10])
+def test_working_days_between_undoes_add_working_days(start: date, days: int) -> None:
+    due = add_working_days(start, days, DECREED_DAYS_OFF)
+    assert working_days_between(start, due, DECREED_DAYS_OFF) == days
+    assert working_days_between(due, start, DECREED_DAYS_OFF) == -days
+
+
+@pytest.mark.parametrize(
+    ("today", "due", "left"),
+    [
+        (date(2026, 12, 2), date(2026, 12, 2), 0),  # due today
+        (date(2026, 12, 4), date(2026, 12, 7), 1),  # Friday, due Monday: one working day
+        (date(2026, 12, 5), date(2026, 12, 7), 1),  # Saturday, due Monday
+        (date(2026, 5, 13), date(2026, 5, 18), 1),  # Ascension Day and the decreed Friday between
+        (date(2026, 12, 8), date(2026, 12, 4), -2),  # due last Friday: Monday and Tuesday past it
+    ],
+)
+def test_working_days_left_until_a_deadline(today: date, due: date, left: int) -> None:
+    assert working_days_between(today, due, DECREED_DAYS_OFF) == left
 
 
 def _easter_by_oudin(year: int) -> date:

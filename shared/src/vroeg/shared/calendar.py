@@ -78,3 +78,12 @@ def add_working_days(start: date, days: int, decreed_days_off: Collection[date])
         if is_working_day(current, decreed_days_off):
             counted += 1
     return current
+
+
+def working_days_between(start: date, end: date, decreed_days_off: Collection[date]) -> int:
+    """The working days after `start` up to and including `end` (so `add_working_days` undone);
+    counted back, negative, when `end` lies before `start`."""
+    if end < start:
+        return -working_days_between(end, start, decreed_days_off)
+    days = (start + timedelta(days=n) for n in range(1, (end - start).days + 1))
+    return sum(1 for day in days if is_working_day(day, decreed_days_off))

@@ -12,7 +12,7 @@ import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Annotated, ClassVar, Literal, TypeVar
+from typing import ClassVar, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, model_validator
@@ -36,12 +36,6 @@ DEVELOPMENT_OIDC_ISSUER = "http://127.0.0.1:8091"
 
 DEFAULT_MONTHS = 6
 MAX_MONTHS = 12  # the policy may set up to 12 months (R-MAT-5, guideline §3.5)
-
-# The days a royal decree adds to the general holidays (Algemene termijnenwet art. 3 lid 3), as
-# a JSON list of dates: the setting of every service that counts working days (R-FU-1).
-DecreedDaysOff = Annotated[
-    tuple[date, ...], Field(default=DECREED_DAYS_OFF, alias="VROEG_DECREED_DAYS_OFF")
-]
 
 
 @dataclass(frozen=True)
@@ -146,6 +140,11 @@ class ServiceSettings(KafkaConnection):
         default_factory=dict, alias="VROEG_RETENTION_MONTHS_BY_MUNICIPALITY"
     )
     retention_interval_s: float = Field(default=3600, alias="VROEG_RETENTION_INTERVAL_S", gt=0)
+    # The days a royal decree adds to the general holidays (Algemene termijnenwet art. 3 lid 3),
+    # a JSON list of dates: every deadline counts working days on `vroeg.shared.calendar`.
+    decreed_days_off: tuple[date, ...] = Field(
+        default=DECREED_DAYS_OFF, alias="VROEG_DECREED_DAYS_OFF"
+    )
     # Kafka is a transport, not a store: topics with personal data (and dead letters) keep
     # records this long, which must be shorter than the inbox remembers ids and the policy.
     personal_topic_retention_days: int = Field(

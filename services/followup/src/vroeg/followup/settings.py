@@ -2,14 +2,14 @@
 
 from pydantic import Field
 
-from vroeg.shared.settings import DecreedDaysOff, ServiceSettings
+from vroeg.shared.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):
-    """followup's settings: the shared ones plus the calendar and deadline policy."""
+    """followup's settings: the shared ones (the decreed days off among them) plus the deadline
+    policy."""
 
     port: int = Field(default=8004, alias="VROEG_PORT")
-    decreed_days_off: DecreedDaysOff
     default_first_contact_working_days: int = Field(
         default=10, alias="VROEG_FIRST_CONTACT_WORKING_DAYS", ge=1
     )
