@@ -24,9 +24,7 @@ from collections.abc import Collection
 from datetime import date, timedelta
 from functools import cache
 
-import holidays
 from dateutil.easter import EASTER_WESTERN, easter
-from holidays.constants import OPTIONAL, PUBLIC
 
 # Days a royal decree equates with the general holidays (Atw art. 3 lid 3): the "Besluit
 # gelijkstelling van 2 januari 2026, 15 mei 2026, 7 mei 2027, 28 april 2028 en 26 mei 2028
@@ -56,6 +54,11 @@ def general_holidays(year: int) -> frozenset[date]:
     # (27 April, Saturday 26 April when the 27th is a Sunday), Ascension Day, Whit Sunday and
     # Monday, 25 and 26 December, and 5 May in lustrum years. OPTIONAL: 5 May in every year
     # since the Atw named it (1982) — art. 3 lid 1 knows no lustrum.
+    # Imported on first use: the package loads every country's calendar (about half a second,
+    # once per process), which only the services that count deadlines need.
+    import holidays
+    from holidays.constants import OPTIONAL, PUBLIC
+
     listed = holidays.country_holidays("NL", years=year, categories=(PUBLIC, OPTIONAL))
     # Art. 3 names only the *second* days of Easter and Whitsun ("de Christelijke tweede Paas-
     # en Pinksterdag"): the first days are Sundays, which art. 1 covers on its own.
