@@ -104,7 +104,7 @@ def test_r_fu_1_kings_day_on_a_sunday_is_the_saturday_before_not_the_monday_afte
     assert is_working_day(date(year, 4, 28), ())
 
 
-def test_r_fu_1_decreed_days_off_come_from_configuration() -> None:
+def test_r_fu_1_the_default_decreed_days_are_the_decree_of_2026_to_2028() -> None:
     # The decree of 2026–2028 is the configured default (Atw art. 3 lid 3).
     assert set(DECREED_DAYS_OFF) == {
         date(2026, 1, 2),

@@ -50,15 +50,15 @@ def easter_sunday(year: int) -> date:
 @cache
 def general_holidays(year: int) -> frozenset[date]:
     """The general holidays of the Atw (art. 3 lid 1 and 2) in `year`, decreed days aside."""
-    # PUBLIC: New Year's Day, Good Friday (art. 3 lid 2), Easter Sunday and Monday, King's Day
-    # (27 April, Saturday 26 April when the 27th is a Sunday), Ascension Day, Whit Sunday and
-    # Monday, 25 and 26 December, and 5 May in lustrum years. OPTIONAL: 5 May in every year
-    # since the Atw named it (1982) — art. 3 lid 1 knows no lustrum.
     # Imported on first use: the package loads every country's calendar (about half a second,
     # once per process), which only the services that count deadlines need.
     import holidays
     from holidays.constants import OPTIONAL, PUBLIC
 
+    # PUBLIC: New Year's Day, Good Friday (art. 3 lid 2), Easter Sunday and Monday, King's Day
+    # (27 April, Saturday 26 April when the 27th is a Sunday), Ascension Day, Whit Sunday and
+    # Monday, 25 and 26 December, and 5 May in lustrum years. OPTIONAL: 5 May in every year
+    # since the Atw named it (1982) — art. 3 lid 1 knows no lustrum.
     listed = holidays.country_holidays("NL", years=year, categories=(PUBLIC, OPTIONAL))
     # Art. 3 names only the *second* days of Easter and Whitsun ("de Christelijke tweede Paas-
     # en Pinksterdag"): the first days are Sundays, which art. 1 covers on its own.
