@@ -1,4 +1,5 @@
-"""`./dev mutate`: mutation testing of the rules and the CloudEvents codec with mutmut.
+"""`./dev mutate`: mutation testing of the rules, the legal calendar and the CloudEvents codec
+with mutmut.
 
 mutmut changes the code one small step at a time (an operator, a constant, a string, a dropped
 argument, …) and runs the unit tests against each change (a "mutant"); a mutant the tests do
@@ -53,15 +54,16 @@ class Outcome:
 
 
 def targets() -> dict[str, Path]:
-    """Every service's rules and the CloudEvents codec: path in the copy → path here."""
+    """Every service's rules, the calendar and the CloudEvents codec: path in the copy → path
+    here."""
     found = sorted(ROOT.glob("services/*/src/vroeg/*/rules.py"))
-    found.append(ROOT / "shared/src/vroeg/shared/cloudevents.py")
+    found += [ROOT / f"shared/src/vroeg/shared/{name}.py" for name in ("calendar", "cloudevents")]
     return {f"src/vroeg/{p.parent.name}/{p.name}": p for p in found}
 
 
 def lay_out(work: Path) -> None:
-    """One `src/vroeg` tree of every package, with each service's rule tests and the codec's
-    tests beside it, as mutmut expects a project to look."""
+    """One `src/vroeg` tree of every package, with each service's rule tests and the calendar's
+    and the codec's tests beside it, as mutmut expects a project to look."""
     ignore = shutil.ignore_patterns("__pycache__")
     for package in [ROOT / "shared/src/vroeg/shared", *ROOT.glob("services/*/src/vroeg/*")]:
         shutil.copytree(package, work / "src/vroeg" / package.name, ignore=ignore)
@@ -71,7 +73,8 @@ def lay_out(work: Path) -> None:
         (work / "tests" / tests.parts[-3]).mkdir(exist_ok=True)
         shutil.copy2(tests, work / "tests" / tests.parts[-3] / tests.name)
     (work / "tests/shared").mkdir()
-    shutil.copy2(ROOT / "shared/tests/test_cloudevents.py", work / "tests/shared")
+    for name in ("test_calendar.py", "test_cloudevents.py"):
+        shutil.copy2(ROOT / "shared/tests" / name, work / "tests/shared")
     only = ", ".join(f'"{path}"' for path in targets())
     (work / "pyproject.toml").write_text(PYPROJECT.format(only=only))
 

@@ -22,7 +22,16 @@ from tests.support.metrics import scrape
 from tests.support.signals import jansen_signal
 from vroeg.deploy.processes import Platform
 from vroeg.shared.cloudevents import decode
-from vroeg.shared.events import Address, Person, Route, SignalKind, SignalReceived, SignalRouted
+from vroeg.shared.events import (
+    Address,
+    ArrearsType,
+    Person,
+    Route,
+    SignalKind,
+    SignalReceived,
+    SignalRouted,
+    VlpType,
+)
 from vroeg.shared.topics import ROUTE_TOPICS, SIGNAL_RECEIVED
 
 PASSWORD = "geheim-wachtwoord"
@@ -306,7 +315,7 @@ async def test_a_decision_while_the_brp_is_down_changes_nothing(
     await reviewer.aclose()
 
 
-async def test_how_long_the_oldest_crisis_item_has_waited_is_a_gauge_per_municipality(
+async def test_how_long_the_oldest_crisis_item_has_waited_and_its_deadline_are_gauges(
     isolation: Isolation, make_platform: PlatformFactory, tmp_path: Path
 ) -> None:
     platform = make_platform()
@@ -339,6 +348,15 @@ async def test_how_long_the_oldest_crisis_item_has_waited_is_a_gauge_per_municip
     waiting = ages(await scrape(platform["brp-check"].url))
     assert set(waiting) == {"0363"}  # 0518's item is no crisis
     assert 2 * 3600 <= waiting["0363"] < 2 * 3600 + 60
+    # Both were received today: 3 working days left, whatever the day.
+    assert working_days_left(await scrape(platform["brp-check"].url)) == {"0363": 3}
+    # The eviction was received on Friday 27 November 2026 (due Wednesday 2 December): missed.
+    await execute(
+        isolation.database_url,
+        "UPDATE brp_check.reviews SET received_at = '2026-11-27T10:00:00Z' WHERE signal_id = $1",
+        later.signal.signal_id,
+    )
+    assert working_days_left(await scrape(platform["brp-check"].url))["0363"] < 0
 
     # Decided, the disconnection no longer waits: the eviction is the oldest.
     async with await as_staff(platform, "reviewer-0363") as reviewer:
@@ -351,6 +369,80 @@ async def test_how_long_the_oldest_crisis_item_has_waited_is_a_gauge_per_municip
     assert 3600 <= waiting["0363"] < 3600 + 60
 
 
+def working_days_left(samples: dict[Any, float]) -> dict[str, float]:
+    return {
+        dict(labels)["municipality"]: left
+        for (name, labels), left in samples.items()
+        if name == "vroeg_review_crisis_working_days_left"
+    }
+
+
 def of_kind(event: SignalReceived, kind: SignalKind) -> SignalReceived:
     """The event with its signal of another kind (a crisis: disconnection or eviction)."""
     return event.model_copy(update={"signal": event.signal.model_copy(update={"kind": kind})})
+
+
+def received_at(event: SignalReceived, at: datetime) -> SignalReceived:
+    """The event with its signal received by intake at another moment."""
+    return event.model_copy(update={"signal": event.signal.model_copy(update={"received_at": at})})
+
+
+async def test_crisis_items_come_first_each_with_its_first_contact_deadline(
+    isolation: Isolation, make_platform: PlatformFactory, tmp_path: Path
+) -> None:
+    platform = make_platform()
+    start(platform, tmp_path)
+    # The oldest is a plain vroegsignaal; an eviction is queued before a water disconnection
+    # that was received earlier.
+    plain = received_at(
+        received("0363", UNKNOWN_AT_JANSENS, JANSENS), datetime(2026, 11, 20, 9, tzinfo=UTC)
+    )
+    # Received Tuesday 1 December 23:30 UTC: Wednesday 2 December in the Netherlands, so
+    # Thursday, Friday and Monday count.
+    eviction = received_at(
+        of_kind(
+            received("0363", AMBIGUOUS, Address(postcode="1012AE", huisnummer=9)),
+            SignalKind.UITHUISZETTING,
+        ),
+        datetime(2026, 12, 1, 23, 30, tzinfo=UTC),
+    )
+    # Received Friday 27 November: Monday, Tuesday and Wednesday count.
+    disconnection = of_kind(received("0363", UNKNOWN_AT_JANSENS, JANSENS), SignalKind.AFSLUITING)
+    water = received_at(
+        disconnection.model_copy(
+            update={
+                "signal": disconnection.signal.model_copy(
+                    update={"arrears_type": ArrearsType.DRINKWATER, "vlp_type": VlpType.DRINKWATER}
+                )
+            }
+        ),
+        datetime(2026, 11, 27, 15, tzinfo=UTC),
+    )
+    for n, event in enumerate((plain, eviction, water), start=1):
+        await send(isolation, [event])
+        await queued(isolation, n)
+
+    async with await as_staff(platform, "reviewer-0363") as reviewer:
+        queue = await reviewer.get("/uitval")
+        assert queue.status_code == 200, queue.text
+        items = queue.json()["items"]
+        assert [(i["signalId"], i["crisis"], i["firstContactDue"]) for i in items] == [
+            (str(water.signal.signal_id), True, "2026-12-02"),
+            (str(eviction.signal.signal_id), True, "2026-12-07"),
+            (str(plain.signal.signal_id), False, None),
+        ]
+        assert [datetime.fromisoformat(i["receivedAt"]) for i in items] == [
+            water.signal.received_at,
+            eviction.signal.received_at,
+            plain.signal.received_at,
+        ]
+        # No personal data in the list.
+        for personal in ("Onbekend", "Mulder", "1012", "Jansen"):
+            assert personal not in queue.text
+        # A page of one holds the crisis item, not the oldest.
+        first = (await reviewer.get("/uitval", params={"limit": 1})).json()
+        assert [i["signalId"] for i in first["items"]] == [str(water.signal.signal_id)]
+        assert first["total"] == 3
+        # Opened, the item shows the same deadline.
+        opened = (await reviewer.get(f"/uitval/{eviction.signal.signal_id}")).json()
+        assert (opened["crisis"], opened["firstContactDue"]) == (True, "2026-12-07")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -14,12 +14,15 @@ from vroeg.brp_check.rules import (
     Undecidable,
     age_on,
     count_minors,
+    crisis_first_contact_due,
     decide_after_review,
     decide_route,
+    is_crisis,
     known_to_debt_help,
 )
+from vroeg.shared.calendar import DECREED_DAYS_OFF
 from vroeg.shared.clock import add_months
-from vroeg.shared.events import DebtHelpStanding, Route
+from vroeg.shared.events import DebtHelpStanding, Route, SignalKind
 
 SIGNAL_DATE = date(2026, 11, 27)
 
@@ -393,3 +396,40 @@ def test_r_brp_4_the_debt_help_route_says_whether_a_or_b_applies(
         [person()], municipality="0363", signal_date=SIGNAL_DATE, debt_help=status
     )
     assert (decision.route, decision.debt_help) == (Route.DEBT_HELP, standing)
+
+
+@pytest.mark.parametrize(
+    ("kind", "crisis"),
+    [
+        (SignalKind.AFSLUITING, True),
+        (SignalKind.UITHUISZETTING, True),
+        (SignalKind.VROEGSIGNAAL, False),
+        (SignalKind.EINDELEVERING, False),
+        (SignalKind.CAK_WANBETALER, False),
+    ],
+)
+def test_r_fu_1_disconnections_and_evictions_are_crisis_items(
+    kind: SignalKind, crisis: bool
+) -> None:
+    assert is_crisis(kind) is crisis
+
+
+@pytest.mark.parametrize(
+    ("received_at", "due"),
+    [
+        # Friday afternoon: Monday, Tuesday, Wednesday.
+        (datetime(2026, 11, 27, 15, tzinfo=UTC), date(2026, 12, 2)),
+        # Thursday 23:30 UTC is Friday in the Netherlands: the Dutch date counts.
+        (datetime(2026, 11, 26, 23, 30, tzinfo=UTC), date(2026, 12, 2)),
+        # Thursday 22:30 UTC in winter is still Thursday 23:30 in the Netherlands.
+        (datetime(2026, 11, 26, 22, 30, tzinfo=UTC), date(2026, 12, 1)),
+        # Wednesday 13 May 2026: Ascension Day and the decreed Friday skipped.
+        (datetime(2026, 5, 13, 9, tzinfo=UTC), date(2026, 5, 20)),
+        # Wednesday 23 December 2026: Christmas and Boxing Day skipped.
+        (datetime(2026, 12, 23, 9, tzinfo=UTC), date(2026, 12, 29)),
+    ],
+)
+def test_r_fu_1_a_crisis_item_is_due_3_working_days_after_its_dutch_receipt_date(
+    received_at: datetime, due: date
+) -> None:
+    assert crisis_first_contact_due(received_at, DECREED_DAYS_OFF) == due

@@ -40,6 +40,9 @@ class SignalKind(StrEnum):
 
 
 CRISIS_KINDS = frozenset({SignalKind.AFSLUITING, SignalKind.UITHUISZETTING})
+# R-FU-1: a crisis signal is picked up within 3 working days of receipt (a water disconnection
+# by law, the other crisis kinds by municipal policy, on by default).
+CRISIS_FIRST_CONTACT_WORKING_DAYS = 3
 
 
 class ArrearsType(StrEnum):

@@ -98,6 +98,15 @@ REVIEW_OLDEST_CRISIS_AGE = Gauge(
     ["municipality"],
     multiprocess_mode="mostrecent",
 )
+# The earliest deadline among them, in working days (Algemene termijnenwet) from today, so an
+# alert can say "one working day left" across weekends and holidays.
+REVIEW_CRISIS_WORKING_DAYS_LEFT = Gauge(
+    "vroeg_review_crisis_working_days_left",
+    "Working days left until the earliest first-contact deadline of an open crisis review item, "
+    "by municipality (0: due today; negative: missed; none: no series).",
+    ["municipality"],
+    multiprocess_mode="mostrecent",
+)
 
 # Retention (R-MAT-5): rows whose personal data a run erased, by data class
 # (`intake.signal`, `brp-check.review-item`, …).

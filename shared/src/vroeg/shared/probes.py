@@ -86,7 +86,7 @@ async def _observe(runtime: Runtime) -> Observation:
         for read in runtime.gauges:
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(PROBE_TIMEOUT_S):
-                    await read(runtime.database)
+                    await read(runtime.database, runtime.settings)
     consumer = runtime.consumer
     if consumer is not None:
         lags = {}

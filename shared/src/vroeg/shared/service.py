@@ -73,8 +73,9 @@ class Resources(AsyncExitStack):
 
 SubscriptionFactory = Callable[[Resources, Any], Awaitable[Sequence[Subscription]]]
 JobFactory = Callable[[Resources, Any], Sequence[PeriodicJob]]
-# Reads the service's own tables and sets its gauges; run at each scrape (see `probes`).
-GaugeReader = Callable[[Database], Awaitable[None]]
+# Reads the service's own tables and sets its gauges; run at each scrape (see `probes`), with
+# the service's settings.
+GaugeReader = Callable[[Database, ServiceSettings], Awaitable[None]]
 
 
 async def no_subscriptions(stack: AsyncExitStack, settings: Any) -> Sequence[Subscription]:

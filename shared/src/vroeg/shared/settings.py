@@ -11,6 +11,7 @@ import ipaddress
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import ClassVar, Literal, TypeVar
 from urllib.parse import urlsplit
 
@@ -19,6 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from vroeg.shared.calendar import DECREED_DAYS_OFF
 from vroeg.shared.http import DEFAULT_MAX_BODY_BYTES
 
 Environment = Literal["development", "test", "production"]
@@ -138,6 +140,11 @@ class ServiceSettings(KafkaConnection):
         default_factory=dict, alias="VROEG_RETENTION_MONTHS_BY_MUNICIPALITY"
     )
     retention_interval_s: float = Field(default=3600, alias="VROEG_RETENTION_INTERVAL_S", gt=0)
+    # The days a royal decree adds to the general holidays (Algemene termijnenwet art. 3 lid 3),
+    # a JSON list of dates: every deadline counts working days on `vroeg.shared.calendar`.
+    decreed_days_off: tuple[date, ...] = Field(
+        default=DECREED_DAYS_OFF, alias="VROEG_DECREED_DAYS_OFF"
+    )
     # Kafka is a transport, not a store: topics with personal data (and dead letters) keep
     # records this long, which must be shorter than the inbox remembers ids and the policy.
     personal_topic_retention_days: int = Field(

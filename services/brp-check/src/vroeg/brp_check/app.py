@@ -9,6 +9,6 @@ SPEC = ServiceSpec(
     [api.router, review_api.router],
     consumer.subscriptions,
     retention=models.RETENTION,
-    gauges=[review_api.crisis_review_ages],
+    gauges=[review_api.crisis_review_gauges],
 )
 app, main = entrypoints(SPEC, Settings)

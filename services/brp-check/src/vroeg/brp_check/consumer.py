@@ -58,6 +58,7 @@ async def on_signal_received(uow: UnitOfWork, event: SignalReceived, *, router: 
                 signal_id=signal.signal_id,
                 municipality=event.municipality,
                 queued_at=now,
+                received_at=signal.received_at,
                 reasons=list(decision.reasons),
                 kind=signal.kind,
                 arrears_type=signal.arrears_type,

@@ -54,6 +54,8 @@ class Review(Base):
     signal_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     municipality: Mapped[str] = mapped_column(sa.String(4))
     queued_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    # When intake received the signal: a crisis item's deadline counts from it (R-FU-1).
+    received_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     reasons: Mapped[list[str]] = mapped_column(JSONB)
     kind: Mapped[str]
     arrears_type: Mapped[str]

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vroeg.brp_check.models import AuditEntry, Check, DebtHelpRegistration, Review
+from vroeg.shared.events import CRISIS_KINDS
 
 
 async def add_check(session: AsyncSession, check: Check) -> None:
@@ -69,11 +70,13 @@ async def add_review(session: AsyncSession, review: Review) -> None:
 async def open_reviews(
     session: AsyncSession, municipalities: Sequence[str], limit: int
 ) -> Sequence[Review]:
-    """The open items of these municipalities, oldest first."""
+    """The open items of these municipalities: crisis signals first (their deadline runs,
+    R-FU-1), each group oldest receipt first."""
+    crisis_first = sa.case((Review.kind.in_(list(CRISIS_KINDS)), 0), else_=1)
     result = await session.scalars(
         sa.select(Review)
         .where(_open, Review.municipality.in_(municipalities))
-        .order_by(Review.queued_at, Review.signal_id)
+        .order_by(crisis_first, Review.received_at, Review.signal_id)
         .limit(limit)
     )
     return result.all()
@@ -89,14 +92,19 @@ async def count_open_reviews(session: AsyncSession, municipalities: Sequence[str
     return count or 0
 
 
-async def oldest_open_reviews(session: AsyncSession, kinds: Iterable[str]) -> dict[str, datetime]:
-    """When the oldest open item of these signal kinds was queued, per municipality."""
+async def oldest_open_reviews(
+    session: AsyncSession, kinds: Iterable[str]
+) -> dict[str, tuple[datetime, datetime]]:
+    """Per municipality, of its open items of these signal kinds: when the oldest was queued,
+    and the earliest receipt."""
     result = await session.execute(
-        sa.select(Review.municipality, sa.func.min(Review.queued_at))
+        sa.select(
+            Review.municipality, sa.func.min(Review.queued_at), sa.func.min(Review.received_at)
+        )
         .where(_open, Review.kind.in_(list(kinds)))
         .group_by(Review.municipality)
     )
-    return {municipality: queued_at for municipality, queued_at in result.tuples()}
+    return {municipality: (queued, received) for municipality, queued, received in result.tuples()}
 
 
 async def get_review(

@@ -7,8 +7,9 @@ and why, and sends the signal on the route it gives, in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
+from datetime import date
 from http import HTTPStatus
 from typing import Annotated, Any
 from uuid import UUID
@@ -31,11 +32,14 @@ from vroeg.brp_check.schemas import (
     Suspension,
 )
 from vroeg.shared import metrics
+from vroeg.shared.calendar import working_days_between
+from vroeg.shared.clock import dutch_date
 from vroeg.shared.deps import RuntimeDep, UnitOfWorkDep
 from vroeg.shared.events import CRISIS_KINDS, Route, SignalData, now_utc
 from vroeg.shared.http import Problem, problem_responses
 from vroeg.shared.messaging.consumer import DependencyUnavailable
 from vroeg.shared.messaging.unit_of_work import Database
+from vroeg.shared.settings import ServiceSettings
 from vroeg.shared.staff import Role, StaffMember, ensure_serves, requires
 from vroeg.shared.telemetry import continuing
 
@@ -54,23 +58,28 @@ RouterDep = Annotated[Router, Depends(get_router)]
 
 @router.get(
     "",
-    summary="The open review items of your municipalities, oldest first.",
+    summary="The open review items of your municipalities: crisis items first, with their "
+    "deadline; each group oldest first.",
     responses=problem_responses(401, 403),
 )
 async def list_reviews(
     reviewer: Reviewer,
     uow: UnitOfWorkDep,
+    runtime: RuntimeDep,
     municipality: Annotated[
         str | None,
         Query(alias="gemeente", pattern=r"^\d{4}$", description="Only this municipality (CBS)."),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ReviewQueue:
-    """Carries no personal data; open an item to see it."""
+    """Carries no personal data; open an item to see it. A crisis signal (announced
+    disconnection or eviction) must be picked up within 3 working days of receipt however long
+    review takes (R-FU-1): its items come first, each with that deadline (`firstContactDue`)."""
     scope = _scope(reviewer, municipality)
     items = await repository.open_reviews(uow.session, scope, limit)
     total = await repository.count_open_reviews(uow.session, scope)
-    return ReviewQueue(total=total, items=[_item(r) for r in items])
+    decreed = runtime.settings.decreed_days_off
+    return ReviewQueue(total=total, items=[_item(r, decreed) for r in items])
 
 
 @router.get(
@@ -79,7 +88,11 @@ async def list_reviews(
     responses=problem_responses(401, 403, 404, 503),
 )
 async def open_review(
-    signal_id: UUID, reviewer: Reviewer, uow: UnitOfWorkDep, routing: RouterDep
+    signal_id: UUID,
+    reviewer: Reviewer,
+    uow: UnitOfWorkDep,
+    routing: RouterDep,
+    runtime: RuntimeDep,
 ) -> ReviewOut:
     """The signal's data and the candidates: those the BRP check found, and whoever is
     registered at the signal's address. The read is recorded in the audit log."""
@@ -104,7 +117,7 @@ async def open_review(
             details={"candidates_shown": [c.bsn for c in candidates]},
         ),
     )
-    return _out(review, candidates)
+    return _out(review, candidates, runtime.settings.decreed_days_off)
 
 
 @router.post(
@@ -237,19 +250,25 @@ def _unroutable(detail: str) -> Problem:
     )
 
 
-def _item(review: Review) -> ReviewItem:
-    return ReviewItem(**_item_fields(review))
+def _item(review: Review, decreed_days_off: Collection[date]) -> ReviewItem:
+    return ReviewItem(**_item_fields(review, decreed_days_off))
 
 
-def _item_fields(review: Review) -> dict[str, Any]:
+def _item_fields(review: Review, decreed_days_off: Collection[date]) -> dict[str, Any]:
+    crisis = rules.is_crisis(review.kind)
     return {
         "signal_id": review.signal_id,
         "municipality": review.municipality,
         "queued_at": review.queued_at,
+        "received_at": review.received_at,
         "reasons": review.reasons,
         "kind": review.kind,
         "arrears_type": review.arrears_type,
         "vlp_type": review.vlp_type,
+        "crisis": crisis,
+        "first_contact_due": (
+            rules.crisis_first_contact_due(review.received_at, decreed_days_off) if crisis else None
+        ),
     }
 
 
@@ -288,10 +307,12 @@ def _decision(review: Review) -> DecisionOut | None:
     )
 
 
-def _out(review: Review, candidates: list[Candidate]) -> ReviewOut:
+def _out(
+    review: Review, candidates: list[Candidate], decreed_days_off: Collection[date]
+) -> ReviewOut:
     signal = SignalData.model_validate(review.signal) if review.signal else None
     return ReviewOut(
-        **_item_fields(review),
+        **_item_fields(review, decreed_days_off),
         signal=(
             ReviewedSignal(
                 signal_date=signal.signal_date,
@@ -307,13 +328,21 @@ def _out(review: Review, candidates: list[Candidate]) -> ReviewOut:
     )
 
 
-async def crisis_review_ages(database: Database) -> None:
-    """How long the oldest open item of a crisis signal has waited, per municipality (the
-    `vroeg_review_oldest_crisis_age_seconds` gauge, read at each scrape)."""
+async def crisis_review_gauges(database: Database, settings: ServiceSettings) -> None:
+    """Per municipality, how long its oldest open item of a crisis signal has waited, and the
+    working days left until the earliest deadline among them (the gauges
+    `vroeg_review_oldest_crisis_age_seconds` and `vroeg_review_crisis_working_days_left`,
+    read at each scrape)."""
     async with database.sessionmaker() as session:
         oldest = await repository.oldest_open_reviews(session, CRISIS_KINDS)
     now = now_utc()
-    metrics.REVIEW_OLDEST_CRISIS_AGE.clear()  # a municipality with none waiting has no series
-    for municipality, queued_at in oldest.items():
+    # A municipality with none waiting has no series.
+    metrics.REVIEW_OLDEST_CRISIS_AGE.clear()
+    metrics.REVIEW_CRISIS_WORKING_DAYS_LEFT.clear()
+    for municipality, (queued_at, received_at) in oldest.items():
         age = (now - queued_at).total_seconds()
         metrics.REVIEW_OLDEST_CRISIS_AGE.labels(municipality).set(age)
+        # The earliest receipt has the earliest deadline: every crisis kind gets 3 days.
+        due = rules.crisis_first_contact_due(received_at, settings.decreed_days_off)
+        left = working_days_between(dutch_date(now), due, settings.decreed_days_off)
+        metrics.REVIEW_CRISIS_WORKING_DAYS_LEFT.labels(municipality).set(left)

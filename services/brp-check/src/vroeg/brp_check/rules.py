@@ -1,16 +1,24 @@
-"""Routing of a signal after the BRP check, as pure functions (domain §5)."""
+"""Routing of a signal after the BRP check, as pure functions (domain §5), and the deadline a
+crisis item in the review queue runs against (R-FU-1)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from vroeg.brp_check.brp import BrpPerson
 from vroeg.brp_check.debt_help import DebtHelpStatus
-from vroeg.shared.clock import add_months
-from vroeg.shared.events import DebtHelpStanding, Route
+from vroeg.shared.calendar import add_working_days
+from vroeg.shared.clock import add_months, dutch_date
+from vroeg.shared.events import (
+    CRISIS_FIRST_CONTACT_WORKING_DAYS,
+    CRISIS_KINDS,
+    DebtHelpStanding,
+    Route,
+    SignalKind,
+)
 
 ADULT_AGE = 18
 RECENT_DECISION_MONTHS = 6
@@ -159,3 +167,17 @@ def known_to_debt_help(status: DebtHelpStatus, signal_date: date) -> bool:
         return True
     decided = status.final_decision_on
     return decided is not None and signal_date < add_months(decided, RECENT_DECISION_MONTHS)
+
+
+def is_crisis(kind: SignalKind | str) -> bool:
+    """An announced disconnection or eviction (domain §3): its review item comes first."""
+    return kind in CRISIS_KINDS
+
+
+def crisis_first_contact_due(received_at: datetime, decreed_days_off: Collection[date]) -> date:
+    """R-FU-1: the last day for the first contact with the resident of a crisis signal, 3
+    working days (Algemene termijnenwet) after the Dutch date intake received it, however
+    long the review takes."""
+    return add_working_days(
+        dutch_date(received_at), CRISIS_FIRST_CONTACT_WORKING_DAYS, decreed_days_off
+    )

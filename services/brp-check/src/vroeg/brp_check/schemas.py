@@ -78,14 +78,29 @@ class ReviewItem(_Out):
     signal_id: UUID
     municipality: MunicipalityCode
     queued_at: datetime
+    received_at: datetime = Field(
+        description="When the municipality's intake received the signal: deadlines count "
+        "from its Dutch date (R-FU-1)."
+    )
     reasons: list[str] = Field(examples=[["R-BRP-5: 2 candidates in the BRP"]])
     kind: SignalKind
     arrears_type: ArrearsType
     vlp_type: VlpType
+    crisis: bool = Field(
+        description="An announced disconnection or eviction (`AFSLUITING`, `UITHUISZETTING`): "
+        "listed first, its deadline runs while it waits."
+    )
+    first_contact_due: date | None = Field(
+        description="A crisis item's deadline: the last day for a first contact attempt with "
+        "the resident, 3 working days after the day of receipt (Algemene termijnenwet: no "
+        "weekends, general holidays or decreed days; R-FU-1), however long review takes. "
+        "Null for other items.",
+        examples=["2026-12-02"],
+    )
 
 
 class ReviewQueue(_Out):
-    """The open items, oldest first."""
+    """The open items: crisis items first, then the others; each group oldest receipt first."""
 
     total: int = Field(description="How many items are open in the municipalities asked for.")
     items: list[ReviewItem]

@@ -3,69 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from datetime import date, timedelta
+from datetime import date
 
+# The legal calendar (Algemene termijnenwet art. 3) lives in one place, `vroeg.shared.calendar`,
+# shared with brp-check's review queue; followup's callers find it here too.
+from vroeg.shared.calendar import add_working_days as add_working_days
+from vroeg.shared.calendar import is_working_day as is_working_day
 from vroeg.shared.events import ArrearsType, SignalKind
 
 WATER_DISCONNECTION_WORKING_DAYS = 3
-
-
-def easter_sunday(year: int) -> date:
-    """Easter Sunday of the Gregorian calendar (the anonymous Gregorian algorithm)."""
-    a = year % 19
-    b, c = divmod(year, 100)
-    d, e = divmod(b, 4)
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    j = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * j) // 451
-    month, day = divmod(h + j - 7 * m + 114, 31)
-    return date(year, month, day + 1)
-
-
-def general_holidays(year: int) -> frozenset[date]:
-    """The days the Algemene termijnenwet (art. 3) treats like Sundays, in `year`.
-
-    New Year's Day, Good Friday, Easter Monday, Ascension Day, Whit Monday, Christmas and
-    Boxing Day, King's Day (27 April; the 26th when the 27th is a Sunday) and 5 May — every
-    year, not only in lustrum years as some holiday libraries have it.
-    """
-    easter = easter_sunday(year)
-    kings_day = date(year, 4, 27)
-    if kings_day.weekday() == 6:
-        kings_day = date(year, 4, 26)
-    return frozenset(
-        {
-            date(year, 1, 1),
-            easter - timedelta(days=2),
-            easter + timedelta(days=1),
-            kings_day,
-            date(year, 5, 5),
-            easter + timedelta(days=39),
-            easter + timedelta(days=50),
-            date(year, 12, 25),
-            date(year, 12, 26),
-        }
-    )
-
-
-def is_working_day(day: date, decreed_days_off: Collection[date]) -> bool:
-    """Not a Saturday, Sunday, general holiday or decreed day off."""
-    return (
-        day.weekday() < 5 and day not in general_holidays(day.year) and day not in decreed_days_off
-    )
-
-
-def add_working_days(start: date, days: int, decreed_days_off: Collection[date]) -> date:
-    """The date `days` working days after `start` (the start day itself does not count)."""
-    current, counted = start, 0
-    while counted < days:
-        current += timedelta(days=1)
-        if is_working_day(current, decreed_days_off):
-            counted += 1
-    return current
 
 
 def first_contact_working_days(
