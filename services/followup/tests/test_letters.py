@@ -85,6 +85,19 @@ def test_a_letter_without_a_name_or_a_postal_address_is_refused(recipient: Recip
         render_letter(recipient, AMSTERDAM, on=date(2026, 1, 5), reference="x")
 
 
+def test_names_in_other_latin_greek_and_cyrillic_letters_print() -> None:
+    for name in ("Şükrü Ağaoğlu", "Łucja Wiśniewska", "Νίκος Παπαδόπουλος", "Олена Коваленко"):
+        recipient = Recipient(name, ["Straat 1", "1234 AB  PLAATS"])
+        text = text_of(render_letter(recipient, AMSTERDAM, on=date(2026, 1, 5), reference="x"))
+        assert f"Beste {name}," in text
+
+
+def test_a_name_the_font_cannot_print_is_refused_not_left_blank() -> None:
+    recipient = Recipient("王小明", ["Straat 1", "1234 AB  PLAATS"])
+    with pytest.raises(ValueError, match="characters the letter's font cannot print"):
+        render_letter(recipient, AMSTERDAM, on=date(2026, 1, 5), reference="x")
+
+
 def test_an_unknown_template_is_refused() -> None:
     with pytest.raises(ValueError, match="no letter template"):
         render_letter(RESIDENT, AMSTERDAM, on=date(2026, 1, 5), reference="x", template="brief-v0")

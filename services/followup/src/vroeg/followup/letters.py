@@ -16,10 +16,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from importlib.resources import files
+from functools import cache
+from importlib.resources import as_file, files
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
 
 TEMPLATE_DIR = Path(__file__).with_name("letter_templates")
@@ -104,6 +106,9 @@ def render_letter(
     if not recipient.name.strip() or not 2 <= len(lines) <= 6:
         # Notify reads 3 to 7 address lines from a precompiled letter, the name included.
         raise ValueError("a letter needs a name and 2 to 6 address lines")
+    if not printable(recipient.name, *lines):
+        # A letter with blanks in the name or address would not arrive; a person writes it.
+        raise ValueError("the name or address has characters the letter's font cannot print")
     text = _load(template)
     values = {
         "naam": recipient.name.strip(),
@@ -127,6 +132,17 @@ def render_letter(
     for block in text.blocks:
         _block(pdf, [line.format_map(values) for line in block])
     return Letter(bytes(pdf.output()), template)
+
+
+def printable(*texts: str) -> bool:
+    """Whether the letter's font has every character of `texts`."""
+    return all(ord(c) in _font_characters() for text in texts for c in text if not c.isspace())
+
+
+@cache
+def _font_characters() -> frozenset[int]:
+    with as_file(_FONTS.joinpath("Roboto-Regular.ttf")) as path:
+        return frozenset(TTFont(path, lazy=True).getBestCmap())
 
 
 def dutch_date(day: date) -> str:
