@@ -41,7 +41,7 @@ def run_demo(*, keep: bool, base_port: int | None = None, tracing: bool = False)
         if keep:
             print("\nThe platform keeps running; Ctrl-C stops it.")
             for name, process in platform.processes.items():
-                print(f"  {name:<12} {process.url}", flush=True)
+                print(f"  {name:<14} {process.url}", flush=True)
             _wait_for_stop(platform)
             print("\nStopping ...", flush=True)
     finally:

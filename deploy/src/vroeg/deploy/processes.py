@@ -1,5 +1,5 @@
-"""Runs the six services, the staff web app and the stand-ins (BRP, identity provider) as
-processes on this machine."""
+"""Runs the six services, the staff web app and the stand-ins (BRP, identity provider, Notify)
+as processes on this machine."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from vroeg.shared.topics import SERVICES
 
 BRP_STANDIN = "brp-standin"
 IDP_STANDIN = "idp-standin"
-STANDINS = (BRP_STANDIN, IDP_STANDIN)
+NOTIFY_STANDIN = "notify-standin"
+STANDINS = (BRP_STANDIN, IDP_STANDIN, NOTIFY_STANDIN)
 WEB = "web"
 WEB_CLIENT_ID = "vroeg-web"
 BRP_BASE_PATH = "/haalcentraal/api/brp"
@@ -35,6 +36,7 @@ DEFAULT_PORTS = {
     WEB: 8007,
     BRP_STANDIN: 8090,
     IDP_STANDIN: 8091,
+    NOTIFY_STANDIN: 8092,
 }
 
 
@@ -158,6 +160,8 @@ class Platform:
             **infra_env,
             "BRP_BASE_URL": brp_url,
             "VROEG_OIDC_ISSUER": f"http://127.0.0.1:{ports[IDP_STANDIN]}",
+            # followup's messages (SMS, e-mail, letters) go to the Notify stand-in.
+            "VROEG_NOTIFY_BASE_URL": f"http://127.0.0.1:{ports[NOTIFY_STANDIN]}",
             **(env or {}),
         }
         web_url = f"http://127.0.0.1:{ports[WEB]}"

@@ -1,0 +1,1 @@
+"""Notify API stand-in (GOV.UK Notify protocol, as NotifyNL speaks it)."""
