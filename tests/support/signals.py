@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from uuid import uuid4
@@ -115,4 +116,37 @@ def case_opened(*kinds: SignalKind) -> CaseOpened:
     )
     return CaseOpened(
         municipality="0363", occurred_at=datetime.now(UTC), case_id=uuid4(), state=state
+    )
+
+
+def opened_case(
+    *,
+    municipality: str = "0363",
+    kind: SignalKind = SignalKind.AFSLUITING,
+    route: Route = Route.RESIDENT,
+    household_size: int = 2,
+    received_at: datetime | None = None,
+) -> CaseOpened:
+    """A case as the matcher opens it, for one Jansen signal."""
+    signal = jansen_signal().model_copy(
+        update={
+            "kind": kind,
+            "arrears_type": ArrearsType.DRINKWATER,
+            "received_at": received_at or datetime.now(UTC),
+        }
+    )
+    member = dataclasses.replace(matched(signal, route=route), household_size=household_size)
+    state = case_state(
+        [member],
+        status=CaseStatus.OPEN,
+        version=1,
+        repeats={},
+        others=(),
+        policy=PriorityPolicy(),
+    )
+    return CaseOpened(
+        municipality=municipality,
+        occurred_at=datetime.now(UTC),
+        case_id=uuid4(),
+        state=state,
     )

@@ -90,3 +90,13 @@ def working_days_between(start: date, end: date, decreed_days_off: Collection[da
         return -working_days_between(end, start, decreed_days_off)
     days = (start + timedelta(days=n) for n in range(1, (end - start).days + 1))
     return sum(1 for day in days if is_working_day(day, decreed_days_off))
+
+
+def subtract_working_days(end: date, days: int, decreed_days_off: Collection[date]) -> date:
+    """The day from which `days` working days remain until `end` (0: `end` itself)."""
+    current, counted = end, 0
+    while counted < days:
+        current -= timedelta(days=1)
+        if is_working_day(current, decreed_days_off):
+            counted += 1
+    return current

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import cache
+from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -33,3 +34,30 @@ def add_months(day: Day, months: int) -> Day:
         except ValueError:
             continue
     raise AssertionError("unreachable")
+
+
+class Clock:
+    """Where a service's scheduled work reads the time: the system's, or in development and
+    tests a moment written in a file (`VROEG_CLOCK_FILE`), so a test can move time for every
+    process at once. Production refuses the file (`vroeg.shared.settings`)."""
+
+    def __init__(self, moved_by: Path | None = None) -> None:
+        self._file = moved_by
+
+    def now(self) -> datetime:
+        """The current moment, aware."""
+        if self._file is not None:
+            try:
+                text = self._file.read_text().strip()
+            except FileNotFoundError:
+                text = ""
+            if text:
+                moment = datetime.fromisoformat(text)
+                if moment.tzinfo is None:
+                    raise ValueError(f"{self._file} must name an aware moment")
+                return moment
+        return datetime.now(UTC)
+
+    def today(self) -> date:
+        """Today's Dutch date."""
+        return dutch_date(self.now())

@@ -477,6 +477,101 @@ class FirstContactDeadlineSet(Event):
         return str(self.case_id)
 
 
+class FirstContactDueSoon(Event):
+    """A case's first contact is due soon and no person has tried yet (R-FU-1, policy: one
+    working day left by default). Announced once."""
+
+    event_type: ClassVar[str] = "case.first-contact-due-soon"
+    event_version: ClassVar[int] = 1
+
+    case_id: UUID
+    due_date: date
+    crisis: bool
+
+    def partition_key(self) -> str:
+        return str(self.case_id)
+
+
+class FirstContactMissed(Event):
+    """A case's first-contact deadline passed without a person trying to reach the resident
+    (R-FU-1). Announced once; each case is measured against its own deadline."""
+
+    event_type: ClassVar[str] = "case.first-contact-missed"
+    event_version: ClassVar[int] = 1
+
+    case_id: UUID
+    due_date: date
+    crisis: bool
+
+    def partition_key(self) -> str:
+        return str(self.case_id)
+
+
+class FirstContactMet(Event):
+    """A person tried to reach the resident: the case was picked up (R-FU-1), on time or late.
+    Announced once."""
+
+    event_type: ClassVar[str] = "case.first-contact-met"
+    event_version: ClassVar[int] = 1
+
+    case_id: UUID
+    due_date: date
+    attempted_on: date
+    on_time: bool
+    crisis: bool
+
+    def partition_key(self) -> str:
+        return str(self.case_id)
+
+
+class ContactKind(StrEnum):
+    """How the resident was approached: the CBS export's `EnumContactsoort` (R-FU-2)."""
+
+    TELEFOON = "TELEFOON"
+    HUISBEZOEK = "HUISBEZOEK"
+    SMS_WHATSAPP = "SMS_WHATSAPP"
+    EMAIL = "EMAIL"
+    BRIEF = "BRIEF"
+    KAART = "KAART"
+    ADMINISTRATIEF = "ADMINISTRATIEF"
+    ANDERS = "ANDERS"
+
+
+class PartOfDay(StrEnum):
+    """The part of the day of an attempt (`EnumDagdeel`)."""
+
+    OCHTEND = "OCHTEND"
+    MIDDAG = "MIDDAG"
+    AVOND = "AVOND"
+
+
+class ContactResult(StrEnum):
+    """R-FU-2: reached means the resident was reached, even if they then declined (§8.5.2)."""
+
+    BEREIKT = "BEREIKT"
+    NIET_BEREIKT = "NIET_BEREIKT"
+
+
+class ContactAttempted(Event):
+    """A contact attempt on a case, or its result changed (a reply to a letter is recorded on
+    that letter's attempt, §8.5.3): a lean fact, nothing personal (R-FU-2)."""
+
+    event_type: ClassVar[str] = "case.contact-attempted"
+    event_version: ClassVar[int] = 1
+
+    case_id: UUID
+    attempt_id: UUID
+    kind: ContactKind
+    attempted_on: date
+    part_of_day: PartOfDay | None = None
+    result: ContactResult
+    # Sent by the contact plan (a letter, an SMS): an attempt, but it picks no crisis up.
+    automatic: bool
+
+    def partition_key(self) -> str:
+        return str(self.case_id)
+
+
 class KeyHolderKind(StrEnum):
     """Who can hold a creditor API key: a creditor, or a municipality that forwards signals."""
 
@@ -516,6 +611,10 @@ EVENT_CLASSES: tuple[type[Event], ...] = (
     CaseOutcomeRegistered,
     CaseReopened,
     FirstContactDeadlineSet,
+    FirstContactDueSoon,
+    FirstContactMissed,
+    FirstContactMet,
+    ContactAttempted,
     CreditorKeyChanged,
 )
 EVENT_TYPES: dict[str, type[Event]] = {cls.cloudevents_type(): cls for cls in EVENT_CLASSES}

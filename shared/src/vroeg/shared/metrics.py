@@ -115,6 +115,20 @@ RETENTION_ERASED = Counter(
     "Rows whose personal data the retention job erased, by data class.",
     ["data_class"],
 )
+DEADLINES_ANNOUNCED = Counter(
+    "vroeg_deadlines_announced_total",
+    "First-contact deadlines the scheduler announced, by what it announced (due_soon, missed).",
+    ["state"],
+)
+
+OPEN_DEADLINES = Gauge(
+    "vroeg_open_deadlines",
+    "Open cases nobody has tried to reach yet, by municipality, whether crisis, and deadline "
+    "state (due_soon: within the policy's working days; missed: past due). Read at scrape.",
+    ["municipality", "crisis", "state"],
+    multiprocess_mode="mostrecent",
+)
+
 RETENTION_LAST_RUN = Gauge(
     "vroeg_retention_last_run_timestamp_seconds",
     "When the retention job last erased everything due (Unix time; 0 before its first run). "

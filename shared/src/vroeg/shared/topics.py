@@ -13,9 +13,13 @@ from vroeg.shared.events import (
     CaseOutcomeRegistered,
     CaseReopened,
     CaseUpdated,
+    ContactAttempted,
     CreditorKeyChanged,
     Event,
     FirstContactDeadlineSet,
+    FirstContactDueSoon,
+    FirstContactMet,
+    FirstContactMissed,
     Route,
     SignalReceived,
     SignalRefused,
@@ -172,6 +176,43 @@ FIRST_CONTACT_DEADLINE_SET = Topic(
     personal_data=False,
 )
 
+FIRST_CONTACT_DUE_SOON = Topic(
+    "vroeg.followup.first-contact-due-soon.v1",
+    FirstContactDueSoon,
+    "followup",
+    ("reporting",),
+    "A case's first contact is due soon and nobody has tried yet (R-FU-1); for alerting and "
+    "the work queue's badges.",
+    personal_data=False,
+)
+
+FIRST_CONTACT_MISSED = Topic(
+    "vroeg.followup.first-contact-missed.v1",
+    FirstContactMissed,
+    "followup",
+    ("reporting",),
+    "A case's first-contact deadline passed without a person's attempt (R-FU-1).",
+    personal_data=False,
+)
+
+FIRST_CONTACT_MET = Topic(
+    "vroeg.followup.first-contact-met.v1",
+    FirstContactMet,
+    "followup",
+    ("reporting",),
+    "A person's first attempt picked a case up (R-FU-1), on time or late.",
+    personal_data=False,
+)
+
+CONTACT_ATTEMPTED = Topic(
+    "vroeg.followup.contact-attempted.v1",
+    ContactAttempted,
+    "followup",
+    ("reporting",),
+    "A contact attempt and its result (R-FU-2), as a lean fact.",
+    personal_data=False,
+)
+
 CREDITOR_KEYS = Topic(
     "vroeg.intake.creditor-keys.v1",
     CreditorKeyChanged,
@@ -193,6 +234,10 @@ TOPICS: tuple[Topic, ...] = (
     CASE_OUTCOME_REGISTERED,
     CASE_REOPENED,
     FIRST_CONTACT_DEADLINE_SET,
+    FIRST_CONTACT_DUE_SOON,
+    FIRST_CONTACT_MISSED,
+    FIRST_CONTACT_MET,
+    CONTACT_ATTEMPTED,
     CREDITOR_KEYS,
 )
 

@@ -1,8 +1,15 @@
 """followup as a process: `vroeg-followup`."""
 
-from vroeg.followup import api, consumer
+from vroeg.followup import api, consumer, models, scheduler
 from vroeg.followup.settings import Settings
 from vroeg.shared.service import ServiceSpec, entrypoints
 
-SPEC = ServiceSpec("followup", [api.router], consumer.subscriptions)
+SPEC = ServiceSpec(
+    "followup",
+    [api.router],
+    consumer.subscriptions,
+    jobs=scheduler.jobs,
+    retention=models.RETENTION,
+    gauges=[scheduler.open_deadline_gauges],
+)
 app, main = entrypoints(SPEC, Settings)

@@ -1,74 +1,133 @@
-"""followup's Kafka handlers: fix each case's first-contact deadline, and tighten it when a
-crisis signal joins the case (R-FU-1)."""
+"""followup's Kafka handlers: keep each case's facts as the matcher announces them, fix its
+first-contact deadline and tighten it when a crisis signal joins (R-FU-1)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from functools import partial
-from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from vroeg.followup import repository, rules
-from vroeg.followup.models import Deadline
+from vroeg.followup import repository, rules, work
+from vroeg.followup.models import Deadline, FollowupCase
 from vroeg.followup.settings import Settings
-from vroeg.shared.events import CaseOpened, CaseState, CaseUpdated, FirstContactDeadlineSet
+from vroeg.shared.events import (
+    CaseFlag,
+    CaseOpened,
+    CaseState,
+    CaseStatus,
+    CaseUpdated,
+    FirstContactDeadlineSet,
+    OutcomeDetail,
+)
 from vroeg.shared.messaging.consumer import Subscription
 from vroeg.shared.messaging.unit_of_work import UnitOfWork
 from vroeg.shared.topics import CASE_OPENED, CASE_UPDATED
+
+SYSTEM = "vroeg-followup"  # who closes a case by itself (R-BRP-2)
 
 
 async def on_case_changed(
     uow: UnitOfWork, event: CaseOpened | CaseUpdated, *, settings: Settings
 ) -> None:
-    """Count each signal's working days from its receipt (Dutch date) and keep the earliest:
-    a new case gets its deadline, a case a crisis signal joined gets the tighter one; either
-    is announced. A deadline is never loosened, so the order of the events does not matter."""
-    await _fix_deadline(uow, event.case_id, event.municipality, event.state, settings, event)
+    """Keep the case's facts (an older version changes nothing), and fix its deadline: each
+    signal's working days from its receipt (Dutch date), the earliest kept, so a crisis signal
+    that joins tightens it; a deadline is never loosened, so the order of events does not
+    matter. A deceased debtor's case with nobody else at the address closes by itself."""
+    case = await repository.get_case(uow.session, event.case_id, for_update=True)
+    if case is None:
+        case = _new_case(event)
+        repository.add(uow.session, case)
+    if case.case_version < event.state.version:
+        _apply(case, event.state)
+    await _fix_deadline(uow, event, settings)
+    if case.status == CaseStatus.OPEN and rules.closes_by_itself(
+        [CaseFlag(f) for f in case.flags], case.household_size
+    ):
+        await work.close(
+            uow,
+            case,
+            category=None,
+            detail=OutcomeDetail.OVERLEDEN,
+            actor=SYSTEM,
+            now=event.occurred_at,
+        )
+
+
+def _new_case(event: CaseOpened | CaseUpdated) -> FollowupCase:
+    return FollowupCase(
+        case_id=event.case_id,
+        municipality=event.municipality,
+        status=CaseStatus.OPEN,
+        case_version=0,
+        beschermingsbewind=False,
+        curatele=False,
+        closed_at=None,
+        outcome_category=None,
+        outcome_detail=None,
+    )
+
+
+def _apply(case: FollowupCase, state: CaseState) -> None:
+    case.case_version = state.version
+    case.crisis = state.crisis
+    case.flags = [f.value for f in state.flags]
+    case.priority_score = state.priority.score
+    case.signal_ids = [str(s.signal_id) for s in state.signals]
+    case.signal_count = len(state.signals)
+    case.offer_owed = state.offer_owed
+    case.household_size = state.household_size
+    case.opened_at = state.opened_at
 
 
 async def _fix_deadline(
-    uow: UnitOfWork,
-    case_id: UUID,
-    municipality: str,
-    state: CaseState,
-    settings: Settings,
-    event: CaseOpened | CaseUpdated,
+    uow: UnitOfWork, event: CaseOpened | CaseUpdated, settings: Settings
 ) -> None:
     zone = ZoneInfo(settings.timezone)
     due, working_days, counted_from = rules.first_contact_due(
-        ((s.received_at.astimezone(zone).date(), s.kind, s.arrears_type) for s in state.signals),
+        (
+            (s.received_at.astimezone(zone).date(), s.kind, s.arrears_type)
+            for s in event.state.signals
+        ),
         settings.default_first_contact_working_days,
         settings.decreed_days_off,
     )
-    deadline = await repository.get_deadline(uow.session, case_id)
+    due_soon_on = rules.subtract_working_days(
+        due, settings.due_soon_working_days, settings.decreed_days_off
+    )
+    deadline = await repository.get_deadline(uow.session, event.case_id, for_update=True)
     if deadline is None:
-        await repository.add_deadline(
+        repository.add(
             uow.session,
             Deadline(
-                case_id=case_id,
-                municipality=municipality,
+                case_id=event.case_id,
+                municipality=event.municipality,
                 opened_on=counted_from,
                 due_date=due,
                 working_days=working_days,
-                crisis=state.crisis,
+                crisis=event.state.crisis,
+                due_soon_on=due_soon_on,
+                due_soon_sent_at=None,
+                missed_sent_at=None,
+                met_on=None,
             ),
         )
     elif due < deadline.due_date:
-        deadline.opened_on, deadline.due_date = counted_from, due
-        deadline.working_days, deadline.crisis = working_days, deadline.crisis or state.crisis
-        await repository.flush(uow.session)
+        deadline.opened_on, deadline.due_date, deadline.due_soon_on = counted_from, due, due_soon_on
+        deadline.working_days = working_days
+        deadline.crisis = deadline.crisis or event.state.crisis
+        # A tighter deadline is announced again as it comes due (R-FU-1).
+        deadline.due_soon_sent_at = deadline.missed_sent_at = None
     else:
-        # No sooner due, yet a crisis case all the same (an eviction, an energy disconnection).
-        if state.crisis and not deadline.crisis:
-            deadline.crisis = True
-            await repository.flush(uow.session)
+        # A crisis that brings no earlier date (an eviction joining a rent case, by default
+        # policy) still makes the deadline a crisis one; its date stands.
+        deadline.crisis = deadline.crisis or event.state.crisis
         return
     await uow.publish(
         FirstContactDeadlineSet(
-            municipality=municipality,
+            municipality=event.municipality,
             occurred_at=event.occurred_at,
-            case_id=case_id,
+            case_id=event.case_id,
             due_date=due,
             working_days=working_days,
             opened_on=counted_from,

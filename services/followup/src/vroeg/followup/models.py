@@ -3,24 +3,155 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from vroeg.shared.retention import Erasure
 
 
 class Base(DeclarativeBase):
     pass
 
 
+class FollowupCase(Base):
+    """The case as followup works it: its lifecycle (open → closed → reopened, §8.8.2), the
+    matcher's lean facts it orders the work queue by, and the case worker's circumstances."""
+
+    __tablename__ = "cases"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    municipality: Mapped[str] = mapped_column(sa.String(4))
+    status: Mapped[str]
+    # The matcher's CaseState version last applied: an older event changes nothing.
+    case_version: Mapped[int]
+    crisis: Mapped[bool]
+    flags: Mapped[list[str]] = mapped_column(JSONB)
+    priority_score: Mapped[Decimal] = mapped_column(sa.Numeric(10, 2))
+    signal_ids: Mapped[list[str]] = mapped_column(JSONB)
+    signal_count: Mapped[int]
+    offer_owed: Mapped[bool]
+    household_size: Mapped[int | None]
+    opened_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    outcome_category: Mapped[str | None]
+    outcome_detail: Mapped[str | None]
+    # R-MAT-6: the case worker's circumstances, because the offer depends on them.
+    beschermingsbewind: Mapped[bool]
+    curatele: Mapped[bool]
+
+
 class Deadline(Base):
-    """When a case's first contact attempt is due (R-FU-1)."""
+    """When a case's first contact attempt is due (R-FU-1), and what was announced of it."""
 
     __tablename__ = "first_contact_deadlines"
 
     case_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     municipality: Mapped[str] = mapped_column(sa.String(4))
+    # The receipt the deadline counts from (the column keeps its first name).
     opened_on: Mapped[date]
     due_date: Mapped[date]
     working_days: Mapped[int]
     crisis: Mapped[bool]
+    # The first day it counts as due soon (policy: working days left).
+    due_soon_on: Mapped[date]
+    due_soon_sent_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    missed_sent_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # The day a person first tried to reach the resident (an automatic message does not count).
+    met_on: Mapped[date | None]
+
+
+class Attempt(Base):
+    """A contact attempt (R-FU-2): kind from the CBS set, date, part of day, result."""
+
+    __tablename__ = "attempts"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("cases.case_id"), index=True)
+    municipality: Mapped[str] = mapped_column(sa.String(4))
+    kind: Mapped[str]
+    attempted_on: Mapped[date]
+    part_of_day: Mapped[str | None]
+    result: Mapped[str]
+    automatic: Mapped[bool]
+    # A reply to a letter is recorded on the letter's attempt (§8.5.3).
+    replied_on: Mapped[date | None]
+    registered_by: Mapped[str]
+    registered_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class Outcome(Base):
+    """An outcome registered on a case (R-FU-4); a reopened case keeps its earlier ones."""
+
+    __tablename__ = "outcomes"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("cases.case_id"), index=True)
+    municipality: Mapped[str] = mapped_column(sa.String(4))
+    category: Mapped[str | None]
+    detail: Mapped[str]
+    # WIL_GEEN_HULP: the resident's own reason, and their explicit written consent to tell
+    # the creditor (who recorded it, when, how). Personal data (R-MAT-5).
+    reason: Mapped[str | None]
+    consent_recorded_by: Mapped[str | None]
+    consent_on: Mapped[date | None]
+    consent_how: Mapped[str | None]
+    registered_by: Mapped[str]
+    registered_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    # When its case closed with it: the retention clock of its personal data.
+    closed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class Note(Base):
+    """A dossier note (R-BRP-2/3, R-MAT-6): free text, personal data (R-MAT-5)."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("cases.case_id"), index=True)
+    municipality: Mapped[str] = mapped_column(sa.String(4))
+    text: Mapped[str | None]
+    written_by: Mapped[str]
+    written_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    # When its case last closed: the retention clock (R-MAT-5).
+    case_closed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    """Who changed what on a case, and when (domain §10, §8.8.2's reopening and its reason)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    municipality: Mapped[str] = mapped_column(sa.String(4))
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    actor: Mapped[str]
+    action: Mapped[str]
+    case_id: Mapped[uuid.UUID | None]
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
+_notes = Base.metadata.tables["notes"]
+_outcomes = Base.metadata.tables["outcomes"]
+# R-MAT-5: notes and a refusal's reason and consent go when the policy says, counted from the
+# case's closing; kinds, dates, results and outcome details stay for the monitor.
+RETENTION = (
+    Erasure(
+        "followup.note",
+        _notes,
+        erase={"text": None},
+        clock=_notes.c.case_closed_at,
+        municipality=_notes.c.municipality,
+    ),
+    Erasure(
+        "followup.outcome-reason",
+        _outcomes,
+        erase=dict.fromkeys(["reason", "consent_recorded_by", "consent_how"]),
+        clock=_outcomes.c.closed_at,
+        municipality=_outcomes.c.municipality,
+    ),
+)

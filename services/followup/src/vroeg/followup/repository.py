@@ -3,23 +3,164 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from datetime import date, datetime
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vroeg.followup.models import Deadline
+from vroeg.followup.models import Attempt, AuditEntry, Deadline, FollowupCase, Note, Outcome
+from vroeg.shared.events import CaseStatus
+
+# The most deadlines one scheduler transaction announces: a large backlog goes in chunks.
+SCHEDULER_CHUNK = 1000
 
 
-async def add_deadline(session: AsyncSession, deadline: Deadline) -> None:
-    """Store a case's first-contact deadline."""
-    session.add(deadline)
-    await session.flush()
+async def get_case(
+    session: AsyncSession, case_id: uuid.UUID, *, for_update: bool = False
+) -> FollowupCase | None:
+    """A case, locked for the transaction when it is to change."""
+    return await session.get(FollowupCase, case_id, with_for_update=for_update)
 
 
-async def get_deadline(session: AsyncSession, case_id: uuid.UUID) -> Deadline | None:
+async def get_deadline(
+    session: AsyncSession, case_id: uuid.UUID, *, for_update: bool = False
+) -> Deadline | None:
     """A case's first-contact deadline."""
-    return await session.get(Deadline, case_id)
+    return await session.get(Deadline, case_id, with_for_update=for_update)
+
+
+def add(session: AsyncSession, *rows: object) -> None:
+    """Store new rows (written at the latest when the transaction commits)."""
+    session.add_all(rows)
 
 
 async def flush(session: AsyncSession) -> None:
     """Write the changes made to loaded rows."""
     await session.flush()
+
+
+async def attempts(session: AsyncSession, case_id: uuid.UUID) -> list[Attempt]:
+    """A case's contact attempts, oldest first."""
+    return list(
+        await session.scalars(
+            sa.select(Attempt)
+            .where(Attempt.case_id == case_id)
+            .order_by(Attempt.attempted_on, Attempt.registered_at)
+        )
+    )
+
+
+async def outcomes(session: AsyncSession, case_id: uuid.UUID) -> list[Outcome]:
+    """A case's outcomes, oldest first (a reopened case keeps its earlier ones)."""
+    return list(
+        await session.scalars(
+            sa.select(Outcome).where(Outcome.case_id == case_id).order_by(Outcome.registered_at)
+        )
+    )
+
+
+async def notes(session: AsyncSession, case_id: uuid.UUID) -> list[Note]:
+    """A case's dossier notes, oldest first."""
+    return list(
+        await session.scalars(
+            sa.select(Note).where(Note.case_id == case_id).order_by(Note.written_at)
+        )
+    )
+
+
+async def close_personal_clocks(
+    session: AsyncSession, case_id: uuid.UUID, closed_at: datetime | None
+) -> None:
+    """Start (or, on reopening, stop) the retention clock of the case's notes (R-MAT-5)."""
+    await session.execute(
+        sa.update(Note).where(Note.case_id == case_id).values(case_closed_at=closed_at)
+    )
+
+
+async def work_queue(
+    session: AsyncSession, municipalities: Sequence[str], limit: int
+) -> list[tuple[FollowupCase, Deadline | None]]:
+    """Open cases of these municipalities: the earliest deadline first, then crisis, then the
+    highest priority score (R-FU-1, R-MAT-4)."""
+    rows = await session.execute(
+        sa.select(FollowupCase, Deadline)
+        .outerjoin(Deadline, Deadline.case_id == FollowupCase.case_id)
+        .where(
+            FollowupCase.municipality.in_(list(municipalities)),
+            FollowupCase.status == CaseStatus.OPEN,
+        )
+        .order_by(
+            Deadline.due_date.asc().nulls_last(),
+            FollowupCase.crisis.desc(),
+            FollowupCase.priority_score.desc(),
+            FollowupCase.opened_at,
+        )
+        .limit(limit)
+    )
+    return [(case, deadline) for case, deadline in rows.tuples()]
+
+
+async def due_soon(session: AsyncSession, today: date) -> list[tuple[Deadline, FollowupCase]]:
+    """Deadlines of open cases that became due soon and were not announced, locked (another
+    replica skips them)."""
+    return await _pending(
+        session,
+        sa.and_(
+            Deadline.due_soon_on <= today,
+            # One that went straight past due is announced missed, not due soon.
+            Deadline.due_date >= today,
+            Deadline.due_soon_sent_at.is_(None),
+            Deadline.met_on.is_(None),
+        ),
+    )
+
+
+async def missed(session: AsyncSession, today: date) -> list[tuple[Deadline, FollowupCase]]:
+    """Deadlines of open cases that passed without a person's attempt and were not announced,
+    locked (another replica skips them)."""
+    return await _pending(
+        session,
+        sa.and_(
+            Deadline.due_date < today,
+            Deadline.missed_sent_at.is_(None),
+            Deadline.met_on.is_(None),
+        ),
+    )
+
+
+async def _pending(
+    session: AsyncSession, condition: sa.ColumnElement[bool]
+) -> list[tuple[Deadline, FollowupCase]]:
+    rows = await session.execute(
+        sa.select(Deadline, FollowupCase)
+        .join(FollowupCase, FollowupCase.case_id == Deadline.case_id)
+        .where(condition, FollowupCase.status == CaseStatus.OPEN)
+        .order_by(Deadline.due_date)
+        .limit(SCHEDULER_CHUNK)
+        .with_for_update(of=Deadline, skip_locked=True)
+    )
+    return [(deadline, case) for deadline, case in rows.tuples()]
+
+
+async def add_audit(session: AsyncSession, entry: AuditEntry) -> None:
+    """Append to the audit log."""
+    session.add(entry)
+    await session.flush()
+
+
+async def open_deadline_counts(session: AsyncSession) -> list[tuple[str, bool, str, int]]:
+    """Open cases nobody tried to reach yet whose deadline the scheduler announced due soon or
+    missed: (municipality, crisis, state, count)."""
+    state = sa.case((Deadline.missed_sent_at.is_not(None), "missed"), else_="due_soon")
+    rows = await session.execute(
+        sa.select(Deadline.municipality, Deadline.crisis, state, sa.func.count())
+        .join(FollowupCase, FollowupCase.case_id == Deadline.case_id)
+        .where(
+            FollowupCase.status == CaseStatus.OPEN,
+            Deadline.met_on.is_(None),
+            sa.or_(Deadline.due_soon_sent_at.is_not(None), Deadline.missed_sent_at.is_not(None)),
+        )
+        .group_by(Deadline.municipality, Deadline.crisis, state)
+    )
+    return [(m, bool(c), str(s), int(n)) for m, c, s, n in rows.tuples()]

@@ -2,20 +2,176 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic.alias_generators import to_camel
 
+from vroeg.followup.rules import DeadlineState
+from vroeg.shared.events import (
+    TEXT_PATTERN,
+    CaseFlag,
+    CaseStatus,
+    ContactKind,
+    ContactResult,
+    OutcomeCategory,
+    OutcomeDetail,
+    PartOfDay,
+)
 
-class DeadlineOut(BaseModel):
-    """A case's first-contact deadline."""
+ShortText = Annotated[str, StringConstraints(pattern=TEXT_PATTERN, min_length=1, max_length=200)]
+NoteText = Annotated[
+    str, StringConstraints(pattern=r"^[^\x00\uD800-\uDFFF]*$", min_length=1, max_length=4000)
+]
 
+
+class _Out(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
+
+class _In(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", regex_engine="python-re"
+    )
+
+
+class DeadlineOut(_Out):
+    """A case's first-contact deadline (R-FU-1) and where the case stands against it."""
+
     case_id: UUID
-    opened_on: date
+    opened_on: date = Field(description="The receipt the deadline counts from (Dutch date).")
     due_date: date
     working_days: int
     crisis: bool
+    state: DeadlineState
+    met_on: date | None = Field(description="When a person first tried to reach the resident.")
+
+
+class QueueItem(_Out):
+    """A case in the work queue: no personal data (the case detail is the matcher's)."""
+
+    id: UUID
+    municipality: str
+    crisis: bool
+    flags: list[CaseFlag]
+    priority_score: Decimal
+    signal_count: int
+    offer_owed: bool
+    opened_at: datetime
+    deadline: DeadlineOut | None
+
+
+class WorkQueue(_Out):
+    """Open cases: the earliest deadline first, then crisis, then the highest priority."""
+
+    items: list[QueueItem]
+
+
+class AttemptIn(_In):
+    """A contact attempt (R-FU-2). Outcomes are not a kind: register them as the outcome."""
+
+    kind: ContactKind
+    attempted_on: date
+    part_of_day: PartOfDay | None = None
+    result: ContactResult
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _not_an_outcome(cls, value: Any) -> Any:
+        if isinstance(value, str) and value in set(OutcomeCategory):
+            raise ValueError(f"{value} is an outcome, not a contact kind (R-FU-2)")
+        return value
+
+
+class AttemptOut(_Out):
+    """A registered contact attempt."""
+
+    id: UUID
+    kind: ContactKind
+    attempted_on: date
+    part_of_day: PartOfDay | None
+    result: ContactResult
+    automatic: bool
+    replied_on: date | None
+    registered_by: str
+    registered_at: datetime
+
+
+class ReplyIn(_In):
+    """The resident replied to a letter or card: recorded on that attempt (§8.5.3)."""
+
+    replied_on: date
+
+
+class ConsentIn(_In):
+    """The resident's explicit written consent to tell the creditor (R-FU-4, §6)."""
+
+    recorded_by: ShortText
+    on: date
+    how: ShortText
+
+
+class OutcomeIn(_In):
+    """A case's outcome (R-FU-4): category and the CBS export's detail; a refusal may carry the
+    resident's reason and consent to tell the creditor."""
+
+    category: OutcomeCategory
+    detail: OutcomeDetail | None = None
+    reason: ShortText | None = None
+    consent: ConsentIn | None = None
+
+
+class OutcomeOut(_Out):
+    """A registered outcome."""
+
+    id: UUID
+    category: OutcomeCategory | None
+    detail: OutcomeDetail
+    reason: str | None
+    consent_on: date | None
+    registered_by: str
+    registered_at: datetime
+
+
+class ReopenIn(_In):
+    """Why a closed case opens again (§8.8.2: the resident came back)."""
+
+    reason: ShortText
+
+
+class NoteIn(_In):
+    """A dossier note."""
+
+    text: NoteText
+
+
+class NoteOut(_Out):
+    """A dossier note; its text is gone once erased (R-MAT-5)."""
+
+    id: UUID
+    text: str | None
+    written_by: str
+    written_at: datetime
+
+
+class CircumstancesIn(_In):
+    """R-MAT-6: whom the offer goes to."""
+
+    beschermingsbewind: bool = False
+    curatele: bool = False
+
+
+class FollowupOut(_Out):
+    """The case's followup part: lifecycle, deadline, attempts, outcomes, notes, circumstances."""
+
+    case_id: UUID
+    status: CaseStatus
+    deadline: DeadlineOut | None
+    attempts: list[AttemptOut]
+    outcomes: list[OutcomeOut]
+    notes: list[NoteOut]
+    beschermingsbewind: bool
+    curatele: bool

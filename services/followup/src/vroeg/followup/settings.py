@@ -1,16 +1,36 @@
 """Settings of followup."""
 
+from pathlib import Path
+
 from pydantic import Field
 
+from vroeg.shared.clock import Clock
 from vroeg.shared.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):
     """followup's settings: the shared ones (the decreed days off among them) plus the deadline
-    policy."""
+    policy and the scheduler."""
 
     port: int = Field(default=8004, alias="VROEG_PORT")
     default_first_contact_working_days: int = Field(
         default=10, alias="VROEG_FIRST_CONTACT_WORKING_DAYS", ge=1
     )
     timezone: str = Field(default="Europe/Amsterdam", alias="VROEG_TIMEZONE")
+    # R-FU-1: a deadline is "due soon" with this many working days left (policy).
+    due_soon_working_days: int = Field(default=1, alias="VROEG_DUE_SOON_WORKING_DAYS", ge=0)
+    # How often the deadline scheduler looks for deadlines due soon and missed.
+    scheduler_interval_s: float = Field(default=30.0, alias="VROEG_SCHEDULER_INTERVAL_S", gt=0)
+    # Development and tests only: a file holding the moment the scheduler takes as now.
+    clock_file: Path | None = Field(default=None, alias="VROEG_CLOCK_FILE")
+
+    @property
+    def clock(self) -> Clock:
+        """The clock scheduled work reads."""
+        return Clock(self.clock_file)
+
+    def production_refusals(self) -> list[str]:
+        refusals = super().production_refusals()
+        if self.clock_file is not None:
+            refusals.append("VROEG_CLOCK_FILE moves time for tests and is refused")
+        return refusals

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from vroeg.shared.events import (
     CaseOpened,
+    ContactAttempted,
     Event,
     FirstContactDeadlineSet,
+    FirstContactDueSoon,
+    FirstContactMet,
+    FirstContactMissed,
     SignalReceived,
     SignalRefused,
     SignalRouted,
@@ -16,6 +20,11 @@ REFUSED_PREFIX = "niet_opgepakt."
 CASES = "meldingen"
 CRISIS_CASES = "crisismeldingen"
 DEADLINES = "termijnen_gezet"
+DEADLINES_MET = "termijnen_gehaald"
+DEADLINES_MET_LATE = "termijnen_te_laat_gehaald"
+DEADLINES_MISSED = "termijnen_gemist"
+DEADLINES_DUE_SOON = "termijnen_bijna_verlopen"
+ATTEMPT_PREFIX = "contactpogingen."
 ROUTE_PREFIX = "route."
 
 
@@ -31,4 +40,12 @@ def metrics_for(event: Event) -> tuple[str, ...]:
         return (CASES, CRISIS_CASES) if event.state.crisis else (CASES,)
     if isinstance(event, FirstContactDeadlineSet):
         return (DEADLINES,)
+    if isinstance(event, FirstContactMet):
+        return (DEADLINES_MET if event.on_time else DEADLINES_MET_LATE,)
+    if isinstance(event, FirstContactMissed):
+        return (DEADLINES_MISSED,)
+    if isinstance(event, FirstContactDueSoon):
+        return (DEADLINES_DUE_SOON,)
+    if isinstance(event, ContactAttempted):
+        return (f"{ATTEMPT_PREFIX}{event.kind.value}",)
     return ()

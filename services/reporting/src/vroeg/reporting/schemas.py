@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from vroeg.shared.events import MunicipalityCode, RefusalReason, Route
+from vroeg.shared.events import ContactKind, MunicipalityCode, RefusalReason, Route
 
 
 class Counts(BaseModel):
@@ -22,3 +22,9 @@ class Counts(BaseModel):
     meldingen: int = Field(description="Cases opened.")
     crisismeldingen: int
     termijnen_gezet: int = Field(description="Cases with a first-contact deadline.")
+    termijnen_gehaald: int = Field(description="Cases a person picked up by their deadline.")
+    termijnen_te_laat_gehaald: int = Field(description="Cases picked up after their deadline.")
+    termijnen_gemist: int = Field(description="Deadlines that passed without a person's attempt.")
+    contactpogingen: dict[ContactKind, int] = Field(
+        description="Contact attempts per kind (R-FU-2), automatic ones included."
+    )
