@@ -1,126 +1,201 @@
-"""Benchmark of matcher: routed signals/s, each opening a household case.
+"""Benchmark of matcher: routed signals/s into household cases, on the realistic generator.
 
-Starts matcher as a process on the local infrastructure, publishes SignalRouted events (as
-brp-check would) for distinct households, and measures from the first publish to the last
-offset the matcher committed (handled) and to the last CaseOpened on its topic (announced by
-its outbox relay). Prints figures only.
-    uv run python bench/matcher.py [--signals N]
+Two scenarios (`--scenario`):
+- `municipality`: a month of a 900,000-inhabitant municipality (about 4,000 signals) after
+  six months of its history;
+- `national`: a month over 340 municipalities (about 100,000 signals, a population of
+  1,000,000 persons) after one month of history (more history only makes generation longer).
+
+The generator (`realistic.py`) gives each signal its ground-truth route; the signals routed
+to a case (resident, deceased, minor) are published as brp-check would, keyed by household.
+The matcher runs as a process on the local infrastructure. The history is fed first, then the
+measured month, timed from its first publish to the last offset the matcher's group committed
+(handled in the database). Prints signals/s, the matcher's memory over the run, CPU seconds per
+1,000 signals of the matcher and of PostgreSQL, and what the cases look like.
+    uv run python bench/matcher.py [--scenario municipality|national] [--signals N]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import time
-from datetime import UTC, date, datetime
-from decimal import Decimal
-from uuid import uuid4
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+import asyncpg
+from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from isolated import Bench, isolated_platform
+from realistic import generate
 
+from vroeg.matcher.rules import ROUTES_WITH_CASE
 from vroeg.shared.cloudevents import encode
-from vroeg.shared.events import (
-    Address,
-    ArrearsType,
-    Household,
-    Person,
-    Route,
-    SignalData,
-    SignalKind,
-    SignalRouted,
-    VlpType,
-)
-from vroeg.shared.topics import CASE_OPENED, ROUTE_TOPICS
+from vroeg.shared.events import Route, SignalRouted
+from vroeg.shared.topics import ROUTE_TOPICS
+from vroeg.standins.brp.synthetic import build_population
+
+MONTH = date(2026, 11, 1)
+SCENARIOS = {
+    # persons, municipalities, signals in the month, months of history
+    "municipality": (900_000, "0363", 4_000, 6),
+    "national": (1_000_000, "national", 100_000, 1),
+}
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def routed(n: int) -> SignalRouted:
-    signal = SignalData(
-        signal_id=uuid4(),
-        vlp_id="bench",
-        vlp_type=VlpType.HUUR,
-        vlp_reference=f"b-{n}",
-        kind=SignalKind.VROEGSIGNAAL,
-        arrears_type=ArrearsType.HUUR,
-        signal_date=date(2026, 11, 27),
-        debtor=Person(geslachtsnaam="Jansen", geboortedatum=date(1980, 5, 1)),
-        address=Address(postcode="1012AB", huisnummer=1 + n),
-        amount=Decimal("412.00"),
-        oldest_due_date=date(2026, 9, 1),
-        received_at=datetime.now(UTC),
-    )
-    return SignalRouted(
-        municipality="0363",
-        occurred_at=datetime.now(UTC),
-        route=Route.RESIDENT,
-        reasons=("bench",),
-        signal=signal,
-        household=Household(address_key=f"{n:016d}", size=1, minors_present=False),
-    )
+@dataclass
+class Usage:
+    """CPU seconds and memory of a set of processes, sampled while the benchmark runs."""
+
+    pids: list[int]
+    rss_mib: list[float] = field(default_factory=list)
+
+    def cpu_s(self) -> float:
+        total = 0
+        for pid in self.pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except FileNotFoundError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / TICKS
+
+    def sample_rss(self) -> None:
+        total = 0
+        for pid in self.pids:
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except FileNotFoundError:
+                continue
+            total += next(
+                int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")
+            )
+        self.rss_mib.append(total / 1024)
 
 
-async def main(signals: int) -> None:
-    async with isolated_platform("matcher", {}) as bench:
-        bench.platform.start(["matcher"])
-        await measure(bench, signals)
+def pids_of(command: str) -> list[int]:
+    """Processes whose command line contains `command`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if command in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                    found.append(int(entry.name))
+            except (FileNotFoundError, PermissionError):
+                continue
+    return found
 
 
-async def measure(bench: Bench, signals: int) -> None:
-    """Publish `signals` routed signals at once; time until every case is announced."""
-    events = [routed(n) for n in range(signals)]
-    consumer = AIOKafkaConsumer(bootstrap_servers=bench.kafka, group_id=None)
-    await consumer.start()
-    await consumer._client.force_metadata_update()
-    topic = bench.topic(CASE_OPENED.name)
-    tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-    consumer.assign(tps)
-    await consumer.seek_to_beginning(*tps)
-
-    producer = AIOKafkaProducer(bootstrap_servers=bench.kafka, linger_ms=5)
+async def publish(bench: Bench, events: list[SignalRouted]) -> dict[str, int]:
+    """Send the routed signals as brp-check would; how many went to each topic."""
+    producer = AIOKafkaProducer(bootstrap_servers=bench.kafka, linger_ms=20)
     await producer.start()
-    routed_topic = bench.topic(ROUTE_TOPICS[Route.RESIDENT].name)
-    first = time.monotonic()
-    for event in events:
-        message = encode(event, topic=routed_topic, source="/bench", trace={})
-        await producer.send(
-            routed_topic, value=message.value, key=message.key, headers=list(message.headers)
-        )
-    await producer.flush()
-    published = time.monotonic()
-    await producer.stop()
-
-    handled = asyncio.create_task(committed_all(bench, routed_topic, signals))
-    opened = 0
-    last = first
-    while opened < signals:
-        for records in (await consumer.getmany(timeout_ms=1000)).values():
-            opened += len(records)
-            last = time.monotonic()
-    await consumer.stop()
-    consumed = await handled - first
-    elapsed = last - first
-    print(f"published {signals:,} routed signals in {published - first:.1f} s")
-    print(f"matcher handled them in {consumed:.1f} s: {signals / consumed:,.0f} signals/s")
-    print(f"  and announced {opened:,} cases in {elapsed:.1f} s: {signals / elapsed:,.0f} /s")
+    sent: dict[str, int] = {}
+    try:
+        for event in events:
+            topic = bench.topic(ROUTE_TOPICS[event.route].name)
+            message = encode(event, topic=topic, source="/bench", trace={})
+            await producer.send(
+                topic, value=message.value, key=message.key, headers=list(message.headers)
+            )
+            sent[topic] = sent.get(topic, 0) + 1
+        await producer.flush()
+    finally:
+        await producer.stop()
+    return sent
 
 
-async def committed_all(bench: Bench, topic: str, signals: int) -> float:
-    """When the matcher's group has committed every routed signal (each handled in the DB)."""
+async def handled(bench: Bench, expected: dict[str, int], usage: Usage) -> float:
+    """When the matcher's group has committed everything published so far."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bench.kafka)
     await admin.start()
     try:
         while True:
+            usage.sample_rss()
             offsets = await admin.list_consumer_group_offsets(f"vroeg-{bench.prefix}matcher")
-            if sum(m.offset for tp, m in offsets.items() if tp.topic == topic) >= signals:
+            done = {topic: 0 for topic in expected}
+            for tp, meta in offsets.items():
+                if tp.topic in done:
+                    done[tp.topic] += meta.offset
+            if all(done[t] >= n for t, n in expected.items()):
                 return time.monotonic()
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.25)
     finally:
         await admin.close()
 
 
+async def main(scenario: str, signals: int | None) -> None:
+    persons, municipalities, count, history = SCENARIOS[scenario]
+    started = time.monotonic()
+    population = build_population(persons, municipalities=municipalities)
+    generated = generate(population, month=MONTH, signals=signals or count, history_months=history)
+    routed = [s.routed() for s in generated.signals if Route(s.truth.route) in ROUTES_WITH_CASE]
+    earlier = [e for e in routed if e.signal.received_at.date() < MONTH]
+    month = [e for e in routed if e.signal.received_at.date() >= MONTH]
+    print(
+        f"{scenario}: {population.persons:,} persons; {len(generated.signals):,} signals "
+        f"generated in {time.monotonic() - started:.0f} s, {len(routed):,} routed to a case "
+        f"({len(earlier):,} of {history} months' history, {len(month):,} in the month)"
+    )
+    async with isolated_platform("matcher", {}) as bench:
+        bench.platform.start(["matcher"])
+        process = bench.platform["matcher"].popen
+        assert process is not None
+        matcher = Usage([process.pid])
+        postgres = Usage(pids_of("postgres"))
+        totals: dict[str, int] = {}
+        for label, events in (("history", earlier), ("month", month)):
+            if not events:
+                continue
+            cpu = (matcher.cpu_s(), postgres.cpu_s())
+            first = time.monotonic()
+            for topic, n in (await publish(bench, events)).items():
+                totals[topic] = totals.get(topic, 0) + n
+            published = time.monotonic()
+            done = await handled(bench, totals, matcher)
+            seconds = done - first
+            used = (matcher.cpu_s() - cpu[0], postgres.cpu_s() - cpu[1])
+            print(
+                f"  {label}: {len(events):,} signals published in {published - first:.1f} s, "
+                f"handled in {seconds:.1f} s: {len(events) / seconds:,.0f} signals/s; "
+                f"CPU s per 1,000: matcher {used[0] * 1000 / len(events):.2f}, "
+                f"PostgreSQL {used[1] * 1000 / len(events):.2f}"
+            )
+        peak = max(matcher.rss_mib, default=0.0)
+        print(
+            f"  matcher memory (RSS): {matcher.rss_mib[0]:.0f} MiB at the start, "
+            f"peak {peak:.0f} MiB, {matcher.rss_mib[-1]:.0f} MiB at the end"
+        )
+        await report_cases(bench)
+
+
+async def report_cases(bench: Bench) -> None:
+    """What the signals became: cases, their size, recidive and repeats."""
+    url = bench.platform["matcher"].env["DATABASE_URL"].replace("+asyncpg", "")
+    conn = await asyncpg.connect(url)
+    try:
+        row = await conn.fetchrow(
+            "SELECT count(*) AS cases, "
+            "avg(jsonb_array_length(state->'signals')) AS size, "
+            "avg((state->>'recidive')::boolean::int) AS recidive, "
+            "avg((state->>'crisis')::boolean::int) AS crisis, "
+            "(SELECT count(*) FROM matcher.case_signals s WHERE s.repeat_announced) AS repeats "
+            "FROM matcher.cases"
+        )
+    finally:
+        await conn.close()
+    print(
+        f"  {row['cases']:,} cases, {row['size']:.2f} signals per case, "
+        f"{row['recidive']:.1%} recidive, {row['crisis']:.1%} crisis, {row['repeats']:,} repeats"
+    )
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--signals", type=int, default=20_000)
+    parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="municipality")
+    parser.add_argument("--signals", type=int, default=None, help="in the measured month")
     args = parser.parse_args()
-    asyncio.run(main(args.signals))
+    asyncio.run(main(args.scenario, args.signals))
