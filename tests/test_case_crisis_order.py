@@ -135,6 +135,9 @@ async def test_the_demo_household_is_one_crisis_case_whichever_signal_comes_firs
         "dueDate": due.isoformat(),
         "workingDays": WATER_DISCONNECTION_WORKING_DAYS,
         "crisis": True,
+        # Nobody has tried to reach the household yet.
+        "state": "OPEN",
+        "metOn": None,
     }
     rows = await fetch(
         isolation.database_url,

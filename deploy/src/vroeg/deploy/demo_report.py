@@ -24,6 +24,7 @@ from vroeg.shared.cloudevents import decode
 from vroeg.shared.events import (
     CaseOpened,
     CaseState,
+    CaseStatus,
     CaseUpdated,
     FirstContactDeadlineSet,
     Route,
@@ -315,6 +316,8 @@ def _print_report(
                 if due
                 else ""
             )
+            if state.status is CaseStatus.CLOSED:
+                outcome += "; closed: nobody else lives there (R-BRP-2)"
             fact = next(f for f in state.signals if str(f.signal_id) == signal_id)
             if fact.repeat_of is not None:
                 outcome += f"; repeats {str(fact.repeat_of)[:8]}, no new offer"
