@@ -102,7 +102,8 @@ def transition(status: CaseStatus, action: CaseAction) -> CaseStatus:
     """The one place the lifecycle is enforced: open → closed → reopened (open)."""
     after = TRANSITIONS.get((status, action))
     if after is None:
-        raise Refused(f"a {status.value.lower()} case cannot be {action.value}d")
+        done = {CaseAction.CLOSE: "closed", CaseAction.REOPEN: "reopened"}[action]
+        raise Refused(f"a {status.value.lower()} case cannot be {done}")
     return after
 
 

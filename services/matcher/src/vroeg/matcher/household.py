@@ -138,6 +138,8 @@ class Household:
     moved_from: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)
     # The state each case last announced, read once.
     announced: dict[uuid.UUID, CaseState] = field(default_factory=dict)
+    # Each loaded signal as the rules see it.
+    _facts: dict[uuid.UUID, rules.MatchedSignal] = field(default_factory=dict)
 
     async def _load_persons(self, uow: UnitOfWork, rows: list[CaseSignal]) -> None:
         """The persons' signals at other addresses in the look-back (R-IN-5's same debt)."""
@@ -177,18 +179,34 @@ class Household:
         self.cases[case.id] = case
         return case
 
-    def state_of(self, case: Case) -> CaseState:
+    def _matched(self, row: CaseSignal) -> rules.MatchedSignal:
+        """A signal as the rules see it, made once per load (its facts never change)."""
+        found = self._facts.get(row.signal_id)
+        if found is None:
+            found = self._facts[row.signal_id] = matched(row)
+        return found
+
+    def state_of(self, case: Case, by_case: dict[uuid.UUID, list[CaseSignal]]) -> CaseState:
         """What the rules make of a case now: its signals and the address's other cases."""
-        members = [matched(s) for s in self.of_case(case.id)]
+        members = [self._matched(s) for s in by_case.get(case.id, [])]
+        debts = {(m.vlp_id, m.arrears_type) for m in members}
+        # R-IN-5's same debt looks only at the same creditors' same arrears elsewhere.
         earlier = [
-            matched(s)
-            for s in [*self.signals.values(), *self.elsewhere.values()]
-            if s.case_id != case.id
+            fact
+            for other, rows in by_case.items()
+            if other != case.id
+            for fact in map(self._matched, rows)
+            if (fact.vlp_id, fact.arrears_type) in debts
         ]
+        earlier.extend(
+            fact
+            for fact in map(self._matched, self.elsewhere.values())
+            if (fact.vlp_id, fact.arrears_type) in debts
+        )
         others = [
             rules.PastCase(
                 case_id=other.id,
-                received=tuple(s.received_at for s in self.of_case(other.id)),
+                received=tuple(s.received_at for s in by_case.get(other.id, [])),
                 status=CaseStatus(other.status),
                 outcome=OutcomeCategory(other.outcome) if other.outcome else None,
                 outcome_detail=OutcomeDetail(other.outcome_detail)
@@ -217,12 +235,15 @@ class Household:
             (c for c in self.cases.values() if c.opened_at >= self.since or c.version == 0),
             key=lambda c: (c.opened_at, str(c.id)),
         )
-        await self._load_persons(uow, [s for c in restated for s in self.of_case(c.id)])
+        by_case: dict[uuid.UUID, list[CaseSignal]] = {}
+        for row in self.signals.values():
+            by_case.setdefault(row.case_id, []).append(row)
+        await self._load_persons(uow, [s for c in restated for s in by_case.get(c.id, [])])
         events: list[CaseOpened | CaseUpdated | SignalRepeated] = []
         for case in restated:
-            if not self.of_case(case.id):
+            if case.id not in by_case:
                 continue  # a case whose signals all moved out keeps its last state
-            after = self.state_of(case)
+            after = self.state_of(case, by_case)
             if case.version == 0:
                 events.append(
                     CaseOpened(
