@@ -8,10 +8,11 @@ Two scenarios (`--scenario`):
 
 The generator (`realistic.py`) gives each signal its ground-truth route; the signals routed
 to a case (resident, deceased, minor) are published as brp-check would, keyed by household.
-The matcher runs as a process on the local infrastructure. The history is fed first, then the
-measured month, timed from its first publish to the last offset the matcher's group committed
-(handled in the database). Prints signals/s, the matcher's memory over the run, CPU seconds per
-1,000 signals of the matcher and of PostgreSQL, and what the cases look like.
+The matcher runs as a process on the local infrastructure. The history is fed month by month,
+each month's cases closed after it (as followup would), then the measured month, timed from
+its first publish to the last offset the matcher's group committed (handled in the database).
+Prints signals/s, the matcher's memory over the run, CPU seconds per 1,000 signals of the
+matcher and of PostgreSQL, and what the cases look like.
     uv run python bench/matcher.py [--scenario municipality|national] [--signals N]
 """
 
@@ -19,11 +20,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from uuid import UUID
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
@@ -33,8 +36,14 @@ from realistic import generate
 
 from vroeg.matcher.rules import ROUTES_WITH_CASE
 from vroeg.shared.cloudevents import encode
-from vroeg.shared.events import Route, SignalRouted
-from vroeg.shared.topics import ROUTE_TOPICS
+from vroeg.shared.events import (
+    CaseOutcomeRegistered,
+    OutcomeCategory,
+    OutcomeDetail,
+    Route,
+    SignalRouted,
+)
+from vroeg.shared.topics import CASE_OUTCOME_REGISTERED, ROUTE_TOPICS
 from vroeg.standins.brp.synthetic import build_population
 
 MONTH = date(2026, 11, 1)
@@ -48,10 +57,21 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 @dataclass
 class Usage:
-    """CPU seconds and memory of a set of processes, sampled while the benchmark runs."""
+    """CPU seconds and memory of a set of processes and their children, sampled while the
+    benchmark runs."""
 
-    pids: list[int]
+    roots: list[int]
     rss_mib: list[float] = field(default_factory=list)
+
+    @property
+    def pids(self) -> list[int]:
+        found, todo = [], list(self.roots)
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            for task in Path(f"/proc/{pid}/task").glob("*/children"):
+                todo.extend(int(child) for child in task.read_text().split())
+        return found
 
     def cpu_s(self) -> float:
         total = 0
@@ -127,7 +147,7 @@ async def handled(bench: Bench, expected: dict[str, int], usage: Usage) -> float
         await admin.close()
 
 
-async def main(scenario: str, signals: int | None) -> None:
+async def main(scenario: str, signals: int | None, workers: int) -> None:
     persons, municipalities, count, history = SCENARIOS[scenario]
     started = time.monotonic()
     population = build_population(persons, municipalities=municipalities)
@@ -140,42 +160,109 @@ async def main(scenario: str, signals: int | None) -> None:
         f"generated in {time.monotonic() - started:.0f} s, {len(routed):,} routed to a case "
         f"({len(earlier):,} of {history} months' history, {len(month):,} in the month)"
     )
-    async with isolated_platform("matcher", {}) as bench:
+    async with isolated_platform("matcher", {"VROEG_WORKERS": str(workers)}) as bench:
         bench.platform.start(["matcher"])
         process = bench.platform["matcher"].popen
         assert process is not None
         matcher = Usage([process.pid])
         postgres = Usage(pids_of("postgres"))
         totals: dict[str, int] = {}
-        for label, events in (("history", earlier), ("month", month)):
-            if not events:
-                continue
-            cpu = (matcher.cpu_s(), postgres.cpu_s())
-            first = time.monotonic()
-            for topic, n in (await publish(bench, events)).items():
-                totals[topic] = totals.get(topic, 0) + n
-            published = time.monotonic()
-            done = await handled(bench, totals, matcher)
-            seconds = done - first
-            used = (matcher.cpu_s() - cpu[0], postgres.cpu_s() - cpu[1])
+        by_month: dict[date, list[SignalRouted]] = {}
+        for event in earlier:
+            by_month.setdefault(event.signal.received_at.date().replace(day=1), []).append(event)
+        history_s = 0.0
+        for first_day, events in sorted(by_month.items()):
+            history_s += await feed(bench, events, totals, matcher)
+            # The month's cases are followed up and closed, so the next month finds
+            # recidive (R-MAT-3) as it would in production.
+            await close_open_cases(bench, totals, matcher, next_month(first_day))
+        if earlier:
             print(
-                f"  {label}: {len(events):,} signals published in {published - first:.1f} s, "
-                f"handled in {seconds:.1f} s: {len(events) / seconds:,.0f} signals/s; "
-                f"CPU s per 1,000: matcher {used[0] * 1000 / len(events):.2f}, "
-                f"PostgreSQL {used[1] * 1000 / len(events):.2f}"
+                f"  history: {len(earlier):,} signals handled in {history_s:.1f} s: "
+                f"{len(earlier) / history_s:,.0f} signals/s (each month's cases closed after it)"
             )
+        cpu = (matcher.cpu_s(), postgres.cpu_s())
+        seconds = await feed(bench, month, totals, matcher)
+        used = (matcher.cpu_s() - cpu[0], postgres.cpu_s() - cpu[1])
+        print(
+            f"  month: {len(month):,} signals handled in {seconds:.1f} s: "
+            f"{len(month) / seconds:,.0f} signals/s; CPU s per 1,000 signals: "
+            f"matcher {used[0] * 1000 / len(month):.2f}, "
+            f"PostgreSQL {used[1] * 1000 / len(month):.2f}"
+        )
         peak = max(matcher.rss_mib, default=0.0)
         print(
-            f"  matcher memory (RSS): {matcher.rss_mib[0]:.0f} MiB at the start, "
+            f"  matcher ({workers} worker{'s' if workers > 1 else ''}) memory (RSS): "
+            f"{matcher.rss_mib[0]:.0f} MiB at the start, "
             f"peak {peak:.0f} MiB, {matcher.rss_mib[-1]:.0f} MiB at the end"
         )
         await report_cases(bench)
 
 
+def next_month(first_day: date) -> date:
+    return (first_day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+async def feed(
+    bench: Bench, events: list[SignalRouted], totals: dict[str, int], usage: Usage
+) -> float:
+    """Publish routed signals and wait until the matcher handled them; the seconds it took."""
+    first = time.monotonic()
+    for topic, n in (await publish(bench, events)).items():
+        totals[topic] = totals.get(topic, 0) + n
+    return await handled(bench, totals, usage) - first
+
+
+async def close_open_cases(
+    bench: Bench, totals: dict[str, int], usage: Usage, closed_on: date
+) -> None:
+    """Close every open case as followup would (NIET_BEREIKT), at the month's end."""
+    conn = await asyncpg.connect(
+        bench.platform["matcher"].env["DATABASE_URL"].replace("+asyncpg", "")
+    )
+    try:
+        rows = await conn.fetch(
+            "SELECT id, municipality, state->'signals' AS signals FROM matcher.cases "
+            "WHERE accepting"
+        )
+    finally:
+        await conn.close()
+    closed_at = datetime.combine(closed_on, datetime.min.time(), tzinfo=UTC)
+    events = [
+        CaseOutcomeRegistered(
+            municipality=row["municipality"],
+            occurred_at=closed_at,
+            case_id=row["id"],
+            signal_ids=tuple(UUID(s["signal_id"]) for s in json.loads(row["signals"])),
+            category=OutcomeCategory.NIET_BEREIKT,
+            detail=OutcomeDetail.GEEN_CONTACT,
+            closed_at=closed_at,
+        )
+        for row in rows
+    ]
+    topic = bench.topic(CASE_OUTCOME_REGISTERED.name)
+    producer = AIOKafkaProducer(bootstrap_servers=bench.kafka, linger_ms=20)
+    await producer.start()
+    try:
+        for event in events:
+            message = encode(event, topic=topic, source="/bench", trace={})
+            await producer.send(
+                topic, value=message.value, key=message.key, headers=list(message.headers)
+            )
+        await producer.flush()
+    finally:
+        await producer.stop()
+    totals[topic] = totals.get(topic, 0) + len(events)
+    await handled(bench, totals, usage)
+
+
+def database_url(bench: Bench) -> str:
+    return bench.platform["matcher"].env["DATABASE_URL"].replace("+asyncpg", "")
+
+
 async def report_cases(bench: Bench) -> None:
     """What the signals became: cases, their size, recidive and repeats."""
-    url = bench.platform["matcher"].env["DATABASE_URL"].replace("+asyncpg", "")
-    conn = await asyncpg.connect(url)
+    conn = await asyncpg.connect(database_url(bench))
     try:
         row = await conn.fetchrow(
             "SELECT count(*) AS cases, "
@@ -197,5 +284,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="municipality")
     parser.add_argument("--signals", type=int, default=None, help="in the measured month")
+    parser.add_argument("--workers", type=int, default=1, help="matcher worker processes")
     args = parser.parse_args()
-    asyncio.run(main(args.scenario, args.signals))
+    asyncio.run(main(args.scenario, args.signals, args.workers))
