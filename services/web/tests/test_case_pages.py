@@ -236,6 +236,9 @@ def test_a_refused_outcome_shows_the_rule_in_dutch_keeps_the_input_and_changes_n
     assert "Bij ‘Wil hulp’ hoort een nadere uitkomst: kies er een uit de lijst." in alert
     assert "needs a detail" not in page.content()
     assert outcome(page, "Wil hulp").is_checked()  # what was chosen is kept
+    detail = page.get_by_label("Nadere uitkomst")
+    assert detail.get_attribute("aria-invalid") == "true"  # the field to correct, described
+    assert detail.get_attribute("aria-describedby") == "detail-hint uitkomst-fouten"
     check_page(page, request.node.name, "melding-uitkomst-geweigerd")
     followup = cases.followup(cases.to_refuse)
     assert (followup["status"], followup["outcomes"]) == ("OPEN", [])

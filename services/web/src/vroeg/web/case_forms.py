@@ -152,14 +152,17 @@ _FIELDS = {
 }
 
 _CODE = r"([A-Z_]+)"
-# followup's rule refusals (its `detail`) in Dutch; codes in them become their labels.
-_RULES: tuple[tuple[re.Pattern[str], Callable[..., str]], ...] = (
+# followup's rule refusals (its `detail`): the form's field to mark, if one, and the refusal in
+# Dutch (codes in it become their labels).
+_RULES: tuple[tuple[re.Pattern[str], str | None, Callable[..., str]], ...] = (
     (
         re.compile(rf"{_CODE} needs a detail: one of .*"),
+        "detail",
         lambda c: f"Bij ‘{label(c)}’ hoort een nadere uitkomst: kies er een uit de lijst.",
     ),
     (
         re.compile(rf"{_CODE} is not a detail of {_CODE}: .*"),
+        "detail",
         lambda d, c: (
             f"‘{label(d)}’ hoort niet bij ‘{label(c)}’: kies een nadere uitkomst die "
             "bij de uitkomst past."
@@ -167,6 +170,7 @@ _RULES: tuple[tuple[re.Pattern[str], Callable[..., str]], ...] = (
     ),
     (
         re.compile(r"a reason and the consent to tell the creditor belong to WIL_GEEN_HULP"),
+        "reden",
         lambda: (
             "Een reden en toestemming om de schuldeiser te informeren horen alleen bij "
             "‘Wil geen hulp’."
@@ -174,6 +178,7 @@ _RULES: tuple[tuple[re.Pattern[str], Callable[..., str]], ...] = (
     ),
     (
         re.compile(rf"{_CODE} needs a contact attempt that reached the resident"),
+        None,
         lambda d: (
             f"‘{label(d)}’ kan pas als een contactpoging de inwoner heeft bereikt. "
             "Leg die poging eerst vast."
@@ -181,6 +186,7 @@ _RULES: tuple[tuple[re.Pattern[str], Callable[..., str]], ...] = (
     ),
     (
         re.compile(r"GEEN_CONTACT, but an attempt reached the resident: GEEN_REACTIE\?"),
+        "detail",
         lambda: (
             "Een contactpoging heeft de inwoner bereikt, dus ‘Geen contact gekregen’ klopt "
             "niet. Bedoelt u ‘Geen reactie na contact’?"
@@ -188,6 +194,7 @@ _RULES: tuple[tuple[re.Pattern[str], Callable[..., str]], ...] = (
     ),
     (
         re.compile(r"the debtor died: .*"),
+        None,
         lambda: (
             "De inwoner is overleden: leg eerst in een notitie vast of er hulp gaat naar "
             "het huishouden of de erfgenamen, en sluit dan de melding."
@@ -195,28 +202,34 @@ _RULES: tuple[tuple[re.Pattern[str], Callable[..., str]], ...] = (
     ),
     (
         re.compile(r"attempts are registered on an open case; reopen it first"),
+        None,
         lambda: "Deze melding is gesloten. Heropen haar eerst om een contactpoging vast te leggen.",
     ),
     (
         re.compile(r"an attempt cannot be registered before it happened"),
+        "datum",
         lambda: (
             "De datum van de poging ligt in de toekomst. Leg een poging vast als zij is gedaan."
         ),
     ),
     (
         re.compile(r"only a letter or card gets a reply recorded on it"),
+        None,
         lambda: "Alleen op een brief of kaart kan een reactie worden vastgelegd.",
     ),
     (
         re.compile(r"a reply comes after its letter and not in the future"),
+        "datum",
         lambda: "De reactie moet na de brief zijn binnengekomen en niet in de toekomst liggen.",
     ),
     (
         re.compile(r"beschermingsbewind and curatele exclude each other.*"),
+        None,
         lambda: "Beschermingsbewind en curatele sluiten elkaar uit: kies er één.",
     ),
     (
         re.compile(r"a (open|closed) case cannot be (closed|reopened)"),
+        None,
         lambda status, action: (
             "Deze melding is al open en kan niet worden heropend."
             if status == "open"
@@ -229,12 +242,13 @@ _CONFLICTS = {"closed": "Deze melding is al gesloten; er is geen uitkomst meer v
 _NOT_DONE = "Dit is niet vastgelegd."
 
 
-def rule_message(detail: str) -> str:
-    """A rule refusal's `detail` in Dutch; one not known here as it came, after a Dutch lead."""
-    for pattern, dutch in _RULES:
+def rule_message(detail: str) -> tuple[str, set[str]]:
+    """A rule refusal's `detail` in Dutch (one not known here as it came, after a Dutch lead),
+    and the form's field it is about."""
+    for pattern, form_field, dutch in _RULES:
         if match := pattern.fullmatch(detail):
-            return str(dutch(*match.groups()))
-    return f"{_NOT_DONE} De regels staan het niet toe: {detail}"
+            return str(dutch(*match.groups())), {form_field} if form_field else set()
+    return f"{_NOT_DONE} De regels staan het niet toe: {detail}", set()
 
 
 def refusal(form: str, refused: ServiceError, values: FormData) -> Refusal:
@@ -246,5 +260,5 @@ def refusal(form: str, refused: ServiceError, values: FormData) -> Refusal:
         return Refusal(form, 400, errors, {name for name, _ in named}, typed)
     if refused.status == 409 and refused.code in _CONFLICTS:
         return Refusal(form, 409, [_CONFLICTS[refused.code]], set(), typed)
-    detail = str(refused.problem.get("detail") or "")
-    return Refusal(form, refused.status, [rule_message(detail)], set(), typed)
+    message, fields = rule_message(str(refused.problem.get("detail") or ""))
+    return Refusal(form, refused.status, [message], fields, typed)
