@@ -228,7 +228,8 @@ _RULES: tuple[tuple[re.Pattern[str], str | None, Callable[..., str]], ...] = (
         lambda: "Beschermingsbewind en curatele sluiten elkaar uit: kies er één.",
     ),
     (
-        re.compile(r"a (open|closed) case cannot be (closed|reopened)"),
+        # followup writes "reopend" today; "reopened" is read as well.
+        re.compile(r"a (open|closed) case cannot be (closed|reopend|reopened)"),
         None,
         lambda status, action: (
             "Deze melding is al open en kan niet worden heropend."
