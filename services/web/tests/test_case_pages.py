@@ -45,6 +45,7 @@ class Cases:
     to_refuse: str  # 0363: a refused outcome must leave it open
     to_forge: str  # 0363: forged forms must leave it alone
     letters: str  # 0363: a letter, its reply, notes and circumstances
+    to_race: str  # 0363: two vroegsignaleerders close it at once
     in_0518: str
 
     @property
@@ -108,12 +109,13 @@ def cases(endpoints: infra.Endpoints, tmp_path_factory: pytest.TempPathFactory) 
                 signal("0363"),
                 signal("0363"),
                 signal("0363"),
+                signal("0363"),
                 signal("0518"),
             ]
-            rent, crisis, to_refuse, to_forge, letters, in_0518 = asyncio.run(
+            rent, crisis, to_refuse, to_forge, letters, to_race, in_0518 = asyncio.run(
                 open_cases(iso, events)
             )
-            yield Cases(platform, iso, crisis, rent, to_refuse, to_forge, letters, in_0518)
+            yield Cases(platform, iso, crisis, rent, to_refuse, to_forge, letters, to_race, in_0518)
         finally:
             platform.stop()
 
@@ -312,6 +314,32 @@ def test_a_letter_its_reply_a_note_and_the_circumstances(
     followup = cases.followup(cases.letters)
     assert (followup["beschermingsbewind"], followup["curatele"]) == (False, True)
     check_page(page, test, "melding-bijgewerkt")
+
+
+def test_who_registers_an_outcome_second_is_told_the_case_is_closed(
+    cases: Cases, new_page: Any, request: pytest.FixtureRequest
+) -> None:
+    first, second = new_page(), new_page()
+    for page in (first, second):
+        sign_in(page, cases, CASE_WORKER, f"/werkvoorraad/{cases.to_race}")
+    outcome(first, "Niet bereikt").check()
+    first.get_by_label("Nadere uitkomst").select_option("GEEN_CONTACT")
+    first.get_by_role("button", name="Uitkomst vastleggen").click()
+    first.wait_for_load_state()
+    assert "gesloten" in first.get_by_role("status").inner_text()
+
+    outcome(second, "Bekend bij schuldhulp").check()
+    with second.expect_navigation() as refused:
+        second.get_by_role("button", name="Uitkomst vastleggen").click()
+    assert refused.value is not None
+    assert refused.value.status == 409
+    assert "al gesloten" in second.get_by_role("alert").inner_text()
+    assert second.get_by_text("Geen contact gekregen", exact=False).first.is_visible()
+    check_page(second, request.node.name, "melding-al-gesloten")
+    followup = cases.followup(cases.to_race)
+    assert [(o["category"], o["detail"]) for o in followup["outcomes"]] == [
+        ("NIET_BEREIKT", "GEEN_CONTACT")
+    ]
 
 
 def test_an_analyst_cannot_open_the_werkvoorraad_or_a_case(
