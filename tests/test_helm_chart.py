@@ -41,6 +41,10 @@ TEST_CLUSTER = [
     "web.publicUrl=https://vroeg.test.example",
     "--set",
     "web.brpCheckUrl=https://brp-check.test.example",
+    "--set",
+    "web.matcherUrl=https://matcher.test.example",
+    "--set",
+    "web.followupUrl=https://followup.test.example",
 ]
 STANDINS = {"brp-standin", "idp-standin"}
 SECRET_ENV = ("PASSWORD", "SECRET", "DATABASE_URL", "API_KEY")

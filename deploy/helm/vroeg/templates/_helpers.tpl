@@ -154,6 +154,10 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
   value: {{ $c.oidcClientId | quote }}
 - name: VROEG_BRP_CHECK_URL
   value: {{ required "web.brpCheckUrl" $c.brpCheckUrl | quote }}
+- name: VROEG_MATCHER_URL
+  value: {{ required "web.matcherUrl" $c.matcherUrl | quote }}
+- name: VROEG_FOLLOWUP_URL
+  value: {{ required "web.followupUrl" $c.followupUrl | quote }}
 {{- end }}
 {{- if eq $c.name "idp-standin" }}
 - name: VROEG_IDP_ISSUER

@@ -174,6 +174,8 @@ class Platform:
                 "VROEG_WEB_PUBLIC_URL": web_url,
                 "VROEG_OIDC_CLIENT_ID": WEB_CLIENT_ID,
                 "VROEG_BRP_CHECK_URL": f"http://127.0.0.1:{ports['brp-check']}",
+                "VROEG_MATCHER_URL": f"http://127.0.0.1:{ports['matcher']}",
+                "VROEG_FOLLOWUP_URL": f"http://127.0.0.1:{ports['followup']}",
             },
         }
         self.processes = {

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 import httpx
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -27,7 +28,7 @@ from vroeg.shared.events import now_utc
 from vroeg.shared.messaging.unit_of_work import Database
 from vroeg.shared.service import Resources, ServiceSpec, entrypoints, running
 from vroeg.shared.supervision import PeriodicJob
-from vroeg.web import auth_pages, repository, review_pages
+from vroeg.web import auth_pages, case_pages, repository, review_pages
 from vroeg.web.oidc import IdentityProvider
 from vroeg.web.rendering import STATIC, render, templates
 from vroeg.web.services import ServiceError, Services
@@ -69,7 +70,10 @@ def purge_job(resources: Resources, settings: Settings) -> Sequence[PeriodicJob]
 
 
 SPEC = ServiceSpec(
-    "web", routers=[auth_pages.router, review_pages.router], jobs=purge_job, messaging=False
+    "web",
+    routers=[auth_pages.router, review_pages.router, case_pages.router],
+    jobs=purge_job,
+    messaging=False,
 )
 
 
@@ -81,7 +85,16 @@ def create_app(spec: ServiceSpec, settings: Settings) -> FastAPI:
         async with running(spec, settings) as service:
             http = await service.resources.enter_async_context(httpx.AsyncClient(timeout=10.0))
             service.resources.provide(IdentityProvider(settings, http, service.staff))
-            service.resources.provide(Services(http, {"brp-check": settings.brp_check_url}))
+            service.resources.provide(
+                Services(
+                    http,
+                    {
+                        "brp-check": settings.brp_check_url,
+                        "matcher": settings.matcher_url,
+                        "followup": settings.followup_url,
+                    },
+                )
+            )
             app.state.runtime = service
             yield
 
@@ -178,6 +191,15 @@ def _install_error_pages(app: FastAPI) -> None:
         )
         return await _error_page(
             request, 500, "Er ging iets mis", "De pagina kon niet worden gemaakt."
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        # A path that names no record (not an id) is a page that does not exist.
+        if any(error.get("loc", ("",))[0] == "path" for error in exc.errors()):
+            return await _not_found(request)
+        return await _error_page(
+            request, 400, "Niet mogelijk", "Dit verzoek kan hier niet worden gedaan."
         )
 
     @app.exception_handler(StarletteHTTPException)

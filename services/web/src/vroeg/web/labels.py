@@ -39,11 +39,70 @@ _LABELS = {
     # how a candidate was found
     "search": "gevonden op naam en geboortedatum",
     "address": "ingeschreven op het adres van het signaal",
+    # a case's status and flags
+    "OPEN": "Open",
+    "CLOSED": "Gesloten",
+    "OVERLEDEN": "Overleden",
+    "MINDERJARIG": "Minderjarig",
+    "ONDERNEMER": "Ondernemer",
+    # repeats (R-IN-5)
+    "SAME_OPEN_CASE": "herhaling binnen de open melding",
+    "SAME_DEBT": "herhaling van dezelfde schuld",
+    # contact attempts: the CBS export's kinds, parts of the day and results (R-FU-2)
+    "TELEFOON": "Telefoon",
+    "HUISBEZOEK": "Huisbezoek",
+    "SMS_WHATSAPP": "SMS of WhatsApp",
+    "EMAIL": "E-mail",
+    "BRIEF": "Brief",
+    "KAART": "Kaart",
+    "ADMINISTRATIEF": "Administratief",
+    "ANDERS": "Anders",
+    "OCHTEND": "Ochtend",
+    "MIDDAG": "Middag",
+    "AVOND": "Avond",
+    "BEREIKT": "Bereikt",
+    "NIET_BEREIKT": "Niet bereikt",
+    # outcomes: the monitor's categories and the CBS export's details (R-FU-4)
+    "WIL_HULP": "Wil hulp",
+    "WIL_GEEN_HULP": "Wil geen hulp",
+    "BEKEND_BIJ_SHV": "Bekend bij schuldhulp",
+    "QUICK_FIX": "Snel opgelost (quick fix)",
+    "VERWIJZING_FINANCIEEL": "Verwezen naar financiële hulp",
+    "VERWIJZING_NIET_FINANCIEEL": "Verwezen naar niet-financiële hulp",
+    "VERWIJZING_ZONDER_CONTACT": "Verwezen zonder contact",
+    "GEEN_HULP_NODIG": "Geen hulp nodig",
+    "ZELF_GEREGELD": "Zelf geregeld",
+    "ANDER_TRAJECT": "Al in een ander traject",
+    "GEEN_CONTACT": "Geen contact gekregen",
+    "GEEN_REACTIE": "Geen reactie na contact",
+    # the parts of a priority score (R-MAT-4)
+    "creditor_types": "Soorten schuldeisers",
+    "total_arrears": "Totale achterstand (euro)",
+    "rent_arrears": "Huurachterstand",
+    "minors": "Minderjarigen in het huishouden",
+    "oldest_claim_months": "Oudste vordering (maanden)",
+    "recidive": "Recidive",
+    "vulnerable_area": "Kwetsbare wijk",
     # municipalities
     "0363": "Amsterdam",
     "0518": "'s-Gravenhage",
     "0599": "Rotterdam",
 }
+
+
+# Where a case stands against its first-contact deadline (R-FU-1): the badge's text.
+DEADLINE_STATES = {
+    "OPEN": "Binnen termijn",
+    "DUE_SOON": "Termijn bijna om",
+    "MISSED": "Termijn gemist",
+    "MET": "Op tijd opgepakt",
+    "MET_LATE": "Te laat opgepakt",
+}
+
+
+def deadline_state(code: object) -> str:
+    """The badge's text for a deadline state."""
+    return DEADLINE_STATES.get(str(code), str(code))
 
 
 def label(code: object) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,7 +35,12 @@ class Section:
 
 SECTIONS = (
     Section("Uitval", "reviewer", "/uitval", "Signalen die de BRP-controle niet kon toewijzen."),
-    Section("Werkvoorraad", "vroegsignaleerder", None, "Meldingen op termijn en prioriteit."),
+    Section(
+        "Werkvoorraad",
+        "vroegsignaleerder",
+        "/werkvoorraad",
+        "Meldingen op termijn en prioriteit.",
+    ),
     Section("Monitor", "analyst", None, "De indicatoren van de Monitor Vroegsignalering."),
     Section(
         "SHV", "shv-professional", None, "Signalen van inwoners die bekend zijn bij schuldhulp."
@@ -52,6 +58,9 @@ def templates() -> Jinja2Templates:
         age=age,
         label=labels.label,
         reason=labels.reason,
+        deadline_state=labels.deadline_state,
+        number=number,
+        euro=euro,
     )
     return environment
 
@@ -69,6 +78,19 @@ def local_date(value: str | None) -> str:
         return "onbekend"
     day = datetime.fromisoformat(value)
     return f"{day.day} {labels.MONTHS[day.month - 1]} {day.year}"
+
+
+def number(value: str | int | Decimal) -> str:
+    """A decimal the Dutch way: `1.234,5` (no trailing zeros)."""
+    amount = Decimal(str(value)).normalize()
+    text = f"{amount:,f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+    return text
+
+
+def euro(value: str | Decimal) -> str:
+    """An amount the Dutch way: `€ 1.234,50`."""
+    text = f"{Decimal(str(value)):,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+    return f"€ {text}"
 
 
 def age(value: str, now: datetime) -> str:

@@ -51,7 +51,8 @@ class Services:
         json: Any = None,
         params: dict[str, str] | None = None,
     ) -> Any:
-        """The JSON a service answers to `method path` (under `/v1`), or ServiceError."""
+        """The JSON a service answers to `method path` (under `/v1`; None for no content), or
+        ServiceError."""
         url = f"{self._base_urls[service].rstrip('/')}/v1{path}"
         try:
             response = await self._http.request(
@@ -69,7 +70,7 @@ class Services:
             )
             raise ServiceError(503, {}) from exc
         if response.is_success:
-            return response.json()
+            return response.json() if response.content else None
         try:
             problem = response.json()
         except ValueError:

@@ -22,6 +22,8 @@ class Settings(ServiceSettings):
     oidc_client_id: str = Field(default="vroeg-web", alias="VROEG_OIDC_CLIENT_ID", min_length=1)
     # The services whose APIs the pages call, with the signed-in user's access token.
     brp_check_url: str = Field(default="http://127.0.0.1:8002", alias="VROEG_BRP_CHECK_URL")
+    matcher_url: str = Field(default="http://127.0.0.1:8003", alias="VROEG_MATCHER_URL")
+    followup_url: str = Field(default="http://127.0.0.1:8004", alias="VROEG_FOLLOWUP_URL")
     # A session ends with its access token, and after this long without a request earlier.
     session_idle_timeout_s: int = Field(default=1800, alias="VROEG_WEB_SESSION_IDLE_S", gt=0)
     # How often sessions and sign-ins that ended are deleted.
@@ -46,6 +48,8 @@ class Settings(ServiceSettings):
         for name, url in (
             ("VROEG_WEB_PUBLIC_URL", self.public_url),
             ("VROEG_BRP_CHECK_URL", self.brp_check_url),
+            ("VROEG_MATCHER_URL", self.matcher_url),
+            ("VROEG_FOLLOWUP_URL", self.followup_url),
         ):
             if refusal := public_https_refusal(name, url):
                 refusals.append(refusal)
