@@ -21,7 +21,11 @@ Professional = Annotated[StaffMember, Depends(requires(Role.SHV_PROFESSIONAL))]
 _ERRORS = problem_responses(400, 401, 403, 404, 409, 422)
 
 
-@router.get("", summary="Signals of residents known to debt help, oldest first (audited).")
+@router.get(
+    "",
+    summary="Signals of residents known to debt help, oldest first (audited).",
+    responses=_ERRORS,
+)
 async def queue(
     staff: Professional,
     uow: UnitOfWorkDep,
