@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
+from uuid import uuid4
 
 import pytest
 
 from tests.support.signals import resident_signal, routed_signal
 from vroeg.shared.cloudevents import UndecodableMessage, decode, encode, header_map
-from vroeg.shared.events import SignalReceived, SignalRouted
+from vroeg.shared.events import (
+    CaseOutcomeRegistered,
+    OutcomeCategory,
+    OutcomeDetail,
+    SignalReceived,
+    SignalRouted,
+)
 
 
 def test_an_event_survives_encoding_with_its_id_time_and_trace() -> None:
@@ -127,3 +134,37 @@ def test_a_v1_signal_routed_counts_from_its_signal_date_never_later_than_receipt
         event.signal.signal_date, time(), tzinfo=UTC
     )
     assert decoded.signal.received_at <= event.signal.received_at
+
+
+@pytest.mark.parametrize(
+    ("category", "detail", "paused_until"),
+    [
+        # Closed at 23:30 UTC on 30 November: 1 December in Dutch time, +30 days (R-FU-5).
+        (OutcomeCategory.WIL_HULP, OutcomeDetail.QUICK_FIX, date(2026, 12, 31)),
+        (OutcomeCategory.NIET_BEREIKT, OutcomeDetail.GEEN_CONTACT, None),
+        (None, OutcomeDetail.OVERLEDEN, None),
+    ],
+)
+def test_a_v1_outcome_reads_with_the_creditors_pause_computed(
+    category: OutcomeCategory | None, detail: OutcomeDetail, paused_until: date | None
+) -> None:
+    closed_at = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
+    event = CaseOutcomeRegistered(
+        municipality="0363",
+        occurred_at=closed_at,
+        case_id=uuid4(),
+        signal_ids=(uuid4(),),
+        category=category,
+        detail=detail,
+        closed_at=closed_at,
+        collection_paused_until=paused_until,
+    )
+    message = encode(event, topic="t", source="/vroeg/followup", trace={})
+    data = json.loads(message.value)
+    del data["collection_paused_until"]
+    headers = [
+        (k, b"nl.vroeg.case.outcome-registered.v1" if k == "ce_type" else v)
+        for k, v in message.headers
+    ]
+    decoded = decode(headers, json.dumps(data).encode())
+    assert decoded == event

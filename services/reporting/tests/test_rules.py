@@ -8,7 +8,12 @@ from uuid import uuid4
 from tests.support.signals import case_opened, routed_signal
 from vroeg.reporting.rules import metrics_for
 from vroeg.shared.events import (
+    CaseIntermediateResult,
+    DebtHelpSignalHandled,
+    DebtHelpStanding,
     FirstContactDeadlineSet,
+    OutcomeCategory,
+    OutcomeDetail,
     RefusalReason,
     Route,
     SignalKind,
@@ -61,3 +66,36 @@ def test_a_first_contact_deadline_counts_as_a_deadline_set() -> None:
         opened_on=date(2026, 11, 27),
     )
     assert metrics_for(deadline) == ("termijnen_gezet",)
+
+
+def test_an_intermediate_result_counts_and_says_whether_the_resident_was_reached() -> None:
+    def intermediate(reached: bool) -> CaseIntermediateResult:
+        return CaseIntermediateResult(
+            municipality="0363",
+            occurred_at=datetime.now(UTC),
+            case_id=uuid4(),
+            opened_at=datetime(2026, 11, 2, tzinfo=UTC),
+            attempts=1,
+            reached=reached,
+            offer_window_ends_on=date(2026, 11, 30),
+        )
+
+    assert metrics_for(intermediate(True)) == ("tussenresultaten",)
+    assert metrics_for(intermediate(False)) == (
+        "tussenresultaten",
+        "tussenresultaten_niet_bereikt",
+    )
+
+
+def test_a_signal_the_shv_professional_handled_counts_under_its_outcome() -> None:
+    handled = DebtHelpSignalHandled(
+        municipality="0363",
+        occurred_at=datetime.now(UTC),
+        signal_id=uuid4(),
+        vlp_id="woonstad",
+        category=OutcomeCategory.BEKEND_BIJ_SHV,
+        detail=OutcomeDetail.BEKEND_BIJ_SHV,
+        debt_help=DebtHelpStanding.ACTIVE,
+        handled_at=datetime.now(UTC),
+    )
+    assert metrics_for(handled) == ("shv_afgehandeld.BEKEND_BIJ_SHV",)

@@ -8,13 +8,15 @@ A change that breaks a consumer gets a new `event_version`, never an edit in pla
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar
 from uuid import UUID, uuid4
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from vroeg.shared.clock import dutch_date
 
 MunicipalityCode = Annotated[str, StringConstraints(pattern=r"^\d{4}$")]
 # Printable text: no control characters (PostgreSQL cannot store NUL) and no lone surrogates
@@ -431,18 +433,35 @@ class SignalRepeated(Event):
         return str(self.signal_id)
 
 
+# R-FU-5, §8.8.3: help accepted, the creditor pauses collection this many days (the quick-fix
+# window); HULP_GEACCEPTEERD tells it until when.
+COLLECTION_PAUSE_DAYS = 30
+
+
+def collection_paused_until(category: OutcomeCategory | None, closed_at: datetime) -> date | None:
+    """R-FU-5: the last day the creditor pauses collection when the resident accepted help
+    (`WIL_HULP`): 30 days from the Dutch date the outcome was registered; None otherwise."""
+    if category is not OutcomeCategory.WIL_HULP:
+        return None
+    return dutch_date(closed_at) + timedelta(days=COLLECTION_PAUSE_DAYS)
+
+
 class CaseOutcomeRegistered(Event):
     """followup registered a case's outcome, which closes it (R-FU-4); the signal ids are those
     the case held when it closed: a signal the matcher joined later moves to a new case."""
 
     event_type: ClassVar[str] = "case.outcome-registered"
-    event_version: ClassVar[int] = 1
+    # v2: `collection_paused_until` (R-FU-5); a v1 record is read with it computed.
+    event_version: ClassVar[int] = 2
 
     case_id: UUID
     signal_ids: tuple[UUID, ...]
     category: OutcomeCategory | None = None
     detail: OutcomeDetail
     closed_at: AwareDatetime
+    # Help accepted (`WIL_HULP`): the creditor pauses collection until this day, for feedback's
+    # HULP_GEACCEPTEERD (R-FU-5, §8.8.3); None for every other outcome.
+    collection_paused_until: date | None = None
 
     def partition_key(self) -> str:
         return str(self.case_id)
@@ -460,6 +479,47 @@ class CaseReopened(Event):
 
     def partition_key(self) -> str:
         return str(self.case_id)
+
+
+class CaseIntermediateResult(Event):
+    """R-FU-5: 14 days (policy) after a case opened nobody registered an outcome yet; the
+    intermediate result says where the offer stands — whether an attempt reached the resident —
+    and the day the 28-day offer window ends, when the case closes NIET_BEREIKT by itself.
+    A lean fact for reporting; announced once per case."""
+
+    event_type: ClassVar[str] = "case.intermediate-result"
+    event_version: ClassVar[int] = 1
+
+    case_id: UUID
+    opened_at: AwareDatetime
+    attempts: int = Field(ge=0)
+    reached: bool
+    offer_window_ends_on: date
+
+    def partition_key(self) -> str:
+        return str(self.case_id)
+
+
+class DebtHelpSignalHandled(Event):
+    """An SHV professional handled a signal of a resident known to debt help (R-BRP-4): what
+    came of it, as an outcome (R-FU-4) with the resident's debt-help standing, since feedback
+    may tell the creditor BEKEND_BIJ_SHV only for (a). No personal data (what was done stays
+    in followup)."""
+
+    event_type: ClassVar[str] = "signal.debt-help-handled"
+    event_version: ClassVar[int] = 1
+
+    signal_id: UUID
+    vlp_id: str
+    category: OutcomeCategory
+    detail: OutcomeDetail
+    debt_help: DebtHelpStanding
+    handled_at: AwareDatetime
+    # Help accepted: the creditor pauses collection until this day (R-FU-5, §8.8.3).
+    collection_paused_until: date | None = None
+
+    def partition_key(self) -> str:
+        return str(self.signal_id)
 
 
 class FirstContactDeadlineSet(Event):
@@ -610,6 +670,8 @@ EVENT_CLASSES: tuple[type[Event], ...] = (
     SignalRepeated,
     CaseOutcomeRegistered,
     CaseReopened,
+    CaseIntermediateResult,
+    DebtHelpSignalHandled,
     FirstContactDeadlineSet,
     FirstContactDueSoon,
     FirstContactMissed,
@@ -633,6 +695,13 @@ def _signal_routed_v1(data: dict[str, Any], occurred_at: str) -> dict[str, Any]:
     return {**data, "signal": {**signal, "received_at": received_at}}
 
 
+def _case_outcome_registered_v1(data: dict[str, Any], occurred_at: str) -> dict[str, Any]:
+    # v1 had no pause: computed from the outcome as v2's producer does (R-FU-5).
+    category = OutcomeCategory(data["category"]) if data.get("category") else None
+    paused = collection_paused_until(category, datetime.fromisoformat(data["closed_at"]))
+    return {**data, "collection_paused_until": paused.isoformat() if paused else None}
+
+
 # Records of an older version that may still be on a topic after an upgrade: read as the
 # current version (the upcaster gets the data and the record's `ce_time`).
 LEGACY_EVENT_TYPES: dict[
@@ -640,6 +709,7 @@ LEGACY_EVENT_TYPES: dict[
 ] = {
     "nl.vroeg.signal.received.v1": (SignalReceived, _signal_received_v1),
     "nl.vroeg.signal.routed.v1": (SignalRouted, _signal_routed_v1),
+    "nl.vroeg.case.outcome-registered.v1": (CaseOutcomeRegistered, _case_outcome_registered_v1),
 }
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vroeg.shared.events import (
+    CaseIntermediateResult,
     CaseOpened,
     CaseOutcomeRegistered,
     CaseReopened,
     CaseUpdated,
     ContactAttempted,
     CreditorKeyChanged,
+    DebtHelpSignalHandled,
     Event,
     FirstContactDeadlineSet,
     FirstContactDueSoon,
@@ -38,7 +40,8 @@ SERVICE_JOBS: dict[str, str] = {
     "household, whatever the order they arrive in; marks repeats, finds recidive and "
     "prioritises (domain §6); serves the case detail to case workers.",
     "followup": "Drives the help offer; fixes each case's first-contact deadline in working "
-    "days from receipt, tightened when a crisis signal joins (domain §7).",
+    "days from receipt, tightened when a crisis signal joins, and keeps the 28-day offer window "
+    "(domain §7); holds the SHV professional's queue of residents known to debt help (R-BRP-4).",
     "feedback": "Keeps what each creditor may be told, from a closed set of feedback types "
     "(domain §8).",
     "reporting": "Counts signals, routes, cases and deadlines per municipality for the Monitor "
@@ -88,7 +91,7 @@ _ROUTE_CONSUMERS: dict[Route, tuple[str, ...]] = {
     Route.MINOR: ("matcher", "reporting"),
     Route.RELOCATED: ("feedback", "reporting"),
     Route.EMIGRATED: ("feedback", "reporting"),
-    Route.DEBT_HELP: ("feedback", "reporting"),
+    Route.DEBT_HELP: ("followup", "feedback", "reporting"),
     Route.REVIEW: ("reporting",),
     Route.LEGAL_PERSON: ("feedback", "reporting"),
 }
@@ -167,6 +170,26 @@ CASE_REOPENED = Topic(
     personal_data=True,
 )
 
+CASE_INTERMEDIATE_RESULT = Topic(
+    "vroeg.followup.case-intermediate-result.v1",
+    CaseIntermediateResult,
+    "followup",
+    ("reporting",),
+    "14 days after a case opened with no outcome registered: the intermediate result (reached "
+    "or not) and the day its 28-day offer window ends (R-FU-5).",
+    personal_data=False,
+)
+
+DEBT_HELP_SIGNAL_HANDLED = Topic(
+    "vroeg.followup.debt-help-signal-handled.v1",
+    DebtHelpSignalHandled,
+    "followup",
+    ("reporting",),
+    "An SHV professional handled a signal of a resident known to debt help (R-BRP-4): the "
+    "outcome (R-FU-4) and the debt-help standing, no personal data.",
+    personal_data=False,
+)
+
 FIRST_CONTACT_DEADLINE_SET = Topic(
     "vroeg.followup.first-contact-deadline-set.v1",
     FirstContactDeadlineSet,
@@ -233,6 +256,8 @@ TOPICS: tuple[Topic, ...] = (
     SIGNAL_REPEATED,
     CASE_OUTCOME_REGISTERED,
     CASE_REOPENED,
+    CASE_INTERMEDIATE_RESULT,
+    DEBT_HELP_SIGNAL_HANDLED,
     FIRST_CONTACT_DEADLINE_SET,
     FIRST_CONTACT_DUE_SOON,
     FIRST_CONTACT_MISSED,

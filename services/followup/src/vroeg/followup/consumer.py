@@ -8,7 +8,7 @@ from contextlib import AsyncExitStack
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from vroeg.followup import repository, rules, work
+from vroeg.followup import repository, rules, shv, work
 from vroeg.followup.models import Deadline, FollowupCase
 from vroeg.followup.settings import Settings
 from vroeg.shared.events import (
@@ -19,10 +19,11 @@ from vroeg.shared.events import (
     CaseUpdated,
     FirstContactDeadlineSet,
     OutcomeDetail,
+    Route,
 )
 from vroeg.shared.messaging.consumer import Subscription
 from vroeg.shared.messaging.unit_of_work import UnitOfWork
-from vroeg.shared.topics import CASE_OPENED, CASE_UPDATED
+from vroeg.shared.topics import CASE_OPENED, CASE_UPDATED, ROUTE_TOPICS
 
 SYSTEM = "vroeg-followup"  # who closes a case by itself (R-BRP-2)
 
@@ -136,9 +137,10 @@ async def _fix_deadline(
 
 
 async def subscriptions(stack: AsyncExitStack, settings: Settings) -> Sequence[Subscription]:
-    """New and changed cases."""
+    """New and changed cases; signals of residents known to debt help (the SHV queue)."""
     handler = partial(on_case_changed, settings=settings)
     return [
         Subscription(CASE_OPENED, handler, batch=True),
         Subscription(CASE_UPDATED, handler, batch=True),
+        Subscription(ROUTE_TOPICS[Route.DEBT_HELP], shv.on_debt_help_routed, batch=True),
     ]

@@ -43,6 +43,8 @@ class FollowupCase(Base):
     # R-MAT-6: the case worker's circumstances, because the offer depends on them.
     beschermingsbewind: Mapped[bool]
     curatele: Mapped[bool]
+    # R-FU-5: when the scheduler announced the 14-day intermediate result (once).
+    intermediate_result_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
 
 class Deadline(Base):
@@ -135,8 +137,35 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSONB)
 
 
+class ShvItem(Base):
+    """A signal of a resident known to debt help (R-BRP-4) in the SHV professional's queue:
+    what the professional needs, the person's name and BSN (personal data, R-MAT-5), and once
+    handled, what was done (free text, personal) and the result (R-FU-4)."""
+
+    __tablename__ = "shv_items"
+
+    signal_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    municipality: Mapped[str] = mapped_column(sa.String(4))
+    vlp_id: Mapped[str]
+    vlp_type: Mapped[str]
+    kind: Mapped[str]
+    arrears_type: Mapped[str]
+    amount: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+    received_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    # R-BRP-4 (a) ACTIVE or (b) RECENT_DECISION.
+    debt_help: Mapped[str]
+    name: Mapped[str | None]
+    bsn: Mapped[str | None] = mapped_column(sa.String(9))
+    handled_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    handled_by: Mapped[str | None]
+    action_taken: Mapped[str | None]
+    outcome_category: Mapped[str | None]
+    outcome_detail: Mapped[str | None]
+
+
 _notes = Base.metadata.tables["notes"]
 _outcomes = Base.metadata.tables["outcomes"]
+_shv = Base.metadata.tables["shv_items"]
 # R-MAT-5: notes and a refusal's reason and consent go when the policy says, counted from the
 # case's closing; kinds, dates, results and outcome details stay for the monitor.
 RETENTION = (
@@ -153,5 +182,13 @@ RETENTION = (
         erase=dict.fromkeys(["reason", "consent_recorded_by", "consent_how"]),
         clock=_outcomes.c.closed_at,
         municipality=_outcomes.c.municipality,
+    ),
+    # An SHV item belongs to no case: its clock is its handling, or its receipt while open.
+    Erasure(
+        "followup.shv-item",
+        _shv,
+        erase=dict.fromkeys(["name", "bsn", "action_taken"]),
+        clock=sa.func.coalesce(_shv.c.handled_at, _shv.c.received_at),
+        municipality=_shv.c.municipality,
     ),
 )

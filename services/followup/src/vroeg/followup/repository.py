@@ -9,8 +9,16 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vroeg.followup.models import Attempt, AuditEntry, Deadline, FollowupCase, Note, Outcome
-from vroeg.shared.events import CaseStatus
+from vroeg.followup.models import (
+    Attempt,
+    AuditEntry,
+    Deadline,
+    FollowupCase,
+    Note,
+    Outcome,
+    ShvItem,
+)
+from vroeg.shared.events import CaseStatus, ContactResult
 
 # The most deadlines one scheduler transaction announces: a large backlog goes in chunks.
 SCHEDULER_CHUNK = 1000
@@ -164,3 +172,84 @@ async def open_deadline_counts(session: AsyncSession) -> list[tuple[str, bool, s
         .group_by(Deadline.municipality, Deadline.crisis, state)
     )
     return [(m, bool(c), str(s), int(n)) for m, c, s, n in rows.tuples()]
+
+
+def _offer_window_open(opened_before: datetime) -> sa.ColumnElement[bool]:
+    # R-FU-5: an open case owing an offer, opened before the moment, on which nobody ever
+    # registered an outcome (a reopened case had one: the window is no longer automatic).
+    return sa.and_(
+        FollowupCase.status == CaseStatus.OPEN,
+        FollowupCase.offer_owed.is_(True),
+        FollowupCase.opened_at < opened_before,
+        ~sa.exists().where(Outcome.case_id == FollowupCase.case_id),
+    )
+
+
+async def intermediate_due(
+    session: AsyncSession, opened_before: datetime, window_ended_before: datetime
+) -> list[FollowupCase]:
+    """Cases at least 14 days (policy) into their offer window, not yet past its end, with no
+    outcome and no intermediate result yet, locked (another replica skips them)."""
+    return list(
+        await session.scalars(
+            sa.select(FollowupCase)
+            .where(
+                _offer_window_open(opened_before),
+                FollowupCase.opened_at >= window_ended_before,
+                FollowupCase.intermediate_result_at.is_(None),
+            )
+            .order_by(FollowupCase.opened_at)
+            .limit(SCHEDULER_CHUNK)
+            .with_for_update(skip_locked=True)
+        )
+    )
+
+
+async def offer_window_ended(session: AsyncSession, opened_before: datetime) -> list[FollowupCase]:
+    """Cases whose 28-day (policy) offer window ended with no outcome registered, locked."""
+    return list(
+        await session.scalars(
+            sa.select(FollowupCase)
+            .where(_offer_window_open(opened_before))
+            .order_by(FollowupCase.opened_at)
+            .limit(SCHEDULER_CHUNK)
+            .with_for_update(skip_locked=True)
+        )
+    )
+
+
+async def attempt_summaries(
+    session: AsyncSession, case_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[int, bool]]:
+    """Per case: how many attempts, and whether one reached the resident."""
+    rows = await session.execute(
+        sa.select(
+            Attempt.case_id,
+            sa.func.count(),
+            sa.func.bool_or(Attempt.result == ContactResult.BEREIKT),
+        )
+        .where(Attempt.case_id.in_(list(case_ids)))
+        .group_by(Attempt.case_id)
+    )
+    return {case_id: (int(n), bool(reached)) for case_id, n, reached in rows.tuples()}
+
+
+async def get_shv_item(
+    session: AsyncSession, signal_id: uuid.UUID, *, for_update: bool = False
+) -> ShvItem | None:
+    """An item of the SHV queue."""
+    return await session.get(ShvItem, signal_id, with_for_update=for_update)
+
+
+async def shv_queue(
+    session: AsyncSession, municipalities: Sequence[str], limit: int
+) -> list[ShvItem]:
+    """The open items of these municipalities' SHV queue, oldest receipt first (R-BRP-4)."""
+    return list(
+        await session.scalars(
+            sa.select(ShvItem)
+            .where(ShvItem.municipality.in_(list(municipalities)), ShvItem.handled_at.is_(None))
+            .order_by(ShvItem.received_at, ShvItem.signal_id)
+            .limit(limit)
+        )
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 # The legal calendar (Algemene termijnenwet art. 3) lives in one place, `vroeg.shared.calendar`,
@@ -15,6 +15,7 @@ from vroeg.shared.events import (
     ArrearsType,
     CaseFlag,
     CaseStatus,
+    DebtHelpStanding,
     OutcomeCategory,
     OutcomeDetail,
     SignalKind,
@@ -171,3 +172,34 @@ def closes_by_itself(flags: Collection[CaseFlag], household_size: int | None) ->
     """R-BRP-2: a deceased debtor with nobody else registered at the address: the case closes
     by itself with the result "Inwoner is overleden"."""
     return CaseFlag.OVERLEDEN in flags and household_size == 0
+
+
+def offer_window_day(opened_on: date, days: int) -> date:
+    """R-FU-5: the day `days` (calendar days) after the Dutch date a case opened: 14 for the
+    intermediate result, 28 for the end of the offer window (policy)."""
+    return opened_on + timedelta(days=days)
+
+
+def automatic_result(reached: bool) -> OutcomeDetail:
+    """R-FU-5: the result the offer window's end sets when nobody registered one: NIET_BEREIKT
+    GEEN_CONTACT; but when an attempt did reach the resident, the decision table's "no
+    reaction after earlier contact" (GEEN_REACTIE), as `outcome_detail` would ask of a person."""
+    return OutcomeDetail.GEEN_REACTIE if reached else OutcomeDetail.GEEN_CONTACT
+
+
+def shv_outcome(
+    standing: DebtHelpStanding,
+    category: OutcomeCategory,
+    detail: OutcomeDetail | None,
+    *,
+    reached: bool,
+) -> OutcomeDetail:
+    """R-BRP-4 with R-FU-4: the SHV professional's result is an outcome like any other, with
+    its detail checked the same way; BEKEND_BIJ_SHV only for a resident who receives debt help
+    now (a): after a final decision (b) the professional registers what came of it."""
+    if category is OutcomeCategory.BEKEND_BIJ_SHV and standing is not DebtHelpStanding.ACTIVE:
+        raise Refused(
+            "BEKEND_BIJ_SHV is for a resident who receives debt help now (R-BRP-4 a); after a "
+            "final decision register what came of the contact"
+        )
+    return outcome_detail(category, detail, reached=reached, consent=False, reason=False)

@@ -13,13 +13,17 @@ from pydantic.alias_generators import to_camel
 from vroeg.followup.rules import DeadlineState
 from vroeg.shared.events import (
     TEXT_PATTERN,
+    ArrearsType,
     CaseFlag,
     CaseStatus,
     ContactKind,
     ContactResult,
+    DebtHelpStanding,
     OutcomeCategory,
     OutcomeDetail,
     PartOfDay,
+    SignalKind,
+    VlpType,
 )
 
 ShortText = Annotated[str, StringConstraints(pattern=TEXT_PATTERN, min_length=1, max_length=200)]
@@ -175,3 +179,51 @@ class FollowupOut(_Out):
     notes: list[NoteOut]
     beschermingsbewind: bool
     curatele: bool
+
+
+class ShvItemOut(_Out):
+    """A signal in the SHV professional's queue (R-BRP-4): who it is about (personal data,
+    so reading the queue is audited) and what the creditor reported."""
+
+    signal_id: UUID
+    municipality: str
+    vlp_id: str
+    vlp_type: VlpType
+    kind: SignalKind
+    arrears_type: ArrearsType
+    amount: Decimal
+    received_at: datetime
+    debt_help: DebtHelpStanding = Field(
+        description="R-BRP-4: ACTIVE (receives debt help now) or RECENT_DECISION (a final "
+        "decision less than 6 months ago)."
+    )
+    name: str | None = Field(description="Gone once erased (R-MAT-5).")
+    bsn: str | None = Field(description="Gone once erased (R-MAT-5).")
+
+
+class ShvQueue(_Out):
+    """The open items of your municipalities, oldest receipt first."""
+
+    items: list[ShvItemOut]
+
+
+class ShvHandlingIn(_In):
+    """What the SHV professional did and what came of it: BEKEND_BIJ_SHV (only while the
+    resident receives debt help) or another outcome with its detail (R-FU-4)."""
+
+    action_taken: NoteText = Field(description="What was done (personal data, R-MAT-5).")
+    category: OutcomeCategory
+    detail: OutcomeDetail | None = None
+    reached: bool = Field(
+        default=False, description="Whether the professional reached the resident."
+    )
+
+
+class ShvHandledOut(_Out):
+    """A handled item of the SHV queue."""
+
+    signal_id: UUID
+    outcome_category: OutcomeCategory
+    outcome_detail: OutcomeDetail
+    handled_by: str
+    handled_at: datetime

@@ -10,7 +10,7 @@ from vroeg.shared.settings import ServiceSettings
 
 class Settings(ServiceSettings):
     """followup's settings: the shared ones (the decreed days off among them) plus the deadline
-    policy and the scheduler."""
+    policy, the offer window and the scheduler."""
 
     port: int = Field(default=8004, alias="VROEG_PORT")
     default_first_contact_working_days: int = Field(
@@ -21,6 +21,11 @@ class Settings(ServiceSettings):
     due_soon_working_days: int = Field(default=1, alias="VROEG_DUE_SOON_WORKING_DAYS", ge=0)
     # How often the deadline scheduler looks for deadlines due soon and missed.
     scheduler_interval_s: float = Field(default=30.0, alias="VROEG_SCHEDULER_INTERVAL_S", gt=0)
+    # R-FU-5 (policy, on by default): with no outcome registered, an intermediate result this
+    # many days after the case opened, and NIET_BEREIKT when its offer window ends.
+    offer_window_automatic: bool = Field(default=True, alias="VROEG_OFFER_WINDOW_AUTOMATIC")
+    intermediate_result_days: int = Field(default=14, alias="VROEG_INTERMEDIATE_RESULT_DAYS", ge=1)
+    offer_window_days: int = Field(default=28, alias="VROEG_OFFER_WINDOW_DAYS", ge=1)
     # Development and tests only: a file holding the moment the scheduler takes as now.
     clock_file: Path | None = Field(default=None, alias="VROEG_CLOCK_FILE")
 

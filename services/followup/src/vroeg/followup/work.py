@@ -21,6 +21,7 @@ from vroeg.shared.events import (
     OutcomeCategory,
     OutcomeDetail,
     PartOfDay,
+    collection_paused_until,
 )
 from vroeg.shared.messaging.unit_of_work import UnitOfWork
 
@@ -100,6 +101,8 @@ async def close(
             category=category,
             detail=detail,
             closed_at=now,
+            # Help accepted: the creditor's 30-day pause, for feedback (R-FU-5, §8.8.3).
+            collection_paused_until=collection_paused_until(category, now),
         )
     )
     return outcome

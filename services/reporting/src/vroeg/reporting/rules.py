@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from vroeg.shared.events import (
+    CaseIntermediateResult,
     CaseOpened,
     ContactAttempted,
+    DebtHelpSignalHandled,
     Event,
     FirstContactDeadlineSet,
     FirstContactDueSoon,
@@ -26,6 +28,9 @@ DEADLINES_MISSED = "termijnen_gemist"
 DEADLINES_DUE_SOON = "termijnen_bijna_verlopen"
 ATTEMPT_PREFIX = "contactpogingen."
 ROUTE_PREFIX = "route."
+INTERMEDIATE_RESULTS = "tussenresultaten"
+INTERMEDIATE_NOT_REACHED = "tussenresultaten_niet_bereikt"
+SHV_HANDLED_PREFIX = "shv_afgehandeld."
 
 
 def metrics_for(event: Event) -> tuple[str, ...]:
@@ -48,4 +53,15 @@ def metrics_for(event: Event) -> tuple[str, ...]:
         return (DEADLINES_DUE_SOON,)
     if isinstance(event, ContactAttempted):
         return (f"{ATTEMPT_PREFIX}{event.kind.value}",)
+    if isinstance(event, CaseIntermediateResult):
+        return (
+            (INTERMEDIATE_RESULTS,)
+            if event.reached
+            else (
+                INTERMEDIATE_RESULTS,
+                INTERMEDIATE_NOT_REACHED,
+            )
+        )
+    if isinstance(event, DebtHelpSignalHandled):
+        return (f"{SHV_HANDLED_PREFIX}{event.category.value}",)
     return ()
