@@ -21,6 +21,10 @@ class Settings(ServiceSettings):
     due_soon_working_days: int = Field(default=1, alias="VROEG_DUE_SOON_WORKING_DAYS", ge=0)
     # How often the deadline scheduler looks for deadlines due soon and missed.
     scheduler_interval_s: float = Field(default=30.0, alias="VROEG_SCHEDULER_INTERVAL_S", gt=0)
+    # How often the contact plan's job sends the automatic steps that came due (R-FU-3).
+    contact_plan_interval_s: float = Field(
+        default=60.0, alias="VROEG_CONTACT_PLAN_INTERVAL_S", gt=0
+    )
     # Development and tests only: a file holding the moment the scheduler takes as now.
     clock_file: Path | None = Field(default=None, alias="VROEG_CLOCK_FILE")
 
