@@ -21,7 +21,9 @@ from vroeg.followup.schemas import (
     CriteriaIn,
     PlannedStepOut,
     SenderIn,
+    SenderOut,
     StepIn,
+    StepOut,
 )
 from vroeg.shared.deps import UnitOfWorkDep
 from vroeg.shared.events import now_utc
@@ -67,9 +69,7 @@ async def put_contact_plan(
             details={"version": saved.version, **body_json},
         ),
     )
-    return ContactPlanOut(
-        municipality=municipality, version=saved.version, steps=body.steps, sender=body.sender
-    )
+    return _out(municipality, saved.version, body.steps, body.sender)
 
 
 @router.get(
@@ -94,12 +94,23 @@ async def get_contact_plan(
             )
             for s in contact_plan.DEFAULT_STEPS
         ]
-        return ContactPlanOut(municipality=municipality, version=0, steps=steps, sender=None)
+        return _out(municipality, 0, steps, None)
+    return _out(
+        municipality,
+        saved.version,
+        [StepIn.model_validate(s) for s in saved.steps],
+        SenderIn.model_validate(saved.sender),
+    )
+
+
+def _out(
+    municipality: str, version: int, steps: list[StepIn], sender: SenderIn | None
+) -> ContactPlanOut:
     return ContactPlanOut(
         municipality=municipality,
-        version=saved.version,
-        steps=[StepIn.model_validate(s) for s in saved.steps],
-        sender=SenderIn.model_validate(saved.sender),
+        version=version,
+        steps=[StepOut.model_validate(s.model_dump()) for s in steps],
+        sender=SenderOut.model_validate(sender.model_dump()) if sender else None,
     )
 
 

@@ -241,14 +241,43 @@ class ContactPlanIn(_In):
         return self
 
 
+class CriteriaOut(_Out):
+    """When a step applies; null: either way."""
+
+    phone_known: bool | None
+    email_known: bool | None
+    amount_over: Decimal | None
+    crisis: bool | None
+    minors: bool | None
+
+
+class StepOut(_Out):
+    """One step of a plan."""
+
+    kind: ContactKind
+    delay_working_days: int
+    criteria: CriteriaOut
+
+
+class SenderOut(_Out):
+    """Who a plan's automatic messages come from."""
+
+    name: str
+    phone: str
+    email: str
+    website: str
+    reachable: str
+    return_address: list[str]
+
+
 class ContactPlanOut(_Out):
     """The plan in force; version 0 is the national default, whose automatic steps wait for
     the municipality's own plan and sender."""
 
     municipality: str
     version: int
-    steps: list[StepIn]
-    sender: SenderIn | None
+    steps: list[StepOut]
+    sender: SenderOut | None
 
 
 class PlannedStepOut(_Out):
