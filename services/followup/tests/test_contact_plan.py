@@ -20,7 +20,7 @@ import httpx
 import pytest
 from pypdf import PdfReader
 
-from tests.support.db import eventually, fetch
+from tests.support.db import eventually, execute, fetch
 from tests.support.fixtures import Isolation, PlatformFactory, staff_headers
 from tests.support.kafka import publish, read_events
 from tests.support.signals import opened_case as opened
@@ -383,3 +383,47 @@ def test_r_fu_3_a_step_s_day_counts_working_days_from_the_opening() -> None:
     assert contact_plan.due_automatic(planned, date(2026, 12, 6)) == [steps[0]]
     # The call is a person's task, never sent.
     assert contact_plan.due_automatic(planned, date(2026, 12, 7)) == steps[:2]
+
+
+async def test_r_mat_5_the_resident_s_contacts_are_erased_counted_from_the_case_s_closing(
+    isolation: Isolation, make_platform: PlatformFactory
+) -> None:
+    platform = make_platform({"VROEG_RETENTION_INTERVAL_S": "0.5"})
+    platform.start(["idp-standin", "followup"])
+    closing, open_case = opened(), opened()
+    await publish(isolation.kafka, isolation.topic(CASE_OPENED.name), [closing, open_case])
+    await publish(
+        isolation.kafka,
+        isolation.topic(CASE_CONTACTS.name),
+        [contacts(c, phone="0612345678") for c in (closing, open_case)],
+    )
+    kept = await eventually(
+        lambda: fetch(isolation.database_url, "SELECT * FROM followup.case_contacts"),
+        lambda rows: len(rows) == 2,
+    )
+    assert {(r["name"], r["address"]) for r in kept} == {
+        (NAME, "Ĳsselstraat 12 bis\n1011 AB  AMSTERDAM")
+    }
+    worker = staff_headers(platform, "vroegsignaleerder-0363")
+    path = f"{platform['followup'].url}/v1/meldingen/{closing.case_id}"
+    today = date.today().isoformat()
+    call = {"kind": "TELEFOON", "attemptedOn": today, "result": "BEREIKT"}
+    assert httpx.post(f"{path}/contactpogingen", json=call, headers=worker).status_code == 201
+    outcome = {"category": "WIL_HULP", "detail": "QUICK_FIX"}
+    assert httpx.post(f"{path}/uitkomst", json=outcome, headers=worker).status_code == 201
+    # Seven months after the closing (the default policy keeps 6).
+    await execute(
+        isolation.database_url,
+        "UPDATE followup.case_contacts SET case_closed_at = case_closed_at - interval '7 months' "
+        "WHERE case_closed_at IS NOT NULL",
+    )
+    rows = await eventually(
+        lambda: fetch(
+            isolation.database_url,
+            "SELECT case_id, name, address, phone, email FROM followup.case_contacts",
+        ),
+        lambda rows: any(r["name"] is None for r in rows),
+    )
+    state = {r["case_id"]: (r["name"], r["address"], r["phone"]) for r in rows}
+    assert state[closing.case_id] == (None, None, None)
+    assert state[open_case.case_id][0] == NAME
