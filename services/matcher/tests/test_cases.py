@@ -16,15 +16,20 @@ import pytest
 from tests.support.cases import MatcherUnderTest, household, kinds, routed
 from tests.support.db import eventually
 from tests.support.fixtures import staff_headers
+from tests.support.kafka import read_events
 from vroeg.shared.events import (
+    Address,
     CaseChangeKind,
+    CaseContactsChanged,
     CaseOpened,
     CaseUpdated,
+    Person,
     RepeatKind,
     Route,
     SignalKind,
     VlpType,
 )
+from vroeg.shared.topics import CASE_CONTACTS
 
 K = CaseChangeKind
 NOW = datetime.now(UTC)
@@ -197,3 +202,57 @@ async def test_r_in_5_a_late_signal_makes_the_same_debt_at_the_person_s_new_addr
     last = (await matcher.events(case["id"]))[-1]
     assert last.state.signals[0].repeat_kind is RepeatKind.SAME_DEBT
     assert last.state.offer_owed is False
+
+
+async def test_r_fu_3_how_to_reach_the_resident_goes_to_followup_apart_from_the_lean_facts(
+    matcher: MatcherUnderTest,
+) -> None:
+    home = household()
+    first = routed(household=home, received=NOW - timedelta(days=1))
+    first = first.model_copy(
+        update={
+            "signal": first.signal.model_copy(
+                update={
+                    "debtor": Person(
+                        voornamen="Jeroen", voorvoegsel="van 't", geslachtsnaam="Hoff"
+                    ),
+                    "address": Address(
+                        straat="Ĳsselstraat",
+                        huisnummer=12,
+                        huisletter="b",
+                        toevoeging="2",
+                        postcode="1011AB",
+                        woonplaats="Amsterdam",
+                    ),
+                    "phone": "0612345678",
+                }
+            )
+        }
+    )
+    water = routed(household=home, vlp="vitens", vlp_type=VlpType.DRINKWATER)
+    water = water.model_copy(
+        update={"signal": water.signal.model_copy(update={"email": "j@example.nl"})}
+    )
+    await matcher.route(first)
+    [case] = await matcher.cases(home, signals=1)
+    await matcher.route(water)
+    await matcher.cases(home, signals=2)
+    told = sorted(
+        (
+            e
+            for e in await read_events(
+                matcher.iso.kafka, matcher.iso.topic(CASE_CONTACTS.name), expect=0, settle=0.3
+            )
+            if isinstance(e, CaseContactsChanged) and e.case_id == case["id"]
+        ),
+        key=lambda e: e.version,
+    )
+    assert [(e.version, e.name, e.address_lines, e.phone, e.email) for e in told] == [
+        (1, "Jeroen van 't Hoff", ("Ĳsselstraat 12b-2", "1011 AB  AMSTERDAM"), "0612345678", None),
+        # The newest signal's name and address; the phone of the one before it.
+        (2, "Jansen", ("1", "1012 AB"), "0612345678", "j@example.nl"),
+    ]
+    # The lean facts stay lean.
+    for event in await matcher.events(case["id"]):
+        assert "Hoff" not in event.model_dump_json()
+        assert "0612345678" not in event.model_dump_json()

@@ -415,6 +415,28 @@ class CaseUpdated(Event):
         return str(self.case_id)
 
 
+class CaseContactsChanged(Event):
+    """How to reach a case's resident changed (the matcher's copy of the signals' contact
+    data): for followup's contact plan only (R-FU-3). Personal data, on a topic of its own so
+    the case's lean facts stay lean. The newest signal's data wins; `version` is the case's
+    state version it goes with, so an older one changes nothing."""
+
+    event_type: ClassVar[str] = "case.contacts-changed"
+    event_version: ClassVar[int] = 1
+
+    case_id: UUID
+    version: int = Field(ge=1)
+    # The name as a letter is addressed (the debtor's, or the business's name).
+    name: Text | None = None
+    # Street and number, postcode and place: what a letter's address block needs.
+    address_lines: tuple[Text, ...] = ()
+    phone: Text | None = None
+    email: Text | None = None
+
+    def partition_key(self) -> str:
+        return str(self.case_id)
+
+
 class SignalRepeated(Event):
     """The matcher found a signal to repeat an earlier one on the same debt (R-IN-5): it owes
     no new help offer, and its creditor may hear NIET_OPGEPAKT HERHAALD_SIGNAAL."""
@@ -667,6 +689,7 @@ EVENT_CLASSES: tuple[type[Event], ...] = (
     SignalRouted,
     CaseOpened,
     CaseUpdated,
+    CaseContactsChanged,
     SignalRepeated,
     CaseOutcomeRegistered,
     CaseReopened,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vroeg.shared.events import (
+    CaseContactsChanged,
     CaseIntermediateResult,
     CaseOpened,
     CaseOutcomeRegistered,
@@ -140,6 +141,16 @@ CASE_UPDATED = Topic(
     personal_data=False,
 )
 
+CASE_CONTACTS = Topic(
+    "vroeg.matcher.case-contacts.v1",
+    CaseContactsChanged,
+    "matcher",
+    ("followup",),
+    "How to reach a case's resident (name, address lines, phone, e-mail) as its signals tell, "
+    "for followup's contact plan only (R-FU-3); kept by followup until erased (R-MAT-5).",
+    personal_data=True,
+)
+
 SIGNAL_REPEATED = Topic(
     "vroeg.matcher.signal-repeated.v1",
     SignalRepeated,
@@ -253,6 +264,7 @@ TOPICS: tuple[Topic, ...] = (
     *ROUTE_TOPICS.values(),
     CASE_OPENED,
     CASE_UPDATED,
+    CASE_CONTACTS,
     SIGNAL_REPEATED,
     CASE_OUTCOME_REGISTERED,
     CASE_REOPENED,

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
+from decimal import Decimal
 from functools import partial
 from zoneinfo import ZoneInfo
 
 from vroeg.followup import repository, rules, shv, work
-from vroeg.followup.models import Deadline, FollowupCase
+from vroeg.followup.models import CaseContacts, Deadline, FollowupCase
 from vroeg.followup.settings import Settings
 from vroeg.shared.events import (
+    CaseContactsChanged,
     CaseFlag,
     CaseOpened,
     CaseState,
@@ -23,7 +25,7 @@ from vroeg.shared.events import (
 )
 from vroeg.shared.messaging.consumer import Subscription
 from vroeg.shared.messaging.unit_of_work import UnitOfWork
-from vroeg.shared.topics import CASE_OPENED, CASE_UPDATED, ROUTE_TOPICS
+from vroeg.shared.topics import CASE_CONTACTS, CASE_OPENED, CASE_UPDATED, ROUTE_TOPICS
 
 SYSTEM = "vroeg-followup"  # who closes a case by itself (R-BRP-2)
 
@@ -79,6 +81,8 @@ def _apply(case: FollowupCase, state: CaseState) -> None:
     case.offer_owed = state.offer_owed
     case.household_size = state.household_size
     case.opened_at = state.opened_at
+    case.total_amount = sum((s.amount for s in state.signals), Decimal(0))
+    case.minors_present = state.minors_present
 
 
 async def _fix_deadline(
@@ -136,11 +140,32 @@ async def _fix_deadline(
     )
 
 
+async def on_contacts_changed(uow: UnitOfWork, event: CaseContactsChanged) -> None:
+    """Keep how to reach the case's resident, for the contact plan (R-FU-3); personal data,
+    its retention clock the case's closing (R-MAT-5)."""
+    case = await repository.get_case(uow.session, event.case_id)
+    await repository.store_contacts(
+        uow.session,
+        CaseContacts(
+            case_id=event.case_id,
+            municipality=event.municipality,
+            version=event.version,
+            name=event.name,
+            address="\n".join(event.address_lines) or None,
+            phone=event.phone,
+            email=event.email,
+            case_closed_at=case.closed_at if case else None,
+        ),
+    )
+
+
 async def subscriptions(stack: AsyncExitStack, settings: Settings) -> Sequence[Subscription]:
-    """New and changed cases; signals of residents known to debt help (the SHV queue)."""
+    """New and changed cases, how to reach their residents, and signals of residents known to
+    debt help (the SHV queue)."""
     handler = partial(on_case_changed, settings=settings)
     return [
         Subscription(CASE_OPENED, handler, batch=True),
         Subscription(CASE_UPDATED, handler, batch=True),
         Subscription(ROUTE_TOPICS[Route.DEBT_HELP], shv.on_debt_help_routed, batch=True),
+        Subscription(CASE_CONTACTS, on_contacts_changed, batch=True),
     ]

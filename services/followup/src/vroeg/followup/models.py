@@ -45,6 +45,9 @@ class FollowupCase(Base):
     curatele: Mapped[bool]
     # R-FU-5: when the scheduler announced the 14-day intermediate result (once).
     intermediate_result_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # The contact plan's criteria (R-FU-3): the arrears of its signals together, and minors.
+    total_amount: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+    minors_present: Mapped[bool | None]
 
 
 class Deadline(Base):
@@ -84,6 +87,60 @@ class Attempt(Base):
     replied_on: Mapped[date | None]
     registered_by: Mapped[str]
     registered_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    # Sent by the contact plan (R-FU-3): the letter's template with its version (or Notify's
+    # template for an SMS or e-mail), and Notify's id of the message. Nothing personal.
+    template: Mapped[str | None] = mapped_column(default=None)
+    notify_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+
+
+class ContactPlanVersion(Base):
+    """One version of a municipality's contact plan (R-FU-3): its ordered steps and who the
+    automatic messages come from."""
+
+    __tablename__ = "contact_plans"
+
+    municipality: Mapped[str] = mapped_column(sa.String(4), primary_key=True)
+    version: Mapped[int] = mapped_column(primary_key=True)
+    steps: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    sender: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    saved_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    saved_by: Mapped[str]
+
+
+class CaseContacts(Base):
+    """How to reach a case's resident, as the matcher tells (CaseContactsChanged): personal
+    data, erased when due from the case's closing (R-MAT-5)."""
+
+    __tablename__ = "case_contacts"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    municipality: Mapped[str] = mapped_column(sa.String(4))
+    # The case state version it goes with: an older one changes nothing.
+    version: Mapped[int]
+    name: Mapped[str | None]
+    # The address lines, one per line.
+    address: Mapped[str | None]
+    phone: Mapped[str | None]
+    email: Mapped[str | None]
+    case_closed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class PlanSend(Base):
+    """An automatic step of the contact plan for one case: claimed (its attempt's id fixed, to
+    be Notify's `reference`) before Notify is asked, marked sent in its attempt's transaction,
+    or refused by Notify for good."""
+
+    __tablename__ = "contact_plan_sends"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    # The step as `contact_plan.Step.key` names it: kind and delay.
+    step: Mapped[str] = mapped_column(primary_key=True)
+    municipality: Mapped[str] = mapped_column(sa.String(4))
+    attempt_id: Mapped[uuid.UUID] = mapped_column(unique=True)
+    claimed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # Why it will not go out (Notify's error names, or the letter could not be made).
+    refused: Mapped[str | None]
 
 
 class Outcome(Base):
@@ -164,10 +221,12 @@ class ShvItem(Base):
 
 
 _notes = Base.metadata.tables["notes"]
+_contacts = Base.metadata.tables["case_contacts"]
 _outcomes = Base.metadata.tables["outcomes"]
 _shv = Base.metadata.tables["shv_items"]
-# R-MAT-5: notes and a refusal's reason and consent go when the policy says, counted from the
-# case's closing; kinds, dates, results and outcome details stay for the monitor.
+# R-MAT-5: notes, the resident's contacts and a refusal's reason and consent go when the policy
+# says, counted from the case's closing; kinds, dates, results and outcome details stay for the
+# monitor.
 RETENTION = (
     Erasure(
         "followup.note",
@@ -190,5 +249,12 @@ RETENTION = (
         erase=dict.fromkeys(["name", "bsn", "action_taken"]),
         clock=sa.func.coalesce(_shv.c.handled_at, _shv.c.received_at),
         municipality=_shv.c.municipality,
+    ),
+    Erasure(
+        "followup.case-contacts",
+        _contacts,
+        erase=dict.fromkeys(["name", "address", "phone", "email"]),
+        clock=_contacts.c.case_closed_at,
+        municipality=_contacts.c.municipality,
     ),
 )

@@ -7,21 +7,27 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vroeg.followup.models import (
     Attempt,
     AuditEntry,
+    CaseContacts,
+    ContactPlanVersion,
     Deadline,
     FollowupCase,
     Note,
     Outcome,
+    PlanSend,
     ShvItem,
 )
 from vroeg.shared.events import CaseStatus, ContactResult
 
 # The most deadlines one scheduler transaction announces: a large backlog goes in chunks.
 SCHEDULER_CHUNK = 1000
+# The most open cases the contact plan's job reads at once.
+PLAN_CHUNK = 500
 
 
 async def get_case(
@@ -80,9 +86,15 @@ async def notes(session: AsyncSession, case_id: uuid.UUID) -> list[Note]:
 async def close_personal_clocks(
     session: AsyncSession, case_id: uuid.UUID, closed_at: datetime | None
 ) -> None:
-    """Start (or, on reopening, stop) the retention clock of the case's notes (R-MAT-5)."""
+    """Start (or, on reopening, stop) the retention clock of the case's notes and of the
+    resident's contacts (R-MAT-5)."""
     await session.execute(
         sa.update(Note).where(Note.case_id == case_id).values(case_closed_at=closed_at)
+    )
+    await session.execute(
+        sa.update(CaseContacts)
+        .where(CaseContacts.case_id == case_id)
+        .values(case_closed_at=closed_at)
     )
 
 
@@ -253,3 +265,109 @@ async def shv_queue(
             .limit(limit)
         )
     )
+
+
+async def add_plan_version(
+    session: AsyncSession,
+    municipality: str,
+    steps: list[dict[str, object]],
+    sender: dict[str, object],
+    *,
+    saved_at: datetime,
+    saved_by: str,
+) -> ContactPlanVersion:
+    """Save a contact plan as the municipality's next version (serialised per municipality)."""
+    await session.execute(
+        sa.select(
+            sa.func.pg_advisory_xact_lock(
+                sa.func.hashtextextended(f"followup:contact-plan:{municipality}", 0)
+            )
+        )
+    )
+    latest = await session.scalar(
+        sa.select(sa.func.max(ContactPlanVersion.version)).where(
+            ContactPlanVersion.municipality == municipality
+        )
+    )
+    plan = ContactPlanVersion(
+        municipality=municipality,
+        version=(latest or 0) + 1,
+        steps=steps,
+        sender=sender,
+        saved_at=saved_at,
+        saved_by=saved_by,
+    )
+    session.add(plan)
+    await session.flush()
+    return plan
+
+
+async def plans_in_force(
+    session: AsyncSession, municipalities: Sequence[str] | None = None
+) -> dict[str, ContactPlanVersion]:
+    """Each municipality's newest saved contact plan (of these municipalities, or all)."""
+    query = (
+        sa.select(ContactPlanVersion)
+        .distinct(ContactPlanVersion.municipality)
+        .order_by(ContactPlanVersion.municipality, ContactPlanVersion.version.desc())
+    )
+    if municipalities is not None:
+        query = query.where(ContactPlanVersion.municipality.in_(list(municipalities)))
+    return {p.municipality: p for p in await session.scalars(query)}
+
+
+async def store_contacts(session: AsyncSession, contacts: CaseContacts) -> None:
+    """Keep a case's contacts, unless newer ones are kept already."""
+    values = {c.name: getattr(contacts, c.key) for c in sa.inspect(CaseContacts).columns}
+    statement = insert(CaseContacts).values(values)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[CaseContacts.case_id],
+            set_={k: statement.excluded[k] for k in values if k != "case_id"},
+            where=CaseContacts.version < statement.excluded.version,
+        )
+    )
+
+
+async def get_contacts(session: AsyncSession, case_id: uuid.UUID) -> CaseContacts | None:
+    return await session.get(CaseContacts, case_id)
+
+
+async def plan_candidates(
+    session: AsyncSession,
+    municipalities: Sequence[str],
+    after: uuid.UUID | None,
+) -> list[tuple[FollowupCase, CaseContacts | None, dict[str, PlanSend]]]:
+    """The next chunk of open cases of these municipalities (by id, after `after`), with their
+    contacts and the automatic steps claimed for them."""
+    query = (
+        sa.select(FollowupCase, CaseContacts)
+        .outerjoin(CaseContacts, CaseContacts.case_id == FollowupCase.case_id)
+        .where(
+            FollowupCase.municipality.in_(list(municipalities)),
+            FollowupCase.status == CaseStatus.OPEN,
+        )
+        .order_by(FollowupCase.case_id)
+        .limit(PLAN_CHUNK)
+    )
+    if after is not None:
+        query = query.where(FollowupCase.case_id > after)
+    rows = list((await session.execute(query)).tuples())
+    sends: dict[uuid.UUID, dict[str, PlanSend]] = {}
+    if rows:
+        for send in await session.scalars(
+            sa.select(PlanSend).where(PlanSend.case_id.in_([case.case_id for case, _ in rows]))
+        ):
+            sends.setdefault(send.case_id, {})[send.step] = send
+    return [(case, contacts, sends.get(case.case_id, {})) for case, contacts in rows]
+
+
+async def get_send(session: AsyncSession, case_id: uuid.UUID, step: str) -> PlanSend | None:
+    """An automatic step's claim, locked for the transaction."""
+    return await session.get(PlanSend, (case_id, step), with_for_update=True)
+
+
+async def case_sends(session: AsyncSession, case_id: uuid.UUID) -> dict[str, PlanSend]:
+    """The automatic steps claimed for a case, by step."""
+    rows = await session.scalars(sa.select(PlanSend).where(PlanSend.case_id == case_id))
+    return {send.step: send for send in rows}

@@ -7,9 +7,17 @@ from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
+from vroeg.followup.contact_plan import PLANNABLE, Skip
 from vroeg.followup.rules import DeadlineState
 from vroeg.shared.events import (
     TEXT_PATTERN,
@@ -102,6 +110,9 @@ class AttemptOut(_Out):
     replied_on: date | None
     registered_by: str
     registered_at: datetime
+    # Sent by the contact plan: the template (a letter's with its version) and Notify's id.
+    template: str | None = None
+    notify_id: UUID | None = None
 
 
 class ReplyIn(_In):
@@ -227,3 +238,119 @@ class ShvHandledOut(_Out):
     outcome_detail: OutcomeDetail
     handled_by: str
     handled_at: datetime
+
+
+class CriteriaIn(_In):
+    """When a step applies (R-FU-3); left out: either way."""
+
+    phone_known: bool | None = None
+    email_known: bool | None = None
+    amount_over: Annotated[Decimal, Field(ge=0, le=1_000_000, decimal_places=2)] | None = None
+    crisis: bool | None = None
+    minors: bool | None = None
+
+
+class StepIn(_In):
+    """One step of the plan: `BRIEF`, `SMS_WHATSAPP` and `EMAIL` go out by themselves through
+    Notify; `TELEFOON` and `HUISBEZOEK` are a person's tasks."""
+
+    kind: ContactKind
+    delay_working_days: Annotated[int, Field(ge=0, le=60)]
+    criteria: CriteriaIn = Field(default_factory=CriteriaIn)
+
+    @field_validator("kind")
+    @classmethod
+    def _plannable(cls, kind: ContactKind) -> ContactKind:
+        if kind not in PLANNABLE:
+            raise ValueError(f"a plan's step is one of {', '.join(sorted(PLANNABLE))}")
+        return kind
+
+
+class SenderIn(_In):
+    """Who the automatic messages come from and how residents reach them (the letter's head,
+    the SMS's and e-mail's text)."""
+
+    name: ShortText
+    phone: ShortText
+    email: ShortText
+    website: ShortText
+    # As a sentence part: "op werkdagen van 9.00 tot 17.00 uur".
+    reachable: ShortText
+    return_address: Annotated[list[ShortText], Field(min_length=1, max_length=4)]
+
+
+class ContactPlanIn(_In):
+    """A municipality's contact plan: ordered steps and the sender of its messages."""
+
+    steps: Annotated[list[StepIn], Field(min_length=1, max_length=20)]
+    sender: SenderIn
+
+    @model_validator(mode="after")
+    def _distinct_steps(self) -> ContactPlanIn:
+        keys = [(s.kind, s.delay_working_days) for s in self.steps]
+        if len(set(keys)) != len(keys):
+            raise ValueError("two steps of one kind on the same day")
+        return self
+
+
+class CriteriaOut(_Out):
+    """When a step applies; null: either way."""
+
+    phone_known: bool | None
+    email_known: bool | None
+    amount_over: Decimal | None
+    crisis: bool | None
+    minors: bool | None
+
+
+class StepOut(_Out):
+    """One step of a plan."""
+
+    kind: ContactKind
+    delay_working_days: int
+    criteria: CriteriaOut
+
+
+class SenderOut(_Out):
+    """Who a plan's automatic messages come from."""
+
+    name: str
+    phone: str
+    email: str
+    website: str
+    reachable: str
+    return_address: list[str]
+
+
+class ContactPlanOut(_Out):
+    """The plan in force; version 0 is the national default, whose automatic steps wait for
+    the municipality's own plan and sender."""
+
+    municipality: str
+    version: int
+    steps: list[StepOut]
+    sender: SenderOut | None
+
+
+class PlannedStepOut(_Out):
+    """A step of the plan for one case: its day, and whether it is for this case."""
+
+    kind: ContactKind
+    delay_working_days: int
+    due_on: date
+    automatic: bool
+    # Why it is not for this case, if it is not.
+    skipped: Skip | None
+    # An automatic step: the attempt it was registered as, once sent.
+    attempt_id: UUID | None = None
+    sent: bool = False
+    # Notify refused it for good (its error names), or the letter could not be made.
+    refused: str | None = None
+
+
+class CasePlanOut(_Out):
+    """The contact plan as it applies to a case."""
+
+    case_id: UUID
+    plan_version: int
+    steps: list[PlannedStepOut]

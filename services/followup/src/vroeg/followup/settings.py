@@ -26,6 +26,10 @@ class Settings(ServiceSettings):
     offer_window_automatic: bool = Field(default=True, alias="VROEG_OFFER_WINDOW_AUTOMATIC")
     intermediate_result_days: int = Field(default=14, alias="VROEG_INTERMEDIATE_RESULT_DAYS", ge=1)
     offer_window_days: int = Field(default=28, alias="VROEG_OFFER_WINDOW_DAYS", ge=1)
+    # How often the contact plan's job sends the automatic steps that came due (R-FU-3).
+    contact_plan_interval_s: float = Field(
+        default=60.0, alias="VROEG_CONTACT_PLAN_INTERVAL_S", gt=0
+    )
     # Development and tests only: a file holding the moment the scheduler takes as now.
     clock_file: Path | None = Field(default=None, alias="VROEG_CLOCK_FILE")
 

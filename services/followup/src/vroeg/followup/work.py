@@ -5,6 +5,7 @@ others (the matcher mirrors closing and reopening; reporting counts)."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from vroeg.followup import repository, rules
@@ -164,6 +165,16 @@ async def reopen(
     )
 
 
+@dataclass(frozen=True)
+class SentMessage:
+    """A message the contact plan sent: its attempt's id (Notify's `reference`), the template
+    that made it and Notify's id of it."""
+
+    attempt_id: uuid.UUID
+    template: str
+    notify_id: uuid.UUID
+
+
 async def register_attempt(
     uow: UnitOfWork,
     case: FollowupCase,
@@ -177,15 +188,17 @@ async def register_attempt(
     actor: str,
     now: datetime,
     today: date,
+    sent: SentMessage | None = None,
 ) -> Attempt:
     """R-FU-2: an attempt with its kind, date, part of day and result. A person's attempt picks
-    the case up (R-FU-1): FirstContactMet, once; an automatic message does not."""
+    the case up (R-FU-1): FirstContactMet, once; an automatic message does not. A message the
+    contact plan sent brings its attempt id (Notify's reference), template and Notify id."""
     if case.status != CaseStatus.OPEN:
         raise rules.Refused("attempts are registered on an open case; reopen it first")
     if attempted_on > today:
         raise rules.Refused("an attempt cannot be registered before it happened")
     attempt = Attempt(
-        id=uuid.uuid4(),
+        id=sent.attempt_id if sent else uuid.uuid4(),
         case_id=case.case_id,
         municipality=case.municipality,
         kind=kind,
@@ -196,6 +209,8 @@ async def register_attempt(
         replied_on=None,
         registered_by=actor,
         registered_at=now,
+        template=sent.template if sent else None,
+        notify_id=sent.notify_id if sent else None,
     )
     repository.add(uow.session, attempt)
     await _audit(uow, case, actor, ATTEMPT, now, attempt=str(attempt.id), kind=kind)

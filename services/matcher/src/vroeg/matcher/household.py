@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from vroeg.matcher import repository, rules
+from vroeg.matcher import contacts, repository, rules
 from vroeg.matcher.models import Case, CaseSignal
 from vroeg.shared.clock import add_months
 from vroeg.shared.events import (
@@ -270,7 +270,9 @@ class Household:
                 )
             self._store(case, after)
             events.extend(self._repeats_found(case, after))
-        await uow.publish_many(events)
+        # For followup's contact plan only, on a personal-data topic of its own.
+        changed_contacts = contacts.changed(events, self.of_case)
+        await uow.publish_many([*events, *changed_contacts])
 
     def _store(self, case: Case, state: CaseState) -> None:
         self.announced[case.id] = state
