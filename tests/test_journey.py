@@ -140,12 +140,14 @@ async def test_every_record_the_services_sent_conforms_to_the_asyncapi_document(
             problems = contract.problems(topic.name, headers_of(record), record.value)
             assert problems == [], f"{topic.name}: {problems}"
         checked[topic.event.__name__] = checked.get(topic.event.__name__, 0) + len(records)
-    # received 3, routed 3 (resident, deceased, relocated), 2 cases and their 2 deadlines, the
-    # deceased's case closed and its mirror updated; and the creditor's key, issued before
+    # received 3, routed 3 (resident, deceased, relocated), 2 cases (with how to reach them) and
+    # their 2 deadlines, the deceased's case closed and its mirror updated; and the creditor's
+    # key, issued before the signals
     assert {k: v for k, v in checked.items() if v} == {
         "SignalReceived": 3,
         "SignalRouted": 3,
         "CaseOpened": 2,
+        "CaseContactsChanged": 2,
         "FirstContactDeadlineSet": 2,
         "CaseOutcomeRegistered": 1,
         "CaseUpdated": 1,
