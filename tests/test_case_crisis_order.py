@@ -161,11 +161,12 @@ def _state(signals: list[SignalData], version: int) -> CaseState:
 async def test_a_crisis_signal_that_brings_no_earlier_due_date_still_makes_the_deadline_crisis(
     isolation: Isolation, make_platform: PlatformFactory
 ) -> None:
-    platform = make_platform()
+    # A municipality whose policy gives evictions no crisis deadline (R-FU-1; default on).
+    platform = make_platform({"VROEG_OTHER_CRISES_3_DAYS": "false"})
     platform.start(["idp-standin", "followup"])
     rent = jansen_signal()
-    # An eviction announced the next day: a crisis (R-MAT-4), but its first contact is due
-    # in the default working days, after the rent signal's.
+    # An eviction announced the next day: a crisis (R-MAT-4), but by this policy its first
+    # contact is due in the default working days, after the rent signal's.
     eviction = jansen_signal().model_copy(
         update={
             "kind": SignalKind.UITHUISZETTING,
@@ -203,3 +204,44 @@ async def test_a_crisis_signal_that_brings_no_earlier_due_date_still_makes_the_d
 
     after = await eventually(deadline, lambda d: d["crisis"])
     assert after == {**before, "crisis": True}  # the same due date, now a crisis case
+
+
+async def test_an_eviction_joining_a_rent_case_tightens_its_deadline_by_default_policy(
+    isolation: Isolation, make_platform: PlatformFactory
+) -> None:
+    platform = make_platform()
+    platform.start(["idp-standin", "followup"])
+    rent = jansen_signal()
+    eviction = jansen_signal().model_copy(
+        update={"kind": SignalKind.UITHUISZETTING, "received_at": rent.received_at}
+    )
+    opened = CaseOpened(
+        municipality="0363", occurred_at=rent.received_at, case_id=uuid4(), state=_state([rent], 1)
+    )
+    url = f"{platform['followup'].url}/v1/meldingen/{opened.case_id}/termijn"
+    headers = staff_headers(platform, "vroegsignaleerder-0363")
+
+    async def deadline() -> dict[str, Any]:
+        response = await asyncio.to_thread(httpx.get, url, headers=headers)
+        return response.json() if response.status_code == 200 else {}
+
+    await publish(isolation.kafka, isolation.topic(CASE_OPENED.name), [opened])
+    before = await eventually(deadline, bool)
+    assert before["workingDays"] == 10
+    joined = _state([rent, eviction], 2)
+    await publish(
+        isolation.kafka,
+        isolation.topic(CASE_UPDATED.name),
+        [
+            CaseUpdated(
+                municipality="0363",
+                occurred_at=eviction.received_at,
+                case_id=opened.case_id,
+                changes=changes(opened.state, joined, why="test"),
+                state=joined,
+            )
+        ],
+    )
+    after = await eventually(deadline, lambda d: d["workingDays"] == 3)
+    assert (after["workingDays"], after["crisis"]) == (3, True)
+    assert after["dueDate"] < before["dueDate"]

@@ -96,6 +96,7 @@ async def _fix_deadline(
         ),
         settings.default_first_contact_working_days,
         settings.decreed_days_off,
+        other_crises=settings.other_crises_in_three_days,
     )
     due_soon_on = rules.subtract_working_days(
         due, settings.due_soon_working_days, settings.decreed_days_off

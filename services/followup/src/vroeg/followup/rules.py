@@ -12,6 +12,8 @@ from vroeg.shared.calendar import add_working_days as add_working_days
 from vroeg.shared.calendar import is_working_day as is_working_day
 from vroeg.shared.calendar import subtract_working_days as subtract_working_days
 from vroeg.shared.events import (
+    CRISIS_FIRST_CONTACT_WORKING_DAYS,
+    CRISIS_KINDS,
     ArrearsType,
     CaseFlag,
     CaseStatus,
@@ -21,15 +23,25 @@ from vroeg.shared.events import (
     SignalKind,
 )
 
-WATER_DISCONNECTION_WORKING_DAYS = 3
+# R-FU-1: a water disconnection by law; other crisis kinds by municipal policy (default on).
+WATER_DISCONNECTION_WORKING_DAYS = CRISIS_FIRST_CONTACT_WORKING_DAYS
 
 
 def first_contact_working_days(
-    kinds: Iterable[SignalKind], arrears_types: Iterable[ArrearsType], default: int
+    kinds: Iterable[SignalKind],
+    arrears_types: Iterable[ArrearsType],
+    default: int,
+    *,
+    other_crises: bool = True,
 ) -> int:
-    """R-FU-1: an announced water disconnection needs contact within 3 working days."""
-    if SignalKind.AFSLUITING in set(kinds) and ArrearsType.DRINKWATER in set(arrears_types):
+    """R-FU-1: an announced water disconnection needs contact within 3 working days (the law);
+    an energy disconnection or an eviction too while the policy says so (`other_crises`,
+    default on); any other signal the policy's default."""
+    kinds, arrears = set(kinds), set(arrears_types)
+    if SignalKind.AFSLUITING in kinds and ArrearsType.DRINKWATER in arrears:
         return WATER_DISCONNECTION_WORKING_DAYS
+    if other_crises and kinds & CRISIS_KINDS:
+        return CRISIS_FIRST_CONTACT_WORKING_DAYS
     return default
 
 
@@ -37,14 +49,19 @@ def first_contact_due(
     signals: Iterable[tuple[date, SignalKind, ArrearsType]],
     default: int,
     decreed_days_off: Collection[date],
+    *,
+    other_crises: bool = True,
 ) -> tuple[date, int, date]:
     """R-FU-1: each signal's first contact is due its working days after its receipt (the
-    Dutch date intake received it; that day not counted), so a crisis signal that joins a
-    case tightens the case's deadline. The case's deadline is the earliest: (due date,
-    working days, the receipt it counts from)."""
+    Dutch date intake received it; that day not counted, however long the BRP check or the
+    review queue took), so a crisis signal that joins a case tightens the case's deadline.
+    The case's deadline is the earliest: (due date, working days, the receipt it counts
+    from)."""
     best: tuple[date, int, date] | None = None
     for received_on, kind, arrears_type in signals:
-        days = first_contact_working_days([kind], [arrears_type], default)
+        days = first_contact_working_days(
+            [kind], [arrears_type], default, other_crises=other_crises
+        )
         due = add_working_days(received_on, days, decreed_days_off)
         if best is None or due < best[0]:
             best = (due, days, received_on)

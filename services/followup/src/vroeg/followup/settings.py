@@ -16,6 +16,9 @@ class Settings(ServiceSettings):
     default_first_contact_working_days: int = Field(
         default=10, alias="VROEG_FIRST_CONTACT_WORKING_DAYS", ge=1
     )
+    # R-FU-1: an energy disconnection or an eviction gets the crisis deadline of 3 working days
+    # too (municipal policy, default on); a water disconnection always does (the law).
+    other_crises_in_three_days: bool = Field(default=True, alias="VROEG_OTHER_CRISES_3_DAYS")
     timezone: str = Field(default="Europe/Amsterdam", alias="VROEG_TIMEZONE")
     # R-FU-1: a deadline is "due soon" with this many working days left (policy).
     due_soon_working_days: int = Field(default=1, alias="VROEG_DUE_SOON_WORKING_DAYS", ge=0)
