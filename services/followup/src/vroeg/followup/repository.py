@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -121,11 +122,23 @@ async def work_queue(
     return [(case, deadline) for case, deadline in rows.tuples()]
 
 
-async def due_soon(session: AsyncSession, today: date) -> list[tuple[Deadline, FollowupCase]]:
-    """Deadlines of open cases that became due soon and were not announced, locked (another
-    replica skips them)."""
-    return await _pending(
+@dataclass(frozen=True)
+class Announced:
+    """A deadline the scheduler just marked as announced."""
+
+    case_id: uuid.UUID
+    municipality: str
+    due_date: date
+    crisis: bool
+
+
+async def mark_due_soon(session: AsyncSession, today: date, now: datetime) -> list[Announced]:
+    """Mark (and return) up to a chunk of deadlines of open cases that became due soon and were
+    not announced; rows another transaction holds are skipped. One statement."""
+    return await _mark(
         session,
+        Deadline.due_soon_sent_at,
+        now,
         sa.and_(
             Deadline.due_soon_on <= today,
             # One that went straight past due is announced missed, not due soon.
@@ -136,11 +149,13 @@ async def due_soon(session: AsyncSession, today: date) -> list[tuple[Deadline, F
     )
 
 
-async def missed(session: AsyncSession, today: date) -> list[tuple[Deadline, FollowupCase]]:
-    """Deadlines of open cases that passed without a person's attempt and were not announced,
-    locked (another replica skips them)."""
-    return await _pending(
+async def mark_missed(session: AsyncSession, today: date, now: datetime) -> list[Announced]:
+    """Mark (and return) up to a chunk of deadlines of open cases that passed without a
+    person's attempt and were not announced; rows another transaction holds are skipped."""
+    return await _mark(
         session,
+        Deadline.missed_sent_at,
+        now,
         sa.and_(
             Deadline.due_date < today,
             Deadline.missed_sent_at.is_(None),
@@ -149,18 +164,29 @@ async def missed(session: AsyncSession, today: date) -> list[tuple[Deadline, Fol
     )
 
 
-async def _pending(
-    session: AsyncSession, condition: sa.ColumnElement[bool]
-) -> list[tuple[Deadline, FollowupCase]]:
-    rows = await session.execute(
-        sa.select(Deadline, FollowupCase)
+async def _mark(
+    session: AsyncSession,
+    column: sa.orm.InstrumentedAttribute[datetime | None],
+    now: datetime,
+    condition: sa.ColumnElement[bool],
+) -> list[Announced]:
+    chosen = (
+        sa.select(Deadline.case_id)
         .join(FollowupCase, FollowupCase.case_id == Deadline.case_id)
         .where(condition, FollowupCase.status == CaseStatus.OPEN)
         .order_by(Deadline.due_date)
         .limit(SCHEDULER_CHUNK)
         .with_for_update(of=Deadline, skip_locked=True)
+        .scalar_subquery()
     )
-    return [(deadline, case) for deadline, case in rows.tuples()]
+    rows = await session.execute(
+        sa.update(Deadline)
+        .where(Deadline.case_id.in_(chosen))
+        .values({column: now})
+        .returning(Deadline.case_id, Deadline.municipality, Deadline.due_date, Deadline.crisis)
+        .execution_options(synchronize_session=False)
+    )
+    return [Announced(*row) for row in rows.tuples()]
 
 
 async def add_audit(session: AsyncSession, entry: AuditEntry) -> None:

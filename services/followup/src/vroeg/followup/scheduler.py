@@ -43,30 +43,32 @@ async def announce_due(database: Database, settings: Settings) -> dict[str, int]
         async with database.unit_of_work() as uow:
             now = clock.now()
             today = clock.today()
-            soon = await repository.due_soon(uow.session, today)
-            for deadline, case in soon:
-                deadline.due_soon_sent_at = now
-                await uow.publish(
-                    FirstContactDueSoon(
-                        municipality=case.municipality,
-                        occurred_at=now,
-                        case_id=case.case_id,
-                        due_date=deadline.due_date,
-                        crisis=deadline.crisis,
-                    )
-                )
-            missed = await repository.missed(uow.session, today)
-            for deadline, case in missed:
-                deadline.missed_sent_at = now
-                await uow.publish(
-                    FirstContactMissed(
-                        municipality=case.municipality,
-                        occurred_at=now,
-                        case_id=case.case_id,
-                        due_date=deadline.due_date,
-                        crisis=deadline.crisis,
-                    )
-                )
+            soon = await repository.mark_due_soon(uow.session, today, now)
+            missed = await repository.mark_missed(uow.session, today, now)
+            await uow.publish_many(
+                [
+                    *(
+                        FirstContactDueSoon(
+                            municipality=d.municipality,
+                            occurred_at=now,
+                            case_id=d.case_id,
+                            due_date=d.due_date,
+                            crisis=d.crisis,
+                        )
+                        for d in soon
+                    ),
+                    *(
+                        FirstContactMissed(
+                            municipality=d.municipality,
+                            occurred_at=now,
+                            case_id=d.case_id,
+                            due_date=d.due_date,
+                            crisis=d.crisis,
+                        )
+                        for d in missed
+                    ),
+                ]
+            )
         announced["due_soon"] += len(soon)
         announced["missed"] += len(missed)
         if len(soon) < repository.SCHEDULER_CHUNK and len(missed) < repository.SCHEDULER_CHUNK:
