@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import jwt
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from vroeg.shared.http import Problem
@@ -323,6 +323,12 @@ def requires(*roles: Role) -> Callable[..., Awaitable[StaffMember]]:
         return member
 
     return staff_member
+
+
+# The administration's parameters, the same on every service's `/v1/beheer/…` routes: an
+# operator (the OIDC `admin` role) and the municipality named in the path.
+Operator = Annotated[StaffMember, Depends(requires(Role.ADMIN))]
+MunicipalityPath = Annotated[str, Path(pattern=r"^\d{4}$", description="CBS code")]
 
 
 def ensure_serves(member: StaffMember, municipality: str) -> None:

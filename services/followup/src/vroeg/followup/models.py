@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from vroeg.shared.retention import Erasure
+from vroeg.shared.versions import VersionedByMunicipality
 
 
 class Base(DeclarativeBase):
@@ -93,14 +94,12 @@ class Attempt(Base):
     notify_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
 
 
-class ContactPlanVersion(Base):
+class ContactPlanVersion(VersionedByMunicipality, Base):
     """One version of a municipality's contact plan (R-FU-3): its ordered steps and who the
     automatic messages come from."""
 
     __tablename__ = "contact_plans"
 
-    municipality: Mapped[str] = mapped_column(sa.String(4), primary_key=True)
-    version: Mapped[int] = mapped_column(primary_key=True)
     steps: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     sender: Mapped[dict[str, Any]] = mapped_column(JSONB)
     saved_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))

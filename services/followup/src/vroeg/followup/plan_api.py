@@ -4,11 +4,10 @@ version audited in `followup.audit_log`; case workers see how the plan applies t
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter
 
 from vroeg.followup import contact_plan, repository
 from vroeg.followup.api import CaseWorker, SettingsDep
@@ -28,11 +27,9 @@ from vroeg.followup.schemas import (
 from vroeg.shared.deps import UnitOfWorkDep
 from vroeg.shared.events import now_utc
 from vroeg.shared.http import problem_responses
-from vroeg.shared.staff import Role, StaffMember, ensure_serves, not_found_unless_serves, requires
+from vroeg.shared.staff import MunicipalityPath, Operator, ensure_serves, not_found_unless_serves
 
 router = APIRouter(tags=["contactplan"])
-Operator = Annotated[StaffMember, Depends(requires(Role.ADMIN))]
-Municipality = Annotated[str, Path(pattern=r"^\d{4}$", description="CBS code")]
 SAVED = "contact-plan.saved"
 
 
@@ -42,7 +39,7 @@ SAVED = "contact-plan.saved"
     responses=problem_responses(400, 401, 403),
 )
 async def put_contact_plan(
-    municipality: Municipality, body: ContactPlanIn, operator: Operator, uow: UnitOfWorkDep
+    municipality: MunicipalityPath, body: ContactPlanIn, operator: Operator, uow: UnitOfWorkDep
 ) -> ContactPlanOut:
     """Ordered steps with their delay in working days from the case's opening and criteria,
     and the sender of the automatic messages; open cases follow it from now on (a step a
@@ -78,7 +75,7 @@ async def put_contact_plan(
     responses=problem_responses(400, 401, 403),
 )
 async def get_contact_plan(
-    municipality: Municipality, operator: Operator, uow: UnitOfWorkDep
+    municipality: MunicipalityPath, operator: Operator, uow: UnitOfWorkDep
 ) -> ContactPlanOut:
     """Version 0 is the national default: a letter at once, an SMS when a phone number is
     known, a call, a home visit for a crisis case; its automatic steps wait for the

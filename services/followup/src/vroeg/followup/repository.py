@@ -23,6 +23,7 @@ from vroeg.followup.models import (
     PlanSend,
     ShvItem,
 )
+from vroeg.shared import versions
 from vroeg.shared.events import CaseStatus, ContactResult
 
 # The most deadlines one scheduler transaction announces: a large backlog goes in chunks.
@@ -302,22 +303,10 @@ async def add_plan_version(
     saved_at: datetime,
     saved_by: str,
 ) -> ContactPlanVersion:
-    """Save a contact plan as the municipality's next version (serialised per municipality)."""
-    await session.execute(
-        sa.select(
-            sa.func.pg_advisory_xact_lock(
-                sa.func.hashtextextended(f"followup:contact-plan:{municipality}", 0)
-            )
-        )
-    )
-    latest = await session.scalar(
-        sa.select(sa.func.max(ContactPlanVersion.version)).where(
-            ContactPlanVersion.municipality == municipality
-        )
-    )
+    """Save a contact plan as the municipality's next version."""
     plan = ContactPlanVersion(
         municipality=municipality,
-        version=(latest or 0) + 1,
+        version=await versions.next_version(session, ContactPlanVersion, municipality),
         steps=steps,
         sender=sender,
         saved_at=saved_at,
@@ -332,14 +321,7 @@ async def plans_in_force(
     session: AsyncSession, municipalities: Sequence[str] | None = None
 ) -> dict[str, ContactPlanVersion]:
     """Each municipality's newest saved contact plan (of these municipalities, or all)."""
-    query = (
-        sa.select(ContactPlanVersion)
-        .distinct(ContactPlanVersion.municipality)
-        .order_by(ContactPlanVersion.municipality, ContactPlanVersion.version.desc())
-    )
-    if municipalities is not None:
-        query = query.where(ContactPlanVersion.municipality.in_(list(municipalities)))
-    return {p.municipality: p for p in await session.scalars(query)}
+    return await versions.newest(session, ContactPlanVersion, municipalities)
 
 
 async def store_contacts(session: AsyncSession, contacts: CaseContacts) -> None:

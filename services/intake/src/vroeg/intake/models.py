@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from vroeg.shared.retention import Erasure
+from vroeg.shared.versions import VersionedByMunicipality
 
 
 class Base(DeclarativeBase):
@@ -39,13 +40,11 @@ class Agreement(Base):
     ends_on: Mapped[date | None]
 
 
-class PolicyVersion(Base):
+class PolicyVersion(VersionedByMunicipality, Base):
     """One version of a municipality's intake policy (R-IN-2, R-IN-4)."""
 
     __tablename__ = "policies"
 
-    municipality: Mapped[str] = mapped_column(sa.String(4), primary_key=True)
-    version: Mapped[int] = mapped_column(primary_key=True)
     thresholds: Mapped[dict[str, str]] = mapped_column(JSONB)
     required_attestations: Mapped[dict[str, list[str]]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))

@@ -20,6 +20,7 @@ from vroeg.intake.models import (
     Signal,
     Vlp,
 )
+from vroeg.shared import versions
 from vroeg.shared.creditor_keys import creditor_keys
 
 
@@ -83,13 +84,7 @@ async def current_policies(
     session: AsyncSession, municipalities: Iterable[str]
 ) -> dict[str, PolicyVersion]:
     """The newest policy version of each municipality that has one."""
-    rows = await session.scalars(
-        sa.select(PolicyVersion)
-        .where(PolicyVersion.municipality.in_(list(municipalities)))
-        .distinct(PolicyVersion.municipality)
-        .order_by(PolicyVersion.municipality, PolicyVersion.version.desc())
-    )
-    return {row.municipality: row for row in rows}
+    return await versions.newest(session, PolicyVersion, municipalities)
 
 
 async def add_policy_version(
@@ -99,18 +94,10 @@ async def add_policy_version(
     required_attestations: dict[str, list[str]],
     now: datetime,
 ) -> PolicyVersion:
-    """Save a policy as the municipality's next version (serialised per municipality)."""
-    await session.execute(
-        sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(f"policy:{municipality}")))
-    )
-    latest = await session.scalar(
-        sa.select(sa.func.max(PolicyVersion.version)).where(
-            PolicyVersion.municipality == municipality
-        )
-    )
+    """Save a policy as the municipality's next version."""
     policy = PolicyVersion(
         municipality=municipality,
-        version=(latest or 0) + 1,
+        version=await versions.next_version(session, PolicyVersion, municipality),
         thresholds=thresholds,
         required_attestations=required_attestations,
         created_at=now,

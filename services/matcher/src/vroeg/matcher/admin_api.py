@@ -4,9 +4,7 @@ intake's policy. Operators sign in with role `admin`, for the municipalities of 
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter
 
 from vroeg.matcher import repository
 from vroeg.matcher.models import AuditEntry
@@ -19,11 +17,9 @@ from vroeg.matcher.schemas import (
 from vroeg.shared.deps import UnitOfWorkDep
 from vroeg.shared.events import now_utc
 from vroeg.shared.http import problem_responses
-from vroeg.shared.staff import Role, StaffMember, ensure_serves, requires
+from vroeg.shared.staff import MunicipalityPath, Operator, ensure_serves
 
 router = APIRouter(prefix="/beheer", tags=["beheer"])
-Operator = Annotated[StaffMember, Depends(requires(Role.ADMIN))]
-Municipality = Annotated[str, Path(pattern=r"^\d{4}$", description="CBS code")]
 SAVED = "priority-policy.saved"
 
 
@@ -33,7 +29,7 @@ SAVED = "priority-policy.saved"
     responses=problem_responses(400, 401, 403),
 )
 async def put_priority_policy(
-    municipality: Municipality, body: PriorityPolicyIn, operator: Operator, uow: UnitOfWorkDep
+    municipality: MunicipalityPath, body: PriorityPolicyIn, operator: Operator, uow: UnitOfWorkDep
 ) -> PriorityPolicyOut:
     """Weights and vulnerable postcode areas (R-MAT-4, §5.7); every score names the version
     that made it. Cases are scored with it from their next change on."""
@@ -68,7 +64,7 @@ async def put_priority_policy(
     responses=problem_responses(400, 401, 403),
 )
 async def get_priority_policy(
-    municipality: Municipality, operator: Operator, uow: UnitOfWorkDep
+    municipality: MunicipalityPath, operator: Operator, uow: UnitOfWorkDep
 ) -> PriorityPolicyOut:
     """Version 0 is the national default."""
     ensure_serves(operator, municipality)

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from vroeg.shared.retention import Erasure
+from vroeg.shared.versions import VersionedByMunicipality
 
 
 class Base(DeclarativeBase):
@@ -78,13 +79,11 @@ class CaseSignal(Base):
     case_closed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
 
-class PriorityPolicyVersion(Base):
+class PriorityPolicyVersion(VersionedByMunicipality, Base):
     """One version of a municipality's priority weights and vulnerable areas (R-MAT-4)."""
 
     __tablename__ = "priority_policies"
 
-    municipality: Mapped[str] = mapped_column(sa.String(4), primary_key=True)
-    version: Mapped[int] = mapped_column(primary_key=True)
     weights: Mapped[dict[str, Any]] = mapped_column(JSONB)
     vulnerable_areas: Mapped[list[str]] = mapped_column(JSONB)
     saved_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))

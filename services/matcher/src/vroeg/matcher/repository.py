@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vroeg.matcher.models import AuditEntry, Case, CaseSignal, PriorityPolicyVersion
+from vroeg.shared import versions
 
 
 async def lock_households(session: AsyncSession, municipality_keys: Sequence[str]) -> None:
@@ -120,13 +121,7 @@ async def current_policies(
     session: AsyncSession, municipalities: Sequence[str]
 ) -> dict[str, PriorityPolicyVersion]:
     """The newest priority policy of each municipality that saved one."""
-    found = await session.scalars(
-        sa.select(PriorityPolicyVersion)
-        .where(PriorityPolicyVersion.municipality.in_(list(municipalities)))
-        .distinct(PriorityPolicyVersion.municipality)
-        .order_by(PriorityPolicyVersion.municipality, PriorityPolicyVersion.version.desc())
-    )
-    return {p.municipality: p for p in found}
+    return await versions.newest(session, PriorityPolicyVersion, municipalities)
 
 
 async def add_policy_version(
@@ -138,22 +133,10 @@ async def add_policy_version(
     saved_at: datetime,
     saved_by: str,
 ) -> PriorityPolicyVersion:
-    """Save a policy as the municipality's next version (serialised per municipality)."""
-    await session.execute(
-        sa.select(
-            sa.func.pg_advisory_xact_lock(
-                sa.func.hashtextextended(f"matcher:policy:{municipality}", 0)
-            )
-        )
-    )
-    latest = await session.scalar(
-        sa.select(sa.func.max(PriorityPolicyVersion.version)).where(
-            PriorityPolicyVersion.municipality == municipality
-        )
-    )
+    """Save a policy as the municipality's next version."""
     policy = PriorityPolicyVersion(
         municipality=municipality,
-        version=(latest or 0) + 1,
+        version=await versions.next_version(session, PriorityPolicyVersion, municipality),
         weights=weights,
         vulnerable_areas=vulnerable_areas,
         saved_at=saved_at,
