@@ -10,12 +10,12 @@ import subprocess
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from vroeg.deploy.servers import (
     InfraError,
     cache_dir,
+    maven_resolve,
     pid_alive,
     port_open,
     run,
@@ -140,25 +140,9 @@ def _kafka_classpath() -> Path:
     lib = cache_dir() / f"kafka-{KAFKA_VERSION}" / "lib"
     if (lib / f"kafka_2.13-{KAFKA_VERSION}.jar").exists():
         return lib
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise InfraError("no Maven to resolve Kafka's jars: install Debian's maven package")
-    pom = resources.files("vroeg.deploy") / "kafka" / "pom.xml"
-    lib.mkdir(parents=True, exist_ok=True)
-    with resources.as_file(pom) as pom_path:
-        run(
-            [
-                mvn,
-                "-q",
-                "-B",
-                "-f",
-                str(pom_path),
-                "dependency:copy-dependencies",
-                f"-Dkafka.version={KAFKA_VERSION}",
-                f"-DoutputDirectory={lib}",
-            ],
-            what="resolve Kafka from Maven Central",
-        )
+    maven_resolve(
+        "Kafka's jars", "kafka", "copy-dependencies", {"kafka.version": KAFKA_VERSION}, lib
+    )
     return lib
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import time
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 
 
@@ -33,6 +35,30 @@ def run(argv: list[str], *, what: str, env: dict[str, str] | None = None) -> Non
     result = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
     if result.returncode != 0:
         raise InfraError(f"could not {what}: {' '.join(argv)}\n{result.stdout}{result.stderr}")
+
+
+def maven_resolve(what: str, pom: str, goal: str, properties: dict[str, str], into: Path) -> None:
+    """Resolve `what` from Maven Central into `into` with Debian's Maven and the project's pom
+    (`vroeg.deploy/<pom>/pom.xml`): `dependency:copy-dependencies` for a classpath,
+    `dependency:copy` for one jar."""
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise InfraError(f"no Maven to resolve {what}: install Debian's maven package")
+    into.mkdir(parents=True, exist_ok=True)
+    with resources.as_file(resources.files("vroeg.deploy") / pom / "pom.xml") as pom_path:
+        run(
+            [
+                mvn,
+                "-q",
+                "-B",
+                "-f",
+                str(pom_path),
+                f"dependency:{goal}",
+                *(f"-D{key}={value}" for key, value in properties.items()),
+                f"-DoutputDirectory={into}",
+            ],
+            what=f"resolve {what} from Maven Central",
+        )
 
 
 def port_open(port: int) -> bool:

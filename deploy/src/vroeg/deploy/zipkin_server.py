@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from importlib import resources
 from pathlib import Path
 
 import httpx
@@ -20,9 +19,9 @@ import httpx
 from vroeg.deploy.servers import (
     InfraError,
     cache_dir,
+    maven_resolve,
     pid_alive,
     port_open,
-    run,
     state_dir,
     stop_pid,
     wait_for,
@@ -98,25 +97,7 @@ def zipkin_jar() -> Path:
     jar = folder / f"zipkin-server-{ZIPKIN_VERSION}-exec.jar"
     if jar.exists():
         return jar
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise InfraError("no Maven to resolve Zipkin's jar: install Debian's maven package")
-    pom = resources.files("vroeg.deploy") / "zipkin" / "pom.xml"
-    folder.mkdir(parents=True, exist_ok=True)
-    with resources.as_file(pom) as pom_path:
-        run(
-            [
-                mvn,
-                "-q",
-                "-B",
-                "-f",
-                str(pom_path),
-                "dependency:copy",
-                f"-Dzipkin.version={ZIPKIN_VERSION}",
-                f"-DoutputDirectory={folder}",
-            ],
-            what="resolve Zipkin from Maven Central",
-        )
+    maven_resolve("Zipkin's jar", "zipkin", "copy", {"zipkin.version": ZIPKIN_VERSION}, folder)
     return jar
 
 
