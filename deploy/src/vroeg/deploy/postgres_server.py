@@ -118,44 +118,17 @@ def postgres_up() -> str:
         ),
         what="start PostgreSQL",
     )
-    psql = _pg_bin("psql")
+    # Over the server's socket folder, as the server's own superuser.
+    psql = [_pg_bin("psql"), "-h", str(home), "-p", str(PG_PORT), "-U", PG_USER, "-d", "postgres"]
     exists = subprocess.run(
-        _as_pg_user(
-            [
-                psql,
-                "-h",
-                str(home),
-                "-p",
-                str(PG_PORT),
-                "-U",
-                PG_USER,
-                "-d",
-                "postgres",
-                "-tAc",
-                f"SELECT 1 FROM pg_database WHERE datname = '{PG_DATABASE}'",
-            ]
-        ),
+        _as_pg_user([*psql, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{PG_DATABASE}'"]),
         capture_output=True,
         text=True,
         check=True,
     ).stdout.strip()
     if exists != "1":
         run(
-            _as_pg_user(
-                [
-                    psql,
-                    "-h",
-                    str(home),
-                    "-p",
-                    str(PG_PORT),
-                    "-U",
-                    PG_USER,
-                    "-d",
-                    "postgres",
-                    "-c",
-                    f"CREATE DATABASE {PG_DATABASE}",
-                ]
-            ),
+            _as_pg_user([*psql, "-c", f"CREATE DATABASE {PG_DATABASE}"]),
             what="create the vroeg database",
         )
     return url
