@@ -38,6 +38,13 @@ async def subscriptions(stack: AsyncExitStack, settings: Settings) -> Sequence[S
             )
             for route in sorted(rules.ROUTES_WITH_CASE)
         ),
-        Subscription(CASE_OUTCOME_REGISTERED, on_case_outcome_registered, batch=True),
-        Subscription(CASE_REOPENED, on_case_reopened, batch=True),
+        Subscription(
+            CASE_OUTCOME_REGISTERED,
+            on_case_outcome_registered,
+            batch=True,
+            prepare=matching.prepare_lifecycle,
+        ),
+        Subscription(
+            CASE_REOPENED, on_case_reopened, batch=True, prepare=matching.prepare_lifecycle
+        ),
     ]

@@ -48,6 +48,30 @@ async def prepare(uow: UnitOfWork, events: Sequence[SignalRouted]) -> None:
     uow.prepared[_HOMES] = homes
 
 
+async def prepare_lifecycle(
+    uow: UnitOfWork, events: Sequence[CaseOutcomeRegistered | CaseReopened]
+) -> None:
+    """Lock and load the households of a batch of closings or reopenings at once (a month's
+    outcomes often come in waves), so that applying them needs no more reads."""
+    wanted: dict[tuple[str, str], datetime] = {}
+    for case in await repository.get_cases(uow.session, sorted({e.case_id for e in events})):
+        if case.household_key is not None:
+            home = (case.municipality, case.household_key)
+            wanted[home] = min(wanted.get(home, case.opened_at), case.opened_at)
+    if wanted:
+        uow.prepared[_HOMES] = await load(uow, wanted, now_utc())
+
+
+async def _household(uow: UnitOfWork, case: Case, now: datetime) -> Household:
+    """The household of a case: prepared with its batch, else locked and loaded now."""
+    key = (case.municipality, case.household_key or "")
+    prepared: dict[tuple[str, str], Household] = uow.prepared.get(_HOMES, {})
+    home = prepared.get(key)
+    if home is None or case.id not in home.cases:  # handled alone (retried), or not prepared
+        home = (await load(uow, {key: case.opened_at}, now))[key]
+    return home
+
+
 async def join(uow: UnitOfWork, event: SignalRouted, now: datetime) -> None:
     """R-MAT-1/2: the signal joins its household's open case, or opens one; the cases it
     changes (the case itself, later cases of the address it makes recidive) are restated."""
@@ -87,8 +111,7 @@ async def close(uow: UnitOfWork, event: CaseOutcomeRegistered, now: datetime) ->
     if case is None or case.household_key is None:
         log.warning("outcome for a case the matcher does not hold (or whose data was erased)")
         return
-    key = (case.municipality, case.household_key)
-    home = (await load(uow, {key: case.opened_at}, now))[key]
+    home = await _household(uow, case, now)
     case = home.cases[case.id]
     if stale(case, event.closed_at):
         return
@@ -118,8 +141,7 @@ async def reopen(uow: UnitOfWork, event: CaseReopened, now: datetime) -> None:
     if case is None or case.household_key is None:
         log.warning("reopening of a case the matcher does not hold (or whose data was erased)")
         return
-    key = (case.municipality, case.household_key)
-    home = (await load(uow, {key: case.opened_at}, now))[key]
+    home = await _household(uow, case, now)
     case = home.cases[case.id]
     if stale(case, event.reopened_at):
         return

@@ -77,6 +77,11 @@ async def get_case(session: AsyncSession, case_id: uuid.UUID) -> Case | None:
     return await session.get(Case, case_id)
 
 
+async def get_cases(session: AsyncSession, case_ids: Sequence[uuid.UUID]) -> Sequence[Case]:
+    """Several cases, in one statement."""
+    return (await session.scalars(sa.select(Case).where(Case.id.in_(case_ids)))).all()
+
+
 async def add(session: AsyncSession, rows: Sequence[Case | CaseSignal]) -> None:
     """Store new cases and signals."""
     session.add_all(rows)
