@@ -147,7 +147,22 @@ def test_an_admin_issues_a_key_that_works_against_intake_and_stops_when_revoked(
     assert refused.value.status == 409
     assert "al in gebruik" in page.get_by_role("alert").inner_text()
     assert page.get_by_label("Naam").input_value() == "Woonbron 2"
+    taken = page.get_by_label("Schuldeiser-id", exact=True).first
+    assert taken.get_attribute("aria-invalid") == "true"
     check_page(page, test, "schuldeiser-geweigerd")
+
+    # A key id intake does not know, and one that cannot be one (never sent to intake).
+    for typed, status_code, told in [
+        ("0123456789abcdef", 404, "Er is geen sleutel met dit id."),
+        ("../vlps", 400, "16 tekens"),
+    ]:
+        revoke.get_by_label("Sleutel-id").fill(typed)
+        with page.expect_navigation() as refused:
+            revoke.get_by_role("button", name="Sleutel intrekken").click()
+        assert refused.value is not None
+        assert refused.value.status == status_code
+        assert told in page.get_by_role("alert").inner_text()
+        assert revoke.get_by_label("Sleutel-id").input_value() == typed
 
 
 def test_an_admin_saves_the_policies_and_each_owner_serves_the_new_version(

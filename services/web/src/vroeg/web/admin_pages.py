@@ -47,9 +47,13 @@ _FIELDS = {
     "endsOn": ("einde", "Vul een einddatum in, of laat die leeg."),
     "body": ("einde", "De einddatum ligt vóór de ingangsdatum."),
 }
+# intake's other refusals, by form and the problem's code: the field and what to tell.
+_NO_CREDITOR = ("schuldeiser", "Er is geen schuldeiser met dit id. Registreer hem eerst.")
 _CODES = {
-    "exists": "Deze schuldeiser-id is al in gebruik.",
-    "not-found": "Die schuldeiser of sleutel bestaat niet.",
+    "schuldeiser": {"exists": ("id", "Deze schuldeiser-id is al in gebruik.")},
+    "sleutel": {"not-found": _NO_CREDITOR},
+    "overeenkomst": {"not-found": _NO_CREDITOR},
+    "intrekken": {"not-found": ("sleutel", "Er is geen sleutel met dit id.")},
 }
 
 
@@ -120,7 +124,7 @@ async def issue_key(request: Request, visit: Admin, form: CheckedForm) -> Respon
         if exc.status not in (400, 404, 409):
             raise
         return _creditors_page(
-            request, visit, refused=refused("sleutel", exc, form, _FIELDS, _CODES)
+            request, visit, refused=refused("sleutel", exc, form, _FIELDS, _CODES["sleutel"])
         )
     return render(request, "sleutel.html", visit, key=key, holder=holder)
 
@@ -151,7 +155,9 @@ async def _submit(
     except ServiceError as exc:
         if exc.status not in (400, 404, 409):
             raise
-        return _creditors_page(request, visit, refused=refused(name, exc, form, _FIELDS, _CODES))
+        return _creditors_page(
+            request, visit, refused=refused(name, exc, form, _FIELDS, _CODES[name])
+        )
     done = "ingetrokken" if name == "intrekken" else name
     return RedirectResponse(f"/beheer/schuldeisers?gedaan={done}#{name}-kop", status_code=303)
 

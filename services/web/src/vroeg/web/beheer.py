@@ -45,18 +45,19 @@ def refused(
     error: ServiceError,
     form: FormData,
     fields: Mapping[str, tuple[str, str]],
-    codes: Mapping[str, str] | None = None,
+    codes: Mapping[str, tuple[str, str]] | None = None,
 ) -> Refusal:
     """A refusal of a Beheer form: a 400's fields (`invalidParams`, mapped by `fields` to the
-    form's field and what to correct), or the problem's code in Dutch (`codes`)."""
+    form's field and what to correct), or the problem's code (`codes`: the form's field it is
+    about, or empty, and the refusal in Dutch)."""
     if error.status == 400:
         # A list's item counts as the list unless `fields` names the item (`areas.3`: `areas`).
         names = [n if n in fields else _LIST_ITEM.sub("", n) for n in error.invalid_fields()]
         named = [fields[n] for n in sorted(names) if n in fields]
         errors = sorted({t for _, t in named}) or [f"{NOT_SAVED} Controleer wat u invulde."]
         return Refusal(form_name, 400, errors, {f for f, _ in named}, typed(form))
-    message = (codes or {}).get(error.code, f"{NOT_SAVED} Probeer het opnieuw.")
-    return Refusal(form_name, error.status, [message], set(), typed(form))
+    field, message = (codes or {}).get(error.code, ("", f"{NOT_SAVED} Probeer het opnieuw."))
+    return Refusal(form_name, error.status, [message], {field} - {""}, typed(form))
 
 
 def local_refusal(form_name: str, form: FormData, field: str, message: str) -> Refusal:
