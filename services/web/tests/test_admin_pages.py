@@ -10,6 +10,7 @@ page is screenshot and checked with axe-core."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,13 +27,22 @@ from tests.support.fixtures import Isolation, creditor_key, isolated, platform_f
 from tests.support.signals import jansen_body
 from vroeg.deploy import infra
 from vroeg.deploy.processes import Platform
+from vroeg.standins.idp.app import DEMO_USERS, User
 
 ADMIN = "admin-0363"
 POLICIES = {  # the owner of each policy page, and its API under /v1
-    "intakebeleid": ("intake", "/beheer/gemeenten/0363/beleid"),
-    "prioriteit": ("matcher", "/beheer/gemeenten/0363/prioriteit"),
-    "contactplan": ("followup", "/beheer/gemeenten/0363/contactplan"),
+    "intakebeleid": ("intake", "beleid"),
+    "prioriteit": ("matcher", "prioriteit"),
+    "contactplan": ("followup", "contactplan"),
 }
+# An operator of a regional centre, for both municipalities.
+CENTRE = User(
+    username="admin-ssc",
+    password="admin-ssc",
+    name="B. Servicecentrum",
+    roles=["admin"],
+    gemeenten=["0363", "0518"],
+)
 
 
 @dataclass(frozen=True)
@@ -47,11 +57,12 @@ class Beheer:
     def open(self, page: Page, path: str, username: str = ADMIN) -> Any:
         return sign_in(page, self.web, self.platform["idp-standin"].url, username, path)
 
-    def policy(self, page: str) -> dict[str, Any]:
-        """The policy in force as its owner's API serves it to the operator."""
-        service, path = POLICIES[page]
+    def policy(self, page: str, municipality: str = "0363") -> dict[str, Any]:
+        """The policy in force as its owner's API serves it to the regional centre's operator."""
+        service, name = POLICIES[page]
         response = httpx.get(
-            f"{self.platform[service].url}/v1{path}", headers=staff_headers(self.platform, ADMIN)
+            f"{self.platform[service].url}/v1/beheer/gemeenten/{municipality}/{name}",
+            headers=staff_headers(self.platform, CENTRE.username),
         )
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
@@ -75,8 +86,14 @@ class Beheer:
 def beheer(
     endpoints: infra.Endpoints, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Beheer]:
+    users = tmp_path_factory.mktemp("web-beheer-idp") / "users.json"
+    users.write_text(json.dumps([u.model_dump() for u in [*DEMO_USERS, CENTRE]]))
     with isolated(endpoints) as iso:
-        platform = platform_for(iso, tmp_path_factory.mktemp("web-beheer") / "logs")
+        platform = platform_for(
+            iso,
+            tmp_path_factory.mktemp("web-beheer") / "logs",
+            env={"VROEG_IDP_USERS": str(users)},
+        )
         try:
             platform.start(["idp-standin", "intake", "matcher", "followup", "web"])
             yield Beheer(platform, iso)
@@ -294,3 +311,26 @@ def test_a_beheer_form_posted_without_the_csrf_token_changes_nothing(
     assert beheer.deliver(api_key) == 201  # not revoked
     page.set_content(refused.text())
     check_page(page, request.node.name, "beheer-formulier-geweigerd")
+
+
+def test_a_regional_centres_operator_chooses_the_municipality_a_policy_is_saved_for(
+    beheer: Beheer, new_page: Any, request: pytest.FixtureRequest
+) -> None:
+    page = new_page()
+    beheer.open(page, "/beheer/prioriteit", username=CENTRE.username)
+    # All municipalities: which one's policy is not said, so there is no form yet.
+    assert "Kies bovenaan de gemeente" in page.get_by_role("main").inner_text()
+    assert page.get_by_role("button", name="Prioriteit opslaan").count() == 0
+    check_page(page, request.node.name, "prioriteit-kies-gemeente")
+    page.get_by_label("Gemeente", exact=True).select_option("0518")
+    page.get_by_role("button", name="Kiezen").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Het prioriteitsbeleid van 's-Gravenhage (0518)").is_visible()
+    before = beheer.policy("prioriteit", "0363")
+    page.get_by_label("Punten bij recidive").fill("30")
+    page.get_by_role("button", name="Prioriteit opslaan").click()
+    page.wait_for_load_state()
+    saved = beheer.policy("prioriteit", "0518")
+    assert (saved["version"], Decimal(saved["weights"]["recidive"])) == (1, Decimal(30))
+    assert beheer.policy("prioriteit", "0363") == before
+    check_page(page, request.node.name, "prioriteit-0518")
