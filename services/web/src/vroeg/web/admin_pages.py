@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from vroeg.shared.events import VlpType
-from vroeg.web.beheer import Admin, local_refusal, municipality_of, refused, text
+from vroeg.web.beheer import REFUSED, Admin, local_refusal, municipality_of, refused, text
 from vroeg.web.case_forms import Refusal
 from vroeg.web.rendering import render
 from vroeg.web.services import ServiceError, call_as
@@ -121,7 +121,7 @@ async def issue_key(request: Request, visit: Admin, form: CheckedForm) -> Respon
     try:
         key = await call_as(request, visit, "intake", "POST", path, json=body)
     except ServiceError as exc:
-        if exc.status not in (400, 404, 409):
+        if exc.status not in REFUSED:
             raise
         return _creditors_page(
             request, visit, refused=refused("sleutel", exc, form, _FIELDS, _CODES["sleutel"])
@@ -153,7 +153,7 @@ async def _submit(
     try:
         await call_as(request, visit, "intake", method, path, json=body)
     except ServiceError as exc:
-        if exc.status not in (400, 404, 409):
+        if exc.status not in REFUSED:
             raise
         return _creditors_page(
             request, visit, refused=refused(name, exc, form, _FIELDS, _CODES[name])

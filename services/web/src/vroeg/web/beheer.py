@@ -18,6 +18,8 @@ from vroeg.web.sessions import Visit, requires_role
 ADMIN = "admin"
 Admin = Annotated[Visit, Depends(requires_role(ADMIN))]
 NOT_SAVED = "Dit is niet opgeslagen."
+# The statuses a Beheer form shows beside itself; any other is an error page.
+REFUSED = frozenset({400, 404, 409, 422})
 _LIST_ITEM = re.compile(r"\.\d+$")
 
 
@@ -56,7 +58,8 @@ def refused(
         named = [fields[n] for n in sorted(names) if n in fields]
         errors = sorted({t for _, t in named}) or [f"{NOT_SAVED} Controleer wat u invulde."]
         return Refusal(form_name, 400, errors, {f for f, _ in named}, typed(form))
-    field, message = (codes or {}).get(error.code, ("", f"{NOT_SAVED} Probeer het opnieuw."))
+    detail = str(error.problem.get("detail") or "Probeer het opnieuw.")
+    field, message = (codes or {}).get(error.code, ("", f"{NOT_SAVED} {detail}"))
     return Refusal(form_name, error.status, [message], {field} - {""}, typed(form))
 
 

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from vroeg.shared.events import ContactKind
-from vroeg.web.beheer import Admin, municipality_of, refused, text, typed
+from vroeg.web.beheer import REFUSED, Admin, municipality_of, refused, text, typed
 from vroeg.web.case_forms import Refusal
 from vroeg.web.rendering import render
 from vroeg.web.services import ServiceError, call_as
@@ -76,7 +76,7 @@ def _rows(form: FormData) -> int:
     return min(MAX_STEPS, int(given)) if given.isdigit() else MAX_STEPS
 
 
-def _body(form: FormData) -> tuple[dict[str, Any], dict[str, tuple[str, str]]]:
+def plan_body(form: FormData) -> tuple[dict[str, Any], dict[str, tuple[str, str]]]:
     """The plan as followup takes it, and followup's field names mapped to the form's (the
     rows left without a kind are no step, so a step's index is not its row's)."""
     steps: list[dict[str, Any]] = []
@@ -158,12 +158,12 @@ async def save_contact_plan(request: Request, visit: Admin, form: CheckedForm) -
     municipality = municipality_of(visit)
     if municipality is None:
         return _page(request, visit, None, {})
-    body, fields = _body(form)
+    body, fields = plan_body(form)
     path = f"/beheer/gemeenten/{municipality}/contactplan"
     try:
         saved = await call_as(request, visit, "followup", "PUT", path, json=body)
     except ServiceError as exc:
-        if exc.status != 400:
+        if exc.status not in REFUSED:
             raise
         refusal = refused("contactplan", exc, form, fields)
         return _page(request, visit, None, typed(form), refusal=refusal)

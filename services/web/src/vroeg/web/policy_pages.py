@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from vroeg.shared.events import ArrearsType, VlpType
-from vroeg.web.beheer import Admin, municipality_of, refused, text, typed
+from vroeg.web.beheer import REFUSED, Admin, municipality_of, refused, text, typed
 from vroeg.web.case_forms import Refusal
 from vroeg.web.labels import label
 from vroeg.web.rendering import render
@@ -206,7 +206,7 @@ async def _save(
     try:
         saved = await call_as(request, visit, service, "PUT", path, json=body)
     except ServiceError as exc:
-        if exc.status != 400:
+        if exc.status not in REFUSED:
             raise
         return _page(
             request,
