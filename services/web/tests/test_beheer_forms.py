@@ -4,9 +4,10 @@ operator sees; a refusal of any kind is told beside the form, never as an error 
 
 from __future__ import annotations
 
+import pytest
 from starlette.datastructures import FormData
 
-from vroeg.web.beheer import refused
+from vroeg.web.beheer import decimal_from_dutch, refused
 from vroeg.web.plan_pages import plan_body
 from vroeg.web.services import ServiceError
 
@@ -70,3 +71,13 @@ def test_a_list_item_counts_as_its_list_and_other_refusals_are_told_beside_the_f
         ["Dit is niet opgeslagen. not now"],
         set(),
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "sent"),
+    [("12,5", "12.5"), ("1.250,50", "1250.50"), ("1.500", "1500"), ("12.5", "12.5"), ("75", "75")],
+)
+def test_numbers_typed_the_dutch_way_reach_the_apis_as_they_were_meant(
+    typed: str, sent: str
+) -> None:
+    assert decimal_from_dutch(typed) == sent

@@ -37,6 +37,22 @@ def text(form: FormData, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+_THOUSANDS = re.compile(r"\d{1,3}(\.\d{3})+")
+
+
+def decimal_from_dutch(value: str) -> str:
+    """A number as typed the Dutch way (`1.250,5`, `1.500`, `12,5`; `12.5` is read as typed)
+    as the APIs take it (`1250.5`, `1500`, `12.5`)."""
+    if "," in value or _THOUSANDS.fullmatch(value):
+        return value.replace(".", "").replace(",", ".")
+    return value
+
+
+def dutch_decimal(value: object) -> str:
+    """A number from an API as the form shows it (`12.5`: `12,5`)."""
+    return str(value).replace(".", ",")
+
+
 def typed(form: FormData) -> dict[str, str]:
     """What the operator typed, to show again."""
     return {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}

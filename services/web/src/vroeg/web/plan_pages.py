@@ -12,7 +12,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from vroeg.shared.events import ContactKind
-from vroeg.web.beheer import REFUSED, Admin, municipality_of, refused, text, typed
+from vroeg.web.beheer import (
+    REFUSED,
+    Admin,
+    decimal_from_dutch,
+    dutch_decimal,
+    municipality_of,
+    refused,
+    text,
+    typed,
+)
 from vroeg.web.case_forms import Refusal
 from vroeg.web.rendering import render
 from vroeg.web.services import ServiceError, call_as
@@ -62,7 +71,7 @@ def _values(plan: dict[str, Any]) -> dict[str, str]:
             if criteria.get(name) is not None:
                 values[f"stap-{i}-{field}"] = "ja" if criteria[name] else "nee"
         if criteria.get("amountOver") is not None:
-            values[f"stap-{i}-bedrag"] = str(criteria["amountOver"]).replace(".", ",")
+            values[f"stap-{i}-bedrag"] = dutch_decimal(criteria["amountOver"])
     sender = plan.get("sender") or {}
     for name, (field, _) in SENDER.items():
         if name in sender:
@@ -90,7 +99,7 @@ def plan_body(form: FormData) -> tuple[dict[str, Any], dict[str, tuple[str, str]
             if (answer := text(form, f"stap-{row}-{field}")) in ("ja", "nee"):
                 criteria[name] = answer == "ja"
         if amount := text(form, f"stap-{row}-bedrag"):
-            criteria["amountOver"] = amount.replace(".", "").replace(",", ".")
+            criteria["amountOver"] = decimal_from_dutch(amount)
         days = text(form, f"stap-{row}-dagen")
         for name, (field, message) in _STEP_FIELDS.items():
             fields[f"steps.{len(steps)}.{name}"] = (

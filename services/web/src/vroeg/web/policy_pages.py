@@ -13,7 +13,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from vroeg.shared.events import ArrearsType, VlpType
-from vroeg.web.beheer import REFUSED, Admin, municipality_of, refused, text, typed
+from vroeg.web.beheer import (
+    REFUSED,
+    Admin,
+    decimal_from_dutch,
+    dutch_decimal,
+    municipality_of,
+    refused,
+    text,
+    typed,
+)
 from vroeg.web.case_forms import Refusal
 from vroeg.web.labels import label
 from vroeg.web.rendering import render
@@ -36,15 +45,6 @@ WEIGHTS = {
     "recidive": "Punten bij recidive",
     "vulnerableArea": "Punten bij een kwetsbare wijk",
 }
-
-
-def _decimal(value: str) -> str:
-    """A number as typed the Dutch way (`12,5`) as the APIs take it (`12.5`)."""
-    return value.replace(".", "").replace(",", ".") if "," in value else value
-
-
-def _dutch(value: object) -> str:
-    return str(value).replace(".", ",")
 
 
 def _page(
@@ -78,7 +78,7 @@ def _page(
 
 
 def _intake_values(policy: dict[str, Any]) -> dict[str, str]:
-    values = {f"drempel-{t}": _dutch(v) for t, v in policy["thresholds"].items()}
+    values = {f"drempel-{t}": dutch_decimal(v) for t, v in policy["thresholds"].items()}
     for vlp_type, required in policy["requiredAttestations"].items():
         values.update({f"verklaring-{vlp_type}-{a}": "ja" for a in required})
     return values
@@ -86,7 +86,7 @@ def _intake_values(policy: dict[str, Any]) -> dict[str, str]:
 
 def _intake_body(form: FormData) -> dict[str, Any]:
     thresholds = {
-        t.value: _decimal(text(form, f"drempel-{t}"))
+        t.value: decimal_from_dutch(text(form, f"drempel-{t}"))
         for t in ArrearsType
         if text(form, f"drempel-{t}")
     }
@@ -133,13 +133,13 @@ async def save_intake_policy(request: Request, visit: Admin, form: CheckedForm) 
 
 
 def _priority_values(policy: dict[str, Any]) -> dict[str, str]:
-    values = {name: _dutch(value) for name, value in policy["weights"].items()}
+    values = {name: dutch_decimal(value) for name, value in policy["weights"].items()}
     values["gebieden"] = " ".join(policy["vulnerableAreas"])
     return values
 
 
 def _priority_body(form: FormData) -> dict[str, Any]:
-    weights = {name: _decimal(text(form, name)) for name in WEIGHTS if text(form, name)}
+    weights = {name: decimal_from_dutch(text(form, name)) for name in WEIGHTS if text(form, name)}
     areas = [a for a in re.split(r"[\s,;]+", text(form, "gebieden")) if a]
     return {"weights": weights, "vulnerableAreas": areas}
 
