@@ -40,6 +40,8 @@ TEST_CLUSTER = [
     "--set",
     "web.publicUrl=https://vroeg.test.example",
     "--set",
+    "web.intakeUrl=https://intake.test.example",
+    "--set",
     "web.brpCheckUrl=https://brp-check.test.example",
     "--set",
     "web.matcherUrl=https://matcher.test.example",

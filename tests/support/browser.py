@@ -89,3 +89,23 @@ def check_page(page: Page, test: str, name: str) -> list[dict[str, Any]]:
     ]
     assert blocking == [], f"{name}: {blocking}"
     return violations
+
+
+def sign_in(page: Page, web: str, idp: str, username: str, path: str) -> Any:
+    """Open a page of the web app at `web`, sign in at the identity provider's (`idp`) form
+    as a demo account (password = name), come back to the page; its response."""
+    page.goto(web + path)
+    if path == "/":  # the start page is open to all and offers to sign in
+        page.get_by_role("link", name="Aanmelden").click()
+        page.wait_for_load_state()
+    assert page.url.startswith(idp + "/authorize"), page.url
+    page.get_by_label("Gebruikersnaam").fill(username)
+    page.get_by_label("Wachtwoord").fill(username)
+    page.get_by_role("button", name="Aanmelden").click()
+    page.wait_for_url(web + path)
+    return page.goto(web + path)
+
+
+def csrf_token(page: Page) -> str:
+    """The session's CSRF token, as the page's forms carry it."""
+    return str(page.locator('input[name="csrf_token"]').first.get_attribute("value"))

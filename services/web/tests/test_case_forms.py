@@ -1,4 +1,4 @@
-"""followup's rule refusals reach the vroegsignaleerder in Dutch: every refusal its outcome and
+"""followup's rule refusals reach the vroegsignaleerder (and the SHV professional) in Dutch: every refusal its outcome and
 lifecycle rules can give has a Dutch message here, so a changed English wording shows up as a
 failing test, not as English on a page."""
 
@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from vroeg.followup.rules import CaseAction, Refused, outcome_detail, transition
-from vroeg.shared.events import CaseStatus, OutcomeCategory, OutcomeDetail
+from vroeg.followup.rules import CaseAction, Refused, outcome_detail, shv_outcome, transition
+from vroeg.shared.events import CaseStatus, DebtHelpStanding, OutcomeCategory, OutcomeDetail
 from vroeg.web.case_forms import rule_message
 
 UNKNOWN = "De regels staan het niet toe"
@@ -61,6 +61,14 @@ def refusal(call: object, *args: object, **kw: object) -> str:
             ),
             "Bedoelt u ‘Geen reactie na contact’?",
             "detail",
+        ),
+        (
+            refusal(
+                shv_outcome, DebtHelpStanding.RECENT_DECISION, OutcomeCategory.BEKEND_BIJ_SHV,
+                None, reached=True,
+            ),
+            "‘Bekend bij schuldhulp’ kan alleen als de inwoner nu schuldhulp krijgt.",
+            None,
         ),
         (
             refusal(transition, CaseStatus.CLOSED, CaseAction.CLOSE),

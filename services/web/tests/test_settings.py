@@ -14,6 +14,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgresql+asyncpg://web:s3cret@db.gemeente.example/vroeg",
     "VROEG_OIDC_ISSUER": "https://idp.gemeente.example",
     "VROEG_WEB_PUBLIC_URL": "https://vroeg.gemeente.example",
+    "VROEG_INTAKE_URL": "https://intake.vroeg.internal",
     "VROEG_BRP_CHECK_URL": "https://brp-check.vroeg.internal",
     "VROEG_MATCHER_URL": "https://matcher.vroeg.internal",
     "VROEG_FOLLOWUP_URL": "https://followup.vroeg.internal",
@@ -42,6 +43,7 @@ def test_production_needs_no_broker_and_sets_secure_host_only_cookies(
     [
         ("VROEG_WEB_PUBLIC_URL", "http://vroeg.gemeente.example"),
         ("VROEG_WEB_PUBLIC_URL", "https://127.0.0.1:8007"),
+        ("VROEG_INTAKE_URL", "http://127.0.0.1:8001"),
         ("VROEG_BRP_CHECK_URL", "http://127.0.0.1:8002"),
         ("VROEG_MATCHER_URL", "http://matcher.vroeg.internal"),
         ("VROEG_FOLLOWUP_URL", "https://localhost:8004"),

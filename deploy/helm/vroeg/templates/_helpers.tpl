@@ -152,6 +152,8 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
   value: {{ required "web.publicUrl" $c.publicUrl | quote }}
 - name: VROEG_OIDC_CLIENT_ID
   value: {{ $c.oidcClientId | quote }}
+- name: VROEG_INTAKE_URL
+  value: {{ required "web.intakeUrl" $c.intakeUrl | quote }}
 - name: VROEG_BRP_CHECK_URL
   value: {{ required "web.brpCheckUrl" $c.brpCheckUrl | quote }}
 - name: VROEG_MATCHER_URL

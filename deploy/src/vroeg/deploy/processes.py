@@ -173,6 +173,7 @@ class Platform:
             WEB: {
                 "VROEG_WEB_PUBLIC_URL": web_url,
                 "VROEG_OIDC_CLIENT_ID": WEB_CLIENT_ID,
+                "VROEG_INTAKE_URL": f"http://127.0.0.1:{ports['intake']}",
                 "VROEG_BRP_CHECK_URL": f"http://127.0.0.1:{ports['brp-check']}",
                 "VROEG_MATCHER_URL": f"http://127.0.0.1:{ports['matcher']}",
                 "VROEG_FOLLOWUP_URL": f"http://127.0.0.1:{ports['followup']}",

@@ -28,13 +28,23 @@ from vroeg.shared.events import now_utc
 from vroeg.shared.messaging.unit_of_work import Database
 from vroeg.shared.service import Resources, ServiceSpec, entrypoints, running
 from vroeg.shared.supervision import PeriodicJob
-from vroeg.web import auth_pages, case_pages, repository, review_pages
+from vroeg.web import (
+    admin_pages,
+    auth_pages,
+    case_pages,
+    plan_pages,
+    policy_pages,
+    repository,
+    review_pages,
+    shv_pages,
+)
 from vroeg.web.oidc import IdentityProvider
 from vroeg.web.rendering import STATIC, render, templates
 from vroeg.web.services import ServiceError, Services
 from vroeg.web.sessions import (
     SIGN_IN_PATH,
     CsrfRefused,
+    NoAccess,
     NotSignedIn,
     OptionalVisit,
     expired_before,
@@ -71,7 +81,15 @@ def purge_job(resources: Resources, settings: Settings) -> Sequence[PeriodicJob]
 
 SPEC = ServiceSpec(
     "web",
-    routers=[auth_pages.router, review_pages.router, case_pages.router],
+    routers=[
+        auth_pages.router,
+        review_pages.router,
+        case_pages.router,
+        shv_pages.router,
+        admin_pages.router,
+        policy_pages.router,
+        plan_pages.router,
+    ],
     jobs=purge_job,
     messaging=False,
 )
@@ -89,6 +107,7 @@ def create_app(spec: ServiceSpec, settings: Settings) -> FastAPI:
                 Services(
                     http,
                     {
+                        "intake": settings.intake_url,
                         "brp-check": settings.brp_check_url,
                         "matcher": settings.matcher_url,
                         "followup": settings.followup_url,
@@ -155,6 +174,10 @@ def _install_error_pages(app: FastAPI) -> None:
             "Open de pagina opnieuw en probeer het nog eens.",
         )
 
+    @app.exception_handler(NoAccess)
+    async def no_access(request: Request, exc: NoAccess) -> Response:
+        return await _no_access(request)
+
     @app.exception_handler(ServiceError)
     async def service_error(request: Request, exc: ServiceError) -> Response:
         if exc.status == 401:
@@ -174,14 +197,7 @@ def _install_error_pages(app: FastAPI) -> None:
             response.delete_cookie(session_cookie(settings_of(request)))
             return response
         if exc.status == 403:
-            return await _error_page(
-                request,
-                403,
-                "Geen toegang",
-                "U hebt geen toegang tot deze pagina.",
-                "Uw rol of gemeente geeft geen toegang tot deze gegevens. Denkt u dat dit niet "
-                "klopt? Neem contact op met uw beheerder.",
-            )
+            return await _no_access(request)
         if exc.status == 404:
             return await _not_found(request)
         if exc.status >= 500:
@@ -226,6 +242,17 @@ async def _not_found(request: Request) -> HTMLResponse:
         404,
         "Niet gevonden",
         "Deze pagina of dit signaal bestaat niet, of hoort bij een gemeente waarvoor u niet werkt.",
+    )
+
+
+async def _no_access(request: Request) -> HTMLResponse:
+    return await _error_page(
+        request,
+        403,
+        "Geen toegang",
+        "U hebt geen toegang tot deze pagina.",
+        "Uw rol of gemeente geeft geen toegang tot deze gegevens. Denkt u dat dit niet "
+        "klopt? Neem contact op met uw beheerder.",
     )
 
 

@@ -177,6 +177,14 @@ _RULES: tuple[tuple[re.Pattern[str], str | None, Callable[..., str]], ...] = (
         ),
     ),
     (
+        re.compile(r"BEKEND_BIJ_SHV is for a resident who receives debt help now .*"),
+        None,
+        lambda: (
+            "‘Bekend bij schuldhulp’ kan alleen als de inwoner nu schuldhulp krijgt. Na een "
+            "eindbesluit legt u vast wat het contact opleverde."
+        ),
+    ),
+    (
         re.compile(rf"{_CODE} needs a contact attempt that reached the resident"),
         None,
         lambda d: (
@@ -252,14 +260,20 @@ def rule_message(detail: str) -> tuple[str, set[str]]:
     return f"{_NOT_DONE} De regels staan het niet toe: {detail}", set()
 
 
-def refusal(form: str, refused: ServiceError, values: FormData) -> Refusal:
-    """What the case page tells about a refused form, keeping what was typed."""
+def refusal(
+    form: str,
+    refused: ServiceError,
+    values: FormData,
+    fields: dict[str, tuple[str, str]] = _FIELDS,
+) -> Refusal:
+    """What the page tells about a refused form, keeping what was typed; `fields` maps the
+    fields followup names to the form's, with what to correct."""
     typed = {k: v for k, v in values.items() if isinstance(v, str) and k != "csrf_token"}
     if refused.status == 400:
-        named = [_FIELDS[n] for n in sorted(refused.invalid_fields()) if n in _FIELDS]
+        named = [fields[n] for n in sorted(refused.invalid_fields()) if n in fields]
         errors = [text for _, text in named] or [f"{_NOT_DONE} Controleer wat u invulde."]
         return Refusal(form, 400, errors, {name for name, _ in named}, typed)
     if refused.status == 409 and refused.code in _CONFLICTS:
         return Refusal(form, 409, [_CONFLICTS[refused.code]], set(), typed)
-    message, fields = rule_message(str(refused.problem.get("detail") or ""))
-    return Refusal(form, refused.status, [message], fields, typed)
+    message, marked = rule_message(str(refused.problem.get("detail") or ""))
+    return Refusal(form, refused.status, [message], marked, typed)

@@ -83,6 +83,18 @@ _LABELS = {
     "oldest_claim_months": "Oudste vordering (maanden)",
     "recidive": "Recidive",
     "vulnerable_area": "Kwetsbare wijk",
+    # debt-help standing (R-BRP-4 a, b)
+    "ACTIVE": "Krijgt nu schuldhulp",
+    "RECENT_DECISION": "Eindbesluit minder dan 6 maanden geleden",
+    # social-collection attestations (R-IN-2)
+    "writtenReminder": "Schriftelijke herinnering gestuurd",
+    "personalContactAttempt": "Persoonlijk contact geprobeerd",
+    "debtHelpReferral": "Gewezen op schuldhulp",
+    "dataSharingOffer": "Aangeboden gegevens door te geven aan de gemeente",
+    # contact-plan criteria (R-FU-3)
+    "phoneKnown": "Telefoonnummer bekend",
+    "emailKnown": "E-mailadres bekend",
+    "crisis": "Crisis",
     # municipalities
     "0363": "Amsterdam",
     "0518": "'s-Gravenhage",

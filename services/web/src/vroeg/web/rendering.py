@@ -43,9 +43,9 @@ SECTIONS = (
     ),
     Section("Monitor", "analyst", None, "De indicatoren van de Monitor Vroegsignalering."),
     Section(
-        "SHV", "shv-professional", None, "Signalen van inwoners die bekend zijn bij schuldhulp."
+        "SHV", "shv-professional", "/shv", "Signalen van inwoners die bekend zijn bij schuldhulp."
     ),
-    Section("Beheer", "admin", None, "Schuldeisers, sleutels, afspraken en beleid."),
+    Section("Beheer", "admin", "/beheer", "Schuldeisers, sleutels, afspraken en beleid."),
 )
 
 

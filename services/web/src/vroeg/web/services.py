@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from fastapi import Request
+
+from vroeg.web.sessions import Visit, runtime
 
 log = logging.getLogger(__name__)
 
@@ -76,3 +79,11 @@ class Services:
         except ValueError:
             problem = {}
         raise ServiceError(response.status_code, problem if isinstance(problem, dict) else {})
+
+
+async def call_as(
+    request: Request, visit: Visit, service: str, method: str, path: str, **kw: Any
+) -> Any:
+    """`Services.call` with the signed-in user's own access token."""
+    services = runtime(request).resources.get(Services)
+    return await services.call(service, method, path, token=visit.session.access_token, **kw)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
@@ -44,6 +45,10 @@ class NotSignedIn(Exception):
 
 class CsrfRefused(Exception):
     """A form came without this session's CSRF token."""
+
+
+class NoAccess(Exception):
+    """The signed-in user's roles do not open this page (a 403 page)."""
 
 
 def new_secret() -> str:
@@ -149,6 +154,18 @@ async def checked_form(request: Request, visit: Annotated[Visit, Depends(signed_
     ):
         raise CsrfRefused()
     return form
+
+
+def requires_role(role: str) -> Callable[..., Awaitable[Visit]]:
+    """A dependency: the signed-in user, who must hold `role` (else NoAccess: the 403 page).
+    For pages that show something before any service is asked; the services check again."""
+
+    async def with_role(visit: Annotated[Visit, Depends(signed_in)]) -> Visit:
+        if role not in visit.roles:
+            raise NoAccess()
+        return visit
+
+    return with_role
 
 
 def safe_return_path(value: str | None) -> str:

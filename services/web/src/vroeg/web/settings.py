@@ -21,6 +21,7 @@ class Settings(ServiceSettings):
     # The app's client id at the identity provider (a public client: PKCE, no secret).
     oidc_client_id: str = Field(default="vroeg-web", alias="VROEG_OIDC_CLIENT_ID", min_length=1)
     # The services whose APIs the pages call, with the signed-in user's access token.
+    intake_url: str = Field(default="http://127.0.0.1:8001", alias="VROEG_INTAKE_URL")
     brp_check_url: str = Field(default="http://127.0.0.1:8002", alias="VROEG_BRP_CHECK_URL")
     matcher_url: str = Field(default="http://127.0.0.1:8003", alias="VROEG_MATCHER_URL")
     followup_url: str = Field(default="http://127.0.0.1:8004", alias="VROEG_FOLLOWUP_URL")
@@ -47,6 +48,7 @@ class Settings(ServiceSettings):
         refusals = super().production_refusals()
         for name, url in (
             ("VROEG_WEB_PUBLIC_URL", self.public_url),
+            ("VROEG_INTAKE_URL", self.intake_url),
             ("VROEG_BRP_CHECK_URL", self.brp_check_url),
             ("VROEG_MATCHER_URL", self.matcher_url),
             ("VROEG_FOLLOWUP_URL", self.followup_url),
