@@ -154,7 +154,7 @@ WEBHOOK_OLDEST_PENDING_AGE = Gauge(
     multiprocess_mode="mostrecent",
 )
 WEBHOOK_PARKED = Gauge(
-    "vroeg_webhook_dead_letters",
+    "vroeg_webhook_dead_letters_waiting",
     "Webhook deliveries parked as dead letters and not replayed, by creditor (none: no "
     "series). Read at scrape.",
     ["creditor"],
