@@ -271,6 +271,13 @@ async def test_a_bad_webhook_url_is_a_400_problem_and_registers_nothing(
     assert broken.status_code == 400
     assert httpx.get(woonstad.webhook, headers=woonstad.headers).status_code == 404
 
+    # Registered by several requests at once: one makes it (and its secret), none fails.
+    async with httpx.AsyncClient(headers=woonstad.headers) as http:
+        answers = await asyncio.gather(
+            *(http.put(woonstad.webhook, json={"url": woonstad.receiver_url}) for _ in range(6))
+        )
+    assert sorted(a.status_code for a in answers) == [200] * 5 + [201]
+
 
 async def test_two_replicas_deliver_each_feedback_once(
     isolation: Isolation, make_platform: PlatformFactory, tmp_path: Path

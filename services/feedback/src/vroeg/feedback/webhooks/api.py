@@ -76,15 +76,17 @@ async def put_webhook(
     if (why := urls.refusal(body.url, settings.environment)) is not None:
         raise Problem(HTTPStatus.BAD_REQUEST, code="invalid-url", title="Bad URL.", detail=why)
     now = settings.clock.now()
-    row = await store.endpoint(uow.session, creditor.id, for_update=True)
-    if row is not None:
-        row.url, row.updated_at = body.url, now
-        return _out(row)
     secret = signing.new_secret()
-    row = WebhookEndpoint(vlp_id=creditor.id, url=body.url, secret=secret, updated_at=now)
-    store.add(uow.session, row)
-    response.status_code = status.HTTP_201_CREATED
-    return _out(row, secret)
+    if await store.create_endpoint(uow.session, creditor.id, body.url, secret, now):
+        response.status_code = status.HTTP_201_CREATED
+        made = await store.endpoint(uow.session, creditor.id)
+        assert made is not None
+        return _out(made, secret)
+    row = await store.endpoint(uow.session, creditor.id, for_update=True)
+    if row is None:  # removed by a request of its own in between
+        raise _none()
+    row.url, row.updated_at = body.url, now
+    return _out(row)
 
 
 @router.get("", summary="The creditor's webhook endpoint.", responses=_ERRORS)

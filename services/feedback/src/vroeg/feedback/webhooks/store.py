@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vroeg.feedback.models import Base, DeliveryState, Feedback, WebhookDelivery, WebhookEndpoint
@@ -66,9 +67,18 @@ async def endpoint(
     return found
 
 
-def add(session: AsyncSession, row: WebhookEndpoint) -> None:
-    """A new endpoint."""
-    session.add(row)
+async def create_endpoint(
+    session: AsyncSession, vlp_id: str, url: str, secret: str, now: datetime
+) -> bool:
+    """The creditor's first endpoint; False (nothing changed) when it has one already, also
+    when another request made it a moment ago."""
+    made = await session.scalar(
+        insert(_endpoints)
+        .values(vlp_id=vlp_id, url=url, secret=secret, updated_at=now)
+        .on_conflict_do_nothing(index_elements=[_endpoints.c.vlp_id])
+        .returning(_endpoints.c.vlp_id)
+    )
+    return made is not None
 
 
 async def delete_endpoint(session: AsyncSession, vlp_id: str) -> bool:
@@ -160,32 +170,44 @@ async def claim_due(
     return claimed
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """How one attempt ended: acknowledged, due again at `next_attempt_at`, or (neither)
+    parked; the status the endpoint answered, or what went wrong instead."""
+
+    id: uuid.UUID
+    delivered: bool
+    next_attempt_at: datetime | None
+    status: int | None
+    error: str | None
+
+
 async def settle(
-    session: AsyncSession,
-    delivery_id: uuid.UUID,
-    token: uuid.UUID,
-    *,
-    now: datetime,
-    status: int | None,
-    error: str | None,
-    next_attempt_at: datetime | None,
-    delivered: bool,
-) -> bool:
-    """Record one attempt's end, only if the caller still holds the delivery: acknowledged
-    (its body dropped), due again at `next_attempt_at`, or parked (neither)."""
-    values: dict[str, object] = {"claim": None, "last_status": status, "last_error": error}
-    if delivered:
-        values |= {"state": DeliveryState.DELIVERED.value, "delivered_at": now, "body": None}
-    elif next_attempt_at is not None:
-        values |= {"next_attempt_at": next_attempt_at}
-    else:
-        values |= {"state": DeliveryState.DEAD.value, "dead_at": now}
-    result = await session.execute(
-        sa.update(_deliveries)
-        .where(_deliveries.c.id == delivery_id, _deliveries.c.claim == token)
-        .values(values)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    session: AsyncSession, attempts: Sequence[Attempt], token: uuid.UUID, *, now: datetime
+) -> set[uuid.UUID]:
+    """Record the attempts' ends, each only while the caller still holds it (its token); an
+    acknowledged delivery's body is dropped. The ids recorded."""
+    held: set[uuid.UUID] = set()
+    for attempt in attempts:
+        values: dict[str, object] = {
+            "claim": None,
+            "last_status": attempt.status,
+            "last_error": attempt.error,
+        }
+        if attempt.delivered:
+            values |= {"state": DeliveryState.DELIVERED.value, "delivered_at": now, "body": None}
+        elif attempt.next_attempt_at is not None:
+            values |= {"next_attempt_at": attempt.next_attempt_at}
+        else:
+            values |= {"state": DeliveryState.DEAD.value, "dead_at": now}
+        result = await session.execute(
+            sa.update(_deliveries)
+            .where(_deliveries.c.id == attempt.id, _deliveries.c.claim == token)
+            .values(values)
+        )
+        if result.rowcount:  # type: ignore[attr-defined]
+            held.add(attempt.id)
+    return held
 
 
 # Dead letters.

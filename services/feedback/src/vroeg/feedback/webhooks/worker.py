@@ -17,7 +17,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 
@@ -57,7 +57,9 @@ class Deliveries:
                 limit=self._settings.webhook_batch,
                 token=token,
             )
-        await asyncio.gather(*(self._deliver(delivery, token) for delivery in claimed))
+        ends = await asyncio.gather(*(self._deliver(delivery) for delivery in claimed))
+        if ends:
+            await self._settle(claimed, ends, token)
         return len(claimed)
 
     async def run(self) -> None:
@@ -66,17 +68,12 @@ class Deliveries:
             if await self.run_once() < self._settings.webhook_batch:
                 await asyncio.sleep(self._settings.webhook_poll_interval_s)
 
-    async def _deliver(self, delivery: store.Claimed, token: uuid.UUID) -> None:
+    async def _deliver(self, delivery: store.Claimed) -> tuple[int | None, str | None]:
+        """The status the endpoint answered, or what went wrong instead (never the body)."""
         if delivery.body is None:
             # Erased under the retention policy while it waited: nothing left to send.
-            await self._settle(delivery, token, None, "erased under the retention policy", False)
-            return
-        status, error = await self._post(delivery, delivery.body)
-        ok = status is not None and 200 <= status < 300
-        await self._settle(delivery, token, status, error, ok)
-
-    async def _post(self, delivery: store.Claimed, body: str) -> tuple[int | None, str | None]:
-        """The status the endpoint answered, or what went wrong instead (never the body)."""
+            return None, "erased under the retention policy"
+        body = delivery.body
         headers = signing.headers(str(delivery.id), body, delivery.secrets)
         headers["user-agent"] = USER_AGENT
         try:
@@ -90,15 +87,46 @@ class Deliveries:
 
     async def _settle(
         self,
-        delivery: store.Claimed,
+        claimed: Sequence[store.Claimed],
+        ends: Sequence[tuple[int | None, str | None]],
         token: uuid.UUID,
-        status: int | None,
-        error: str | None,
-        delivered: bool,
     ) -> None:
+        """Record the round's attempts in one transaction, then count them."""
         now = self._clock.now()
+        attempts = [
+            self._attempt(delivery, status, error, now)
+            for delivery, (status, error) in zip(claimed, ends, strict=True)
+        ]
+        async with self._database.unit_of_work() as uow:
+            held = await store.settle(uow.session, attempts, token, now=now)
+        creditors = {delivery.id: delivery.vlp_id for delivery in claimed}
+        for attempt in attempts:
+            if attempt.id not in held:
+                continue  # its lease ended and another worker has it (or it was deleted)
+            creditor = creditors[attempt.id]
+            if attempt.delivered:
+                metrics.WEBHOOK_DELIVERED.labels(creditor).inc()
+                continue
+            metrics.WEBHOOK_FAILURES.labels(creditor).inc()
+            if attempt.next_attempt_at is None:
+                metrics.WEBHOOK_DEAD_LETTERS.labels(creditor).inc()
+                log.warning(
+                    "webhook delivery parked as a dead letter",
+                    extra={
+                        "delivery": str(attempt.id),
+                        "creditor": creditor,
+                        "error": attempt.error,
+                    },
+                )
+
+    def _attempt(
+        self, delivery: store.Claimed, status: int | None, error: str | None, now: datetime
+    ) -> store.Attempt:
+        """A 2xx is acknowledged; anything else is tried again while the policy allows."""
+        if status is not None and 200 <= status < 300:
+            return store.Attempt(delivery.id, True, None, status, None)
         next_at = None
-        if not delivered and delivery.body is not None:
+        if delivery.body is not None:
             next_at = retry.next_attempt(
                 now,
                 delivery.attempts,
@@ -106,30 +134,7 @@ class Deliveries:
                 first_s=self._settings.webhook_backoff_s,
                 max_s=self._settings.webhook_max_backoff_s,
             )
-        async with self._database.unit_of_work() as uow:
-            held = await store.settle(
-                uow.session,
-                delivery.id,
-                token,
-                now=now,
-                status=status,
-                error=error,
-                next_attempt_at=next_at,
-                delivered=delivered,
-            )
-        if not held:
-            return  # its lease ended and another worker has it (or it was deleted)
-        creditor = delivery.vlp_id
-        if delivered:
-            metrics.WEBHOOK_DELIVERED.labels(creditor).inc()
-            return
-        metrics.WEBHOOK_FAILURES.labels(creditor).inc()
-        if next_at is None:
-            metrics.WEBHOOK_DEAD_LETTERS.labels(creditor).inc()
-            log.warning(
-                "webhook delivery parked as a dead letter",
-                extra={"delivery": str(delivery.id), "creditor": creditor, "error": error},
-            )
+        return store.Attempt(delivery.id, False, next_at, status, error)
 
 
 def workers(settings: WebhookSettings, clock: Clock) -> Sequence[Worker]:
