@@ -242,6 +242,7 @@ def reaches(rules: list[Manifest], values: dict[str, Any], key: str) -> list[set
         "oidc": values["oidc"]["networkPolicy"]["to"],
         "brp": values["brp"]["networkPolicy"]["to"],
         "otlp": values["otlp"]["networkPolicy"]["to"],
+        "webhooks": values["webhooks"]["networkPolicy"]["to"],
     }
     named = []
     for rule in rules:
@@ -295,6 +296,7 @@ def test_each_network_policy_allows_only_what_the_component_talks_to(
         assert allows_exactly(reaches(spec["ingress"], chart_values, "from"), expected_in), name
         expected_out = {"dns", "oidc", "kafka", "database"} | otlp
         expected_out |= {"brp"} if name == "brp-check" else set()
+        expected_out |= {"webhooks"} if name == "feedback" else set()
         assert allows_exactly(reaches(spec["egress"], chart_values, "to"), expected_out), name
     if web:
         spec = policies["web"]["spec"]

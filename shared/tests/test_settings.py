@@ -50,6 +50,7 @@ def test_a_production_deployment_without_development_defaults_starts(
             "development credentials",
         ),
         ({"VROEG_FAILPOINTS": "consumer.after_commit"}, "VROEG_FAILPOINTS is for tests"),
+        ({"VROEG_CLOCK_FILE": "/tmp/now"}, "VROEG_CLOCK_FILE moves time for tests"),
         # The broker `vroeg infra` starts on this machine.
         ({"KAFKA_BOOTSTRAP_SERVERS": UNSET}, "KAFKA_BOOTSTRAP_SERVERS must be set"),
         # One copy of each event: a broker's disk loss loses acknowledged events.

@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     demo.add_argument(
         "--base-port",
         type=int,
-        help="listen on this port and the next nine (default 8001-8007, 8090-8092)",
+        help="listen on this port and the next ten (default 8001-8007, 8090-8093)",
     )
     commands.add_parser("docs", help="regenerate docs/architecture.md and docs/asyncapi.yaml")
     dead = commands.add_parser("dead-letters", help="list or replay a service's parked events")

@@ -1,5 +1,5 @@
-"""Runs the six services, the staff web app and the stand-ins (BRP, identity provider, Notify)
-as processes on this machine."""
+"""Runs the six services, the staff web app and the stand-ins (BRP, identity provider, Notify,
+a creditor's webhook receiver) as processes on this machine."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ from vroeg.shared.topics import SERVICES
 BRP_STANDIN = "brp-standin"
 IDP_STANDIN = "idp-standin"
 NOTIFY_STANDIN = "notify-standin"
-STANDINS = (BRP_STANDIN, IDP_STANDIN, NOTIFY_STANDIN)
+# A creditor's webhook receiver (Standard Webhooks), for feedback's deliveries.
+WEBHOOK_STANDIN = "webhook-standin"
+STANDINS = (BRP_STANDIN, IDP_STANDIN, NOTIFY_STANDIN, WEBHOOK_STANDIN)
 WEB = "web"
 WEB_CLIENT_ID = "vroeg-web"
 BRP_BASE_PATH = "/haalcentraal/api/brp"
@@ -37,6 +39,7 @@ DEFAULT_PORTS = {
     BRP_STANDIN: 8090,
     IDP_STANDIN: 8091,
     NOTIFY_STANDIN: 8092,
+    WEBHOOK_STANDIN: 8093,
 }
 
 

@@ -129,6 +129,38 @@ OPEN_DEADLINES = Gauge(
     multiprocess_mode="mostrecent",
 )
 
+# feedback's webhooks to creditors (Standard Webhooks), by creditor (`vlp_id`): few series.
+WEBHOOK_DELIVERED = Counter(
+    "vroeg_webhook_deliveries_total",
+    "Webhook deliveries a creditor's endpoint acknowledged with a 2xx, by creditor.",
+    ["creditor"],
+)
+WEBHOOK_FAILURES = Counter(
+    "vroeg_webhook_failures_total",
+    "Webhook delivery attempts that failed (an answer other than 2xx, a timeout, no "
+    "connection), by creditor; each retry counts.",
+    ["creditor"],
+)
+WEBHOOK_DEAD_LETTERS = Counter(
+    "vroeg_webhook_dead_letters_total",
+    "Webhook deliveries parked as dead letters after the retry policy ran out, by creditor.",
+    ["creditor"],
+)
+WEBHOOK_OLDEST_PENDING_AGE = Gauge(
+    "vroeg_webhook_oldest_pending_age_seconds",
+    "Age of the oldest webhook delivery not yet acknowledged nor parked, by creditor (none: "
+    "no series). Read at scrape.",
+    ["creditor"],
+    multiprocess_mode="mostrecent",
+)
+WEBHOOK_PARKED = Gauge(
+    "vroeg_webhook_dead_letters_waiting",
+    "Webhook deliveries parked as dead letters and not replayed, by creditor (none: no "
+    "series). Read at scrape.",
+    ["creditor"],
+    multiprocess_mode="mostrecent",
+)
+
 RETENTION_LAST_RUN = Gauge(
     "vroeg_retention_last_run_timestamp_seconds",
     "When the retention job last erased everything due (Unix time; 0 before its first run). "

@@ -39,7 +39,7 @@ from vroeg.shared.probes import Need
 from vroeg.shared.retention import Erasure, retention_job
 from vroeg.shared.settings import ServiceSettings, load_settings
 from vroeg.shared.staff import StaffVerifier
-from vroeg.shared.supervision import PeriodicJob, Supervisor, run_periodically
+from vroeg.shared.supervision import PeriodicJob, Supervisor, Worker, run_periodically
 from vroeg.shared.telemetry import configure_logging, configure_tracing
 from vroeg.shared.topics import SERVICE_JOBS, Topic, consumed_by, dead_letter_topic, produced_by
 
@@ -73,6 +73,7 @@ class Resources(AsyncExitStack):
 
 SubscriptionFactory = Callable[[Resources, Any], Awaitable[Sequence[Subscription]]]
 JobFactory = Callable[[Resources, Any], Sequence[PeriodicJob]]
+WorkerFactory = Callable[[Resources, Any], Sequence[Worker]]
 # Reads the service's own tables and sets its gauges; run at each scrape (see `probes`), with
 # the service's settings.
 GaugeReader = Callable[[Database, ServiceSettings], Awaitable[None]]
@@ -85,6 +86,11 @@ async def no_subscriptions(stack: AsyncExitStack, settings: Any) -> Sequence[Sub
 
 def no_jobs(stack: Resources, settings: Any) -> Sequence[PeriodicJob]:
     """For a service without periodic jobs of its own."""
+    return ()
+
+
+def no_workers(stack: Resources, settings: Any) -> Sequence[Worker]:
+    """For a service whose replicas have no work of their own besides consuming."""
     return ()
 
 
@@ -104,6 +110,8 @@ class ServiceSpec:
     # The service's own periodic jobs (besides the inbox housekeeping every service runs),
     # each supervised and run by one replica at a time.
     jobs: JobFactory = no_jobs
+    # Work each replica does all the time beside the others (supervised, not exclusive).
+    workers: WorkerFactory = no_workers
     # The personal data it holds and when it falls due (R-MAT-5; `vroeg.shared.retention`).
     retention: Sequence[Erasure] = ()
     # What `/ready` requires: what the service's API needs to do its job (see `probes`).
@@ -331,6 +339,8 @@ async def running(spec: ServiceSpec, settings: ServiceSettings) -> AsyncIterator
             supervisor.start(
                 job.name, partial(run_periodically, job, database, engine, schema=spec.schema)
             )
+        for worker in spec.workers(stack, settings):
+            supervisor.start(worker.name, partial(worker.run, database))
         log.info("service started", extra={"topics_read": consumer.topics if consumer else ()})
         try:
             yield runtime

@@ -12,6 +12,7 @@ import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import ClassVar, Literal, TypeVar
 from urllib.parse import urlsplit
 
@@ -21,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from vroeg.shared.calendar import DECREED_DAYS_OFF
+from vroeg.shared.clock import Clock
 from vroeg.shared.http import DEFAULT_MAX_BODY_BYTES
 
 Environment = Literal["development", "test", "production"]
@@ -180,6 +182,13 @@ class ServiceSettings(KafkaConnection):
     )
     # Fault injection for crash tests (see messaging.failpoints); refused in production.
     failpoints: str = Field(default="", alias="VROEG_FAILPOINTS")
+    # Development and tests only: a file holding the moment scheduled work takes as now.
+    clock_file: Path | None = Field(default=None, alias="VROEG_CLOCK_FILE")
+
+    @property
+    def clock(self) -> Clock:
+        """The clock scheduled work reads (`vroeg.shared.clock`)."""
+        return Clock(self.clock_file)
 
     @model_validator(mode="after")
     def _retention_is_consistent(self) -> ServiceSettings:
@@ -231,6 +240,8 @@ class ServiceSettings(KafkaConnection):
             refusals.append(refusal)
         if self.failpoints:
             refusals.append("VROEG_FAILPOINTS is for tests and is refused")
+        if self.clock_file is not None:
+            refusals.append("VROEG_CLOCK_FILE moves time for tests and is refused")
         if self.uses_kafka:
             refusals.extend(self._kafka_refusals())
         return refusals

@@ -107,6 +107,16 @@ class PeriodicJob:
     run: Callable[[Database], Awaitable[object]]
 
 
+@dataclass(frozen=True)
+class Worker:
+    """Work every replica of a service does all the time, side by side (e.g. feedback's webhook
+    deliveries, which each replica claims with SKIP LOCKED); supervised like the rest. `run`
+    gets the service's database and returns only when cancelled."""
+
+    name: str
+    run: Callable[[Database], Awaitable[None]]
+
+
 async def run_periodically(
     job: PeriodicJob, database: Database, engine: AsyncEngine, *, schema: str
 ) -> None:

@@ -1,8 +1,27 @@
 """feedback as a process: `vroeg-feedback`."""
 
+from collections.abc import Sequence
+
 from vroeg.feedback import api, consumer, models
 from vroeg.feedback.settings import Settings
-from vroeg.shared.service import ServiceSpec, entrypoints
+from vroeg.feedback.webhooks import admin_api as webhook_admin_api
+from vroeg.feedback.webhooks import api as webhook_api
+from vroeg.feedback.webhooks import worker as webhook_worker
+from vroeg.shared.service import Resources, ServiceSpec, entrypoints
+from vroeg.shared.supervision import Worker
 
-SPEC = ServiceSpec("feedback", [api.router], consumer.subscriptions, retention=models.RETENTION)
+
+def workers(resources: Resources, settings: Settings) -> Sequence[Worker]:
+    """Each replica delivers webhooks beside the others."""
+    return webhook_worker.workers(settings, settings.clock)
+
+
+SPEC = ServiceSpec(
+    "feedback",
+    [api.router, webhook_api.router, webhook_admin_api.router],
+    consumer.subscriptions,
+    workers=workers,
+    retention=models.RETENTION,
+    gauges=[webhook_worker.gauges],
+)
 app, main = entrypoints(SPEC, Settings)

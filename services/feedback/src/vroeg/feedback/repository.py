@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vroeg.feedback import webhooks
 from vroeg.feedback.models import Feedback
 
 
@@ -15,6 +16,7 @@ async def add_feedback(session: AsyncSession, feedback: Feedback) -> None:
     """Store feedback for a creditor."""
     session.add(feedback)
     await session.flush()
+    await webhooks.enqueue(session, feedback)
 
 
 async def feedback_for_signal(session: AsyncSession, signal_id: uuid.UUID) -> Sequence[Feedback]:

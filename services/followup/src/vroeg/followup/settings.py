@@ -1,10 +1,7 @@
 """Settings of followup."""
 
-from pathlib import Path
-
 from pydantic import Field
 
-from vroeg.shared.clock import Clock
 from vroeg.shared.settings import ServiceSettings
 
 
@@ -33,16 +30,3 @@ class Settings(ServiceSettings):
     contact_plan_interval_s: float = Field(
         default=60.0, alias="VROEG_CONTACT_PLAN_INTERVAL_S", gt=0
     )
-    # Development and tests only: a file holding the moment the scheduler takes as now.
-    clock_file: Path | None = Field(default=None, alias="VROEG_CLOCK_FILE")
-
-    @property
-    def clock(self) -> Clock:
-        """The clock scheduled work reads."""
-        return Clock(self.clock_file)
-
-    def production_refusals(self) -> list[str]:
-        refusals = super().production_refusals()
-        if self.clock_file is not None:
-            refusals.append("VROEG_CLOCK_FILE moves time for tests and is refused")
-        return refusals

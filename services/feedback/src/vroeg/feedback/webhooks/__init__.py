@@ -1,0 +1,11 @@
+"""Feedback pushed to creditors by webhook, signed per Standard Webhooks (issue 11).
+
+A creditor registers its endpoint and rotates its secret with its own API key (`api`); every
+feedback row of a creditor with an endpoint is enqueued as a delivery in the transaction that
+records it (`enqueue`, called by `repository.add_feedback`); each replica's worker delivers
+(`worker`); deliveries the retry policy gave up on are parked for an operator (`admin_api`).
+"""
+
+from vroeg.feedback.webhooks.store import enqueue
+
+__all__ = ["enqueue"]

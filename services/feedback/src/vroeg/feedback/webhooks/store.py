@@ -1,0 +1,306 @@
+"""All of the webhooks' SQL: creditors' endpoints, and deliveries enqueued, claimed (FOR
+UPDATE SKIP LOCKED, so replicas share the work), settled, parked and replayed."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vroeg.feedback.models import Base, DeliveryState, Feedback, WebhookDelivery, WebhookEndpoint
+from vroeg.feedback.schemas import FeedbackOut
+
+_deliveries = Base.metadata.tables["webhook_deliveries"]
+_endpoints = Base.metadata.tables["webhook_endpoints"]
+
+
+async def enqueue(session: AsyncSession, feedback: Feedback) -> None:
+    """A delivery of this feedback to its creditor's endpoint, in the transaction that records
+    the feedback (nothing lost, nothing twice); none when the creditor has no endpoint (it
+    polls). One statement: the endpoint's row is read and key-share locked by the insert."""
+    body = FeedbackOut.model_validate(feedback, from_attributes=True).model_dump_json(by_alias=True)
+    moment = sa.literal(feedback.created_at, sa.DateTime(timezone=True))
+    await session.execute(
+        sa.insert(_deliveries).from_select(
+            [
+                "id",
+                "vlp_id",
+                "municipality",
+                "body",
+                "state",
+                "created_at",
+                "pending_since",
+                "next_attempt_at",
+                "attempts",
+            ],
+            sa.select(
+                sa.literal(feedback.id, sa.Uuid),
+                _endpoints.c.vlp_id,
+                sa.literal(feedback.municipality),
+                sa.literal(body),
+                sa.literal(DeliveryState.PENDING.value),
+                moment,
+                moment,
+                moment,
+                sa.literal(0),
+            ).where(_endpoints.c.vlp_id == feedback.vlp_id),
+        )
+    )
+
+
+# Creditors' endpoints.
+
+
+async def endpoint(
+    session: AsyncSession, vlp_id: str, *, for_update: bool = False
+) -> WebhookEndpoint | None:
+    """A creditor's endpoint, if it registered one."""
+    statement = sa.select(WebhookEndpoint).where(WebhookEndpoint.vlp_id == vlp_id)
+    if for_update:
+        statement = statement.with_for_update()
+    found: WebhookEndpoint | None = await session.scalar(statement)
+    return found
+
+
+async def create_endpoint(
+    session: AsyncSession, vlp_id: str, url: str, secret: str, now: datetime
+) -> bool:
+    """The creditor's first endpoint; False (nothing changed) when it has one already, also
+    when another request made it a moment ago."""
+    made = await session.scalar(
+        insert(_endpoints)
+        .values(vlp_id=vlp_id, url=url, secret=secret, updated_at=now)
+        .on_conflict_do_nothing(index_elements=[_endpoints.c.vlp_id])
+        .returning(_endpoints.c.vlp_id)
+    )
+    return made is not None
+
+
+async def delete_endpoint(session: AsyncSession, vlp_id: str) -> bool:
+    """Forget a creditor's endpoint and its undelivered deliveries (ON DELETE CASCADE)."""
+    result = await session.execute(sa.delete(_endpoints).where(_endpoints.c.vlp_id == vlp_id))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+# The worker.
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A delivery a worker holds for one attempt, with where and how to send it."""
+
+    id: uuid.UUID
+    vlp_id: str
+    body: str | None
+    attempts: int
+    pending_since: datetime
+    url: str
+    secrets: tuple[str, ...]
+
+
+async def claim_due(
+    session: AsyncSession, *, now: datetime, lease: timedelta, limit: int, token: uuid.UUID
+) -> list[Claimed]:
+    """Take up to `limit` due deliveries for one attempt each, skipping those another worker
+    holds; each is the caller's (by `token`) until `now + lease`. A delivery never tried is
+    due at once."""
+    due = (
+        sa.select(_deliveries.c.id)
+        .where(
+            _deliveries.c.state == DeliveryState.PENDING.value,
+            sa.or_(_deliveries.c.next_attempt_at <= now, _deliveries.c.attempts == 0),
+        )
+        .order_by(_deliveries.c.next_attempt_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list(await session.scalars(due))
+    if not ids:
+        return []
+    rows = (
+        await session.execute(
+            sa.update(_deliveries)
+            .where(_deliveries.c.id.in_(ids))
+            .values(
+                claim=token,
+                attempts=_deliveries.c.attempts + 1,
+                next_attempt_at=now + lease,
+            )
+            .returning(
+                _deliveries.c.id,
+                _deliveries.c.vlp_id,
+                _deliveries.c.body,
+                _deliveries.c.attempts,
+                _deliveries.c.pending_since,
+            )
+        )
+    ).all()
+    endpoints = {
+        e.vlp_id: e
+        for e in await session.scalars(
+            sa.select(WebhookEndpoint).where(WebhookEndpoint.vlp_id.in_({r.vlp_id for r in rows}))
+        )
+    }
+    claimed = []
+    for row in rows:
+        target = endpoints[row.vlp_id]  # the foreign key keeps it
+        in_use = [target.secret]
+        if (
+            target.previous_secret is not None
+            and target.previous_secret_until is not None
+            and target.previous_secret_until > now
+        ):
+            in_use.append(target.previous_secret)
+        claimed.append(
+            Claimed(
+                row.id,
+                row.vlp_id,
+                row.body,
+                row.attempts,
+                row.pending_since,
+                target.url,
+                tuple(in_use),
+            )
+        )
+    return claimed
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """How one attempt ended: acknowledged, due again at `next_attempt_at`, or (neither)
+    parked; the status the endpoint answered, or what went wrong instead."""
+
+    id: uuid.UUID
+    delivered: bool
+    next_attempt_at: datetime | None
+    status: int | None
+    error: str | None
+
+
+async def settle(
+    session: AsyncSession, attempts: Sequence[Attempt], token: uuid.UUID, *, now: datetime
+) -> set[uuid.UUID]:
+    """Record the attempts' ends, each only while the caller still holds it (its token); an
+    acknowledged delivery's body is dropped. The ids recorded."""
+    held: set[uuid.UUID] = set()
+    for attempt in attempts:
+        values: dict[str, object] = {
+            "claim": None,
+            "last_status": attempt.status,
+            "last_error": attempt.error,
+        }
+        if attempt.delivered:
+            values |= {"state": DeliveryState.DELIVERED.value, "delivered_at": now, "body": None}
+        elif attempt.next_attempt_at is not None:
+            values |= {"next_attempt_at": attempt.next_attempt_at}
+        else:
+            values |= {"state": DeliveryState.DEAD.value, "dead_at": now}
+        result = await session.execute(
+            sa.update(_deliveries)
+            .where(_deliveries.c.id == attempt.id, _deliveries.c.claim == token)
+            .values(values)
+        )
+        if result.rowcount:  # type: ignore[attr-defined]
+            held.add(attempt.id)
+    return held
+
+
+# Dead letters.
+
+
+async def dead_letters(
+    session: AsyncSession, municipality: str, vlp_id: str | None, limit: int
+) -> Sequence[WebhookDelivery]:
+    """A municipality's parked deliveries, oldest first, optionally of one creditor."""
+    statement = sa.select(WebhookDelivery).where(
+        WebhookDelivery.state == DeliveryState.DEAD.value,
+        WebhookDelivery.municipality == municipality,
+    )
+    if vlp_id is not None:
+        statement = statement.where(WebhookDelivery.vlp_id == vlp_id)
+    return (
+        await session.scalars(
+            statement.order_by(WebhookDelivery.dead_at, WebhookDelivery.id).limit(limit)
+        )
+    ).all()
+
+
+async def dead_letter(
+    session: AsyncSession, municipality: str, delivery_id: uuid.UUID
+) -> WebhookDelivery | None:
+    """One parked delivery of a municipality, locked for its replay."""
+    found: WebhookDelivery | None = await session.scalar(
+        sa.select(WebhookDelivery)
+        .where(
+            WebhookDelivery.id == delivery_id,
+            WebhookDelivery.municipality == municipality,
+            WebhookDelivery.state == DeliveryState.DEAD.value,
+        )
+        .with_for_update()
+    )
+    return found
+
+
+async def replay(
+    session: AsyncSession,
+    municipality: str,
+    *,
+    vlp_id: str | None,
+    delivery_id: uuid.UUID | None,
+    actor: str,
+    now: datetime,
+) -> int:
+    """Put parked deliveries (one, or all of a creditor in a municipality) back as never
+    tried, with a fresh retry window; erased ones (no body) stay parked. How many."""
+    chosen = [
+        _deliveries.c.state == DeliveryState.DEAD.value,
+        _deliveries.c.municipality == municipality,
+        _deliveries.c.body.is_not(None),
+    ]
+    if vlp_id is not None:
+        chosen.append(_deliveries.c.vlp_id == vlp_id)
+    if delivery_id is not None:
+        chosen.append(_deliveries.c.id == delivery_id)
+    result = await session.execute(
+        sa.update(_deliveries)
+        .where(*chosen)
+        .values(
+            state=DeliveryState.PENDING.value,
+            pending_since=now,
+            next_attempt_at=now,
+            attempts=0,
+            dead_at=None,
+            claim=None,
+            replayed_by=actor,
+            replayed_at=now,
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+# Gauges.
+
+
+async def pending_since_by_creditor(session: AsyncSession) -> dict[str, datetime]:
+    """Per creditor, when its oldest delivery still waiting began waiting."""
+    rows = await session.execute(
+        sa.select(_deliveries.c.vlp_id, sa.func.min(_deliveries.c.pending_since))
+        .where(_deliveries.c.state == DeliveryState.PENDING.value)
+        .group_by(_deliveries.c.vlp_id)
+    )
+    return {vlp_id: since for vlp_id, since in rows.tuples()}
+
+
+async def dead_by_creditor(session: AsyncSession) -> dict[str, int]:
+    """Per creditor, how many deliveries are parked."""
+    rows = await session.execute(
+        sa.select(_deliveries.c.vlp_id, sa.func.count())
+        .where(_deliveries.c.state == DeliveryState.DEAD.value)
+        .group_by(_deliveries.c.vlp_id)
+    )
+    return {vlp_id: count for vlp_id, count in rows.tuples()}
