@@ -196,7 +196,9 @@ async def delivery(
     handled = await repository.debt_help_outcomes_of(session, [r.signal_id for r in debt_help])
     zaken = [
         ddas.Case(
-            signal_ids=tuple(f.signal_id for f in states[c.id].signals),
+            signal_ids=tuple(
+                f.signal_id for f in states[c.id].signals if f.kind is not SignalKind.CAK_WANBETALER
+            ),
             outcome=OutcomeDetail(c.outcome_detail) if c.outcome_detail else None,
             matched_on=dutch_date(c.created_at),
             first_signal_date=states[c.id].first_signal_date,
