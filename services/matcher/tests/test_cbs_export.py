@@ -19,7 +19,7 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
 from tests.support.cases import MatcherUnderTest, household, routed
-from tests.support.db import fetch
+from tests.support.db import eventually, execute, fetch
 from tests.support.fixtures import isolated, platform_for, staff_headers
 from tests.support.kafka import publish
 from vroeg.deploy import infra
@@ -122,7 +122,11 @@ def matcher(
     ]
     (directory / "users.json").write_text(json.dumps(users))
     with isolated(endpoints) as iso:
-        platform = platform_for(iso, directory, {"VROEG_MUNICIPALITIES": "0363,0518"})
+        platform = platform_for(
+            iso,
+            directory,
+            {"VROEG_MUNICIPALITIES": "0363,0518", "VROEG_RETENTION_INTERVAL_S": "0.5"},
+        )
         platform["idp-standin"].env["VROEG_IDP_USERS"] = str(directory / "users.json")
         try:
             platform.start(["idp-standin", "matcher"])
@@ -475,3 +479,65 @@ async def test_a_reply_changes_an_attempt_and_an_older_announcement_does_not_und
     assert zaak["contactpogingen"] == [{"soort": "Brief", "bereikt": True, "datum": "2026-09-08"}]
     # An automatic letter picks nothing up (R-FU-1).
     assert "datum_opgepakt" not in zaak
+
+
+async def test_a_signal_without_case_loses_its_personal_data_counted_from_receipt_and_stays_a_fact(
+    matcher: MatcherUnderTest,
+) -> None:
+    august = {"startdatum": "2026-08-01", "einddatum": "2026-08-31"}
+    moved = routed(
+        household=household(), route=Route.RELOCATED, received=datetime(2026, 8, 3, tzinfo=UTC)
+    )
+    await matcher.route(moved)
+    await matcher.handled(moved.id)
+    [before] = export(matcher, "cbs-0363", **august).json()["leveringen"][0]["vroegsignalen"]
+    assert before["client"]["Burgerservicenummer"] == moved.bsn
+    assert before["client"]["Achternaam"] == "Jansen"
+    # R-MAT-5: a copy that belongs to no case falls due counted from its receipt.
+    await execute(
+        matcher.iso.database_url,
+        "UPDATE matcher.routed_signals SET received_at = received_at - interval '7 months' "
+        "WHERE signal_id = $1",
+        moved.signal.signal_id,
+    )
+    [row] = await eventually(
+        lambda: fetch(
+            matcher.iso.database_url,
+            "SELECT bsn, data, route, amount FROM matcher.routed_signals WHERE signal_id = $1",
+            moved.signal.signal_id,
+        ),
+        lambda rows: rows[0]["data"] is None,
+    )
+    assert (row["bsn"], row["data"], row["route"]) == (None, None, "relocated")
+    [after] = export(matcher, "cbs-0363", **august).json()["leveringen"][0]["vroegsignalen"]
+    assert after == {**before, "client": {}}
+
+
+async def test_a_closed_case_signal_loses_its_personal_data_when_due_and_once(
+    matcher: MatcherUnderTest,
+) -> None:
+    july = {"startdatum": "2026-07-01", "einddatum": "2026-07-31"}
+    home = household()
+    signal = routed(household=home, received=datetime(2026, 7, 6, tzinfo=UTC))
+    await matcher.route(signal)
+    [case] = await matcher.cases(home, signals=1)
+    await matcher.handled(await matcher.close(case["id"], case["signal_ids"]))
+    await execute(
+        matcher.iso.database_url,
+        "UPDATE matcher.case_signals SET case_closed_at = case_closed_at - interval '7 months' "
+        "WHERE signal_id = $1",
+        signal.signal.signal_id,
+    )
+    # Erased to SQL NULL (not JSON null): the retention job no longer finds it holding any.
+    [row] = await eventually(
+        lambda: fetch(
+            matcher.iso.database_url,
+            "SELECT bsn, data IS NULL AS erased FROM matcher.case_signals WHERE signal_id = $1",
+            signal.signal.signal_id,
+        ),
+        lambda rows: rows[0]["erased"],
+    )
+    assert (row["bsn"], row["erased"]) == (None, True)
+    [exported] = export(matcher, "cbs-0363", **july).json()["leveringen"][0]["vroegsignalen"]
+    assert exported["ID"] == str(signal.signal.signal_id)
+    assert exported["client"] == {}

@@ -70,7 +70,7 @@ class CaseSignal(Base):
     # the signal as delivered (name, address, phone, e-mail).
     bsn: Mapped[str | None] = mapped_column(sa.String(9))
     vlp_reference: Mapped[str | None]
-    data: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
     # SignalRepeated was announced for it (once).
     repeat_announced: Mapped[bool]
     added_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
@@ -127,7 +127,7 @@ class RoutedSignal(Base):
     received_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     # Personal data (R-MAT-5): the person the BRP check found, and the signal as delivered.
     bsn: Mapped[str | None] = mapped_column(sa.String(9))
-    data: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
     added_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
 
 

@@ -3,6 +3,10 @@ no case (relocated, emigrated, legal person, known to debt help), followup's con
 first contacts and the SHV professional's outcomes, each kept by its own id so that the order
 the events come in does not matter.
 
+Also: a case signal's erased `data` was written as JSON `null`, not SQL NULL, so retention
+took it for still holding personal data and erased it again on every run; such rows become
+NULL (the model now writes NULL).
+
 Revision ID: 0005
 """
 
@@ -17,6 +21,7 @@ TIMESTAMP = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
+    op.execute("UPDATE case_signals SET data = NULL WHERE data = 'null'::jsonb")
     op.create_table(
         "routed_signals",
         sa.Column("signal_id", sa.Uuid, primary_key=True),
