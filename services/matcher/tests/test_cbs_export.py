@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -20,9 +19,8 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from tests.support.cases import MatcherUnderTest, household, routed
 from tests.support.db import eventually, execute, fetch
-from tests.support.fixtures import isolated, platform_for, staff_headers
+from tests.support.fixtures import staff_headers
 from tests.support.kafka import publish
-from vroeg.deploy import infra
 from vroeg.shared.events import (
     ContactAttempted,
     ContactKind,
@@ -46,13 +44,6 @@ VALIDATOR = Draft202012Validator(
     json.loads((REF / "json_schema_Uitwisselmodel.json").read_text()),
     format_checker=FormatChecker(),
 )
-ACCOUNTS = {
-    "cbs-0363": (["cbs-export"], ["0363"]),
-    "cbs-0518": (["cbs-export"], ["0518"]),
-    "analyst-0363": (["analyst"], ["0363"]),
-    "admin-0363": (["admin"], ["0363"]),
-    "vroegsignaleerder-0363": (["vroegsignaleerder"], ["0363"]),
-}
 # The scenario's month: November 2026 (received within the retention period of its test run).
 MONTH = (date(2026, 11, 1), date(2026, 11, 30))
 PROBLEM = "application/problem+json"
@@ -109,32 +100,6 @@ CATEGORY = {
 }
 
 
-@pytest.fixture(scope="module")
-def matcher(
-    endpoints: infra.Endpoints, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[MatcherUnderTest]:
-    """The matcher and the identity provider (with a cbs-export account per municipality) on
-    their own database and topics."""
-    directory = tmp_path_factory.mktemp("cbs-export")
-    users = [
-        {"username": u, "password": u, "name": u, "roles": r, "gemeenten": g}
-        for u, (r, g) in ACCOUNTS.items()
-    ]
-    (directory / "users.json").write_text(json.dumps(users))
-    with isolated(endpoints) as iso:
-        platform = platform_for(
-            iso,
-            directory,
-            {"VROEG_MUNICIPALITIES": "0363,0518", "VROEG_RETENTION_INTERVAL_S": "0.5"},
-        )
-        platform["idp-standin"].env["VROEG_IDP_USERS"] = str(directory / "users.json")
-        try:
-            platform.start(["idp-standin", "matcher"])
-            yield MatcherUnderTest(iso, platform)
-        finally:
-            platform.stop()
-
-
 def moment(day: int, hour: int = 9) -> datetime:
     return datetime(2026, 11, day, hour, tzinfo=UTC)
 
@@ -159,23 +124,23 @@ class Truth:
         self.bsns.add(event.bsn)
 
 
-def export(matcher: MatcherUnderTest, account: str | None, **params: str) -> httpx.Response:
+def export(exporter: MatcherUnderTest, account: str | None, **params: str) -> httpx.Response:
     municipality = params.pop("municipality", "0363")
     return httpx.get(
-        f"{matcher.url}/gemeenten/{municipality}/cbs-levering",
+        f"{exporter.url}/gemeenten/{municipality}/cbs-levering",
         params={"startdatum": MONTH[0].isoformat(), "einddatum": MONTH[1].isoformat(), **params},
-        headers=staff_headers(matcher.platform, account) if account else {},
+        headers=staff_headers(exporter.platform, account) if account else {},
     )
 
 
-async def settle(matcher: MatcherUnderTest, events: list[Event]) -> None:
+async def settle(exporter: MatcherUnderTest, events: list[Event]) -> None:
     for event in events:
-        await matcher.handled(event.id)
-    await matcher.sent()
+        await exporter.handled(event.id)
+    await exporter.sent()
 
 
 @pytest.fixture(scope="module")
-async def month(matcher: MatcherUnderTest) -> Truth:
+async def month(exporter: MatcherUnderTest) -> Truth:
     """A month of 0363's signals covering every status, result, contact kind, part of day and
     creditor type; and what the export must say of it."""
     truth = Truth()
@@ -207,9 +172,9 @@ async def month(matcher: MatcherUnderTest) -> Truth:
                     bsn=first.bsn or "",
                 )
             )
-        await matcher.route(*members)
+        await exporter.route(*members)
         routed_events.extend(members)
-        [case] = await matcher.cases(home, signals=len(members))
+        [case] = await exporter.cases(home, signals=len(members))
         picked_up = detail not in (None, OutcomeDetail.OVERLEDEN, OutcomeDetail.BEKEND_BIJ_SHV)
         picked_up = picked_up or (detail is None and i == len(details) - 2)
         if picked_up:
@@ -244,14 +209,14 @@ async def month(matcher: MatcherUnderTest) -> Truth:
             )
             truth.picked_up += 1
         if detail is not None:
-            matcher_event = await matcher.close(
+            matcher_event = await exporter.close(
                 case["id"],
                 case["signal_ids"],
                 category=CATEGORY[detail],
                 detail=detail,
                 closed_at=moment(5 + i, 12),
             )
-            await matcher.handled(matcher_event)
+            await exporter.handled(matcher_event)
         truth.results[RESULT[detail] if detail else ""] += 1
         for n, event in enumerate(members):
             if event.route is Route.DECEASED:
@@ -286,9 +251,9 @@ async def month(matcher: MatcherUnderTest) -> Truth:
         debt_help=DebtHelpStanding.ACTIVE,
         handled_at=moment(25),
     )
-    await publish(matcher.iso.kafka, matcher.iso.topic(DEBT_HELP_SIGNAL_HANDLED.name), [shv])
-    await matcher.handled(shv.id)
-    await matcher.route(*without_case)
+    await publish(exporter.iso.kafka, exporter.iso.topic(DEBT_HELP_SIGNAL_HANDLED.name), [shv])
+    await exporter.handled(shv.id)
+    await exporter.route(*without_case)
     routed_events.extend(without_case)
     for event, status in zip(
         without_case, [NOT_RESIDENT, NOT_RESIDENT, OTHER_REASON, "", NOT_YET], strict=True
@@ -300,15 +265,15 @@ async def month(matcher: MatcherUnderTest) -> Truth:
     # followup's facts, each twice (a redelivery), on their topics.
     for topic, of in ((CONTACT_ATTEMPTED, ContactAttempted), (FIRST_CONTACT_MET, FirstContactMet)):
         events = [e for e in followup if isinstance(e, of)]
-        await publish(matcher.iso.kafka, matcher.iso.topic(topic.name), events + events)
-    await settle(matcher, [*routed_events, *followup])
+        await publish(exporter.iso.kafka, exporter.iso.topic(topic.name), events + events)
+    await settle(exporter, [*routed_events, *followup])
     return truth
 
 
 async def test_a_month_exported_validates_against_the_official_schema_and_counts_as_it_happened(
-    matcher: MatcherUnderTest, month: Truth
+    exporter: MatcherUnderTest, month: Truth
 ) -> None:
-    response = export(matcher, "cbs-0363")
+    response = export(exporter, "cbs-0363")
     assert response.status_code == 200, response.text
     document = response.json()
     VALIDATOR.validate(document)
@@ -343,14 +308,14 @@ async def test_a_month_exported_validates_against_the_official_schema_and_counts
 
 
 async def test_only_cbs_export_of_the_municipality_may_export_and_a_bad_period_is_a_problem(
-    matcher: MatcherUnderTest, month: Truth
+    exporter: MatcherUnderTest, month: Truth
 ) -> None:
-    assert export(matcher, None).status_code == 401
+    assert export(exporter, None).status_code == 401
     for account in ("analyst-0363", "admin-0363", "vroegsignaleerder-0363", "cbs-0518"):
-        refused = export(matcher, account)
+        refused = export(exporter, account)
         assert refused.status_code == 403, (account, refused.text)
         assert refused.headers["content-type"].startswith(PROBLEM)
-    assert export(matcher, "cbs-0518", municipality="0518").status_code == 200
+    assert export(exporter, "cbs-0518", municipality="0518").status_code == 200
     for params in (
         {"einddatum": "2026-10-31"},  # ends before it starts
         {"startdatum": "2025-11-01"},  # longer than a year
@@ -358,20 +323,20 @@ async def test_only_cbs_export_of_the_municipality_may_export_and_a_bad_period_i
         {"startdatum": ""},
         {"municipality": "363"},
     ):
-        bad = export(matcher, "cbs-0363", **params)
+        bad = export(exporter, "cbs-0363", **params)
         assert bad.status_code == 400, (params, bad.text)
         assert bad.headers["content-type"].startswith(PROBLEM)
 
 
 async def test_every_export_is_audited_with_who_which_period_and_how_many_records(
-    matcher: MatcherUnderTest, month: Truth
+    exporter: MatcherUnderTest, month: Truth
 ) -> None:
-    before = await fetch(matcher.iso.database_url, "SELECT max(id) AS id FROM matcher.audit_log")
-    assert export(matcher, "analyst-0363").status_code == 403
-    response = export(matcher, "cbs-0363")
+    before = await fetch(exporter.iso.database_url, "SELECT max(id) AS id FROM matcher.audit_log")
+    assert export(exporter, "analyst-0363").status_code == 403
+    response = export(exporter, "cbs-0363")
     [levering] = response.json()["leveringen"]
     rows = await fetch(
-        matcher.iso.database_url,
+        exporter.iso.database_url,
         "SELECT actor, municipality, action, at, details FROM matcher.audit_log "
         "WHERE id > coalesce($1, 0) ORDER BY id",
         before[0]["id"],
@@ -393,14 +358,14 @@ async def test_every_export_is_audited_with_who_which_period_and_how_many_record
 
 
 async def test_an_export_is_made_anew_each_time_and_never_cached(
-    matcher: MatcherUnderTest,
+    exporter: MatcherUnderTest,
 ) -> None:
     october = {"startdatum": "2026-10-01", "einddatum": "2026-10-31"}
     home = household()
     first = routed(household=home, received=datetime(2026, 10, 12, 9, tzinfo=UTC))
-    await matcher.route(first)
-    [case] = await matcher.cases(home, signals=1)
-    response = export(matcher, "cbs-0363", **october)
+    await exporter.route(first)
+    [case] = await exporter.cases(home, signals=1)
+    response = export(exporter, "cbs-0363", **october)
     assert response.headers["cache-control"] == "no-store"
     [signal] = response.json()["leveringen"][0]["vroegsignalen"]
     assert signal["status"] == "Nog niet opgepakt"
@@ -426,19 +391,19 @@ async def test_an_export_is_made_anew_each_time_and_never_cached(
         on_time=True,
         crisis=False,
     )
-    await publish(matcher.iso.kafka, matcher.iso.topic(CONTACT_ATTEMPTED.name), [attempt])
-    await publish(matcher.iso.kafka, matcher.iso.topic(FIRST_CONTACT_MET.name), [met])
+    await publish(exporter.iso.kafka, exporter.iso.topic(CONTACT_ATTEMPTED.name), [attempt])
+    await publish(exporter.iso.kafka, exporter.iso.topic(FIRST_CONTACT_MET.name), [met])
     second = routed(
         household=home,
         vlp="waternet",
         vlp_type=VlpType.DRINKWATER,
         received=datetime(2026, 10, 15, 9, tzinfo=UTC),
     )
-    await matcher.route(second)
-    await matcher.cases(home, signals=2)
-    await settle(matcher, [attempt, met, second])
+    await exporter.route(second)
+    await exporter.cases(home, signals=2)
+    await settle(exporter, [attempt, met, second])
 
-    [levering] = export(matcher, "cbs-0363", **october).json()["leveringen"]
+    [levering] = export(exporter, "cbs-0363", **october).json()["leveringen"]
     assert {s["ID"]: s.get("status") for s in levering["vroegsignalen"]} == {
         str(first.signal.signal_id): None,
         str(second.signal.signal_id): None,
@@ -452,12 +417,12 @@ async def test_an_export_is_made_anew_each_time_and_never_cached(
 
 
 async def test_a_reply_changes_an_attempt_and_an_older_announcement_does_not_undo_it(
-    matcher: MatcherUnderTest,
+    exporter: MatcherUnderTest,
 ) -> None:
     september = {"startdatum": "2026-09-01", "einddatum": "2026-09-30"}
     home = household()
-    await matcher.route(routed(household=home, received=datetime(2026, 9, 7, 9, tzinfo=UTC)))
-    [case] = await matcher.cases(home, signals=1)
+    await exporter.route(routed(household=home, received=datetime(2026, 9, 7, 9, tzinfo=UTC)))
+    [case] = await exporter.cases(home, signals=1)
     sent = datetime.now(UTC)
     letter = {
         "municipality": "0363",
@@ -473,57 +438,57 @@ async def test_a_reply_changes_an_attempt_and_an_older_announcement_does_not_und
     posted = ContactAttempted(**letter, occurred_at=sent, result=ContactResult.NIET_BEREIKT)
     # The reply is heard first, the letter's first announcement after it.
     for event in (replied, posted):
-        await publish(matcher.iso.kafka, matcher.iso.topic(CONTACT_ATTEMPTED.name), [event])
-        await matcher.handled(event.id)
-    [zaak] = export(matcher, "cbs-0363", **september).json()["leveringen"][0]["vroegsignaalzaken"]
+        await publish(exporter.iso.kafka, exporter.iso.topic(CONTACT_ATTEMPTED.name), [event])
+        await exporter.handled(event.id)
+    [zaak] = export(exporter, "cbs-0363", **september).json()["leveringen"][0]["vroegsignaalzaken"]
     assert zaak["contactpogingen"] == [{"soort": "Brief", "bereikt": True, "datum": "2026-09-08"}]
     # An automatic letter picks nothing up (R-FU-1).
     assert "datum_opgepakt" not in zaak
 
 
 async def test_a_signal_without_case_loses_its_personal_data_counted_from_receipt_and_stays_a_fact(
-    matcher: MatcherUnderTest,
+    exporter: MatcherUnderTest,
 ) -> None:
     august = {"startdatum": "2026-08-01", "einddatum": "2026-08-31"}
     moved = routed(
         household=household(), route=Route.RELOCATED, received=datetime(2026, 8, 3, tzinfo=UTC)
     )
-    await matcher.route(moved)
-    await matcher.handled(moved.id)
-    [before] = export(matcher, "cbs-0363", **august).json()["leveringen"][0]["vroegsignalen"]
+    await exporter.route(moved)
+    await exporter.handled(moved.id)
+    [before] = export(exporter, "cbs-0363", **august).json()["leveringen"][0]["vroegsignalen"]
     assert before["client"]["Burgerservicenummer"] == moved.bsn
     assert before["client"]["Achternaam"] == "Jansen"
     # R-MAT-5: a copy that belongs to no case falls due counted from its receipt.
     await execute(
-        matcher.iso.database_url,
+        exporter.iso.database_url,
         "UPDATE matcher.routed_signals SET received_at = received_at - interval '7 months' "
         "WHERE signal_id = $1",
         moved.signal.signal_id,
     )
     [row] = await eventually(
         lambda: fetch(
-            matcher.iso.database_url,
+            exporter.iso.database_url,
             "SELECT bsn, data, route, amount FROM matcher.routed_signals WHERE signal_id = $1",
             moved.signal.signal_id,
         ),
         lambda rows: rows[0]["data"] is None,
     )
     assert (row["bsn"], row["data"], row["route"]) == (None, None, "relocated")
-    [after] = export(matcher, "cbs-0363", **august).json()["leveringen"][0]["vroegsignalen"]
+    [after] = export(exporter, "cbs-0363", **august).json()["leveringen"][0]["vroegsignalen"]
     assert after == {**before, "client": {}}
 
 
 async def test_a_closed_case_signal_loses_its_personal_data_when_due_and_once(
-    matcher: MatcherUnderTest,
+    exporter: MatcherUnderTest,
 ) -> None:
     july = {"startdatum": "2026-07-01", "einddatum": "2026-07-31"}
     home = household()
     signal = routed(household=home, received=datetime(2026, 7, 6, tzinfo=UTC))
-    await matcher.route(signal)
-    [case] = await matcher.cases(home, signals=1)
-    await matcher.handled(await matcher.close(case["id"], case["signal_ids"]))
+    await exporter.route(signal)
+    [case] = await exporter.cases(home, signals=1)
+    await exporter.handled(await exporter.close(case["id"], case["signal_ids"]))
     await execute(
-        matcher.iso.database_url,
+        exporter.iso.database_url,
         "UPDATE matcher.case_signals SET case_closed_at = case_closed_at - interval '7 months' "
         "WHERE signal_id = $1",
         signal.signal.signal_id,
@@ -531,13 +496,52 @@ async def test_a_closed_case_signal_loses_its_personal_data_when_due_and_once(
     # Erased to SQL NULL (not JSON null): the retention job no longer finds it holding any.
     [row] = await eventually(
         lambda: fetch(
-            matcher.iso.database_url,
+            exporter.iso.database_url,
             "SELECT bsn, data IS NULL AS erased FROM matcher.case_signals WHERE signal_id = $1",
             signal.signal.signal_id,
         ),
         lambda rows: rows[0]["erased"],
     )
     assert (row["bsn"], row["erased"]) == (None, True)
-    [exported] = export(matcher, "cbs-0363", **july).json()["leveringen"][0]["vroegsignalen"]
+    [exported] = export(exporter, "cbs-0363", **july).json()["leveringen"][0]["vroegsignalen"]
     assert exported["ID"] == str(signal.signal.signal_id)
     assert exported["client"] == {}
+
+
+async def test_a_signal_is_delivered_with_the_period_of_its_date_and_a_case_with_its_first(
+    exporter: MatcherUnderTest,
+) -> None:
+    home = household()
+    may = routed(household=home, received=datetime(2026, 5, 29, 9, tzinfo=UTC))
+    june = routed(
+        household=home,
+        vlp="waternet",
+        vlp_type=VlpType.DRINKWATER,
+        received=datetime(2026, 6, 2, 9, tzinfo=UTC),
+    )
+    await exporter.route(may, june)
+    await exporter.cases(home, signals=2)
+
+    def levering(start: str, end: str) -> dict[str, list[dict[str, object]]]:
+        response = export(exporter, "cbs-0363", startdatum=start, einddatum=end)
+        VALIDATOR.validate(response.json())
+        found: dict[str, list[dict[str, object]]] = response.json()["leveringen"][0]
+        return found
+
+    in_may, in_june = levering("2026-05-01", "2026-05-31"), levering("2026-06-01", "2026-06-30")
+    assert [s["ID"] for s in in_may["vroegsignalen"]] == [str(may.signal.signal_id)]
+    assert [s["ID"] for s in in_june["vroegsignalen"]] == [str(june.signal.signal_id)]
+    [case] = in_may["vroegsignaalzaken"]
+    assert case["vroegsignalen"] == [
+        {"ID": str(may.signal.signal_id)},
+        {"ID": str(june.signal.signal_id)},
+    ]
+    assert (case["startdatum_matchtingperiode"], case["einddatum_matchingperiode"]) == (
+        "2026-05-29",
+        "2026-06-02",
+    )
+    assert in_june["vroegsignaalzaken"] == []
+    # Both months at once: each once.
+    both = levering("2026-05-01", "2026-06-30")
+    assert len(both["vroegsignalen"]) == 2
+    assert len(both["vroegsignaalzaken"]) == 1
