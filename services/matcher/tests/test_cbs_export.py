@@ -474,7 +474,9 @@ async def test_a_signal_without_case_loses_its_personal_data_counted_from_receip
         lambda rows: rows[0]["data"] is None,
     )
     assert (row["bsn"], row["data"], row["route"]) == (None, None, "relocated")
-    [after] = export(exporter, "cbs-0363", **august).json()["leveringen"][0]["vroegsignalen"]
+    # Now received in January: delivered with January, the facts unchanged, no client.
+    january = {"startdatum": "2026-01-01", "einddatum": "2026-01-31"}
+    [after] = export(exporter, "cbs-0363", **january).json()["leveringen"][0]["vroegsignalen"]
     assert after == {**before, "client": {}}
 
 
@@ -508,7 +510,7 @@ async def test_a_closed_case_signal_loses_its_personal_data_when_due_and_once(
     assert exported["client"] == {}
 
 
-async def test_a_signal_is_delivered_with_the_period_of_its_date_and_a_case_with_its_first(
+async def test_a_signal_is_delivered_with_the_period_of_its_receipt_and_a_case_with_its_first(
     exporter: MatcherUnderTest,
 ) -> None:
     home = household()
@@ -519,8 +521,15 @@ async def test_a_signal_is_delivered_with_the_period_of_its_date_and_a_case_with
         vlp_type=VlpType.DRINKWATER,
         received=datetime(2026, 6, 2, 9, tzinfo=UTC),
     )
-    await exporter.route(may, june)
+    # Sent on 31 May, received at 00:30 on 1 June in Amsterdam: June's (the Dutch date).
+    late = routed(
+        household=household(),
+        route=Route.EMIGRATED,
+        received=datetime(2026, 5, 31, 22, 30, tzinfo=UTC),
+    )
+    await exporter.route(may, june, late)
     await exporter.cases(home, signals=2)
+    await exporter.handled(late.id)
 
     def levering(start: str, end: str) -> dict[str, list[dict[str, object]]]:
         response = export(exporter, "cbs-0363", startdatum=start, einddatum=end)
@@ -530,7 +539,12 @@ async def test_a_signal_is_delivered_with_the_period_of_its_date_and_a_case_with
 
     in_may, in_june = levering("2026-05-01", "2026-05-31"), levering("2026-06-01", "2026-06-30")
     assert [s["ID"] for s in in_may["vroegsignalen"]] == [str(may.signal.signal_id)]
-    assert [s["ID"] for s in in_june["vroegsignalen"]] == [str(june.signal.signal_id)]
+    assert {s["ID"] for s in in_june["vroegsignalen"]} == {
+        str(june.signal.signal_id),
+        str(late.signal.signal_id),
+    }
+    [emigrated] = [s for s in in_june["vroegsignalen"] if s["ID"] == str(late.signal.signal_id)]
+    assert emigrated["signaaldatum"] == "2026-05-31"
     [case] = in_may["vroegsignaalzaken"]
     assert case["vroegsignalen"] == [
         {"ID": str(may.signal.signal_id)},
@@ -543,5 +557,5 @@ async def test_a_signal_is_delivered_with_the_period_of_its_date_and_a_case_with
     assert in_june["vroegsignaalzaken"] == []
     # Both months at once: each once.
     both = levering("2026-05-01", "2026-06-30")
-    assert len(both["vroegsignalen"]) == 2
+    assert len(both["vroegsignalen"]) == 3
     assert len(both["vroegsignaalzaken"]) == 1

@@ -19,6 +19,7 @@ from realistic import GeneratedSignal, generate
 
 from tests.support.cases import MatcherUnderTest
 from tests.support.fixtures import staff_headers
+from vroeg.shared.clock import dutch_date
 from vroeg.shared.events import Route, SignalKind, SignalRouted, VlpType
 from vroeg.standins.brp.synthetic import build_population
 
@@ -50,7 +51,7 @@ CASE_ROUTES = {Route.RESIDENT, Route.MINOR, Route.DECEASED}
 
 def expected(routed: list[tuple[GeneratedSignal, SignalRouted]]) -> dict[str, Any]:
     """What the delivery must say of these signals (nobody has followed any up yet)."""
-    in_period = [(g, e) for g, e in routed if e.signal.signal_date >= MONTH]
+    in_period = [(g, e) for g, e in routed if dutch_date(e.signal.received_at) >= MONTH]
     statuses: Counter[str] = Counter()
     # R-IN-5 within the month: every case stays open, so a later signal of a household's
     # creditor and arrears type repeats the first (receipt order, then id).
@@ -69,12 +70,13 @@ def expected(routed: list[tuple[GeneratedSignal, SignalRouted]]) -> dict[str, An
             statuses["Niet opgepakt: herhaalde melding"] += 1
         else:
             statuses["Nog niet opgepakt"] += 1
-    # R-MAT-1: one case per household; delivered with the period of its first signal.
+    # R-MAT-1: one case per household; delivered with the period of its first receipt.
     first_of_household: dict[str, date] = {}
     for g, e in routed:
         if e.route in CASE_ROUTES:
-            first = first_of_household.get(g.truth.household, e.signal.signal_date)
-            first_of_household[g.truth.household] = min(first, e.signal.signal_date)
+            received = dutch_date(e.signal.received_at)
+            first = first_of_household.get(g.truth.household, received)
+            first_of_household[g.truth.household] = min(first, received)
     return {
         "signals": len(in_period),
         "statuses": statuses,

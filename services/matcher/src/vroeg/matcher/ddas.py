@@ -7,12 +7,13 @@ schema an export must validate against) and `detail-model-vroegsignalering.md` b
 
 What a delivery (`levering`) holds for a municipality and a period `startdatumLevering` …
 `einddatumLevering` (both days included):
-- every signal whose `signaaldatum` (the day the creditor sent it, the model's only date of a
-  signal) lies in the period — so each signal is delivered once, in the period of its date;
-- every case (`vroegsignaalzaak`) whose matching period starts in the period (its first
-  signal's date: the case is delivered once, with the delivery that holds its first signal),
-  listing all its signals by `ID` — a signal of a later period is delivered with that period,
-  and the `ID` joins them;
+- every signal the municipality received in the period (intake's receipt, its Dutch date) —
+  so each signal is delivered once, and the period counts what the monitor's indicators count
+  for it (reporting counts signals by receipt too);
+- every case (`vroegsignaalzaak`) opened in the period (its first signal's receipt: the case is
+  delivered once, with the delivery that holds its first signal), listing all its signals by
+  `ID` — a signal received in a later period is delivered with that period, and the `ID`
+  joins them; its matching period is its first and last signal date (R-MAT-2);
 - everything as it stands when the export is made (results, attempts, erasures): a delivery
   made again later tells what happened since.
 CAK defaulter registrations are never in it (domain §3, §9).

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +24,7 @@ from vroeg.matcher.models import (
     FirstContact,
     RoutedSignal,
 )
-from vroeg.shared.clock import dutch_date
+from vroeg.shared.clock import dutch_date, dutch_time
 from vroeg.shared.events import (
     CaseState,
     CaseStatus,
@@ -179,19 +179,23 @@ async def delivery(
 ) -> dict[str, Any]:
     """The municipality's delivery for the period, assembled now from what the matcher holds
     (see `ddas` for what a period holds); nothing of it is kept."""
-    in_cases = await repository.period_case_signals(session, municipality, start, end)
+    # The period's Dutch days, from the first one's midnight to the one after the last.
+    since, until = (
+        datetime.combine(day, time(), dutch_time()) for day in (start, end + timedelta(days=1))
+    )
+    in_cases = await repository.period_case_signals(session, municipality, since, until)
     cases = {c.id: c for c in await repository.cases_by_id(session, {r.case_id for r in in_cases})}
     states = {i: CaseState.model_validate(c.state) for i, c in cases.items()}
     picked_up = await repository.first_contacts_of(session, list(cases))
-    # A case is delivered with the period that holds its first signal.
+    # A case is delivered with the period it opened in: that of its first signal's receipt.
     delivered = sorted(
-        (c for c in cases.values() if start <= states[c.id].first_signal_date <= end),
-        key=lambda c: (states[c.id].first_signal_date, str(c.id)),
+        (c for c in cases.values() if since <= c.opened_at < until),
+        key=lambda c: (c.opened_at, str(c.id)),
     )
     attempts: dict[uuid.UUID, list[ddas.Attempt]] = {}
     for row in await repository.attempts_of(session, [c.id for c in delivered]):
         attempts.setdefault(row.case_id, []).append(_attempt(row))
-    routed = await repository.period_routed_signals(session, municipality, start, end)
+    routed = await repository.period_routed_signals(session, municipality, since, until)
     debt_help = [r for r in routed if r.route == Route.DEBT_HELP]
     handled = await repository.debt_help_outcomes_of(session, [r.signal_id for r in debt_help])
     zaken = [
@@ -220,7 +224,7 @@ async def delivery(
             picked_up_on=None,
             attempts=(),
         )
-        for r in sorted(debt_help, key=lambda r: (r.signal_date, str(r.signal_id)))
+        for r in sorted(debt_help, key=lambda r: (r.received_at, str(r.signal_id)))
     )
     signals = _case_signals(in_cases, cases, states, picked_up) + [
         _routed_signal(r, handled.get(r.signal_id)) for r in routed

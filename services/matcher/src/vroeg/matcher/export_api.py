@@ -48,8 +48,8 @@ async def get_delivery(
     startdatum: Annotated[date, Query(description="First day of the period (included).")],
     einddatum: Annotated[date, Query(description="Last day of the period (included).")],
 ) -> dict[str, Any]:
-    """Every signal whose signal date lies in the period, and every case whose matching period
-    starts in it, as they stand now (see `vroeg.matcher.ddas` for the period's semantics)."""
+    """Every signal received in the period and every case opened in it (its first signal's
+    receipt), as they stand now (see `vroeg.matcher.ddas` for the period's semantics)."""
     ensure_serves(exporter, municipality)
     if einddatum < startdatum or einddatum - startdatum >= MAX_PERIOD:
         raise Problem(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -225,14 +225,15 @@ async def keep_debt_help_outcome(session: AsyncSession, row: DebtHelpOutcome) ->
 
 
 async def period_case_signals(
-    session: AsyncSession, municipality: str, start: date, end: date
+    session: AsyncSession, municipality: str, since: datetime, until: datetime
 ) -> list[CaseSignal]:
-    """A municipality's signals in cases whose signal date lies in the period."""
+    """A municipality's signals in cases received from `since` until before `until`."""
     return list(
         await session.scalars(
             sa.select(CaseSignal).where(
                 CaseSignal.municipality == municipality,
-                CaseSignal.signal_date.between(start, end),
+                CaseSignal.received_at >= since,
+                CaseSignal.received_at < until,
                 CaseSignal.kind != SignalKind.CAK_WANBETALER,
             )
         )
@@ -240,14 +241,16 @@ async def period_case_signals(
 
 
 async def period_routed_signals(
-    session: AsyncSession, municipality: str, start: date, end: date
+    session: AsyncSession, municipality: str, since: datetime, until: datetime
 ) -> list[RoutedSignal]:
-    """A municipality's signals that reach no case, whose signal date lies in the period."""
+    """A municipality's signals that reach no case, received from `since` until before
+    `until`."""
     return list(
         await session.scalars(
             sa.select(RoutedSignal).where(
                 RoutedSignal.municipality == municipality,
-                RoutedSignal.signal_date.between(start, end),
+                RoutedSignal.received_at >= since,
+                RoutedSignal.received_at < until,
                 RoutedSignal.kind != SignalKind.CAK_WANBETALER,
             )
         )

@@ -40,7 +40,7 @@ def upgrade() -> None:
         sa.Column("data", JSONB),
         sa.Column("added_at", TIMESTAMP, nullable=False),
     )
-    op.create_index("routed_signals_period", "routed_signals", ["municipality", "signal_date"])
+    op.create_index("routed_signals_period", "routed_signals", ["municipality", "received_at"])
     # R-MAT-5: a copy that belongs to no case is erased counted from its receipt.
     op.create_index(
         "routed_signals_retention",
@@ -48,8 +48,8 @@ def upgrade() -> None:
         ["received_at"],
         postgresql_where="data IS NOT NULL OR bsn IS NOT NULL",
     )
-    # The export picks a period's signals by their signal date.
-    op.create_index("case_signals_period", "case_signals", ["municipality", "signal_date"])
+    # The export picks a period's signals by their receipt.
+    op.create_index("case_signals_period", "case_signals", ["municipality", "received_at"])
     op.create_table(
         "contact_attempts",
         sa.Column("attempt_id", sa.Uuid, primary_key=True),
