@@ -129,10 +129,10 @@ def _case_signals(
     states: dict[uuid.UUID, CaseState],
     picked_up: dict[uuid.UUID, FirstContact],
 ) -> list[ddas.Signal]:
+    repeats = {f.signal_id for state in states.values() for f in state.signals if f.repeat_of}
     found = []
     for row in rows:
         case = cases[row.case_id]
-        fact = next((f for f in states[case.id].signals if f.signal_id == row.signal_id), None)
         taken_up = case.status == CaseStatus.CLOSED or case.id in picked_up
         found.append(
             ddas.Signal(
@@ -144,7 +144,7 @@ def _case_signals(
                 oldest_due_date=row.oldest_due_date,
                 status=ddas.signal_status(
                     Route(row.route),
-                    repeat=fact is not None and fact.repeat_of is not None,
+                    repeat=row.signal_id in repeats,
                     taken_up=taken_up,
                 ),
                 bsn=row.bsn,
