@@ -9,14 +9,13 @@ import asyncio
 import json
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from jsonschema import Draft202012Validator, FormatChecker
 
 from tests.support.db import eventually
+from tests.support.ddas import VALIDATOR
 from tests.support.fixtures import Isolation, creditor_key, isolated, platform_for, staff_headers
 from tests.support.kafka import read_events
 from vroeg.deploy import infra
@@ -25,15 +24,6 @@ from vroeg.deploy.processes import Platform
 from vroeg.shared.events import CaseOpened, ContactAttempted, Route, SignalRouted
 from vroeg.shared.topics import CASE_OPENED, CONTACT_ATTEMPTED, ROUTE_TOPICS
 
-ROOT = Path(__file__).resolve().parents[1]
-VALIDATOR = Draft202012Validator(
-    json.loads(
-        (
-            ROOT / "../shared/ref/ddas-vroegsignalering-v0.9/json_schema_Uitwisselmodel.json"
-        ).read_text()
-    ),
-    format_checker=FormatChecker(),
-)
 TODAY = date.today()
 ACCOUNTS = {
     "cbs-0363": (["cbs-export"], ["0363"]),

@@ -6,28 +6,19 @@ and for the two together. Review items not yet decided are in no delivery."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from jsonschema import Draft202012Validator, FormatChecker
 from realistic import GeneratedSignal, generate
 
 from tests.support.cases import MatcherUnderTest
-from tests.support.fixtures import staff_headers
+from tests.support.ddas import VALIDATOR, export
 from vroeg.shared.clock import dutch_date
 from vroeg.shared.events import Route, SignalKind, SignalRouted, VlpType
 from vroeg.standins.brp.synthetic import build_population
 
-REF = Path(__file__).resolve().parents[3] / "../shared/ref/ddas-vroegsignalering-v0.9"
-VALIDATOR = Draft202012Validator(
-    json.loads((REF / "json_schema_Uitwisselmodel.json").read_text()),
-    format_checker=FormatChecker(),
-)
 MONTH = date(2026, 11, 1)
 PERIOD = {"startdatum": "2026-11-01", "einddatum": "2026-11-30"}
 MUNICIPALITIES = ("0363", "0518")
@@ -111,11 +102,7 @@ async def month(exporter: MatcherUnderTest) -> dict[str, dict[str, Any]]:
 
 
 def delivery(exporter: MatcherUnderTest, municipality: str) -> dict[str, Any]:
-    response = httpx.get(
-        f"{exporter.url}/gemeenten/{municipality}/cbs-levering",
-        params=PERIOD,
-        headers=staff_headers(exporter.platform, "cbs-ssc"),
-    )
+    response = export(exporter.platform, "cbs-ssc", municipality=municipality, **PERIOD)
     assert response.status_code == 200, response.text
     document: dict[str, Any] = response.json()
     VALIDATOR.validate(document)
