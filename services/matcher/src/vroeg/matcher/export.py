@@ -204,6 +204,7 @@ async def delivery(
                 f.signal_id for f in states[c.id].signals if f.kind is not SignalKind.CAK_WANBETALER
             ),
             outcome=OutcomeDetail(c.outcome_detail) if c.outcome_detail else None,
+            # "De datum waarop de matching wordt uitgevoerd": the day the matcher made the case.
             matched_on=dutch_date(c.created_at),
             first_signal_date=states[c.id].first_signal_date,
             last_signal_date=states[c.id].last_signal_date,
