@@ -70,6 +70,8 @@ class Role(StrEnum):
     SHV_PROFESSIONAL = "shv-professional"
     ANALYST = "analyst"
     ADMIN = "admin"
+    # The only role that may produce the CBS (DDAS) export, which holds personal data (§9).
+    CBS_EXPORT = "cbs-export"
 
 
 @dataclass(frozen=True)

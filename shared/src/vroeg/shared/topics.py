@@ -39,7 +39,8 @@ SERVICE_JOBS: dict[str, str] = {
     "review API, audited and scoped to their municipalities.",
     "matcher": "Merges routed signals per household into cases (meldingen), one open case per "
     "household, whatever the order they arrive in; marks repeats, finds recidive and "
-    "prioritises (domain §6); serves the case detail to case workers.",
+    "prioritises (domain §6); serves the case detail to case workers, and the CBS (DDAS) "
+    "export, joining followup's attempts and outcomes by id (domain §9).",
     "followup": "Drives the help offer; fixes each case's first-contact deadline in working "
     "days from receipt, tightened when a crisis signal joins, and keeps the 28-day offer window "
     "(domain §7); holds the SHV professional's queue of residents known to debt help (R-BRP-4).",
@@ -90,11 +91,12 @@ _ROUTE_CONSUMERS: dict[Route, tuple[str, ...]] = {
     Route.RESIDENT: ("matcher", "reporting"),
     Route.DECEASED: ("matcher", "feedback", "reporting"),
     Route.MINOR: ("matcher", "reporting"),
-    Route.RELOCATED: ("feedback", "reporting"),
-    Route.EMIGRATED: ("feedback", "reporting"),
-    Route.DEBT_HELP: ("followup", "feedback", "reporting"),
+    # The matcher keeps the signals that reach no case for the CBS export only (domain §9).
+    Route.RELOCATED: ("matcher", "feedback", "reporting"),
+    Route.EMIGRATED: ("matcher", "feedback", "reporting"),
+    Route.DEBT_HELP: ("matcher", "followup", "feedback", "reporting"),
     Route.REVIEW: ("reporting",),
-    Route.LEGAL_PERSON: ("feedback", "reporting"),
+    Route.LEGAL_PERSON: ("matcher", "feedback", "reporting"),
 }
 _ROUTE_TEXT: dict[Route, str] = {
     Route.RESIDENT: "Residents of the municipality: a case is opened or joined.",
@@ -195,7 +197,7 @@ DEBT_HELP_SIGNAL_HANDLED = Topic(
     "vroeg.followup.debt-help-signal-handled.v1",
     DebtHelpSignalHandled,
     "followup",
-    ("reporting",),
+    ("matcher", "reporting"),
     "An SHV professional handled a signal of a resident known to debt help (R-BRP-4): the "
     "outcome (R-FU-4) and the debt-help standing, no personal data.",
     personal_data=False,
@@ -233,7 +235,7 @@ FIRST_CONTACT_MET = Topic(
     "vroeg.followup.first-contact-met.v1",
     FirstContactMet,
     "followup",
-    ("reporting",),
+    ("matcher", "reporting"),
     "A person's first attempt picked a case up (R-FU-1), on time or late.",
     personal_data=False,
 )
@@ -242,7 +244,7 @@ CONTACT_ATTEMPTED = Topic(
     "vroeg.followup.contact-attempted.v1",
     ContactAttempted,
     "followup",
-    ("reporting",),
+    ("matcher", "reporting"),
     "A contact attempt and its result (R-FU-2), as a lean fact.",
     personal_data=False,
 )

@@ -1,17 +1,32 @@
 """matcher's Kafka handlers: routed signals into household cases; followup's closing and
-reopening mirrored (contracts.md)."""
+reopening mirrored (contracts.md); and what the CBS export joins besides (domain §9)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
 
-from vroeg.matcher import matching, rules
+from vroeg.matcher import ddas, export, matching, rules
 from vroeg.matcher.settings import Settings
-from vroeg.shared.events import CaseOutcomeRegistered, CaseReopened, SignalRouted, now_utc
+from vroeg.shared.events import (
+    CaseOutcomeRegistered,
+    CaseReopened,
+    ContactAttempted,
+    DebtHelpSignalHandled,
+    FirstContactMet,
+    SignalRouted,
+    now_utc,
+)
 from vroeg.shared.messaging.consumer import Subscription
 from vroeg.shared.messaging.unit_of_work import UnitOfWork
-from vroeg.shared.topics import CASE_OUTCOME_REGISTERED, CASE_REOPENED, ROUTE_TOPICS
+from vroeg.shared.topics import (
+    CASE_OUTCOME_REGISTERED,
+    CASE_REOPENED,
+    CONTACT_ATTEMPTED,
+    DEBT_HELP_SIGNAL_HANDLED,
+    FIRST_CONTACT_MET,
+    ROUTE_TOPICS,
+)
 
 
 async def on_signal_routed(uow: UnitOfWork, event: SignalRouted) -> None:
@@ -29,8 +44,29 @@ async def on_case_reopened(uow: UnitOfWork, event: CaseReopened) -> None:
     await matching.reopen(uow, event, now_utc())
 
 
+async def on_signal_without_case(uow: UnitOfWork, event: SignalRouted) -> None:
+    """A signal that reaches no case, kept for the CBS export only (domain §9)."""
+    await export.keep_routed(uow, event, now_utc())
+
+
+async def on_contact_attempted(uow: UnitOfWork, event: ContactAttempted) -> None:
+    """A contact attempt, for the CBS export (R-FU-2)."""
+    await export.keep_attempt(uow, event)
+
+
+async def on_first_contact_met(uow: UnitOfWork, event: FirstContactMet) -> None:
+    """A case picked up, for the CBS export (R-FU-1)."""
+    await export.keep_first_contact(uow, event)
+
+
+async def on_debt_help_signal_handled(uow: UnitOfWork, event: DebtHelpSignalHandled) -> None:
+    """The SHV professional's outcome, for the CBS export (R-BRP-4)."""
+    await export.keep_debt_help_outcome(uow, event)
+
+
 async def subscriptions(stack: AsyncExitStack, settings: Settings) -> Sequence[Subscription]:
-    """The route topics that lead to a case, and followup's lifecycle."""
+    """The route topics (those that lead to a case, and, for the export, the others but the
+    review queue's), followup's lifecycle, attempts, first contacts and SHV outcomes."""
     return [
         *(
             Subscription(
@@ -47,4 +83,11 @@ async def subscriptions(stack: AsyncExitStack, settings: Settings) -> Sequence[S
         Subscription(
             CASE_REOPENED, on_case_reopened, batch=True, prepare=matching.prepare_lifecycle
         ),
+        *(
+            Subscription(ROUTE_TOPICS[route], on_signal_without_case, batch=True)
+            for route in sorted(ddas.ROUTES_WITHOUT_CASE)
+        ),
+        Subscription(CONTACT_ATTEMPTED, on_contact_attempted, batch=True),
+        Subscription(FIRST_CONTACT_MET, on_first_contact_met, batch=True),
+        Subscription(DEBT_HELP_SIGNAL_HANDLED, on_debt_help_signal_handled, batch=True),
     ]

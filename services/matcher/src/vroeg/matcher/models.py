@@ -71,7 +71,7 @@ class CaseSignal(Base):
     # the signal as delivered (name, address, phone, e-mail).
     bsn: Mapped[str | None] = mapped_column(sa.String(9))
     vlp_reference: Mapped[str | None]
-    data: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
     # SignalRepeated was announced for it (once).
     repeat_announced: Mapped[bool]
     added_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
@@ -104,8 +104,75 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSONB)
 
 
+class RoutedSignal(Base):
+    """A signal that reaches no case (relocated, emigrated, a legal person, known to debt
+    help), kept for the CBS export only (domain §9): its facts, and its personal data until it
+    falls due, counted from receipt (R-MAT-5)."""
+
+    __tablename__ = "routed_signals"
+
+    signal_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    municipality: Mapped[str] = mapped_column(sa.String(4))
+    route: Mapped[str]
+    # Only for `relocated`: whether the BRP named the new municipality (R-BRP-1).
+    destination_known: Mapped[bool | None]
+    vlp_id: Mapped[str]
+    vlp_type: Mapped[str]
+    kind: Mapped[str]
+    arrears_type: Mapped[str]
+    amount: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+    signal_date: Mapped[date]
+    oldest_due_date: Mapped[date]
+    received_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    # Personal data (R-MAT-5): the person the BRP check found, and the signal as delivered.
+    bsn: Mapped[str | None] = mapped_column(sa.String(9))
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
+    added_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class ContactAttempt(Base):
+    """followup's contact attempt on a case, as its lean fact tells it (R-FU-2)."""
+
+    __tablename__ = "contact_attempts"
+
+    attempt_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    case_id: Mapped[uuid.UUID]
+    municipality: Mapped[str] = mapped_column(sa.String(4))
+    kind: Mapped[str]
+    attempted_on: Mapped[date]
+    part_of_day: Mapped[str | None]
+    result: Mapped[str]
+    automatic: Mapped[bool]
+    # The newest announcement wins: a reply to a letter changes its result (§8.5.3).
+    occurred_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class FirstContact(Base):
+    """A person's first attempt picked the case up (followup's FirstContactMet, R-FU-1)."""
+
+    __tablename__ = "first_contacts"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    municipality: Mapped[str] = mapped_column(sa.String(4))
+    attempted_on: Mapped[date]
+    on_time: Mapped[bool]
+
+
+class DebtHelpOutcome(Base):
+    """What the SHV professional registered for a signal known to debt help (R-BRP-4)."""
+
+    __tablename__ = "debt_help_outcomes"
+
+    signal_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    municipality: Mapped[str] = mapped_column(sa.String(4))
+    category: Mapped[str]
+    detail: Mapped[str]
+    handled_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
 _cases = Base.metadata.tables["cases"]
 _signals = Base.metadata.tables["case_signals"]
+_routed = Base.metadata.tables["routed_signals"]
 # R-MAT-5: a case's personal data goes when the policy says, counted from the case's closing;
 # an open case's clock has not started. Ids, kinds, amounts, dates and outcomes stay.
 RETENTION = (
@@ -124,5 +191,13 @@ RETENTION = (
         erase={"household_key": None},
         clock=_cases.c.closed_at,
         municipality=_cases.c.municipality,
+    ),
+    # A signal that reaches no case: counted from its receipt (contracts.md, Retention).
+    Erasure(
+        "matcher.routed-signal",
+        _routed,
+        erase=dict.fromkeys(["bsn", "data"]),
+        clock=_routed.c.received_at,
+        municipality=_routed.c.municipality,
     ),
 )

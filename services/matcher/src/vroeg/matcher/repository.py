@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vroeg.matcher.models import AuditEntry, Case, CaseSignal, PriorityPolicyVersion
+from vroeg.matcher.models import (
+    AuditEntry,
+    Case,
+    CaseSignal,
+    ContactAttempt,
+    DebtHelpOutcome,
+    FirstContact,
+    PriorityPolicyVersion,
+    RoutedSignal,
+)
 from vroeg.shared import versions
+from vroeg.shared.events import SignalKind
 
 
 async def lock_households(session: AsyncSession, municipality_keys: Sequence[str]) -> None:
@@ -156,3 +167,123 @@ async def add_audit(session: AsyncSession, entry: AuditEntry) -> None:
     """Append to the audit log."""
     session.add(entry)
     await session.flush()
+
+
+# What the CBS export joins (domain §9): each fact kept by its own id, whatever the order.
+
+
+async def keep_routed_signal(session: AsyncSession, row: RoutedSignal) -> None:
+    """Keep a signal that reaches no case (once)."""
+    values = {c.key: getattr(row, c.key) for c in RoutedSignal.__table__.columns}
+    await session.execute(
+        pg_insert(RoutedSignal).values(values).on_conflict_do_nothing(index_elements=["signal_id"])
+    )
+
+
+async def keep_attempt(session: AsyncSession, row: ContactAttempt) -> None:
+    """Keep a contact attempt; a newer announcement of it (a reply, §8.5.3) replaces an older
+    one, an older one changes nothing."""
+    values = {c.key: getattr(row, c.key) for c in ContactAttempt.__table__.columns}
+    insert = pg_insert(ContactAttempt).values(values)
+    await session.execute(
+        insert.on_conflict_do_update(
+            index_elements=["attempt_id"],
+            set_={k: insert.excluded[k] for k in values if k != "attempt_id"},
+            where=ContactAttempt.occurred_at <= insert.excluded.occurred_at,
+        )
+    )
+
+
+async def keep_first_contact(session: AsyncSession, row: FirstContact) -> None:
+    """Keep the day a case was picked up (announced once)."""
+    values = {c.key: getattr(row, c.key) for c in FirstContact.__table__.columns}
+    await session.execute(
+        pg_insert(FirstContact).values(values).on_conflict_do_nothing(index_elements=["case_id"])
+    )
+
+
+async def keep_debt_help_outcome(session: AsyncSession, row: DebtHelpOutcome) -> None:
+    """Keep what the SHV professional registered for a signal (once)."""
+    values = {c.key: getattr(row, c.key) for c in DebtHelpOutcome.__table__.columns}
+    await session.execute(
+        pg_insert(DebtHelpOutcome)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["signal_id"])
+    )
+
+
+async def period_case_signals(
+    session: AsyncSession, municipality: str, since: datetime, until: datetime
+) -> list[CaseSignal]:
+    """A municipality's signals in cases received from `since` until before `until`."""
+    return list(
+        await session.scalars(
+            sa.select(CaseSignal).where(
+                CaseSignal.municipality == municipality,
+                CaseSignal.received_at >= since,
+                CaseSignal.received_at < until,
+                CaseSignal.kind != SignalKind.CAK_WANBETALER,
+            )
+        )
+    )
+
+
+async def period_routed_signals(
+    session: AsyncSession, municipality: str, since: datetime, until: datetime
+) -> list[RoutedSignal]:
+    """A municipality's signals that reach no case, received from `since` until before
+    `until`."""
+    return list(
+        await session.scalars(
+            sa.select(RoutedSignal).where(
+                RoutedSignal.municipality == municipality,
+                RoutedSignal.received_at >= since,
+                RoutedSignal.received_at < until,
+                RoutedSignal.kind != SignalKind.CAK_WANBETALER,
+            )
+        )
+    )
+
+
+async def cases_by_id(session: AsyncSession, case_ids: Collection[uuid.UUID]) -> list[Case]:
+    """These cases."""
+    if not case_ids:
+        return []
+    return list(await session.scalars(sa.select(Case).where(Case.id.in_(list(case_ids)))))
+
+
+async def attempts_of(
+    session: AsyncSession, case_ids: Collection[uuid.UUID]
+) -> list[ContactAttempt]:
+    """These cases' contact attempts."""
+    if not case_ids:
+        return []
+    return list(
+        await session.scalars(
+            sa.select(ContactAttempt).where(ContactAttempt.case_id.in_(list(case_ids)))
+        )
+    )
+
+
+async def first_contacts_of(
+    session: AsyncSession, case_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, FirstContact]:
+    """These cases' first contacts, by case."""
+    if not case_ids:
+        return {}
+    found = await session.scalars(
+        sa.select(FirstContact).where(FirstContact.case_id.in_(list(case_ids)))
+    )
+    return {f.case_id: f for f in found}
+
+
+async def debt_help_outcomes_of(
+    session: AsyncSession, signal_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, DebtHelpOutcome]:
+    """These debt-help signals' outcomes, by signal."""
+    if not signal_ids:
+        return {}
+    found = await session.scalars(
+        sa.select(DebtHelpOutcome).where(DebtHelpOutcome.signal_id.in_(list(signal_ids)))
+    )
+    return {o.signal_id: o for o in found}
