@@ -367,3 +367,38 @@ def test_each_creditor_hears_exactly_what_the_law_allows_on_its_own_signals(
     order.shuffle(made.events)  # type: ignore[attr-defined]
     asyncio.run(_publish_and_wait(running, made.events))
     asyncio.run(_heard(running, made.expected))
+
+
+def test_an_outcome_that_comes_before_its_signals_route_is_told_when_the_route_comes(
+    running: Running,
+) -> None:
+    now = datetime.now(UTC)
+    plan = Planned("waternet", "resident", None, False, OutcomeCategory.WIL_HULP)
+    signal = _signal(plan)
+    paused = collection_paused_until(OutcomeCategory.WIL_HULP, now)
+    assert paused is not None
+    outcome = CaseOutcomeRegistered(
+        municipality="0363", occurred_at=now, case_id=uuid4(), signal_ids=(signal.signal_id,),
+        category=OutcomeCategory.WIL_HULP, detail=OutcomeDetail.QUICK_FIX, closed_at=now,
+        collection_paused_until=paused,
+    )  # fmt: skip
+    asyncio.run(_publish_and_wait(running, [outcome]))
+    waiting = asyncio.run(
+        fetch(
+            running.iso.database_url,
+            "SELECT category FROM feedback.pending_outcomes WHERE signal_id = $1",
+            signal.signal_id,
+        )
+    )
+    assert [r["category"] for r in waiting] == ["WIL_HULP"]
+    routed = SignalRouted(
+        municipality="0363", occurred_at=now, route=Route.RESIDENT, reasons=("resident",),
+        signal=signal,
+    )  # fmt: skip
+    asyncio.run(_publish_and_wait(running, [routed]))
+    asyncio.run(
+        _heard(
+            running,
+            {"waternet": {(signal.signal_id, "HULP_GEACCEPTEERD", paused.isoformat())}},
+        )
+    )
