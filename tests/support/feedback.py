@@ -53,10 +53,13 @@ async def issue_keys(
         ],
     )
     ids = {key.key_id for _, key in keys}
-    await eventually(
+    known = await eventually(
         lambda: fetch(iso.database_url, "SELECT key_id FROM feedback.creditor_keys"),
         lambda rows: ids <= {r["key_id"] for r in rows},
+        # The consumer joins its group on many topics at start: slow on a loaded machine.
+        timeout=180,
     )
+    assert ids <= {r["key_id"] for r in known}, "feedback did not learn the keys"
     return [KeyOf(holder, key.api_key) for holder, key in keys]
 
 

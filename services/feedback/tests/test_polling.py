@@ -157,7 +157,7 @@ async def test_another_creditors_key_sees_nothing_of_it(
         # Without a key, or with a cursor that is not one: a problem, never a 500.
         anonymous = await http.get("/v1/terugkoppelingen")
         assert anonymous.status_code == 401
-        for bad in ("x", "1.2.3", "-1.0", "9" * 30 + ".1"):
+        for bad in ("x", "1.2.3", "-1.0", "9" * 30 + ".1", "9" * 20 + ".1", "1." + "9" * 19):
             response = await http.get(
                 "/v1/terugkoppelingen", params={"after": bad}, headers=woonstad.headers
             )

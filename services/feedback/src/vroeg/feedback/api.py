@@ -95,8 +95,15 @@ def _parse(after: str | None) -> Cursor | None:
     if after is None:
         return None
     assert _CURSOR.match(after)  # the query's pattern let nothing else through
-    txid, position = after.split(".")
-    return Cursor(int(txid), int(position))
+    txid, position = (int(part) for part in after.split("."))
+    if txid >= 2**64 or position >= 2**63:  # xid8 and bigint: no cursor we gave
+        raise Problem(
+            HTTPStatus.BAD_REQUEST,
+            code="invalid-cursor",
+            title="The cursor is not one this service gave.",
+            detail="Pass the `cursor` of a previous page as `after`, or leave `after` out.",
+        )
+    return Cursor(txid, position)
 
 
 @router.get(
