@@ -3,6 +3,8 @@ creditor's client polling its feedback."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -82,3 +84,19 @@ async def poll_all(
         after = page["cursor"]
         if not page["items"]:
             return items, raw, after
+
+
+async def poll_until(
+    http: httpx.AsyncClient, key: KeyOf, count: int, *, after: str | None = None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The items from `after` on once there are `count` (or what came within 30 s), and the
+    last cursor: a row is served only once every older transaction on the server has ended,
+    and the test server is shared."""
+    items: list[dict[str, Any]] = []
+    deadline = time.monotonic() + 30
+    while True:
+        more, _, after = await poll_all(http, key, after=after)
+        items.extend(more)
+        if len(items) >= count or time.monotonic() > deadline:
+            return items, after
+        await asyncio.sleep(0.1)

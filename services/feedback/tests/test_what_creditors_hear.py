@@ -309,8 +309,9 @@ async def _heard(run: Running, want: dict[str, set[tuple[UUID, str, str | None]]
             expected = want.get(creditor, set())
             got: list[dict[str, object]] = []
             raw: list[bytes] = []
-            deadline = time.monotonic() + 20
-            while True:  # a row is served once every older transaction has ended
+            deadline = time.monotonic() + 30
+            # A row is served once every older transaction on the (shared) server has ended.
+            while True:
                 items, pages, cursor = await poll_all(
                     http, run.keys[creditor], after=run.cursors[creditor]
                 )

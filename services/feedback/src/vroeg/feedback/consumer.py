@@ -45,11 +45,12 @@ async def on_signal_routed(uow: UnitOfWork, event: SignalRouted) -> None:
     told = rules.feedback_for_route(
         event.route, debt_help=event.debt_help, destination_known=event.destination_known
     )
+    whose = _Whose(
+        signal.signal_id, signal.vlp_id, signal.vlp_reference, event.municipality,
+        signal.forwarded_by,
+    )  # fmt: skip
     if told is not None:
-        await _record(
-            uow, told, signal.signal_id, signal.vlp_id, signal.vlp_reference,
-            event.municipality, signal.forwarded_by,
-        )  # fmt: skip
+        await _record(uow, told, whose)
     if event.route not in _OUTCOME_ROUTES:
         return
     waiting = await repository.remember_creditor(
@@ -67,12 +68,8 @@ async def on_signal_routed(uow: UnitOfWork, event: SignalRouted) -> None:
     for outcome in waiting:
         await _tell_outcome(
             uow,
-            signal.signal_id,
+            whose,
             event.route,
-            signal.vlp_id,
-            signal.vlp_reference,
-            event.municipality,
-            signal.forwarded_by,
             _Outcome(
                 OutcomeCategory(outcome.category) if outcome.category else None,
                 outcome.creditor_consent,
@@ -84,18 +81,14 @@ async def on_signal_routed(uow: UnitOfWork, event: SignalRouted) -> None:
 
 async def on_signal_refused(uow: UnitOfWork, event: SignalRefused) -> None:
     """A refused signal: NIET_OPGEPAKT with the reason code (domain §4)."""
-    await _record(
-        uow, rules.feedback_for_refusal(event.reason), event.signal_id, event.vlp_id,
-        event.vlp_reference, event.municipality, None,
-    )  # fmt: skip
+    whose = _Whose(event.signal_id, event.vlp_id, event.vlp_reference, event.municipality)
+    await _record(uow, rules.feedback_for_refusal(event.reason), whose)
 
 
 async def on_signal_repeated(uow: UnitOfWork, event: SignalRepeated) -> None:
     """A repeat on the same debt (R-IN-5): NIET_OPGEPAKT HERHAALD_SIGNAAL."""
-    await _record(
-        uow, rules.feedback_for_repeat(), event.signal_id, event.vlp_id, event.vlp_reference,
-        event.municipality, None,
-    )  # fmt: skip
+    whose = _Whose(event.signal_id, event.vlp_id, event.vlp_reference, event.municipality)
+    await _record(uow, rules.feedback_for_repeat(), whose)
 
 
 async def on_case_outcome(uow: UnitOfWork, event: CaseOutcomeRegistered) -> None:
@@ -113,6 +106,18 @@ async def on_debt_help_handled(uow: UnitOfWork, event: DebtHelpSignalHandled) ->
         event.category, False, event.collection_paused_until, debt_help=event.debt_help
     )
     await _outcome_on_signal(uow, event.signal_id, event.municipality, outcome)
+
+
+@dataclass(frozen=True)
+class _Whose:
+    """A signal and whom its feedback goes to: its creditor, or the municipality that
+    forwarded it here (Awb 2:3)."""
+
+    signal_id: uuid.UUID
+    vlp_id: str
+    vlp_reference: str | None
+    municipality: str
+    forwarded_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -144,22 +149,14 @@ async def _outcome_on_signal(
             ),
         )
         return
-    await _tell_outcome(
-        uow, signal_id, Route(creditor.route), creditor.vlp_id, creditor.vlp_reference,
-        creditor.municipality, creditor.forwarded_by, outcome,
+    whose = _Whose(
+        signal_id, creditor.vlp_id, creditor.vlp_reference, creditor.municipality,
+        creditor.forwarded_by,
     )  # fmt: skip
+    await _tell_outcome(uow, whose, Route(creditor.route), outcome)
 
 
-async def _tell_outcome(
-    uow: UnitOfWork,
-    signal_id: uuid.UUID,
-    route: Route,
-    vlp_id: str,
-    vlp_reference: str | None,
-    municipality: str,
-    forwarded_by: str | None,
-    outcome: _Outcome,
-) -> None:
+async def _tell_outcome(uow: UnitOfWork, whose: _Whose, route: Route, outcome: _Outcome) -> None:
     told = rules.feedback_for_outcome(
         route,
         outcome.category,
@@ -168,27 +165,19 @@ async def _tell_outcome(
         debt_help=outcome.debt_help,
     )
     if told is not None:
-        await _record(uow, told, signal_id, vlp_id, vlp_reference, municipality, forwarded_by)
+        await _record(uow, told, whose)
 
 
-async def _record(
-    uow: UnitOfWork,
-    told: rules.Told,
-    signal_id: uuid.UUID,
-    vlp_id: str,
-    vlp_reference: str | None,
-    municipality: str,
-    forwarded_by: str | None,
-) -> None:
+async def _record(uow: UnitOfWork, told: rules.Told, whose: _Whose) -> None:
     await repository.add_feedback(
         uow.session,
         Feedback.of(
             told,
-            signal_id=signal_id,
-            vlp_id=vlp_id,
-            vlp_reference=vlp_reference,
-            municipality=municipality,
-            forwarded_by=forwarded_by,
+            signal_id=whose.signal_id,
+            vlp_id=whose.vlp_id,
+            vlp_reference=whose.vlp_reference,
+            municipality=whose.municipality,
+            forwarded_by=whose.forwarded_by,
             now=now_utc(),
         ),
     )
