@@ -95,6 +95,10 @@ async def test_personal_data_that_fell_due_is_erased_once_everywhere_and_the_fac
     await eventually(
         lambda: fetch(db, "SELECT signal_id FROM feedback.feedback"), lambda r: len(r) == 2
     )
+    await eventually(
+        lambda: fetch(db, "SELECT signal_id FROM feedback.signal_creditors"),
+        lambda r: len(r) == 2,
+    )
     # Reviewers open both items (audited with the BSNs shown) and decide the young one.
     reviewer = staff_headers(platform, "reviewer-0363")
     uitval = f"{brp_check.url}/v1/uitval"
@@ -114,6 +118,7 @@ async def test_personal_data_that_fell_due_is_erased_once_everywhere_and_the_fac
         ("brp_check.reviews", "queued_at", "signal_id"),
         ("brp_check.audit_log", "at", "signal_id"),
         ("feedback.feedback", "created_at", "signal_id"),
+        ("feedback.signal_creditors", "recorded_at", "signal_id"),
     ):
         await execute(
             db,
@@ -182,7 +187,8 @@ async def test_personal_data_that_fell_due_is_erased_once_everywhere_and_the_fac
     expected = {
         "intake": {"intake.signal": 2, "intake.cak-registration": 1},
         "brp-check": {"brp-check.review-item": 1, "brp-check.audit-detail": 1},
-        "feedback": {"feedback.record": 1},
+        # The refused signal's feedback, and whose the routed signal is (for its outcome).
+        "feedback": {"feedback.record": 1, "feedback.signal-creditor": 1},
     }
     for name, counts in expected.items():
 

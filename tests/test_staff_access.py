@@ -44,6 +44,12 @@ JANSEN = {
     "debtor": {"geslachtsnaam": "Jansen", "geboortedatum": "1980-05-01"},
     "address": {"postcode": "1012AB", "huisnummer": 1},
 }
+VISSER = {  # emigrated: the creditor hears NIET_WOONACHTIG, not forwarded, at once
+    **BAKKER,
+    "vlpReference": "staff-access-3",
+    "debtor": {"geslachtsnaam": "Visser", "geboortedatum": "1990-11-11"},
+    "address": {"postcode": "1012AD", "huisnummer": 7},
+}
 
 
 async def test_staff_reads_are_scoped_to_role_and_municipality(
@@ -59,7 +65,7 @@ async def test_staff_reads_are_scoped_to_role_and_municipality(
     platform.start()
     key = await creditor_key(platform["intake"].url)
     ids = []
-    for body in (BAKKER, JANSEN):
+    for body in (BAKKER, JANSEN, VISSER):
         posted = httpx.post(
             f"{platform['intake'].url}/v1/signalen", json=body, headers={"X-Api-Key": key}
         )
@@ -67,7 +73,7 @@ async def test_staff_reads_are_scoped_to_role_and_municipality(
         ids.append(posted.json()["id"])
     [case] = await read_events(isolation.kafka, isolation.topic(CASE_OPENED.name), expect=1)
     assert isinstance(case, CaseOpened)
-    bakker, jansen = ids
+    bakker, jansen, visser = ids
     headers = {account: staff_headers(platform, account) for account in ACCOUNTS}
 
     def get(service: str, path: str, account: str | None) -> httpx.Response:
@@ -75,10 +81,10 @@ async def test_staff_reads_are_scoped_to_role_and_municipality(
             f"{platform[service].url}/v1{path}", headers=headers[account] if account else {}
         )
 
-    # Both signals are through: routed, and the creditor's feedback on Bakker recorded.
+    # The signals are through: routed, and the creditor's feedback on Visser recorded.
     await eventually(
         lambda: asyncio.to_thread(
-            get, "feedback", f"/signalen/{bakker}/terugkoppelingen", "vroegsignaleerder-0363"
+            get, "feedback", f"/signalen/{visser}/terugkoppelingen", "vroegsignaleerder-0363"
         ),
         lambda r: r.status_code == 200 and r.json() != [],
     )
@@ -98,10 +104,11 @@ async def test_staff_reads_are_scoped_to_role_and_municipality(
     route = get("brp-check", f"/signalen/{bakker}/route", "vroegsignaleerder-0363").json()
     assert route["route"] == "relocated"
 
-    feedback = f"/signalen/{bakker}/terugkoppelingen"
+    feedback = f"/signalen/{visser}/terugkoppelingen"
     assert [
-        f["feedbackType"] for f in get("feedback", feedback, "vroegsignaleerder-0363").json()
-    ] == ["NIET_WOONACHTIG"]
+        (f["feedbackType"], f["doorgestuurd"])
+        for f in get("feedback", feedback, "vroegsignaleerder-0363").json()
+    ] == [("NIET_WOONACHTIG", False)]
     assert get("feedback", feedback, "vroegsignaleerder-0518").json() == []
     assert get("feedback", f"/signalen/{jansen}/terugkoppelingen", None).status_code == 401
 

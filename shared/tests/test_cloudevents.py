@@ -168,3 +168,27 @@ def test_a_v1_outcome_reads_with_the_creditors_pause_computed(
     ]
     decoded = decode(headers, json.dumps(data).encode())
     assert decoded == event
+
+
+def test_a_v2_outcome_reads_as_one_without_the_residents_consent() -> None:
+    closed_at = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+    event = CaseOutcomeRegistered(
+        municipality="0363",
+        occurred_at=closed_at,
+        case_id=uuid4(),
+        signal_ids=(uuid4(),),
+        category=OutcomeCategory.WIL_GEEN_HULP,
+        detail=OutcomeDetail.ZELF_GEREGELD,
+        closed_at=closed_at,
+        creditor_consent=True,
+    )
+    message = encode(event, topic="t", source="/vroeg/followup", trace={})
+    data = json.loads(message.value)
+    del data["creditor_consent"]
+    headers = [
+        (k, b"nl.vroeg.case.outcome-registered.v2" if k == "ce_type" else v)
+        for k, v in message.headers
+    ]
+    decoded = decode(headers, json.dumps(data).encode())
+    # v2 could not show consent: WIL_GEEN_HULP may then not be told (§6).
+    assert decoded == event.model_copy(update={"creditor_consent": False})

@@ -1,30 +1,129 @@
-"""What a creditor may hear per route (domain §8)."""
+"""What a creditor may hear, and when (domain §8, R-FB; R-BRP-1, R-BRP-4, R-FU-4, R-FU-5)."""
 
 from __future__ import annotations
 
-from vroeg.feedback.rules import FeedbackType, feedback_for_route
-from vroeg.shared.events import RefusalReason, Route
+from datetime import date
+
+import pytest
+
+from vroeg.feedback.rules import (
+    FeedbackType,
+    NotTakenUpReason,
+    Told,
+    feedback_for_forwarding,
+    feedback_for_outcome,
+    feedback_for_refusal,
+    feedback_for_repeat,
+    feedback_for_route,
+)
+from vroeg.shared.events import DebtHelpStanding, OutcomeCategory, RefusalReason, Route
+
+PAUSE_END = date(2026, 12, 31)
 
 
-def test_relocated_and_emigrated_both_hear_only_niet_woonachtig() -> None:
-    assert feedback_for_route(Route.RELOCATED) == (FeedbackType.NIET_WOONACHTIG, None)
-    assert feedback_for_route(Route.EMIGRATED) == (FeedbackType.NIET_WOONACHTIG, None)
+def test_an_emigrant_and_a_move_to_an_unknown_place_are_not_resident_and_not_forwarded() -> None:
+    not_forwarded = Told(FeedbackType.NIET_WOONACHTIG, doorgestuurd=False)
+    assert feedback_for_route(Route.EMIGRATED) == not_forwarded
+    assert feedback_for_route(Route.RELOCATED, destination_known=False) == not_forwarded
 
 
-def test_deceased_and_debt_help_have_their_own_feedback() -> None:
-    assert feedback_for_route(Route.DECEASED) == (FeedbackType.OVERLEDEN, None)
-    assert feedback_for_route(Route.DEBT_HELP) == (FeedbackType.BEKEND_BIJ_SHV, None)
+def test_a_move_to_a_known_municipality_is_told_by_forwarding_once_it_knows() -> None:
+    assert feedback_for_route(Route.RELOCATED, destination_known=True) is None
+    assert feedback_for_forwarding(True) == Told(FeedbackType.NIET_WOONACHTIG, doorgestuurd=True)
+    assert feedback_for_forwarding(False) == Told(FeedbackType.NIET_WOONACHTIG, doorgestuurd=False)
 
 
-def test_a_legal_person_found_in_review_is_not_picked_up_with_the_intake_reason() -> None:
-    assert feedback_for_route(Route.LEGAL_PERSON) == (
-        FeedbackType.NIET_OPGEPAKT,
-        RefusalReason.RECHTSPERSOON,
+def test_known_to_debt_help_is_told_only_while_the_resident_receives_it() -> None:
+    assert feedback_for_route(Route.DEBT_HELP, debt_help=DebtHelpStanding.ACTIVE) == Told(
+        FeedbackType.BEKEND_BIJ_SHV
+    )
+    # R-BRP-4b: a final decision less than 6 months ago earns nothing at route time.
+    assert feedback_for_route(Route.DEBT_HELP, debt_help=DebtHelpStanding.RECENT_DECISION) is None
+
+
+def test_the_deceased_and_a_legal_person_are_told_at_once() -> None:
+    assert feedback_for_route(Route.DECEASED) == Told(FeedbackType.OVERLEDEN)
+    assert feedback_for_route(Route.LEGAL_PERSON) == Told(
+        FeedbackType.NIET_OPGEPAKT, reason=NotTakenUpReason.RECHTSPERSOON
     )
 
 
-def test_residents_minors_and_review_give_no_feedback_yet() -> None:
+def test_residents_minors_and_review_give_no_feedback_at_route_time() -> None:
     assert {feedback_for_route(r) for r in (Route.RESIDENT, Route.MINOR, Route.REVIEW)} == {None}
+
+
+def test_refusals_and_repeats_are_not_picked_up_with_their_reason_code() -> None:
+    assert feedback_for_refusal(RefusalReason.TERMIJN) == Told(
+        FeedbackType.NIET_OPGEPAKT, reason=NotTakenUpReason.TERMIJN
+    )
+    assert feedback_for_repeat() == Told(
+        FeedbackType.NIET_OPGEPAKT, reason=NotTakenUpReason.HERHAALD_SIGNAAL
+    )
+
+
+def outcome(
+    category: OutcomeCategory | None,
+    *,
+    route: Route = Route.RESIDENT,
+    consent: bool = False,
+    paused: date | None = None,
+    debt_help: DebtHelpStanding | None = None,
+) -> Told | None:
+    return feedback_for_outcome(
+        route,
+        category,
+        creditor_consent=consent,
+        collection_paused_until=paused,
+        debt_help=debt_help,
+    )
+
+
+def test_help_accepted_tells_the_day_the_collection_pause_ends() -> None:
+    for route in (Route.RESIDENT, Route.MINOR, Route.DEBT_HELP):
+        assert outcome(OutcomeCategory.WIL_HULP, route=route, paused=PAUSE_END) == Told(
+            FeedbackType.HULP_GEACCEPTEERD, collection_paused_until=PAUSE_END
+        )
+
+
+def test_declining_help_is_told_only_with_the_residents_recorded_consent() -> None:
+    assert outcome(OutcomeCategory.WIL_GEEN_HULP) is None
+    assert outcome(OutcomeCategory.WIL_GEEN_HULP, consent=True) == Told(FeedbackType.WIL_GEEN_HULP)
+
+
+def test_not_reached_is_never_told_whatever_comes_with_it() -> None:
+    for consent in (False, True):
+        assert outcome(OutcomeCategory.NIET_BEREIKT, consent=consent, paused=PAUSE_END) is None
+    assert "NIET_BEREIKT" not in {t.value for t in FeedbackType}
+
+
+def test_an_shv_professionals_outcome_tells_known_to_debt_help_only_for_an_active_one() -> None:
+    known = OutcomeCategory.BEKEND_BIJ_SHV
+    assert outcome(known, debt_help=DebtHelpStanding.ACTIVE) == Told(FeedbackType.BEKEND_BIJ_SHV)
+    assert outcome(known, debt_help=DebtHelpStanding.RECENT_DECISION) is None
+    # A case worker's BEKEND_BIJ_SHV cannot show the resident receives debt help now.
+    assert outcome(known) is None
+
+
+def test_a_deceased_debtors_creditor_hears_nothing_of_the_households_help() -> None:
+    assert outcome(OutcomeCategory.WIL_HULP, route=Route.DECEASED, paused=PAUSE_END) is None
+    assert outcome(OutcomeCategory.WIL_GEEN_HULP, route=Route.DECEASED, consent=True) is None
+    assert outcome(None, route=Route.DECEASED) is None
+
+
+@pytest.mark.parametrize(
+    "told",
+    [
+        lambda: Told(FeedbackType.OVERLEDEN, reason=NotTakenUpReason.TERMIJN),
+        lambda: Told(FeedbackType.NIET_OPGEPAKT),
+        lambda: Told(FeedbackType.NIET_WOONACHTIG),
+        lambda: Told(FeedbackType.BEKEND_BIJ_SHV, doorgestuurd=True),
+        lambda: Told(FeedbackType.HULP_GEACCEPTEERD),
+        lambda: Told(FeedbackType.WIL_GEEN_HULP, collection_paused_until=PAUSE_END),
+    ],
+)
+def test_each_type_carries_its_own_detail_and_no_other(told: object) -> None:
+    with pytest.raises(ValueError, match="only with it"):
+        told()  # type: ignore[operator]
 
 
 def test_the_closed_set_has_no_type_that_could_carry_contact_outcomes() -> None:

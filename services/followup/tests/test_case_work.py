@@ -218,3 +218,61 @@ async def test_outcomes_against_the_decision_table_are_refused_and_change_nothin
         assert response.status_code == 422, response.text
         assert why in response.json()["detail"]
     assert await state_of(isolation, case.case_id) == ("OPEN", 0, 0)
+
+
+async def test_the_residents_written_consent_is_recorded_and_the_outcome_says_it_was(
+    isolation: Isolation, make_platform: PlatformFactory
+) -> None:
+    with_consent = opened(kind=SignalKind.VROEGSIGNAAL)
+    without = opened(kind=SignalKind.VROEGSIGNAAL)
+    platform = await started(isolation, make_platform, with_consent, without)
+    http = httpx.AsyncClient(
+        base_url=f"{platform['followup'].url}/v1",
+        headers=staff_headers(platform, CASE_WORKER),
+    )
+    today = datetime.now(UTC).date().isoformat()
+    consent = {"recordedBy": "M. de Boer", "on": today, "how": "ondertekend formulier"}
+    declined = {"category": "WIL_GEEN_HULP", "detail": "ZELF_GEREGELD"}
+    for case in (with_consent, without):
+        reached = await http.post(
+            f"/meldingen/{case.case_id}/contactpogingen",
+            json={"kind": "TELEFOON", "attemptedOn": today, "result": "BEREIKT"},
+        )
+        assert reached.status_code == 201, reached.text
+
+    # Consent without saying how it was given, or on another outcome: refused, no change.
+    path = f"/meldingen/{with_consent.case_id}/uitkomst"
+    no_how = await http.post(
+        path, json={**declined, "consent": {k: v for k, v in consent.items() if k != "how"}}
+    )
+    assert no_how.status_code == 400, no_how.text
+    assert no_how.headers["content-type"] == "application/problem+json"
+    assert [p["name"] for p in no_how.json()["invalidParams"]] == ["consent.how"]
+    on_help = await http.post(
+        path, json={"category": "WIL_HULP", "detail": "QUICK_FIX", "consent": consent}
+    )
+    assert on_help.status_code == 422, on_help.text
+    assert on_help.headers["content-type"] == "application/problem+json"
+    assert await state_of(isolation, with_consent.case_id) == ("OPEN", 1, 0)
+
+    assert (await http.post(path, json={**declined, "consent": consent})).status_code == 201
+    assert (
+        await http.post(f"/meldingen/{without.case_id}/uitkomst", json=declined)
+    ).status_code == 201
+    events = await read_events(
+        isolation.kafka, isolation.topic(CASE_OUTCOME_REGISTERED.name), expect=2
+    )
+    consent_of = {
+        e.case_id: e.creditor_consent for e in events if isinstance(e, CaseOutcomeRegistered)
+    }
+    assert consent_of == {with_consent.case_id: True, without.case_id: False}
+    [stored] = await fetch(
+        isolation.database_url,
+        "SELECT consent_recorded_by, consent_on, consent_how FROM followup.outcomes "
+        "WHERE case_id = $1",
+        with_consent.case_id,
+    )
+    assert (stored["consent_recorded_by"], stored["consent_how"]) == (
+        "M. de Boer",
+        "ondertekend formulier",
+    )

@@ -26,6 +26,7 @@ from vroeg.shared.events import (
     CaseState,
     CaseStatus,
     CaseUpdated,
+    DebtHelpStanding,
     FirstContactDeadlineSet,
     Route,
     SignalRouted,
@@ -233,7 +234,9 @@ async def _review(platform: Platform) -> None:
 
 
 _CASE_ROUTES = {"resident", "deceased", "minor"}
-_FEEDBACK_ROUTES = {"deceased", "relocated", "emigrated", "debt-help"}
+# A move to a known municipality is told by forwarding, once it knows whether the signal went;
+# a resident hears only from the outcome.
+_FEEDBACK_ROUTES = {"deceased", "emigrated"}
 
 
 async def _feedback(
@@ -243,7 +246,16 @@ async def _feedback(
     refused: dict[str, str],
 ) -> dict[str, list[str]]:
     """What feedback holds for each creditor, waiting briefly for the routes that earn some."""
-    expected = {s for s in ids if s in routed and routed[s].route in _FEEDBACK_ROUTES}
+    expected = {
+        s
+        for s in ids
+        if s in routed
+        and (
+            routed[s].route in _FEEDBACK_ROUTES
+            # R-BRP-4a: only while the resident receives debt help.
+            or routed[s].debt_help is DebtHelpStanding.ACTIVE
+        )
+    }
     expected |= set(refused)
     heard: dict[str, list[str]] = {}
     async with httpx.AsyncClient(

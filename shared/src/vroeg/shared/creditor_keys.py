@@ -22,10 +22,12 @@ import time
 from dataclasses import dataclass
 from functools import cached_property
 from http import HTTPStatus
+from typing import Annotated
 
 import sqlalchemy as sa
 from alembic import op
-from fastapi import Request
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.dialects.postgresql import insert
@@ -303,6 +305,21 @@ def key_checker(request: Request) -> KeyChecker:
         state.key_checker = KeyChecker(runtime.database.sessionmaker, runtime.settings)
     checker: KeyChecker = state.key_checker
     return checker
+
+
+api_key_header = APIKeyHeader(name=API_KEY_HEADER, auto_error=False, description="An API key.")
+
+
+async def authenticate_request(request: Request) -> KeyHolder:
+    """The caller behind the `X-Api-Key` header, or 401 (route guard, once a request)."""
+    return await key_checker(request).holder(request)
+
+
+async def authenticate(
+    request: Request, _: Annotated[str | None, Depends(api_key_header)]
+) -> KeyHolder:
+    """The caller (the header parameter puts the key scheme in the OpenAPI document)."""
+    return await authenticate_request(request)
 
 
 def unauthorized(detail: str) -> Problem:

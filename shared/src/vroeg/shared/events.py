@@ -474,7 +474,8 @@ class CaseOutcomeRegistered(Event):
 
     event_type: ClassVar[str] = "case.outcome-registered"
     # v2: `collection_paused_until` (R-FU-5); a v1 record is read with it computed.
-    event_version: ClassVar[int] = 2
+    # v3: `creditor_consent` (R-FU-4, §6); a v1 or v2 record is read without consent.
+    event_version: ClassVar[int] = 3
 
     case_id: UUID
     signal_ids: tuple[UUID, ...]
@@ -484,6 +485,10 @@ class CaseOutcomeRegistered(Event):
     # Help accepted (`WIL_HULP`): the creditor pauses collection until this day, for feedback's
     # HULP_GEACCEPTEERD (R-FU-5, §8.8.3); None for every other outcome.
     collection_paused_until: date | None = None
+    # `WIL_GEEN_HULP` only: the resident's explicit written consent to tell the creditor was
+    # recorded with the outcome (who, when and how stay in followup). Without it feedback may
+    # not tell WIL_GEEN_HULP (§6).
+    creditor_consent: bool = False
 
     def partition_key(self) -> str:
         return str(self.case_id)
@@ -722,7 +727,15 @@ def _case_outcome_registered_v1(data: dict[str, Any], occurred_at: str) -> dict[
     # v1 had no pause: computed from the outcome as v2's producer does (R-FU-5).
     category = OutcomeCategory(data["category"]) if data.get("category") else None
     paused = collection_paused_until(category, datetime.fromisoformat(data["closed_at"]))
-    return {**data, "collection_paused_until": paused.isoformat() if paused else None}
+    return _case_outcome_registered_v2(
+        {**data, "collection_paused_until": paused.isoformat() if paused else None}, occurred_at
+    )
+
+
+def _case_outcome_registered_v2(data: dict[str, Any], occurred_at: str) -> dict[str, Any]:
+    # v2 did not say whether consent was recorded: read as not recorded, so the creditor never
+    # hears WIL_GEEN_HULP on an outcome that cannot show it (§6).
+    return {**data, "creditor_consent": False}
 
 
 # Records of an older version that may still be on a topic after an upgrade: read as the
@@ -733,6 +746,7 @@ LEGACY_EVENT_TYPES: dict[
     "nl.vroeg.signal.received.v1": (SignalReceived, _signal_received_v1),
     "nl.vroeg.signal.routed.v1": (SignalRouted, _signal_routed_v1),
     "nl.vroeg.case.outcome-registered.v1": (CaseOutcomeRegistered, _case_outcome_registered_v1),
+    "nl.vroeg.case.outcome-registered.v2": (CaseOutcomeRegistered, _case_outcome_registered_v2),
 }
 
 

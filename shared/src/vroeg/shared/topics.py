@@ -44,8 +44,9 @@ SERVICE_JOBS: dict[str, str] = {
     "followup": "Drives the help offer; fixes each case's first-contact deadline in working "
     "days from receipt, tightened when a crisis signal joins, and keeps the 28-day offer window "
     "(domain §7); holds the SHV professional's queue of residents known to debt help (R-BRP-4).",
-    "feedback": "Keeps what each creditor may be told, from a closed set of feedback types "
-    "(domain §8).",
+    "feedback": "Keeps what each creditor may be told, from a closed set of feedback types, "
+    "when domain §8 allows it — route feedback at once, a resident's only from the outcome — and "
+    "serves each creditor its own feedback by polling with a stable cursor.",
     "reporting": "Counts signals, routes, cases and deadlines per municipality for the Monitor "
     "Vroegsignalering (domain §9).",
 }
@@ -88,9 +89,10 @@ SIGNAL_REFUSED = Topic(
 )
 
 _ROUTE_CONSUMERS: dict[Route, tuple[str, ...]] = {
-    Route.RESIDENT: ("matcher", "reporting"),
+    # feedback reads every route whose signals can earn feedback, at once or by their outcome.
+    Route.RESIDENT: ("matcher", "feedback", "reporting"),
     Route.DECEASED: ("matcher", "feedback", "reporting"),
-    Route.MINOR: ("matcher", "reporting"),
+    Route.MINOR: ("matcher", "feedback", "reporting"),
     # The matcher keeps the signals that reach no case for the CBS export only (domain §9).
     Route.RELOCATED: ("matcher", "feedback", "reporting"),
     Route.EMIGRATED: ("matcher", "feedback", "reporting"),
@@ -102,9 +104,11 @@ _ROUTE_TEXT: dict[Route, str] = {
     Route.RESIDENT: "Residents of the municipality: a case is opened or joined.",
     Route.DECEASED: "Death registered (R-BRP-2): feedback OVERLEDEN; a case all the same.",
     Route.MINOR: "Under 18 on the signal date (R-BRP-3): a case flagged MINDERJARIG.",
-    Route.RELOCATED: "Registered elsewhere (R-BRP-1): forwarded; creditor hears NIET_WOONACHTIG.",
+    Route.RELOCATED: "Registered elsewhere (R-BRP-1): forwarded; creditor hears NIET_WOONACHTIG "
+    "with doorgestuurd (false at once when the destination is unknown).",
     Route.EMIGRATED: "Emigrated: NIET_WOONACHTIG, not forwarded.",
-    Route.DEBT_HELP: "Known to debt help (R-BRP-4): to the SHV queue; feedback BEKEND_BIJ_SHV.",
+    Route.DEBT_HELP: "Known to debt help (R-BRP-4): to the SHV queue; feedback BEKEND_BIJ_SHV "
+    "only while the resident receives debt help (ACTIVE).",
     Route.REVIEW: "No single BRP match (R-BRP-5): the human review queue (uitval); once "
     "decided, the signal goes out again on the route the reviewer's choice gives.",
     Route.LEGAL_PERSON: "A reviewer marked the debtor a legal person (R-BRP-5): not processed; "
@@ -168,8 +172,10 @@ CASE_OUTCOME_REGISTERED = Topic(
     "vroeg.followup.case-outcome-registered.v1",
     CaseOutcomeRegistered,
     "followup",
-    ("matcher",),
-    "A case's outcome was registered, which closes it (R-FU-4); with the signal ids it held.",
+    ("matcher", "feedback"),
+    "A case's outcome was registered, which closes it (R-FU-4); with the signal ids it held, "
+    "the creditor's pause when help was accepted and whether the resident's written consent to "
+    "tell the creditor was recorded.",
     personal_data=False,
 )
 
@@ -197,7 +203,7 @@ DEBT_HELP_SIGNAL_HANDLED = Topic(
     "vroeg.followup.debt-help-signal-handled.v1",
     DebtHelpSignalHandled,
     "followup",
-    ("matcher", "reporting"),
+    ("matcher", "feedback", "reporting"),
     "An SHV professional handled a signal of a resident known to debt help (R-BRP-4): the "
     "outcome (R-FU-4) and the debt-help standing, no personal data.",
     personal_data=False,

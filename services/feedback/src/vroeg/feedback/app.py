@@ -18,7 +18,7 @@ def workers(resources: Resources, settings: Settings) -> Sequence[Worker]:
 
 SPEC = ServiceSpec(
     "feedback",
-    [api.router, webhook_api.router, webhook_admin_api.router],
+    [api.creditor_router, api.router, webhook_api.router, webhook_admin_api.router],
     consumer.subscriptions,
     workers=workers,
     retention=models.RETENTION,

@@ -1,86 +1,199 @@
-"""feedback's Kafka handlers: record what each creditor may be told."""
+"""feedback's Kafka handlers: record what each creditor may be told, and when (domain §8)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
-from uuid import UUID, uuid4
+from dataclasses import dataclass
+from datetime import date
 
 from vroeg.feedback import repository, rules
-from vroeg.feedback.models import Feedback
+from vroeg.feedback.models import Feedback, PendingOutcome, SignalCreditor
 from vroeg.feedback.settings import Settings
 from vroeg.shared import creditor_keys
-from vroeg.shared.events import Event, SignalRefused, SignalRepeated, SignalRouted, now_utc
+from vroeg.shared.events import (
+    CaseOutcomeRegistered,
+    DebtHelpSignalHandled,
+    DebtHelpStanding,
+    OutcomeCategory,
+    Route,
+    SignalRefused,
+    SignalRepeated,
+    SignalRouted,
+    now_utc,
+)
 from vroeg.shared.messaging.consumer import Subscription
 from vroeg.shared.messaging.unit_of_work import UnitOfWork
-from vroeg.shared.topics import ROUTE_TOPICS, SIGNAL_REFUSED, SIGNAL_REPEATED
+from vroeg.shared.topics import (
+    CASE_OUTCOME_REGISTERED,
+    DEBT_HELP_SIGNAL_HANDLED,
+    ROUTE_TOPICS,
+    SIGNAL_REFUSED,
+    SIGNAL_REPEATED,
+)
+
+# The routes whose later outcome may earn feedback: their creditors are remembered per signal.
+_OUTCOME_ROUTES = rules.CASE_ROUTES | {Route.DEBT_HELP}
 
 
 async def on_signal_routed(uow: UnitOfWork, event: SignalRouted) -> None:
-    """Store the feedback the route allows (R-FB), nothing more."""
-    feedback = rules.feedback_for_route(event.route)
-    if feedback is not None:
-        signal = event.signal
-        await _record(uow, event, signal.signal_id, signal.vlp_id, signal.vlp_reference, *feedback)
+    """Store the feedback the route allows at once (R-FB); remember the creditor of a signal
+    whose outcome may be told later, and tell the outcomes that came before the route."""
+    signal = event.signal
+    now = now_utc()
+    told = rules.feedback_for_route(
+        event.route, debt_help=event.debt_help, destination_known=event.destination_known
+    )
+    whose = _Whose(
+        signal.signal_id, signal.vlp_id, signal.vlp_reference, event.municipality,
+        signal.forwarded_by,
+    )  # fmt: skip
+    if told is not None:
+        await _record(uow, told, whose)
+    if event.route not in _OUTCOME_ROUTES:
+        return
+    waiting = await repository.remember_creditor(
+        uow.session,
+        SignalCreditor(
+            signal_id=signal.signal_id,
+            municipality=event.municipality,
+            route=event.route.value,
+            vlp_id=signal.vlp_id,
+            vlp_reference=signal.vlp_reference,
+            forwarded_by=signal.forwarded_by,
+            recorded_at=now,
+        ),
+    )
+    for outcome in waiting:
+        await _tell_outcome(
+            uow,
+            whose,
+            event.route,
+            _Outcome(
+                OutcomeCategory(outcome.category) if outcome.category else None,
+                outcome.creditor_consent,
+                outcome.collection_paused_until,
+                DebtHelpStanding(outcome.debt_help) if outcome.debt_help else None,
+            ),
+        )
 
 
 async def on_signal_refused(uow: UnitOfWork, event: SignalRefused) -> None:
     """A refused signal: NIET_OPGEPAKT with the reason code (domain §4)."""
-    await _record(
-        uow,
-        event,
-        event.signal_id,
-        event.vlp_id,
-        event.vlp_reference,
-        *rules.feedback_for_refusal(event.reason),
-    )
+    whose = _Whose(event.signal_id, event.vlp_id, event.vlp_reference, event.municipality)
+    await _record(uow, rules.feedback_for_refusal(event.reason), whose)
 
 
 async def on_signal_repeated(uow: UnitOfWork, event: SignalRepeated) -> None:
     """A repeat on the same debt (R-IN-5): NIET_OPGEPAKT HERHAALD_SIGNAAL."""
-    await _record(
-        uow,
-        event,
-        event.signal_id,
-        event.vlp_id,
-        event.vlp_reference,
-        *rules.feedback_for_repeat(),
+    whose = _Whose(event.signal_id, event.vlp_id, event.vlp_reference, event.municipality)
+    await _record(uow, rules.feedback_for_repeat(), whose)
+
+
+async def on_case_outcome(uow: UnitOfWork, event: CaseOutcomeRegistered) -> None:
+    """A case's outcome (R-FU-4), told to each of its signals' own creditors as far as §6
+    allows; a signal whose route is not here yet keeps the outcome until it is."""
+    outcome = _Outcome(event.category, event.creditor_consent, event.collection_paused_until)
+    for signal_id in event.signal_ids:
+        await _outcome_on_signal(uow, signal_id, event.municipality, outcome)
+
+
+async def on_debt_help_handled(uow: UnitOfWork, event: DebtHelpSignalHandled) -> None:
+    """An SHV professional's outcome on a signal of a resident known to debt help (R-BRP-4):
+    for (b) this is when the creditor may hear something (R-FU-4, §6)."""
+    outcome = _Outcome(
+        event.category, False, event.collection_paused_until, debt_help=event.debt_help
     )
+    await _outcome_on_signal(uow, event.signal_id, event.municipality, outcome)
 
 
-async def _record(
-    uow: UnitOfWork,
-    event: Event,
-    signal_id: UUID,
-    vlp_id: str,
-    vlp_reference: str,
-    feedback_type: rules.FeedbackType,
-    reason: rules.NotTakenUpReason | None,
+@dataclass(frozen=True)
+class _Whose:
+    """A signal and whom its feedback goes to: its creditor, or the municipality that
+    forwarded it here (Awb 2:3)."""
+
+    signal_id: uuid.UUID
+    vlp_id: str
+    vlp_reference: str | None
+    municipality: str
+    forwarded_by: str | None = None
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What the outcome rule needs of an outcome."""
+
+    category: OutcomeCategory | None
+    creditor_consent: bool
+    collection_paused_until: date | None
+    debt_help: DebtHelpStanding | None = None
+
+
+async def _outcome_on_signal(
+    uow: UnitOfWork, signal_id: uuid.UUID, municipality: str, outcome: _Outcome
 ) -> None:
+    now = now_utc()
+    creditor = await repository.creditor_of(uow.session, signal_id, municipality, now)
+    if creditor.vlp_id is None:
+        await repository.keep_pending(
+            uow.session,
+            PendingOutcome(
+                id=uuid.uuid4(),
+                signal_id=signal_id,
+                category=outcome.category.value if outcome.category else None,
+                creditor_consent=outcome.creditor_consent,
+                collection_paused_until=outcome.collection_paused_until,
+                debt_help=outcome.debt_help.value if outcome.debt_help else None,
+                received_at=now,
+            ),
+        )
+        return
+    whose = _Whose(
+        signal_id, creditor.vlp_id, creditor.vlp_reference, creditor.municipality,
+        creditor.forwarded_by,
+    )  # fmt: skip
+    await _tell_outcome(uow, whose, Route(creditor.route), outcome)
+
+
+async def _tell_outcome(uow: UnitOfWork, whose: _Whose, route: Route, outcome: _Outcome) -> None:
+    told = rules.feedback_for_outcome(
+        route,
+        outcome.category,
+        creditor_consent=outcome.creditor_consent,
+        collection_paused_until=outcome.collection_paused_until,
+        debt_help=outcome.debt_help,
+    )
+    if told is not None:
+        await _record(uow, told, whose)
+
+
+async def _record(uow: UnitOfWork, told: rules.Told, whose: _Whose) -> None:
     await repository.add_feedback(
         uow.session,
-        Feedback(
-            id=uuid4(),
-            signal_id=signal_id,
-            vlp_id=vlp_id,
-            vlp_reference=vlp_reference,
-            municipality=event.municipality,
-            feedback_type=feedback_type,
-            reason=reason,
-            created_at=now_utc(),
+        Feedback.of(
+            told,
+            signal_id=whose.signal_id,
+            vlp_id=whose.vlp_id,
+            vlp_reference=whose.vlp_reference,
+            municipality=whose.municipality,
+            forwarded_by=whose.forwarded_by,
+            now=now_utc(),
         ),
     )
 
 
 async def subscriptions(stack: AsyncExitStack, settings: Settings) -> Sequence[Subscription]:
-    """The route topics that earn a creditor feedback, and the creditors' keys (for the
-    creditor API, checked by `vroeg.shared.creditor_keys`)."""
+    """The topics that earn a creditor feedback or say whose signal it is, and the creditors'
+    keys (for the creditor API, checked by `vroeg.shared.creditor_keys`)."""
     return [
         Subscription(SIGNAL_REFUSED, on_signal_refused, batch=True),
         Subscription(SIGNAL_REPEATED, on_signal_repeated, batch=True),
+        Subscription(CASE_OUTCOME_REGISTERED, on_case_outcome, batch=True),
+        Subscription(DEBT_HELP_SIGNAL_HANDLED, on_debt_help_handled, batch=True),
         creditor_keys.subscription(),
         *(
             Subscription(ROUTE_TOPICS[route], on_signal_routed, batch=True)
-            for route in sorted(rules.ROUTES_WITH_FEEDBACK)
+            for route in sorted(rules.ROUTES_READ)
         ),
     ]

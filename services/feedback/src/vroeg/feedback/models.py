@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from vroeg.feedback.rules import Told
 from vroeg.shared.retention import Erasure
 
 
@@ -17,7 +18,14 @@ class Base(DeclarativeBase):
 
 
 class Feedback(Base):
-    """One piece of feedback a creditor may receive on one of its signals."""
+    """One piece of feedback a creditor may receive on one of its signals.
+
+    `position` orders rows within their inserting transaction; `txid` (xid8, the inserting
+    transaction's id, set by the database) orders the transactions. The polling cursor is the
+    pair, and only rows of transactions older than every transaction still running are handed
+    out, so a row that commits later never sorts before a cursor already given (see
+    `repository.page`).
+    """
 
     __tablename__ = "feedback"
     __table_args__ = (sa.UniqueConstraint("signal_id", "feedback_type"),)
@@ -32,7 +40,75 @@ class Feedback(Base):
     feedback_type: Mapped[str]
     # Only with NIET_OPGEPAKT: the reason code the creditor may hear.
     reason: Mapped[str | None]
+    # Only with NIET_WOONACHTIG: whether the signal was forwarded (Awb 2:3), never where.
+    doorgestuurd: Mapped[bool | None]
+    # Only with HULP_GEACCEPTEERD: the last day the creditor pauses collection (R-FU-5).
+    collection_paused_until: Mapped[date | None]
+    # A signal another municipality forwarded here: its feedback goes to that municipality
+    # (which tells the creditor as its own), never to the creditor's key here (Awb 2:3).
+    forwarded_by: Mapped[str | None] = mapped_column(sa.String(4))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    position: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(always=True))
+
+    @classmethod
+    def of(
+        cls,
+        told: Told,
+        *,
+        signal_id: uuid.UUID,
+        vlp_id: str,
+        vlp_reference: str | None,
+        municipality: str,
+        forwarded_by: str | None,
+        now: datetime,
+    ) -> Feedback:
+        """A row for what a rule decided to tell the signal's own creditor."""
+        return cls(
+            id=uuid.uuid4(),
+            signal_id=signal_id,
+            vlp_id=vlp_id,
+            vlp_reference=vlp_reference,
+            municipality=municipality,
+            feedback_type=told.feedback_type.value,
+            reason=told.reason.value if told.reason else None,
+            doorgestuurd=told.doorgestuurd,
+            collection_paused_until=told.collection_paused_until,
+            forwarded_by=forwarded_by,
+            created_at=now,
+        )
+
+
+class SignalCreditor(Base):
+    """Whose signal is it: what an outcome, which names only signal ids, needs to address its
+    feedback to each signal's own creditor (from the route events; no personal data but the
+    creditor's reference). An outcome may arrive first: then the row holds only the id and
+    municipality until the route comes, and the outcome waits in `pending_outcomes`."""
+
+    __tablename__ = "signal_creditors"
+
+    signal_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    municipality: Mapped[str] = mapped_column(sa.String(4))
+    route: Mapped[str | None]
+    vlp_id: Mapped[str | None]
+    # Erased when due (R-MAT-5), as the feedback's own copy.
+    vlp_reference: Mapped[str | None]
+    forwarded_by: Mapped[str | None] = mapped_column(sa.String(4))
+    recorded_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class PendingOutcome(Base):
+    """An outcome on a signal whose route feedback has not read yet (topics are not ordered
+    with each other): what the rule needs, kept until the route names the creditor."""
+
+    __tablename__ = "pending_outcomes"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    signal_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    category: Mapped[str | None]
+    creditor_consent: Mapped[bool]
+    collection_paused_until: Mapped[date | None]
+    debt_help: Mapped[str | None]
+    received_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
 
 
 class WebhookEndpoint(Base):
@@ -106,8 +182,9 @@ class WebhookDelivery(Base):
 
 _feedback = Base.metadata.tables["feedback"]
 _deliveries = Base.metadata.tables["webhook_deliveries"]
-# R-MAT-5, counted from when the feedback was recorded; ids, creditor, type, reason and date
-# stay (delivery quality per creditor, §2.3).
+_signal_creditors = Base.metadata.tables["signal_creditors"]
+# R-MAT-5, counted from when the feedback (or the signal's creditor) was recorded; ids,
+# creditor, type, reason and date stay (delivery quality per creditor, §2.3).
 RETENTION = (
     Erasure(
         "feedback.record",
@@ -123,5 +200,12 @@ RETENTION = (
         erase={"body": None},
         clock=_deliveries.c.created_at,
         municipality=_deliveries.c.municipality,
+    ),
+    Erasure(
+        "feedback.signal-creditor",
+        _signal_creditors,
+        erase={"vlp_reference": None},
+        clock=_signal_creditors.c.recorded_at,
+        municipality=_signal_creditors.c.municipality,
     ),
 )

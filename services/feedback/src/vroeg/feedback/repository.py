@@ -4,24 +4,176 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vroeg.feedback import webhooks
-from vroeg.feedback.models import Feedback
+from vroeg.feedback.models import Base, Feedback, PendingOutcome, SignalCreditor
+
+_COLUMNS = (
+    "id",
+    "signal_id",
+    "vlp_id",
+    "vlp_reference",
+    "municipality",
+    "feedback_type",
+    "reason",
+    "doorgestuurd",
+    "collection_paused_until",
+    "forwarded_by",
+    "created_at",
+)
 
 
-async def add_feedback(session: AsyncSession, feedback: Feedback) -> None:
-    """Store feedback for a creditor."""
-    session.add(feedback)
-    await session.flush()
+async def add_feedback(session: AsyncSession, feedback: Feedback) -> bool:
+    """Store feedback for a creditor, once: the same type on the same signal again (a
+    redelivered or repeated event) changes nothing. Whether the row is new.
+
+    Every feedback row is inserted here, in the transaction of what caused it."""
+    inserted = await session.scalar(
+        insert(Feedback)
+        .values({name: getattr(feedback, name) for name in _COLUMNS})
+        .on_conflict_do_nothing(index_elements=["signal_id", "feedback_type"])
+        .returning(Feedback.id)
+    )
+    if inserted is None:
+        return False
     await webhooks.enqueue(session, feedback)
+    return True
 
 
 async def feedback_for_signal(session: AsyncSession, signal_id: uuid.UUID) -> Sequence[Feedback]:
     """The feedback on one signal, oldest first."""
     result = await session.scalars(
-        sa.select(Feedback).where(Feedback.signal_id == signal_id).order_by(Feedback.created_at)
+        sa.select(Feedback)
+        .where(Feedback.signal_id == signal_id)
+        .order_by(Feedback.created_at, Feedback.position)
     )
     return result.all()
+
+
+@dataclass(frozen=True)
+class Addressee:
+    """Who hears about a signal: its creditor, or the municipality that forwarded it here."""
+
+    vlp_id: str | None
+    forwarded_by: str | None
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A place in an addressee's feed: after the row at (transaction id, position)."""
+
+    txid: int
+    position: int
+
+
+class Xid8(sa.types.UserDefinedType[str]):
+    """PostgreSQL's 64-bit transaction id (never wraps around), for casts."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return "xid8"
+
+
+_TXID: sa.ColumnClause[str] = sa.literal_column("feedback.txid", Xid8())
+# Rows of transactions older than the oldest one still running: every transaction that could
+# still add a row sorting before them has ended, so none ever appears behind a cursor given.
+_SETTLED = sa.func.pg_snapshot_xmin(sa.func.pg_current_snapshot()) > _TXID
+
+
+def _of(addressee: Addressee) -> sa.ColumnElement[bool]:
+    if addressee.forwarded_by is not None:
+        return Feedback.forwarded_by == addressee.forwarded_by
+    return sa.and_(Feedback.vlp_id == addressee.vlp_id, Feedback.forwarded_by.is_(None))
+
+
+async def page(
+    session: AsyncSession, addressee: Addressee, after: Cursor | None, limit: int
+) -> list[tuple[Feedback, Cursor]]:
+    """The addressee's settled feedback after the cursor, in cursor order, each with its own
+    cursor. A row is handed out only once its transaction is older than every running one
+    (`pg_snapshot_xmin`), and the order is by transaction id first: a row committed later
+    always sorts after every cursor handed out before, so no page skips it."""
+    txid = sa.cast(_TXID, sa.Text)
+    statement = sa.select(Feedback, txid).where(_of(addressee), _SETTLED)
+    if after is not None:
+        statement = statement.where(
+            sa.tuple_(_TXID, Feedback.position)
+            > sa.tuple_(sa.cast(sa.literal(str(after.txid)), Xid8()), sa.literal(after.position))
+        )
+    rows = await session.execute(statement.order_by(_TXID, Feedback.position).limit(limit))
+    return [(row, Cursor(int(text), row.position)) for row, text in rows.tuples()]
+
+
+async def one_for(
+    session: AsyncSession, addressee: Addressee, feedback_id: uuid.UUID
+) -> Feedback | None:
+    """One piece of feedback, if it is the addressee's."""
+    found: Feedback | None = await session.scalar(
+        sa.select(Feedback).where(Feedback.id == feedback_id, _of(addressee))
+    )
+    return found
+
+
+_creditors = Base.metadata.tables[SignalCreditor.__tablename__]
+_pending = Base.metadata.tables[PendingOutcome.__tablename__]
+
+
+async def remember_creditor(session: AsyncSession, signal: SignalCreditor) -> Sequence[sa.Row[Any]]:
+    """Record whose signal it is, and take the outcomes that waited for it.
+
+    The upsert locks the signal's row; an outcome handled at the same time upserts the same
+    row, so one of the two waits for the other's commit and then sees what it wrote: either
+    the outcome finds the creditor, or the route finds the outcome (READ COMMITTED: the
+    delete below reads after the wait)."""
+    values = {
+        "signal_id": signal.signal_id,
+        "municipality": signal.municipality,
+        "route": signal.route,
+        "vlp_id": signal.vlp_id,
+        "vlp_reference": signal.vlp_reference,
+        "forwarded_by": signal.forwarded_by,
+        "recorded_at": signal.recorded_at,
+    }
+    statement = insert(_creditors).values(values)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[_creditors.c.signal_id],
+            set_={k: statement.excluded[k] for k in values if k != "signal_id"},
+        )
+    )
+    pending = await session.execute(
+        sa.delete(_pending).where(_pending.c.signal_id == signal.signal_id).returning(*_pending.c)
+    )
+    return sorted(pending.all(), key=lambda p: p.received_at)
+
+
+async def creditor_of(
+    session: AsyncSession, signal_id: uuid.UUID, municipality: str, now: datetime
+) -> sa.Row[Any]:
+    """The signal's creditor as far as known (its route may not have arrived yet: then only
+    the id), with the row locked against a route handled at the same time."""
+    statement = insert(_creditors).values(
+        signal_id=signal_id, municipality=municipality, recorded_at=now
+    )
+    row = await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[_creditors.c.signal_id],
+            set_={"signal_id": statement.excluded.signal_id},
+        ).returning(*_creditors.c)
+    )
+    return row.one()
+
+
+async def keep_pending(session: AsyncSession, outcome: PendingOutcome) -> None:
+    """An outcome waits for its signal's route."""
+    await session.execute(
+        sa.insert(_pending).values({c.name: getattr(outcome, c.name) for c in _pending.c})
+    )

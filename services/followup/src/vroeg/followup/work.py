@@ -104,6 +104,9 @@ async def close(
             closed_at=now,
             # Help accepted: the creditor's 30-day pause, for feedback (R-FU-5, §8.8.3).
             collection_paused_until=collection_paused_until(category, now),
+            # That the resident's written consent to tell the creditor was recorded; who, when
+            # and how stay here (feedback may tell WIL_GEEN_HULP only with it, §6).
+            creditor_consent=consent is not None,
         )
     )
     return outcome

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Header, Request, Response, status
 from pydantic import ValidationError
 
 from vroeg.intake import repository
-from vroeg.intake.auth import MunicipalityDep, SettingsDep, VlpDep, authenticate_request
+from vroeg.intake.auth import MunicipalityDep, SettingsDep, VlpDep
 from vroeg.intake.delivery import Delivered, Sender, deliver
 from vroeg.intake.schemas import (
     EXAMPLE_SIGNAL,
@@ -27,6 +27,7 @@ from vroeg.intake.schemas import (
     SignalResult,
     SignalStatus,
 )
+from vroeg.shared.creditor_keys import authenticate_request
 from vroeg.shared.deps import UnitOfWorkDep
 from vroeg.shared.events import TEXT_PATTERN, RefusalReason, now_utc
 from vroeg.shared.http import (

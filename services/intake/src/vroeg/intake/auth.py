@@ -11,17 +11,23 @@ from http import HTTPStatus
 from typing import Annotated, cast
 
 from fastapi import Depends, Request
-from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.security.utils import get_authorization_scheme_param
 
 from vroeg.intake.settings import Settings
-from vroeg.shared.creditor_keys import API_KEY_HEADER, KeyHolder, equal, key_checker, unauthorized
+from vroeg.shared.creditor_keys import (
+    API_KEY_HEADER,
+    KeyHolder,
+    api_key_header,
+    authenticate,
+    equal,
+    unauthorized,
+)
 from vroeg.shared.deps import RuntimeDep
 from vroeg.shared.events import KeyHolderKind
 from vroeg.shared.http import Problem
 from vroeg.shared.staff import Role, requires
 
-api_key_header = APIKeyHeader(name=API_KEY_HEADER, auto_error=False, description="An API key.")
 admin_bearer = HTTPBearer(
     auto_error=False,
     bearerFormat="JWT",
@@ -35,18 +41,6 @@ def settings_of(runtime: RuntimeDep) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(settings_of)]
-
-
-async def authenticate_request(request: Request) -> KeyHolder:
-    """The caller behind the `X-Api-Key` header, or 401 (route guard, once a request)."""
-    return await key_checker(request).holder(request)
-
-
-async def authenticate(
-    request: Request, _: Annotated[str | None, Depends(api_key_header)]
-) -> KeyHolder:
-    """The caller (the header parameter puts the key scheme in the OpenAPI document)."""
-    return await authenticate_request(request)
 
 
 async def require_vlp(holder: Annotated[KeyHolder, Depends(authenticate)]) -> KeyHolder:

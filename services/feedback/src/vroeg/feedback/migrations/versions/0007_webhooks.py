@@ -1,13 +1,13 @@
 """feedback: creditors' webhook endpoints and the deliveries to them (Standard Webhooks).
 
-Revision ID: 0006
+Revision ID: 0007
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 
 _MOMENT = sa.DateTime(timezone=True)
 
