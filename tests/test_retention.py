@@ -188,7 +188,11 @@ async def test_personal_data_that_fell_due_is_erased_once_everywhere_and_the_fac
         "intake": {"intake.signal": 2, "intake.cak-registration": 1},
         "brp-check": {"brp-check.review-item": 1, "brp-check.audit-detail": 1},
         # The refused signal's feedback, and whose the routed signal is (for its outcome).
-        "feedback": {"feedback.record": 1, "feedback.signal-creditor": 1},
+        "feedback": {
+            "feedback.record": 1,
+            "feedback.webhook-delivery": 0,
+            "feedback.signal-creditor": 1,
+        },
     }
     for name, counts in expected.items():
 
