@@ -27,7 +27,7 @@ pytestmark = pytest.mark.usefixtures("isolation")
 
 @pytest.fixture
 def platform(make_platform: PlatformFactory) -> Platform:
-    platform = make_platform({"VROEG_MUNICIPALITIES": "0363,0518"})
+    platform = make_platform(served=("0363", "0518"))
     platform.start(["idp-standin", "intake"])
     return platform
 

@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 from vroeg.feedback import repository, rules
 from vroeg.feedback.models import Feedback
 from vroeg.feedback.settings import Settings
-from vroeg.shared import creditor_keys
+from vroeg.shared import creditor_keys, tenants
 from vroeg.shared.events import Event, SignalRefused, SignalRepeated, SignalRouted, now_utc
 from vroeg.shared.messaging.consumer import Subscription
 from vroeg.shared.messaging.unit_of_work import UnitOfWork
@@ -73,12 +73,13 @@ async def _record(
 
 
 async def subscriptions(stack: AsyncExitStack, settings: Settings) -> Sequence[Subscription]:
-    """The route topics that earn a creditor feedback, and the creditors' keys (for the
-    creditor API, checked by `vroeg.shared.creditor_keys`)."""
+    """The route topics that earn a creditor feedback, the creditors' keys (for the creditor
+    API, checked by `vroeg.shared.creditor_keys`) and the tenant registry (where to forward)."""
     return [
         Subscription(SIGNAL_REFUSED, on_signal_refused, batch=True),
         Subscription(SIGNAL_REPEATED, on_signal_repeated, batch=True),
         creditor_keys.subscription(),
+        tenants.subscription(),
         *(
             Subscription(ROUTE_TOPICS[route], on_signal_routed, batch=True)
             for route in sorted(rules.ROUTES_WITH_FEEDBACK)
