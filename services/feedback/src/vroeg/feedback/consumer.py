@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from uuid import UUID, uuid4
 
-from vroeg.feedback import repository, rules
+from vroeg.feedback import forwarding, repository, rules
 from vroeg.feedback.models import Feedback
 from vroeg.feedback.settings import Settings
 from vroeg.shared import creditor_keys, tenants
@@ -17,7 +17,11 @@ from vroeg.shared.topics import ROUTE_TOPICS, SIGNAL_REFUSED, SIGNAL_REPEATED
 
 
 async def on_signal_routed(uow: UnitOfWork, event: SignalRouted) -> None:
-    """Store the feedback the route allows (R-FB), nothing more."""
+    """Store the feedback the route allows (R-FB), nothing more; a relocated signal with a known
+    destination is forwarded first (Awb 2:3), and its feedback waits for that."""
+    if forwarding.takes(event):
+        await forwarding.on_relocated(uow, event)
+        return
     feedback = rules.feedback_for_route(event.route)
     if feedback is not None:
         signal = event.signal

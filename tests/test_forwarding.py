@@ -1,0 +1,205 @@
+"""Forwarding (Awb 2:3, R-BRP-1) through the running services: a signal whose debtor the BRP
+registers in another municipality is posted without delay to that municipality's intake,
+found in the tenant registry — also when it is another tenant of this deployment (a regional
+centre) — retried until acknowledged, and the creditor hears NIET_WOONACHTIG with
+`doorgestuurd`, never where. With no registry entry it is not forwarded, with the reason.
+
+The BRP stand-in's Kees Bakker (born 1975-07-07) lives in Rotterdam (0599): the creditor
+delivers his signal to Amsterdam (0363).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.support.db import eventually, fetch
+from tests.support.fixtures import Isolation, PlatformFactory, creditor_key, staff_headers
+from tests.support.kafka import read_events
+from vroeg.deploy.demo import signal_body
+from vroeg.deploy.processes import Platform, ServiceProcess, free_port
+from vroeg.deploy.provisioning import DEVELOPMENT_ADMIN_KEY
+from vroeg.shared.events import ForwardingOutcome, Route, SignalForwarded, SignalRouted
+from vroeg.shared.topics import ROUTE_TOPICS, SIGNAL_FORWARDED
+
+ADMIN = {"X-Api-Key": DEVELOPMENT_ADMIN_KEY}
+PROCESSES = ["idp-standin", "brp-standin", "intake", "brp-check", "feedback"]
+# Retries come quickly in the tests (production: up to 5 minutes apart).
+FAST_RETRIES = {"VROEG_FORWARDING_MAX_BACKOFF_S": "1", "VROEG_FORWARDING_INTERVAL_S": "0.2"}
+
+BAKKER = signal_body(
+    reference="WS-BAKKER-1",
+    kind="VROEGSIGNAAL",
+    arrears_type="HUUR",
+    today=date.today(),
+    geslachtsnaam="Bakker",
+    geboortedatum=date(1975, 7, 7),
+    postcode="1012AB",
+    huisnummer=8,
+)
+
+
+def deliver(platform: Platform, key: str) -> str:
+    """The creditor delivers Bakker's signal to 0363; its id there."""
+    response = httpx.post(
+        f"{platform['intake'].url}/v1/signalen", json=BAKKER, headers={"X-Api-Key": key}
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def enter_rotterdam(platform: Platform, intake_url: str, *, served_here: bool) -> None:
+    """0599's entry: reached at `intake_url` with the key that intake issued to 0363."""
+    issued = httpx.post(
+        f"{platform['intake'].url}/v1/beheer/gemeenten/0363/sleutels", json={}, headers=ADMIN
+    )
+    issued.raise_for_status()
+    entry = {
+        "servedHere": served_here,
+        "intakeUrl": intake_url,
+        "apiKeys": {"0363": issued.json()["apiKey"]},
+    }
+    saved = httpx.put(
+        f"{platform['intake'].url}/v1/beheer/gemeenten/0599", json=entry, headers=ADMIN
+    )
+    assert saved.status_code == 200, saved.text
+
+
+async def forwarded_rows(iso: Isolation) -> list[Any]:
+    return await fetch(
+        iso.database_url,
+        "SELECT id, municipality, vlp_id, vlp_reference, forwarded_by, original_received_at "
+        "FROM intake.signals WHERE forwarded_by <> ''",
+    )
+
+
+async def creditor_feedback(iso: Isolation, signal_id: str) -> list[Any]:
+    return await fetch(
+        iso.database_url,
+        "SELECT * FROM feedback.feedback WHERE signal_id = $1::uuid",
+        signal_id,
+    )
+
+
+def staff_forwards(platform: Platform) -> list[dict[str, Any]]:
+    response = httpx.get(
+        f"{platform['feedback'].url}/v1/doorsturingen",
+        headers=staff_headers(platform, "vroegsignaleerder-0363"),
+    )
+    assert response.status_code == 200, response.text
+    forwards: list[dict[str, Any]] = response.json()
+    return forwards
+
+
+async def test_a_regional_centre_forwards_to_its_other_tenant_once_with_provenance(
+    make_platform: PlatformFactory, isolation: Isolation
+) -> None:
+    platform = make_platform(FAST_RETRIES, served=("0363", "0599"))
+    platform.start(PROCESSES)
+    enter_rotterdam(platform, platform["intake"].url, served_here=True)
+    signal_id = deliver(platform, await creditor_key(platform["intake"].url))
+
+    [arrived] = await eventually(lambda: forwarded_rows(isolation), bool)
+    assert (arrived["municipality"], arrived["forwarded_by"]) == ("0599", "0363")
+    assert (arrived["vlp_id"], arrived["vlp_reference"]) == ("woonstad", "WS-BAKKER-1")
+    assert arrived["original_received_at"] is not None
+    # Routed there: Rotterdam's BRP check finds its resident.
+    resident = await read_events(
+        isolation.kafka, isolation.topic(ROUTE_TOPICS[Route.RESIDENT].name), expect=1
+    )
+    assert [
+        (e.municipality, e.signal.forwarded_by) for e in resident if isinstance(e, SignalRouted)
+    ] == [("0599", "0363")]
+    # The creditor hears NIET_WOONACHTIG, forwarded; nothing names Rotterdam.
+    [told] = await eventually(lambda: creditor_feedback(isolation, signal_id), bool)
+    assert (told["feedback_type"], told["doorgestuurd"]) == ("NIET_WOONACHTIG", True)
+    assert "0599" not in {str(v) for v in dict(told).values()}
+    [fact] = await read_events(isolation.kafka, isolation.topic(SIGNAL_FORWARDED.name), expect=1)
+    assert isinstance(fact, SignalForwarded)
+    assert (fact.outcome, fact.destination, fact.attempts) == (
+        ForwardingOutcome.FORWARDED,
+        "0599",
+        1,
+    )
+    [seen] = staff_forwards(platform)
+    assert (seen["status"], seen["outcome"], seen["destination"]) == (
+        "FORWARDED",
+        "FORWARDED",
+        "0599",
+    )
+    # Acknowledged: feedback no longer keeps the signal's data.
+    payloads = await fetch(isolation.database_url, "SELECT payload FROM feedback.forwards")
+    assert [p["payload"] for p in payloads] == [None]
+    # Once: still one there, whatever the worker does next.
+    assert len(await forwarded_rows(isolation)) == 1
+
+
+async def test_a_receiving_intake_that_is_down_gets_the_forward_once_when_it_returns(
+    make_platform: PlatformFactory, isolation: Isolation, tmp_path: Path
+) -> None:
+    platform = make_platform(FAST_RETRIES, served=("0363", "0599"))
+    platform.start(PROCESSES)
+    # Rotterdam's intake: another process, not yet running (down).
+    port = free_port()
+    receiving = ServiceProcess(
+        "intake", port, dict(platform["intake"].env), tmp_path / "receiving-intake.log"
+    )
+    enter_rotterdam(platform, receiving.url, served_here=True)
+    signal_id = deliver(platform, await creditor_key(platform["intake"].url))
+
+    waiting = await eventually(
+        lambda: _async(staff_forwards, platform), lambda f: bool(f) and f[0]["attempts"] >= 2
+    )
+    assert waiting[0]["status"] == "WAITING"
+    assert waiting[0]["lastError"] == "ConnectError"
+    assert await forwarded_rows(isolation) == []
+    assert await creditor_feedback(isolation, signal_id) == []
+
+    receiving.start()
+    try:
+        receiving.wait_ready()
+        await eventually(lambda: forwarded_rows(isolation), bool)
+        [told] = await eventually(lambda: creditor_feedback(isolation, signal_id), bool)
+        assert told["doorgestuurd"] is True
+        decided = await eventually(
+            lambda: _async(staff_forwards, platform), lambda f: f[0]["status"] == "FORWARDED"
+        )
+        assert decided[0]["attempts"] >= 3
+        assert len(await forwarded_rows(isolation)) == 1
+    finally:
+        receiving.stop()
+
+
+async def test_without_a_registry_entry_the_signal_is_not_forwarded_and_the_creditor_hears_so(
+    make_platform: PlatformFactory, isolation: Isolation
+) -> None:
+    platform = make_platform(FAST_RETRIES, served=("0363",))
+    platform.start(PROCESSES)
+    signal_id = deliver(platform, await creditor_key(platform["intake"].url))
+
+    [told] = await eventually(lambda: creditor_feedback(isolation, signal_id), bool)
+    assert (told["feedback_type"], told["doorgestuurd"]) == ("NIET_WOONACHTIG", False)
+    [seen] = staff_forwards(platform)
+    assert (seen["status"], seen["outcome"], seen["destination"]) == (
+        "NOT_FORWARDED",
+        "NOT_IN_REGISTRY",
+        "0599",
+    )
+    [fact] = await read_events(isolation.kafka, isolation.topic(SIGNAL_FORWARDED.name), expect=1)
+    assert isinstance(fact, SignalForwarded)
+    assert (fact.outcome, fact.attempts) == (ForwardingOutcome.NOT_IN_REGISTRY, 0)
+    assert await forwarded_rows(isolation) == []
+    # Staff ask only for their own municipalities'.
+    other = httpx.get(
+        f"{platform['feedback'].url}/v1/doorsturingen",
+        params={"gemeente": "0518"},
+        headers=staff_headers(platform, "vroegsignaleerder-0363"),
+    )
+    assert other.status_code == 403
+
+
+async def _async(probe: Any, *args: Any) -> Any:
+    return probe(*args)
