@@ -10,7 +10,6 @@ delivers his signal to Amsterdam (0363).
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,80 +17,19 @@ import httpx
 
 from tests.support.db import eventually, fetch
 from tests.support.fixtures import Isolation, PlatformFactory, creditor_key, staff_headers
+from tests.support.forwarding import (
+    FAST_RETRIES,
+    PROCESSES,
+    creditor_feedback,
+    deliver,
+    enter_rotterdam,
+    forwarded_rows,
+    staff_forwards,
+)
 from tests.support.kafka import read_events
-from vroeg.deploy.demo import signal_body
-from vroeg.deploy.processes import Platform, ServiceProcess, free_port
-from vroeg.deploy.provisioning import DEVELOPMENT_ADMIN_KEY
+from vroeg.deploy.processes import ServiceProcess, free_port
 from vroeg.shared.events import ForwardingOutcome, Route, SignalForwarded, SignalRouted
 from vroeg.shared.topics import ROUTE_TOPICS, SIGNAL_FORWARDED
-
-ADMIN = {"X-Api-Key": DEVELOPMENT_ADMIN_KEY}
-PROCESSES = ["idp-standin", "brp-standin", "intake", "brp-check", "feedback"]
-# Retries come quickly in the tests (production: up to 5 minutes apart).
-FAST_RETRIES = {"VROEG_FORWARDING_MAX_BACKOFF_S": "1", "VROEG_FORWARDING_INTERVAL_S": "0.2"}
-
-BAKKER = signal_body(
-    reference="WS-BAKKER-1",
-    kind="VROEGSIGNAAL",
-    arrears_type="HUUR",
-    today=date.today(),
-    geslachtsnaam="Bakker",
-    geboortedatum=date(1975, 7, 7),
-    postcode="1012AB",
-    huisnummer=8,
-)
-
-
-def deliver(platform: Platform, key: str) -> str:
-    """The creditor delivers Bakker's signal to 0363; its id there."""
-    response = httpx.post(
-        f"{platform['intake'].url}/v1/signalen", json=BAKKER, headers={"X-Api-Key": key}
-    )
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
-
-
-def enter_rotterdam(platform: Platform, intake_url: str, *, served_here: bool) -> None:
-    """0599's entry: reached at `intake_url` with the key that intake issued to 0363."""
-    issued = httpx.post(
-        f"{platform['intake'].url}/v1/beheer/gemeenten/0363/sleutels", json={}, headers=ADMIN
-    )
-    issued.raise_for_status()
-    entry = {
-        "servedHere": served_here,
-        "intakeUrl": intake_url,
-        "apiKeys": {"0363": issued.json()["apiKey"]},
-    }
-    saved = httpx.put(
-        f"{platform['intake'].url}/v1/beheer/gemeenten/0599", json=entry, headers=ADMIN
-    )
-    assert saved.status_code == 200, saved.text
-
-
-async def forwarded_rows(iso: Isolation) -> list[Any]:
-    return await fetch(
-        iso.database_url,
-        "SELECT id, municipality, vlp_id, vlp_reference, forwarded_by, original_received_at "
-        "FROM intake.signals WHERE forwarded_by <> ''",
-    )
-
-
-async def creditor_feedback(iso: Isolation, signal_id: str) -> list[Any]:
-    return await fetch(
-        iso.database_url,
-        "SELECT * FROM feedback.feedback WHERE signal_id = $1::uuid",
-        signal_id,
-    )
-
-
-def staff_forwards(platform: Platform) -> list[dict[str, Any]]:
-    response = httpx.get(
-        f"{platform['feedback'].url}/v1/doorsturingen",
-        headers=staff_headers(platform, "vroegsignaleerder-0363"),
-    )
-    assert response.status_code == 200, response.text
-    forwards: list[dict[str, Any]] = response.json()
-    return forwards
 
 
 async def test_a_regional_centre_forwards_to_its_other_tenant_once_with_provenance(
@@ -147,7 +85,7 @@ async def test_a_receiving_intake_that_is_down_gets_the_forward_once_when_it_ret
     receiving = ServiceProcess(
         "intake", port, dict(platform["intake"].env), tmp_path / "receiving-intake.log"
     )
-    enter_rotterdam(platform, receiving.url, served_here=True)
+    enter_rotterdam(platform, receiving.url, served_here=True, issuer=platform["intake"].url)
     signal_id = deliver(platform, await creditor_key(platform["intake"].url))
 
     waiting = await eventually(

@@ -162,15 +162,26 @@ async def test_the_keys_presented_elsewhere_are_write_only_and_never_audited_or_
         {"servedHere": True, "apiKeys": {"0363": "not-a-key"}},
         {"servedHere": True, "caCertificate": "-----BEGIN CERTIFICATE-----\nnot one\n"},
         {"servedHere": True, "caCertificate": ""},
+        {"servedHere": True, "caCertificate": "\ud817\udecdZ\u00e1r}"},
         {"servedHere": "yes please"},
     ],
-    ids=["elsewhere-without-url", "not-http", "bad-key", "bad-certificate", "empty", "not-bool"],
+    ids=[
+        "elsewhere-without-url",
+        "not-http",
+        "bad-key",
+        "bad-certificate",
+        "empty",
+        "not-ascii",
+        "not-bool",
+    ],
 )
 def test_a_bad_entry_is_a_400_problem_and_changes_nothing(
     platform: Platform, body: dict[str, Any]
 ) -> None:
     admin = {"X-Api-Key": DEVELOPMENT_ADMIN_KEY}
-    response = httpx.put(registry(platform, "0599"), json=body, headers=admin)
+    # As JSON escapes (a lone surrogate cannot be sent as UTF-8).
+    sent = {**admin, "Content-Type": "application/json"}
+    response = httpx.put(registry(platform, "0599"), content=json.dumps(body), headers=sent)
     assert response.status_code == 400, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert httpx.get(registry(platform, "0599"), headers=admin).status_code == 404

@@ -335,6 +335,7 @@ class TenantIn(_Body):
         default=None,
         min_length=1,
         max_length=20_000,
+        pattern=r"^[ -~\r\n\t]+$",  # PEM is ASCII
         description="PEM of the CA certificate to trust at that intake (default: the system's).",
     )
     api_keys: dict[MunicipalityCode, str] = Field(
