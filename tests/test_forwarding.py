@@ -23,6 +23,7 @@ from tests.support.forwarding import (
     creditor_feedback,
     deliver,
     enter_rotterdam,
+    feedback_knows,
     forwarded_rows,
     staff_forwards,
 )
@@ -38,6 +39,7 @@ async def test_a_regional_centre_forwards_to_its_other_tenant_once_with_provenan
     platform = make_platform(FAST_RETRIES, served=("0363", "0599"))
     platform.start(PROCESSES)
     enter_rotterdam(platform, platform["intake"].url, served_here=True)
+    await feedback_knows(isolation, "0599")
     signal_id = deliver(platform, await creditor_key(platform["intake"].url))
 
     [arrived] = await eventually(lambda: forwarded_rows(isolation), bool)
@@ -86,6 +88,7 @@ async def test_a_receiving_intake_that_is_down_gets_the_forward_once_when_it_ret
         "intake", port, dict(platform["intake"].env), tmp_path / "receiving-intake.log"
     )
     enter_rotterdam(platform, receiving.url, served_here=True, issuer=platform["intake"].url)
+    await feedback_knows(isolation, "0599")
     signal_id = deliver(platform, await creditor_key(platform["intake"].url))
 
     waiting = await eventually(

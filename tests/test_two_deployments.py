@@ -19,6 +19,7 @@ from tests.support.forwarding import (
     creditor_feedback,
     deliver,
     enter_rotterdam,
+    feedback_knows,
     forwarded_rows,
     staff_forwards,
 )
@@ -48,6 +49,7 @@ async def test_a_relocated_signal_reaches_the_deployment_serving_its_municipalit
         # Rotterdam issues Amsterdam's forwarding key; Amsterdam's deployment operator
         # enters where 0599 is served.
         enter_rotterdam(amsterdam, receiving.url, served_here=False)
+        await feedback_knows(amsterdam_iso, "0599")
         receiving.stop()  # Rotterdam's intake is down for a while
 
         signal_id = deliver(amsterdam, await creditor_key(amsterdam["intake"].url))

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from tests.support.db import fetch
+from tests.support.db import eventually, fetch
 from tests.support.fixtures import Isolation, staff_headers
 from vroeg.deploy.demo import signal_body
 from vroeg.deploy.processes import Platform
@@ -58,6 +58,19 @@ def enter_rotterdam(
         f"{platform['intake'].url}/v1/beheer/gemeenten/0599", json=entry, headers=ADMIN
     )
     assert saved.status_code == 200, saved.text
+
+
+async def feedback_knows(iso: Isolation, municipality: str) -> None:
+    """Wait until feedback has the registry entry (it learns it from intake's events): a
+    route handled before would find none."""
+    await eventually(
+        lambda: fetch(
+            iso.database_url,
+            "SELECT 1 FROM feedback.tenants WHERE municipality = $1",
+            municipality,
+        ),
+        bool,
+    )
 
 
 async def forwarded_rows(iso: Isolation) -> list[Any]:
