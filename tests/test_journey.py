@@ -33,6 +33,7 @@ from vroeg.shared.topics import (
     CREDITOR_KEYS,
     ROUTE_TOPICS,
     SERVICES,
+    TENANTS,
     TOPICS,
 )
 
@@ -141,8 +142,9 @@ async def test_every_record_the_services_sent_conforms_to_the_asyncapi_document(
             assert problems == [], f"{topic.name}: {problems}"
         checked[topic.event.__name__] = checked.get(topic.event.__name__, 0) + len(records)
     # received 3, routed 3 (resident, deceased, relocated), 2 cases (with how to reach them) and
-    # their 2 deadlines, the deceased's case closed and its mirror updated; and the creditor's
-    # key, issued before the signals
+    # their 2 deadlines, the deceased's case closed and its mirror updated, the relocated one
+    # not forwarded (no registry entry for its municipality); and the tenant entered and the
+    # creditor's key issued before the signals
     assert {k: v for k, v in checked.items() if v} == {
         "SignalReceived": 3,
         "SignalRouted": 3,
@@ -152,6 +154,8 @@ async def test_every_record_the_services_sent_conforms_to_the_asyncapi_document(
         "CaseOutcomeRegistered": 1,
         "CaseUpdated": 1,
         "CreditorKeyChanged": 1,
+        "TenantChanged": 1,
+        "SignalForwarded": 1,
     }
 
 
@@ -232,13 +236,13 @@ def test_one_signal_is_one_trace_across_all_six_services(journey: Journey) -> No
     assert any(s.service == "vroeg-brp-check" and s.name == "POST" for s in trace)  # the BRP call
     assert any("db.system" in s.attributes or "db.system.name" in s.attributes for s in trace)
     # Every messaging span of the run belongs to one of the three signals' traces, but for the
-    # creditor's key, issued (its own trace) before the signals.
-    key_topic = journey.iso.topic(CREDITOR_KEYS.name)
+    # tenant entered and the creditor's key issued (each its own trace) before the signals.
+    setup_topics = {journey.iso.topic(CREDITOR_KEYS.name), journey.iso.topic(TENANTS.name)}
     key_traces = {
         s.trace_id
         for s in journey.spans
-        if s.attributes.get("messaging.destination.name") == key_topic
+        if s.attributes.get("messaging.destination.name") in setup_topics
     }
     messaging_traces = {s.trace_id for s in journey.spans if "messaging.system" in s.attributes}
-    assert len(key_traces) == 1
+    assert len(key_traces) == 2
     assert len(messaging_traces - key_traces) == len(BATCH)

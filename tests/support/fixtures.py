@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from vroeg.deploy import infra
-from vroeg.deploy.processes import Platform, free_port
+from vroeg.deploy.processes import DEVELOPMENT_TENANTS, Platform, free_port
 from vroeg.deploy.provisioning import register_creditor
 
 
@@ -45,7 +45,6 @@ class Isolation:
             "DATABASE_URL": self.database_url,
             "VROEG_TOPIC_PREFIX": self.topic_prefix,
             "VROEG_ENVIRONMENT": "test",
-            "VROEG_MUNICIPALITIES": "0363",
             "VROEG_CONSUMER_MAX_ATTEMPTS": "3",
             "VROEG_CONSUMER_RETRY_BACKOFF_S": "0.05",
             "VROEG_OUTBOX_POLL_INTERVAL_S": "0.2",
@@ -96,10 +95,16 @@ def isolation(endpoints: infra.Endpoints) -> Iterator[Isolation]:
         yield iso
 
 
-def platform_for(iso: Isolation, log_dir: Path, env: dict[str, str] | None = None) -> Platform:
-    """The platform wired to an isolation, on free ports."""
+def platform_for(
+    iso: Isolation,
+    log_dir: Path,
+    env: dict[str, str] | None = None,
+    served: tuple[str, ...] = DEVELOPMENT_TENANTS,
+) -> Platform:
+    """The platform wired to an isolation, on free ports; intake serves `served` (entered in
+    its tenant registry when it starts)."""
     ports = {name: free_port() for name in Platform.names()}
-    return Platform(iso.env(), log_dir=log_dir, ports=ports, env=env or {})
+    return Platform(iso.env(), log_dir=log_dir, ports=ports, env=env or {}, served=served)
 
 
 PlatformFactory = Callable[..., Platform]
@@ -129,8 +134,10 @@ def make_platform(
     """Builds the platform on free ports for this test; stops every process at the end."""
     made: list[Platform] = []
 
-    def make(env: dict[str, str] | None = None) -> Platform:
-        platform = platform_for(isolation, tmp_path / "logs", env)
+    def make(
+        env: dict[str, str] | None = None, served: tuple[str, ...] = DEVELOPMENT_TENANTS
+    ) -> Platform:
+        platform = platform_for(isolation, tmp_path / "logs", env, served)
         made.append(platform)
         return platform
 

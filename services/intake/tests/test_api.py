@@ -290,13 +290,17 @@ async def test_a_batch_over_10000_records_is_refused_whole(
 async def test_a_forwarded_signal_keeps_its_creditor_and_forwarder_as_provenance(
     make_platform: PlatformFactory, isolation: Isolation
 ) -> None:
-    platform = make_platform({"VROEG_MUNICIPALITIES": "0363,0599"})
+    platform = make_platform(served=("0363", "0599"))
     platform.start(["intake"])
     intake = platform["intake"]
     forwarder = httpx.post(
         f"{intake.url}/v1/beheer/gemeenten/0599/sleutels", json={}, headers=ADMIN
     ).json()["apiKey"]
-    forwarded = {**body("fw-1"), "originalVlp": {"id": "woonstad", "type": "HUUR"}}
+    forwarded = {
+        **body("fw-1"),
+        "originalVlp": {"id": "woonstad", "type": "HUUR"},
+        "originalReceivedAt": "2026-11-27T09:30:00+01:00",
+    }
     response = httpx.post(
         f"{intake.url}/v1/doorgestuurde-signalen", json=forwarded, headers={"X-Api-Key": forwarder}
     )

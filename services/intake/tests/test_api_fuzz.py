@@ -50,9 +50,7 @@ def target(
     endpoints: infra.Endpoints, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Target]:
     with isolated(endpoints) as iso:
-        platform = platform_for(
-            iso, tmp_path_factory.mktemp("fuzz"), {"VROEG_MUNICIPALITIES": "0363,0599"}
-        )
+        platform = platform_for(iso, tmp_path_factory.mktemp("fuzz"), served=("0363", "0599"))
         platform.start(["intake"])
         try:
             url = platform["intake"].url

@@ -15,7 +15,6 @@ PRODUCTION = {
     "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
     "KAFKA_SASL_USERNAME": "vroeg",
     "KAFKA_SASL_PASSWORD": "a-scram-password",
-    "VROEG_MUNICIPALITIES": "0363,0518",
     "VROEG_TOPIC_REPLICATION_FACTOR": "3",
 }
 
@@ -26,10 +25,9 @@ PRODUCTION = {
         ({}, None),
         # Operators sign in with OIDC in production: a static key would never be accepted.
         ({"VROEG_ADMIN_API_KEY": "a-long-random-key"}, "VROEG_ADMIN_API_KEY is for bootstrapping"),
-        ({"VROEG_MUNICIPALITIES": None}, "VROEG_MUNICIPALITIES must name the CBS codes"),
         ({"VROEG_OIDC_ISSUER": None}, "VROEG_OIDC_ISSUER must be an https URL"),
     ],
-    ids=["accepted", "bootstrap-admin-key", "tenancy-unnamed", "identity-provider-stand-in"],
+    ids=["accepted", "bootstrap-admin-key", "identity-provider-stand-in"],
 )
 def test_production_refuses_intake_development_defaults(
     monkeypatch: pytest.MonkeyPatch, changed: dict[str, str | None], refusal: str | None

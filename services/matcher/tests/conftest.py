@@ -19,9 +19,7 @@ def matcher(
     """The matcher, the identity provider and feedback on their own database and topics;
     every test of the module works on households of its own."""
     with isolated(endpoints) as iso:
-        platform = platform_for(
-            iso, tmp_path_factory.mktemp("matcher"), {"VROEG_MUNICIPALITIES": "0363,0518"}
-        )
+        platform = platform_for(iso, tmp_path_factory.mktemp("matcher"))
         try:
             platform.start(["idp-standin", "matcher", "feedback"])
             yield MatcherUnderTest(iso, platform)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 
+from vroeg.deploy.provisioning import serve_municipalities
 from vroeg.shared.topics import SERVICES
 
 BRP_STANDIN = "brp-standin"
@@ -28,6 +29,8 @@ STANDINS = (BRP_STANDIN, IDP_STANDIN, NOTIFY_STANDIN, WEBHOOK_STANDIN)
 WEB = "web"
 WEB_CLIENT_ID = "vroeg-web"
 BRP_BASE_PATH = "/haalcentraal/api/brp"
+# The municipalities the demo and the tests serve unless told otherwise.
+DEVELOPMENT_TENANTS = ("0363",)
 DEFAULT_PORTS = {
     "intake": 8001,
     "brp-check": 8002,
@@ -153,7 +156,11 @@ class Platform:
         log_dir: Path,
         ports: Mapping[str, int] | None = None,
         env: Mapping[str, str] | None = None,
+        served: tuple[str, ...] = DEVELOPMENT_TENANTS,
     ) -> None:
+        # Entered in intake's tenant registry when it starts (through its administration API,
+        # with the development key): the municipalities the platform serves.
+        self.served = served
         ports = dict(ports or DEFAULT_PORTS)
         brp_url = f"http://127.0.0.1:{ports[BRP_STANDIN]}{BRP_BASE_PATH}"
         common = {
@@ -204,6 +211,8 @@ class Platform:
             self.processes[name].start()
         for name in chosen:
             self.processes[name].wait_ready(timeout)
+        if "intake" in chosen and self.served:
+            serve_municipalities(self.processes["intake"].url, self.served)
 
     def stop(self) -> None:
         """Stop every process gracefully."""

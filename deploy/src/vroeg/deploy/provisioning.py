@@ -1,4 +1,5 @@
-"""Registering creditors with intake through its administration API, as an operator would."""
+"""Registering municipalities and creditors with intake through its administration API, as an
+operator would."""
 
 from __future__ import annotations
 
@@ -36,3 +37,16 @@ async def register_creditor(
     key.raise_for_status()
     api_key: str = key.json()["apiKey"]
     return api_key
+
+
+def serve_municipalities(
+    intake_url: str, municipalities: tuple[str, ...], *, admin_key: str = DEVELOPMENT_ADMIN_KEY
+) -> None:
+    """Enter each municipality in intake's tenant registry as served here (domain §10), unless
+    the registry has it already (an entry set before, with its keys, stays as it is)."""
+    admin = {"X-Api-Key": admin_key}
+    with httpx.Client(base_url=intake_url, headers=admin) as http:
+        for municipality in municipalities:
+            path = f"/v1/beheer/gemeenten/{municipality}"
+            if http.get(path).status_code == 404:
+                http.put(path, json={"servedHere": True}).raise_for_status()

@@ -142,6 +142,15 @@ class Address(_Value):
     woonplaats: Text | None = None
 
 
+class Attestation(StrEnum):
+    """The social-collection steps a creditor attests to (R-IN-2)."""
+
+    WRITTEN_REMINDER = "writtenReminder"
+    PERSONAL_CONTACT_ATTEMPT = "personalContactAttempt"
+    DEBT_HELP_REFERRAL = "debtHelpReferral"
+    DATA_SHARING_OFFER = "dataSharingOffer"
+
+
 class SignalData(_Value):
     """The content of one accepted signal, as every downstream service sees it."""
 
@@ -160,6 +169,9 @@ class SignalData(_Value):
     amount: Decimal
     oldest_due_date: date
     unpaid_installments: int | None = None
+    # The social-collection steps the creditor attested (R-IN-2): a forward (Awb 2:3) passes
+    # them on, so the competent municipality applies its own policy to them.
+    social_collection: tuple[Attestation, ...] = ()
     # Provenance of a signal another municipality forwarded here (Awb 2:3).
     forwarded_by: MunicipalityCode | None = None
     # When this municipality's intake received it: every deadline counts from it (R-FU-1).
@@ -688,6 +700,62 @@ class CreditorKeyChanged(Event):
         return self.key_id
 
 
+class TenantChanged(Event):
+    """intake's tenant registry (domain §10): one municipality's entry, whole, keyed by its CBS
+    code (`municipality`) on a compacted topic, so the latest event per code is all a service
+    needs. Served here, or served by the vroeg deployment at `intake_url`, whose certificate
+    `ca_certificate` (PEM) signs; `api_keys` are the keys this deployment presents there, per
+    forwarding municipality (Awb 2:3). The keys are secrets: this topic is internal, read by
+    feedback only, and no API ever returns them."""
+
+    event_type: ClassVar[str] = "tenant.changed"
+    event_version: ClassVar[int] = 1
+
+    served_here: bool
+    # The entry was deleted: the municipality is neither served here nor known elsewhere.
+    removed: bool = False
+    intake_url: (
+        Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=500)] | None
+    ) = None
+    ca_certificate: Annotated[str, StringConstraints(max_length=20_000)] | None = None
+    api_keys: dict[MunicipalityCode, Annotated[str, StringConstraints(max_length=200)]] = Field(
+        default_factory=dict, repr=False
+    )
+    # When the registry changed: a late, older event changes nothing.
+    changed_at: AwareDatetime
+
+    def partition_key(self) -> str:
+        return self.municipality
+
+
+class ForwardingOutcome(StrEnum):
+    """What became of a relocated signal's forward (Awb 2:3, R-BRP-1)."""
+
+    FORWARDED = "FORWARDED"  # the competent municipality's intake acknowledged it
+    NOT_IN_REGISTRY = "NOT_IN_REGISTRY"  # no vroeg deployment known for the destination
+    NO_KEY = "NO_KEY"  # known, but no key to present there for the forwarding municipality
+    REFUSED = "REFUSED"  # the receiving intake refused it (a 4xx): a person must act
+
+
+class SignalForwarded(Event):
+    """feedback forwarded a relocated signal to the competent municipality (Awb 2:3), or
+    recorded why it could not: a lean fact (ids, the two municipalities, the outcome), for
+    reporting. `municipality` is the forwarding one."""
+
+    event_type: ClassVar[str] = "signal.forwarded"
+    event_version: ClassVar[int] = 1
+
+    signal_id: UUID
+    vlp_id: str
+    destination: MunicipalityCode
+    outcome: ForwardingOutcome
+    # Attempts it took (0 when it was never sent).
+    attempts: int = Field(ge=0)
+
+    def partition_key(self) -> str:
+        return str(self.signal_id)
+
+
 EVENT_CLASSES: tuple[type[Event], ...] = (
     SignalReceived,
     SignalRefused,
@@ -706,6 +774,8 @@ EVENT_CLASSES: tuple[type[Event], ...] = (
     FirstContactMet,
     ContactAttempted,
     CreditorKeyChanged,
+    TenantChanged,
+    SignalForwarded,
 )
 EVENT_TYPES: dict[str, type[Event]] = {cls.cloudevents_type(): cls for cls in EVENT_CLASSES}
 

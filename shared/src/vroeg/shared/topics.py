@@ -24,10 +24,12 @@ from vroeg.shared.events import (
     FirstContactMet,
     FirstContactMissed,
     Route,
+    SignalForwarded,
     SignalReceived,
     SignalRefused,
     SignalRepeated,
     SignalRouted,
+    TenantChanged,
 )
 
 # Each service and its job, in the order a signal meets them.
@@ -266,6 +268,28 @@ CREDITOR_KEYS = Topic(
     compacted=True,
 )
 
+TENANTS = Topic(
+    "vroeg.intake.tenants.v1",
+    TenantChanged,
+    "intake",
+    ("feedback",),
+    "The tenant registry (domain §10): the municipalities this deployment serves, and where "
+    "the others' vroeg deployments are reached, with the API keys presented there (secrets: an "
+    "internal topic); compacted, keyed by CBS code. Each reader keeps its own table built from it.",
+    personal_data=False,
+    compacted=True,
+)
+
+SIGNAL_FORWARDED = Topic(
+    "vroeg.feedback.signal-forwarded.v1",
+    SignalForwarded,
+    "feedback",
+    ("reporting",),
+    "A relocated signal forwarded to the competent municipality (Awb 2:3), or why it was not; "
+    "a lean fact, no personal data.",
+    personal_data=False,
+)
+
 TOPICS: tuple[Topic, ...] = (
     SIGNAL_RECEIVED,
     SIGNAL_REFUSED,
@@ -284,6 +308,8 @@ TOPICS: tuple[Topic, ...] = (
     FIRST_CONTACT_MET,
     CONTACT_ATTEMPTED,
     CREDITOR_KEYS,
+    TENANTS,
+    SIGNAL_FORWARDED,
 )
 
 

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from vroeg.feedback import api, consumer, models
+from vroeg.feedback import api, consumer, forwarding, forwarding_api, models
 from vroeg.feedback.settings import Settings
 from vroeg.feedback.webhooks import admin_api as webhook_admin_api
 from vroeg.feedback.webhooks import api as webhook_api
@@ -18,9 +18,16 @@ def workers(resources: Resources, settings: Settings) -> Sequence[Worker]:
 
 SPEC = ServiceSpec(
     "feedback",
-    [api.creditor_router, api.router, webhook_api.router, webhook_admin_api.router],
+    [
+        api.creditor_router,
+        api.router,
+        forwarding_api.router,
+        webhook_api.router,
+        webhook_admin_api.router,
+    ],
     consumer.subscriptions,
     workers=workers,
+    jobs=forwarding.jobs,
     retention=models.RETENTION,
     gauges=[webhook_worker.gauges],
 )

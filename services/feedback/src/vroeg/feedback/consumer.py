@@ -8,10 +8,10 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import date
 
-from vroeg.feedback import repository, rules
+from vroeg.feedback import forwarding, repository, rules
 from vroeg.feedback.models import Feedback, PendingOutcome, SignalCreditor
 from vroeg.feedback.settings import Settings
-from vroeg.shared import creditor_keys
+from vroeg.shared import creditor_keys, tenants
 from vroeg.shared.events import (
     CaseOutcomeRegistered,
     DebtHelpSignalHandled,
@@ -40,6 +40,9 @@ _OUTCOME_ROUTES = rules.CASE_ROUTES | {Route.DEBT_HELP}
 async def on_signal_routed(uow: UnitOfWork, event: SignalRouted) -> None:
     """Store the feedback the route allows at once (R-FB); remember the creditor of a signal
     whose outcome may be told later, and tell the outcomes that came before the route."""
+    if forwarding.takes(event):  # a move to a known municipality: forwarded first (Awb 2:3)
+        await forwarding.on_relocated(uow, event)
+        return
     signal = event.signal
     now = now_utc()
     told = rules.feedback_for_route(
@@ -184,14 +187,16 @@ async def _record(uow: UnitOfWork, told: rules.Told, whose: _Whose) -> None:
 
 
 async def subscriptions(stack: AsyncExitStack, settings: Settings) -> Sequence[Subscription]:
-    """The topics that earn a creditor feedback or say whose signal it is, and the creditors'
-    keys (for the creditor API, checked by `vroeg.shared.creditor_keys`)."""
+    """The topics that earn a creditor feedback or say whose signal it is, the creditors' keys
+    (for the creditor API, checked by `vroeg.shared.creditor_keys`) and the tenant registry
+    (where to forward)."""
     return [
         Subscription(SIGNAL_REFUSED, on_signal_refused, batch=True),
         Subscription(SIGNAL_REPEATED, on_signal_repeated, batch=True),
         Subscription(CASE_OUTCOME_REGISTERED, on_case_outcome, batch=True),
         Subscription(DEBT_HELP_SIGNAL_HANDLED, on_debt_help_handled, batch=True),
         creditor_keys.subscription(),
+        tenants.subscription(),
         *(
             Subscription(ROUTE_TOPICS[route], on_signal_routed, batch=True)
             for route in sorted(rules.ROUTES_READ)

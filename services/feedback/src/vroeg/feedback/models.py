@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from vroeg.feedback.rules import Told
@@ -180,8 +182,40 @@ class WebhookDelivery(Base):
     replayed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
 
+class Forward(Base):
+    """A relocated signal's forward to the competent municipality (Awb 2:3): waiting (the
+    worker posts it until that intake acknowledges), forwarded, or not forwarded and why."""
+
+    __tablename__ = "forwards"
+    __table_args__ = (
+        sa.Index(
+            "forwards_waiting",
+            "next_attempt_at",
+            postgresql_where=sa.text("status = 'WAITING'"),
+        ),
+    )
+
+    signal_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    # The forwarding municipality (the signal's) and the destination (never told the creditor).
+    municipality: Mapped[str] = mapped_column(sa.String(4), index=True)
+    destination: Mapped[str] = mapped_column(sa.String(4))
+    vlp_id: Mapped[str]
+    status: Mapped[str]  # WAITING, FORWARDED, NOT_FORWARDED
+    outcome: Mapped[str | None]  # vroeg.shared.events.ForwardingOutcome, once decided
+    # The body posted to the receiving intake: personal data, kept only while waiting (erased
+    # once acknowledged, and on schedule, R-MAT-5).
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    # Why the last attempt failed, as a status code or an error class: nothing personal.
+    last_error: Mapped[str | None]
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
 _feedback = Base.metadata.tables["feedback"]
 _deliveries = Base.metadata.tables["webhook_deliveries"]
+_forwards = Base.metadata.tables["forwards"]
 _signal_creditors = Base.metadata.tables["signal_creditors"]
 # R-MAT-5, counted from when the feedback (or the signal's creditor) was recorded; ids,
 # creditor, type, reason and date stay (delivery quality per creditor, §2.3).
@@ -207,5 +241,14 @@ RETENTION = (
         erase={"vlp_reference": None},
         clock=_signal_creditors.c.recorded_at,
         municipality=_signal_creditors.c.municipality,
+    ),
+    # A forward still waiting when its signal's data falls due loses it (and stays WAITING,
+    # visible to staff); counted from when feedback received the signal.
+    Erasure(
+        "feedback.forward",
+        _forwards,
+        erase={"payload": None},
+        clock=_forwards.c.created_at,
+        municipality=_forwards.c.municipality,
     ),
 )

@@ -12,3 +12,11 @@ class Settings(ServiceSettings, CertificateSettings, WebhookSettings):
     webhooks)."""
 
     port: int = Field(default=8005, alias="VROEG_PORT")
+    # Awb 2:3 "without delay": how often the forwarding worker looks for forwards to post, and
+    # how long one post to a receiving intake may take.
+    forwarding_interval_s: float = Field(default=1.0, gt=0, alias="VROEG_FORWARDING_INTERVAL_S")
+    forwarding_timeout_s: float = Field(default=10.0, gt=0, alias="VROEG_FORWARDING_TIMEOUT_S")
+    # A failed post is tried again after 1 s, doubling per attempt up to this.
+    forwarding_max_backoff_s: float = Field(
+        default=300.0, gt=0, alias="VROEG_FORWARDING_MAX_BACKOFF_S"
+    )

@@ -8,15 +8,15 @@ policy) only for the municipalities of their `gemeenten` claim. Every change is 
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from vroeg.intake import repository
 from vroeg.intake.auth import (
     Operator,
     OperatorDep,
-    SettingsDep,
     authenticate_admin,
     require_admin,
 )
@@ -32,8 +32,7 @@ from vroeg.intake.schemas import (
     VlpIn,
     VlpOut,
 )
-from vroeg.intake.settings import Settings
-from vroeg.shared import creditor_keys
+from vroeg.shared import creditor_keys, tenants
 from vroeg.shared.creditor_keys import key_checker, new_key, normalise_fingerprint
 from vroeg.shared.deps import RuntimeDep, UnitOfWorkDep
 from vroeg.shared.events import CreditorKeyChanged, KeyHolderKind, VlpType, now_utc
@@ -50,6 +49,7 @@ router = APIRouter(
 Municipality = Annotated[str, Path(pattern=r"^\d{4}$", description="CBS code")]
 VlpId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]
 _ERRORS = problem_responses(400, 401, 403, 404, 409)
+NO_MUNICIPALITY = "0000"
 KeyId = Annotated[
     str, Path(pattern=r"^[0-9a-f]{16}$", description="The key id (`vroeg_<keyId>.…`).")
 ]
@@ -74,14 +74,15 @@ async def post_vlp(body: VlpIn, uow: UnitOfWorkDep, operator: OperatorDep) -> Vl
     responses=_ERRORS,
 )
 async def post_vlp_key(
-    vlp_id: VlpId, body: KeyIn, uow: UnitOfWorkDep, operator: OperatorDep, settings: SettingsDep
+    vlp_id: VlpId, body: KeyIn, uow: UnitOfWorkDep, operator: OperatorDep
 ) -> KeyOut:
     """The key is shown in this response only; the platform keeps a hash."""
     vlp = await repository.get_vlp(uow.session, vlp_id)
     if vlp is None:
         raise Problem(HTTPStatus.NOT_FOUND, code="not-found", title="No such creditor.")
     holder = (KeyHolderKind.VLP, vlp_id, VlpType(vlp.vlp_type))
-    return await _issue(uow, operator, holder, _municipality_of(holder[0], vlp_id, settings), body)
+    municipality = await _municipality_of(uow.session, holder[0], vlp_id)
+    return await _issue(uow, operator, holder, municipality, body)
 
 
 @router.post(
@@ -120,9 +121,7 @@ async def delete_key(
         if key.revoked_at is None:
             kind = KeyHolderKind(key.holder_kind)
             event = CreditorKeyChanged(
-                municipality=_municipality_of(
-                    kind, key.holder_id, cast(Settings, runtime.settings)
-                ),
+                municipality=await _municipality_of(uow.session, kind, key.holder_id),
                 occurred_at=now_utc(),
                 key_id=key.key_id,
                 holder_kind=kind,
@@ -235,10 +234,13 @@ def _policy_out(municipality: str, version: int, policy: PolicyIn) -> PolicyOut:
     )
 
 
-def _municipality_of(kind: KeyHolderKind, holder_id: str, settings: Settings) -> str:
+async def _municipality_of(session: AsyncSession, kind: KeyHolderKind, holder_id: str) -> str:
     """The municipality a key event names: a forwarding municipality's own; a creditor's key
-    is the deployment's, not one municipality's, so the first municipality served."""
-    return holder_id if kind == KeyHolderKind.MUNICIPALITY else min(settings.served())
+    is the deployment's, not one municipality's, so the first municipality served (none yet:
+    `0000`, no municipality's; the event is keyed and read by key id alone)."""
+    if kind == KeyHolderKind.MUNICIPALITY:
+        return holder_id
+    return min(await tenants.served(session), default=NO_MUNICIPALITY)
 
 
 async def _issue(

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Header, Request, Response, status
 from pydantic import ValidationError
 
 from vroeg.intake import repository
-from vroeg.intake.auth import MunicipalityDep, SettingsDep, VlpDep
+from vroeg.intake.auth import MunicipalityDep, VlpDep
 from vroeg.intake.delivery import Delivered, Sender, deliver
 from vroeg.intake.schemas import (
     EXAMPLE_SIGNAL,
@@ -64,13 +64,11 @@ def _single(outcome: Delivered | Problem, response: Response) -> SignalResult:
     },
 )
 async def post_signal(
-    body: SignalIn, uow: UnitOfWorkDep, vlp: VlpDep, settings: SettingsDep, response: Response
+    body: SignalIn, uow: UnitOfWorkDep, vlp: VlpDep, response: Response
 ) -> SignalResult:
     """Take a signal up (ONTVANGEN) or record why not (NIET_OPGEPAKT, with the reason)."""
     assert vlp.vlp_type is not None
-    [outcome] = await deliver(
-        uow, Sender(vlp.id, vlp.vlp_type), [body], served=settings.served(), now=now_utc()
-    )
+    [outcome] = await deliver(uow, Sender(vlp.id, vlp.vlp_type), [body], now=now_utc())
     return _single(outcome, response)
 
 
@@ -87,7 +85,6 @@ async def post_forwarded_signal(
     body: ForwardedSignalIn,
     uow: UnitOfWorkDep,
     municipality: MunicipalityDep,
-    settings: SettingsDep,
     response: Response,
 ) -> SignalResult:
     """The original creditor and the forwarding municipality are kept as provenance."""
@@ -97,9 +94,16 @@ async def post_forwarded_signal(
             code="forwarded-to-self",
             title="A municipality cannot forward a signal to itself.",
         )
-    sender = Sender(body.original_vlp.id, body.original_vlp.type, forwarded_by=municipality.id)
-    signal = SignalIn.model_validate(body.model_dump(exclude={"original_vlp"}))
-    [outcome] = await deliver(uow, sender, [signal], served=settings.served(), now=now_utc())
+    sender = Sender(
+        body.original_vlp.id,
+        body.original_vlp.type,
+        forwarded_by=municipality.id,
+        original_received_at=body.original_received_at,
+    )
+    signal = SignalIn.model_validate(
+        body.model_dump(exclude={"original_vlp", "original_received_at"})
+    )
+    [outcome] = await deliver(uow, sender, [signal], now=now_utc())
     return _single(outcome, response)
 
 
@@ -122,6 +126,7 @@ async def get_signal(signal_id: UUID, uow: UnitOfWorkDep, vlp: VlpDep) -> Signal
         municipality=signal.municipality,
         received_at=signal.received_at,
         forwarded_by=signal.forwarded_by or None,
+        original_received_at=signal.original_received_at,
     )
 
 
@@ -173,7 +178,6 @@ async def post_batch(
     request: Request,
     uow: UnitOfWorkDep,
     vlp: VlpDep,
-    settings: SettingsDep,
     response: Response,
     idempotency_key: Annotated[
         str | None, Header(max_length=200, description="Makes a retried batch safe.")
@@ -213,7 +217,6 @@ async def post_batch(
         uow,
         Sender(vlp.id, vlp.vlp_type),
         [signal for _, signal in valid],
-        served=settings.served(),
         now=now,
     )
     for (index, signal), outcome in zip(valid, outcomes, strict=True):

@@ -1,10 +1,13 @@
 """intake as a process: `vroeg-intake`."""
 
-from vroeg.intake import admin_api, api, consumer, models
+from vroeg.intake import admin_api, api, consumer, models, tenants_api
 from vroeg.intake.settings import Settings
 from vroeg.shared.service import ServiceSpec, entrypoints
 
 SPEC = ServiceSpec(
-    "intake", [api.router, admin_api.router], consumer.subscriptions, retention=models.RETENTION
+    "intake",
+    [api.router, admin_api.router, tenants_api.router],
+    consumer.subscriptions,
+    retention=models.RETENTION,
 )
 app, main = entrypoints(SPEC, Settings)

@@ -20,6 +20,7 @@ from vroeg.intake import repository, rules
 from vroeg.intake.models import PolicyVersion, Signal
 from vroeg.intake.rules import Attestation
 from vroeg.intake.schemas import SignalIn, SignalResult, SignalStatus
+from vroeg.shared import tenants
 from vroeg.shared.clock import dutch_date
 from vroeg.shared.events import (
     ArrearsType,
@@ -42,6 +43,10 @@ class Sender:
     vlp_id: str
     vlp_type: VlpType
     forwarded_by: str | None = None
+    # A forward's provenance: when the forwarding municipality's intake received it. Deadlines
+    # here count from this intake's own receipt (R-FU-1: "the day the municipality received
+    # the signal"; the competent one can act only from then, Awb 2:3).
+    original_received_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -57,11 +62,13 @@ async def deliver(
     sender: Sender,
     items: Sequence[SignalIn],
     *,
-    served: frozenset[str],
     now: datetime,
 ) -> list[Delivered | Problem]:
     """Decide, store and announce each signal; a Problem where the delivery is not allowed."""
     today = dutch_date(now)
+    # R-IN-8 from the tenant registry, read in this transaction: a municipality an operator
+    # just added is served at once.
+    served = await tenants.served(uow.session)
     agreements = (
         [
             rules.Agreement(a.municipality, a.starts_on, a.ends_on)
@@ -143,6 +150,7 @@ def _decide(
         "vlp_id": sender.vlp_id,
         "vlp_reference": item.vlp_reference,
         "forwarded_by": sender.forwarded_by or "",
+        "original_received_at": sender.original_received_at,
         "municipality": item.municipality,
         "kind": item.kind,
         "arrears_type": item.arrears_type,
@@ -167,6 +175,7 @@ def _decide(
         amount=Decimal(item.amount),
         oldest_due_date=item.oldest_due_date,
         unpaid_installments=item.unpaid_installments,
+        social_collection=tuple(sorted(item.social_collection.given())),
         forwarded_by=sender.forwarded_by,
         received_at=now,
     )

@@ -61,6 +61,8 @@ class Signal(Base):
     vlp_reference: Mapped[str]
     # '' for a direct delivery; else the municipality that forwarded it (Awb 2:3).
     forwarded_by: Mapped[str]
+    # A forward's provenance: when the forwarding municipality's intake received it.
+    original_received_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     municipality: Mapped[str] = mapped_column(sa.String(4))
     kind: Mapped[str]
     arrears_type: Mapped[str]

@@ -138,9 +138,12 @@ async def signals_by_reference(
 
 
 async def get_signal(session: AsyncSession, signal_id: uuid.UUID, *, vlp_id: str) -> Signal | None:
-    """A signal, only as seen by the creditor that sent it."""
+    """A signal, only as seen by the creditor that sent it: a forwarded one never (its
+    original creditor sent it elsewhere, Awb 2:3)."""
     return await session.scalar(
-        sa.select(Signal).where(Signal.id == signal_id, Signal.vlp_id == vlp_id)
+        sa.select(Signal).where(
+            Signal.id == signal_id, Signal.vlp_id == vlp_id, Signal.forwarded_by == ""
+        )
     )
 
 

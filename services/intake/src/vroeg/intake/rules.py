@@ -13,21 +13,12 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
 from http import HTTPStatus
 
-from vroeg.shared.events import ArrearsType, RefusalReason, SignalKind, VlpType
+from vroeg.shared.events import ArrearsType, Attestation, RefusalReason, SignalKind, VlpType
 from vroeg.shared.http import Problem
 
-
-class Attestation(StrEnum):
-    """The social-collection steps a creditor attests to (R-IN-2)."""
-
-    WRITTEN_REMINDER = "writtenReminder"
-    PERSONAL_CONTACT_ATTEMPT = "personalContactAttempt"
-    DEBT_HELP_REFERRAL = "debtHelpReferral"
-    DATA_SHARING_OFFER = "dataSharingOffer"
-
+__all__ = ["Attestation"]  # defined with the signal's data: a forward carries them (Awb 2:3)
 
 ALL_ATTESTATIONS = frozenset(Attestation)
 # Health insurers' own regulation predates the Wgs (§2.2): no (b) personal contact, no (d).

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, model_validator
 from pydantic.alias_generators import to_camel
 
 from vroeg.intake.rules import Attestation
@@ -130,6 +131,9 @@ class SignalIn(_Body):
         return self
 
 
+API_KEY_PATTERN = r"^vroeg_[0-9a-f]{16}\.[A-Za-z0-9_-]{20,100}$"
+
+
 class OriginalVlp(_Body):
     """The creditor that first delivered a forwarded signal."""
 
@@ -142,12 +146,22 @@ class ForwardedSignalIn(SignalIn):
 
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{**EXAMPLE_SIGNAL, "originalVlp": {"id": "woonstad", "type": "HUUR"}}],
+            "examples": [
+                {
+                    **EXAMPLE_SIGNAL,
+                    "originalVlp": {"id": "woonstad", "type": "HUUR"},
+                    "originalReceivedAt": "2026-11-27T09:30:00+01:00",
+                }
+            ],
             "anyOf": NAMES_A_DEBTOR,
         }
     )
 
     original_vlp: OriginalVlp
+    original_received_at: AwareDatetime = Field(
+        description="When the forwarding municipality's intake received the signal (provenance; "
+        "deadlines here count from this intake's own receipt, R-FU-1)."
+    )
 
 
 class SignalStatus(StrEnum):
@@ -176,6 +190,7 @@ class SignalOut(SignalResult):
     municipality: str
     received_at: datetime
     forwarded_by: str | None = None
+    original_received_at: datetime | None = None
 
 
 class RecordStatus(StrEnum):
@@ -287,3 +302,66 @@ class PolicyOut(_Body):
     version: int
     thresholds: dict[ArrearsType, Decimal]
     required_attestations: dict[VlpType, list[Attestation]]
+
+
+class TenantIn(_Body):
+    """A municipality's entry in the tenant registry (domain §10): served here, or served by
+    the vroeg deployment whose intake is at `intakeUrl`. `apiKeys` are write-only: the keys this
+    deployment presents at that intake when it forwards a signal (Awb 2:3), per forwarding
+    municipality; they are never returned."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"servedHere": True},
+                {
+                    "servedHere": False,
+                    "intakeUrl": "https://vroeg.utrecht.example/",
+                    "apiKeys": {"0363": "vroeg_0123456789abcdef.s3cr3t-s3cr3t-s3cr3t-s3cr3t"},
+                },
+            ]
+        }
+    )
+
+    served_here: bool = Field(description="Whether this deployment serves the municipality.")
+    intake_url: str | None = Field(
+        default=None,
+        max_length=500,
+        pattern=r"^https?://[!-~]+$",
+        description="The base URL of the intake that serves it (required unless served here; "
+        "for a municipality served here, this deployment's own intake, to forward to it).",
+    )
+    ca_certificate: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=20_000,
+        pattern=r"^[ -~\r\n\t]+$",  # PEM is ASCII
+        description="PEM of the CA certificate to trust at that intake (default: the system's).",
+    )
+    api_keys: dict[MunicipalityCode, str] = Field(
+        default_factory=dict,
+        max_length=1000,
+        description="Write-only. Forwarding municipality (served here) → the API key it "
+        "presents at that intake.",
+    )
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Self:
+        if not self.served_here and self.intake_url is None:
+            raise ValueError("a municipality served elsewhere needs its intakeUrl")
+        if any(not re.match(API_KEY_PATTERN, key) for key in self.api_keys.values()):
+            raise ValueError("every apiKeys value must be a vroeg API key (vroeg_<id>.<secret>)")
+        return self
+
+
+class TenantOut(_Body):
+    """A registry entry as operators read it: which keys are set, never the keys."""
+
+    municipality: str
+    served_here: bool
+    intake_url: str | None = None
+    ca_certificate: str | None = None
+    api_keys_for: list[str] = Field(
+        description="The forwarding municipalities that have a key set at that intake."
+    )
+    changed_at: datetime

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path
 from vroeg.reporting import repository, rules
 from vroeg.reporting.schemas import Counts
 from vroeg.shared.deps import UnitOfWorkDep
-from vroeg.shared.events import ContactKind, RefusalReason, Route
+from vroeg.shared.events import ContactKind, ForwardingOutcome, RefusalReason, Route
 from vroeg.shared.http import problem_responses
 from vroeg.shared.staff import Role, StaffMember, ensure_serves, requires
 
@@ -41,4 +41,7 @@ async def get_counts(
         termijnen_te_laat_gehaald=values.get(rules.DEADLINES_MET_LATE, 0),
         termijnen_gemist=values.get(rules.DEADLINES_MISSED, 0),
         contactpogingen={k: values.get(f"{rules.ATTEMPT_PREFIX}{k.value}", 0) for k in ContactKind},
+        doorgestuurd={
+            o: values.get(f"{rules.FORWARDED_PREFIX}{o.value}", 0) for o in ForwardingOutcome
+        },
     )

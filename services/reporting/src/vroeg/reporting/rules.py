@@ -12,6 +12,7 @@ from vroeg.shared.events import (
     FirstContactDueSoon,
     FirstContactMet,
     FirstContactMissed,
+    SignalForwarded,
     SignalReceived,
     SignalRefused,
     SignalRouted,
@@ -31,6 +32,8 @@ ROUTE_PREFIX = "route."
 INTERMEDIATE_RESULTS = "tussenresultaten"
 INTERMEDIATE_NOT_REACHED = "tussenresultaten_niet_bereikt"
 SHV_HANDLED_PREFIX = "shv_afgehandeld."
+# Awb 2:3: relocated signals forwarded, or not, by outcome (FORWARDED, NOT_IN_REGISTRY, …).
+FORWARDED_PREFIX = "doorgestuurd."
 
 
 def metrics_for(event: Event) -> tuple[str, ...]:
@@ -64,4 +67,6 @@ def metrics_for(event: Event) -> tuple[str, ...]:
         )
     if isinstance(event, DebtHelpSignalHandled):
         return (f"{SHV_HANDLED_PREFIX}{event.category.value}",)
+    if isinstance(event, SignalForwarded):
+        return (f"{FORWARDED_PREFIX}{event.outcome.value}",)
     return ()

@@ -5,7 +5,13 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from vroeg.shared.events import ContactKind, MunicipalityCode, RefusalReason, Route
+from vroeg.shared.events import (
+    ContactKind,
+    ForwardingOutcome,
+    MunicipalityCode,
+    RefusalReason,
+    Route,
+)
 
 
 class Counts(BaseModel):
@@ -27,4 +33,8 @@ class Counts(BaseModel):
     termijnen_gemist: int = Field(description="Deadlines that passed without a person's attempt.")
     contactpogingen: dict[ContactKind, int] = Field(
         description="Contact attempts per kind (R-FU-2), automatic ones included."
+    )
+    doorgestuurd: dict[ForwardingOutcome, int] = Field(
+        description="Relocated signals forwarded to the competent municipality (Awb 2:3), or "
+        "not and why, per outcome."
     )

@@ -40,8 +40,9 @@ class User(BaseModel):
 
 # The demo's accounts (password = username): one reviewer per municipality, one for a
 # shared-service centre serving both, a vroegsignaleerder, an analyst, who may not review, and
-# a debt-help professional, who may import the debt-help register, and an operator of
-# Amsterdam's intake.
+# a debt-help professional, who may import the debt-help register, an operator of Amsterdam's
+# intake, one of The Hague's, and a shared-service centre's operator of both (who may say where
+# other municipalities are served: the deployment's operator).
 DEMO_USERS = [
     User(username=username, password=username, name=name, roles=roles, gemeenten=municipalities)
     for username, name, roles, municipalities in [
@@ -52,6 +53,8 @@ DEMO_USERS = [
         ("analyst-0363", "A. Amsterdam", ["analyst"], ["0363"]),
         ("shv-0363", "S. Amsterdam", ["shv-professional"], ["0363"]),
         ("admin-0363", "B. Beheer", ["admin"], ["0363"]),
+        ("admin-0518", "B. Den Haag", ["admin"], ["0518"]),
+        ("admin-ssc", "B. Servicecentrum", ["admin"], ["0363", "0518"]),
     ]
 ]
 

@@ -1,13 +1,13 @@
 """feedback: creditors' webhook endpoints and the deliveries to them (Standard Webhooks).
 
-Revision ID: 0007
+Revision ID: 0008
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 
 _MOMENT = sa.DateTime(timezone=True)
 

@@ -1,0 +1,146 @@
+"""Forwarding (Awb 2:3, R-BRP-1) through the running services: a signal whose debtor the BRP
+registers in another municipality is posted without delay to that municipality's intake,
+found in the tenant registry — also when it is another tenant of this deployment (a regional
+centre) — retried until acknowledged, and the creditor hears NIET_WOONACHTIG with
+`doorgestuurd`, never where. With no registry entry it is not forwarded, with the reason.
+
+The BRP stand-in's Kees Bakker (born 1975-07-07) lives in Rotterdam (0599): the creditor
+delivers his signal to Amsterdam (0363).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.support.db import eventually, fetch
+from tests.support.fixtures import Isolation, PlatformFactory, creditor_key, staff_headers
+from tests.support.forwarding import (
+    FAST_RETRIES,
+    PROCESSES,
+    creditor_feedback,
+    deliver,
+    enter_rotterdam,
+    feedback_knows,
+    forwarded_rows,
+    staff_forwards,
+)
+from tests.support.kafka import read_events
+from vroeg.deploy.processes import ServiceProcess, free_port
+from vroeg.shared.events import ForwardingOutcome, Route, SignalForwarded, SignalRouted
+from vroeg.shared.topics import ROUTE_TOPICS, SIGNAL_FORWARDED
+
+
+async def test_a_regional_centre_forwards_to_its_other_tenant_once_with_provenance(
+    make_platform: PlatformFactory, isolation: Isolation
+) -> None:
+    platform = make_platform(FAST_RETRIES, served=("0363", "0599"))
+    platform.start(PROCESSES)
+    enter_rotterdam(platform, platform["intake"].url, served_here=True)
+    await feedback_knows(isolation, "0599")
+    signal_id = deliver(platform, await creditor_key(platform["intake"].url))
+
+    [arrived] = await eventually(lambda: forwarded_rows(isolation), bool)
+    assert (arrived["municipality"], arrived["forwarded_by"]) == ("0599", "0363")
+    assert (arrived["vlp_id"], arrived["vlp_reference"]) == ("woonstad", "WS-BAKKER-1")
+    assert arrived["original_received_at"] is not None
+    # Routed there: Rotterdam's BRP check finds its resident.
+    resident = await read_events(
+        isolation.kafka, isolation.topic(ROUTE_TOPICS[Route.RESIDENT].name), expect=1
+    )
+    assert [
+        (e.municipality, e.signal.forwarded_by) for e in resident if isinstance(e, SignalRouted)
+    ] == [("0599", "0363")]
+    # The creditor hears NIET_WOONACHTIG, forwarded; nothing names Rotterdam.
+    [told] = await eventually(lambda: creditor_feedback(isolation, signal_id), bool)
+    assert (told["feedback_type"], told["doorgestuurd"]) == ("NIET_WOONACHTIG", True)
+    assert "0599" not in {str(v) for v in dict(told).values()}
+    [fact] = await read_events(isolation.kafka, isolation.topic(SIGNAL_FORWARDED.name), expect=1)
+    assert isinstance(fact, SignalForwarded)
+    assert (fact.outcome, fact.destination, fact.attempts) == (
+        ForwardingOutcome.FORWARDED,
+        "0599",
+        1,
+    )
+    [seen] = staff_forwards(platform)
+    assert (seen["status"], seen["outcome"], seen["destination"]) == (
+        "FORWARDED",
+        "FORWARDED",
+        "0599",
+    )
+    # Acknowledged: feedback no longer keeps the signal's data.
+    payloads = await fetch(isolation.database_url, "SELECT payload FROM feedback.forwards")
+    assert [p["payload"] for p in payloads] == [None]
+    # Once: still one there, whatever the worker does next.
+    assert len(await forwarded_rows(isolation)) == 1
+
+
+async def test_a_receiving_intake_that_is_down_gets_the_forward_once_when_it_returns(
+    make_platform: PlatformFactory, isolation: Isolation, tmp_path: Path
+) -> None:
+    platform = make_platform(FAST_RETRIES, served=("0363", "0599"))
+    platform.start(PROCESSES)
+    # Rotterdam's intake: another process, not yet running (down).
+    port = free_port()
+    receiving = ServiceProcess(
+        "intake", port, dict(platform["intake"].env), tmp_path / "receiving-intake.log"
+    )
+    enter_rotterdam(platform, receiving.url, served_here=True, issuer=platform["intake"].url)
+    await feedback_knows(isolation, "0599")
+    signal_id = deliver(platform, await creditor_key(platform["intake"].url))
+
+    waiting = await eventually(
+        lambda: _async(staff_forwards, platform), lambda f: bool(f) and f[0]["attempts"] >= 2
+    )
+    assert waiting[0]["status"] == "WAITING"
+    assert waiting[0]["lastError"] == "ConnectError"
+    assert await forwarded_rows(isolation) == []
+    assert await creditor_feedback(isolation, signal_id) == []
+
+    receiving.start()
+    try:
+        receiving.wait_ready()
+        await eventually(lambda: forwarded_rows(isolation), bool)
+        [told] = await eventually(lambda: creditor_feedback(isolation, signal_id), bool)
+        assert told["doorgestuurd"] is True
+        decided = await eventually(
+            lambda: _async(staff_forwards, platform), lambda f: f[0]["status"] == "FORWARDED"
+        )
+        assert decided[0]["attempts"] >= 3
+        assert len(await forwarded_rows(isolation)) == 1
+    finally:
+        receiving.stop()
+
+
+async def test_without_a_registry_entry_the_signal_is_not_forwarded_and_the_creditor_hears_so(
+    make_platform: PlatformFactory, isolation: Isolation
+) -> None:
+    platform = make_platform(FAST_RETRIES, served=("0363",))
+    platform.start(PROCESSES)
+    signal_id = deliver(platform, await creditor_key(platform["intake"].url))
+
+    [told] = await eventually(lambda: creditor_feedback(isolation, signal_id), bool)
+    assert (told["feedback_type"], told["doorgestuurd"]) == ("NIET_WOONACHTIG", False)
+    [seen] = staff_forwards(platform)
+    assert (seen["status"], seen["outcome"], seen["destination"]) == (
+        "NOT_FORWARDED",
+        "NOT_IN_REGISTRY",
+        "0599",
+    )
+    [fact] = await read_events(isolation.kafka, isolation.topic(SIGNAL_FORWARDED.name), expect=1)
+    assert isinstance(fact, SignalForwarded)
+    assert (fact.outcome, fact.attempts) == (ForwardingOutcome.NOT_IN_REGISTRY, 0)
+    assert await forwarded_rows(isolation) == []
+    # Staff ask only for their own municipalities'.
+    other = httpx.get(
+        f"{platform['feedback'].url}/v1/doorsturingen",
+        params={"gemeente": "0518"},
+        headers=staff_headers(platform, "vroegsignaleerder-0363"),
+    )
+    assert other.status_code == 403
+
+
+async def _async(probe: Any, *args: Any) -> Any:
+    return probe(*args)

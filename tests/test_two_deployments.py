@@ -1,0 +1,90 @@
+"""Forwarding between two vroeg deployments on one machine (Awb 2:3): Amsterdam's (0363) and
+Rotterdam's (0599), each with its own database, topic prefix and BRP stand-in. The BRP places
+the creditor's debtor in Rotterdam; Amsterdam forwards the signal to Rotterdam's intake, which
+was down for a while; it arrives there once, with its provenance, and is routed there; the
+creditor hears NIET_WOONACHTIG `doorgestuurd` from Amsterdam and nothing naming Rotterdam."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.db import eventually, fetch
+from tests.support.fixtures import Isolation, creditor_key, isolated, platform_for
+from tests.support.forwarding import (
+    FAST_RETRIES,
+    PROCESSES,
+    creditor_feedback,
+    deliver,
+    enter_rotterdam,
+    feedback_knows,
+    forwarded_rows,
+    staff_forwards,
+)
+from tests.support.kafka import read_events
+from vroeg.deploy import infra
+from vroeg.shared.events import Route, SignalRouted
+from vroeg.shared.topics import ROUTE_TOPICS
+
+
+@pytest.fixture
+def deployments(endpoints: infra.Endpoints) -> Iterator[tuple[Isolation, Isolation]]:
+    """Two deployments' own databases and topic prefixes: Amsterdam's and Rotterdam's."""
+    with isolated(endpoints) as amsterdam, isolated(endpoints) as rotterdam:
+        yield amsterdam, rotterdam
+
+
+async def test_a_relocated_signal_reaches_the_deployment_serving_its_municipality_once(
+    deployments: tuple[Isolation, Isolation], tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    amsterdam_iso, rotterdam_iso = deployments
+    amsterdam = platform_for(amsterdam_iso, tmp_path / "amsterdam", FAST_RETRIES)
+    rotterdam = platform_for(rotterdam_iso, tmp_path / "rotterdam", served=("0599",))
+    try:
+        amsterdam.start(PROCESSES)
+        rotterdam.start(["brp-standin", "intake", "brp-check"])
+        receiving = rotterdam["intake"]
+        # Rotterdam issues Amsterdam's forwarding key; Amsterdam's deployment operator
+        # enters where 0599 is served.
+        enter_rotterdam(amsterdam, receiving.url, served_here=False)
+        await feedback_knows(amsterdam_iso, "0599")
+        receiving.stop()  # Rotterdam's intake is down for a while
+
+        signal_id = deliver(amsterdam, await creditor_key(amsterdam["intake"].url))
+
+        async def seen() -> list[dict[str, object]]:
+            return staff_forwards(amsterdam)
+
+        waiting = await eventually(seen, lambda f: bool(f) and int(f[0]["attempts"]) >= 2)  # type: ignore[call-overload]
+        assert waiting[0]["status"] == "WAITING"
+        assert await creditor_feedback(amsterdam_iso, signal_id) == []
+
+        receiving.start()
+        receiving.wait_ready()
+        [arrived] = await eventually(lambda: forwarded_rows(rotterdam_iso), bool)
+        assert (arrived["municipality"], arrived["forwarded_by"]) == ("0599", "0363")
+        assert (arrived["vlp_id"], arrived["vlp_reference"]) == ("woonstad", "WS-BAKKER-1")
+        assert arrived["original_received_at"] is not None
+        routed = await read_events(
+            rotterdam_iso.kafka,
+            rotterdam_iso.topic(ROUTE_TOPICS[Route.RESIDENT].name),
+            expect=1,
+        )
+        assert [e.municipality for e in routed if isinstance(e, SignalRouted)] == ["0599"]
+
+        [told] = await eventually(lambda: creditor_feedback(amsterdam_iso, signal_id), bool)
+        assert (told["feedback_type"], told["doorgestuurd"]) == ("NIET_WOONACHTIG", True)
+        assert "0599" not in {str(value) for value in dict(told).values()}
+        # Once, and each deployment keeps its own: nothing of Rotterdam's in Amsterdam's.
+        assert len(await forwarded_rows(rotterdam_iso)) == 1
+        assert await forwarded_rows(amsterdam_iso) == []
+        rotterdam_signals = await fetch(rotterdam_iso.database_url, "SELECT id FROM intake.signals")
+        assert len(rotterdam_signals) == 1
+    finally:
+        amsterdam.stop()
+        rotterdam.stop()
+        if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
+            for process in [*amsterdam.processes.values(), *rotterdam.processes.values()]:
+                print(f"--- {process.name} log ---\n{process.tail()}")
