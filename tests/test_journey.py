@@ -197,12 +197,14 @@ async def test_followup_fixes_a_first_contact_deadline_for_each_case(journey: Jo
 async def test_feedback_keeps_only_what_the_creditor_may_hear(journey: Journey) -> None:
     rows = await fetch(
         journey.iso.database_url,
-        "SELECT signal_id::text AS signal_id, feedback_type FROM feedback.feedback",
+        "SELECT signal_id::text AS signal_id, feedback_type, doorgestuurd FROM feedback.feedback",
     )
-    # Bakker moved to a known municipality: forwarding tells NIET_WOONACHTIG with whether the
-    # signal went there, once it knows (R-BRP-1); the resident hears only from an outcome.
-    assert {(r["signal_id"], r["feedback_type"]) for r in rows} == {
-        (journey.signal_ids["deceased"], "OVERLEDEN"),
+    # Bakker moved to a known municipality this deployment's registry does not name: not
+    # forwarded, and the creditor hears NIET_WOONACHTIG with just that (R-BRP-1, Awb 2:3);
+    # the resident's creditor hears only from an outcome.
+    assert {(r["signal_id"], r["feedback_type"], r["doorgestuurd"]) for r in rows} == {
+        (journey.signal_ids["deceased"], "OVERLEDEN", None),
+        (journey.signal_ids["relocated"], "NIET_WOONACHTIG", False),
     }
 
 
