@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -23,6 +24,7 @@ from tests.support.fixtures import (
     staff_headers,
 )
 from tests.support.kafka import headers_of, read_events, read_topic
+from tests.support.monitor import Figures, breakdown, get_figures, this_month
 from tests.support.otlp import OtlpReceiver, ReceivedSpan
 from vroeg.deploy import infra
 from vroeg.deploy.demo import signal_body
@@ -45,7 +47,7 @@ class Journey:
 
     iso: Isolation
     signal_ids: dict[str, str]
-    counts: dict[str, Any]
+    counts: Figures
     spans: list[ReceivedSpan]
 
 
@@ -91,15 +93,14 @@ def journey(
                 )
                 assert response.status_code == 201, response.text
                 ids[name] = response.json()["id"]
-            counts_url = f"{platform['reporting'].url}/v1/gemeenten/0363/tellingen"
             analyst = staff_headers(platform, "analyst-0363")
             counts = asyncio.run(
                 eventually(
-                    lambda: _get_json(counts_url, analyst),
+                    lambda: get_figures(platform["reporting"].url, analyst, this_month()),
                     lambda c: (
-                        c["signalen"] == 3
-                        and c["termijnenGezet"] == 2
-                        and sum(c["routes"].values()) == 3
+                        c.get(("signalen", "0363", None)) == 3
+                        and c.get(("meldingen", "0363", None)) == 2
+                        and len(breakdown(c, "eindroute", "0363")) == 3
                     ),
                 )
             )
@@ -107,11 +108,6 @@ def journey(
             platform.stop()  # a graceful stop flushes every process's spans
         yield Journey(iso, ids, counts, receiver.snapshot())
     receiver.stop()
-
-
-async def _get_json(url: str, headers: dict[str, str]) -> Any:
-    async with httpx.AsyncClient() as http:
-        return (await http.get(url, headers=headers)).json()
 
 
 async def test_each_signal_is_published_on_the_topic_of_its_route(journey: Journey) -> None:
@@ -201,14 +197,13 @@ async def test_feedback_keeps_only_what_the_creditor_may_hear(journey: Journey) 
     }
 
 
-def test_reporting_serves_the_counts_of_the_municipality(journey: Journey) -> None:
-    assert journey.counts["signalen"] == 3
-    assert journey.counts["meldingen"] == 2
-    assert journey.counts["termijnenGezet"] == 2
-    assert {k: v for k, v in journey.counts["routes"].items() if v} == {
-        "resident": 1,
-        "deceased": 1,
-        "relocated": 1,
+def test_reporting_serves_the_indicators_of_the_municipality(journey: Journey) -> None:
+    assert journey.counts[("signalen", "0363", None)] == 3
+    assert journey.counts[("meldingen", "0363", None)] == 2
+    assert {k: v for k, v in breakdown(journey.counts, "eindroute", "0363").items()} == {
+        "resident": Decimal("0.3333"),
+        "deceased": Decimal("0.3333"),
+        "relocated": Decimal("0.3333"),
     }
 
 
