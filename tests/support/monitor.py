@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
 
+from tests.support.fixtures import Isolation
 from vroeg.shared.clock import dutch_date
 from vroeg.shared.events import now_utc
 
@@ -45,3 +50,17 @@ def breakdown(found: Figures, indicator: str, municipality: str) -> dict[str, De
         for (name, m, key), value in found.items()
         if name == indicator and m == municipality
     }
+
+
+def rebuild(isolation: Isolation) -> str:
+    """`vroeg reporting rebuild` on the isolation's topics and database; what it printed."""
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "vroeg"), "reporting", "rebuild"],
+        env={**os.environ, **isolation.env()},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout

@@ -68,6 +68,9 @@ class Indicator:
     source: str  # the guideline's section
     breakdown: str | None  # Dutch name of the breakdown key; None: one figure
     query: str
+    # The denominator is the municipality's whole (a share of it per key), not the key's own:
+    # the region's is then the municipalities' wholes together.
+    share: bool = False
 
 
 def _count(
@@ -113,6 +116,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         "route",
         f"SELECT s.municipality, coalesce(r.route, 'nog-niet-gecontroleerd'), count(*), "
         f"sum(count(*)) OVER (PARTITION BY s.municipality) {_SIGNALS_ROUTED} GROUP BY 1, 2",
+        share=True,
     ),
     Indicator(
         "leeftijd",
@@ -125,6 +129,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         "leeftijdsklasse",
         f"SELECT s.municipality, coalesce(r.age_band, s.age_band, 'onbekend'), count(*), "
         f"sum(count(*)) OVER (PARTITION BY s.municipality) {_SIGNALS_ROUTED} GROUP BY 1, 2",
+        share=True,
     ),
     Indicator(
         "bekend_bij_shv",
@@ -188,6 +193,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         "SELECT c.municipality, CASE WHEN c.household_size IS NULL THEN 'onbekend' "
         "WHEN c.household_size >= 5 THEN '5+' ELSE c.household_size::text END, count(*), "
         f"sum(count(*)) {_PER_MUNICIPALITY} {_CASES} GROUP BY 1, 2",
+        share=True,
     ),
     Indicator(
         "minderjarigen",
@@ -233,6 +239,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         "SELECT c.municipality, coalesce(c.previous_outcome, 'open'), "
         "count(*) FILTER (WHERE c.consecutive), "
         f"sum(count(*)) {_PER_MUNICIPALITY} {_CASES} AND c.recidive GROUP BY 1, 2",
+        share=True,
     ),
     _count(
         "contactpogingen",
@@ -289,6 +296,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         "uitkomst",
         f"SELECT c.municipality, coalesce(o.category, 'GEEN_CATEGORIE'), count(*), "
         f"sum(count(*)) {_PER_MUNICIPALITY} {_CLOSED} GROUP BY 1, 2",
+        share=True,
     ),
     Indicator(
         "uitkomst_detail",
@@ -301,6 +309,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         "detail",
         f"SELECT c.municipality, o.detail, count(*), sum(count(*)) {_PER_MUNICIPALITY} "
         f"{_CLOSED} GROUP BY 1, 2",
+        share=True,
     ),
     Indicator(
         "hulpacceptatie",
@@ -407,6 +416,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         "WHERE h.municipality = ANY(:ms) "
         "AND (h.handled_at AT TIME ZONE 'Europe/Amsterdam')::date >= :start "
         "AND (h.handled_at AT TIME ZONE 'Europe/Amsterdam')::date < :end GROUP BY 1, 2",
+        share=True,
     ),
     # Creditors.
     _count(

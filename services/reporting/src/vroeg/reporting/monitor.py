@@ -92,8 +92,11 @@ async def compute(
 
 
 def _region(indicator: Indicator, values: Sequence[Value]) -> list[Value]:
+    """The municipalities together: numerators added up, and denominators too — for a share,
+    each municipality's whole once, whether or not it has the key."""
     numerators: dict[str, Decimal] = defaultdict(Decimal)
     denominators: dict[str, Decimal] = defaultdict(Decimal)
+    wholes = {v.municipality: v.denominator or Decimal(0) for v in values}
     for v in values:
         numerators[v.key] += v.numerator
         denominators[v.key] += v.denominator or 0
@@ -103,7 +106,11 @@ def _region(indicator: Indicator, values: Sequence[Value]) -> list[Value]:
             REGION,
             key,
             numerators[key],
-            denominators[key] if indicator.denominator else None,
+            None
+            if indicator.denominator is None
+            else sum(wholes.values(), Decimal(0))
+            if indicator.share
+            else denominators[key],
         )
         for key in sorted(numerators)
     ]
