@@ -22,6 +22,7 @@ from tests.support.fixtures import Isolation, PlatformFactory, staff_headers
 from tests.support.kafka import publish, wait_until_consumed
 from tests.support.monitor import Figures, get_figures, rebuild, this_month
 from tests.support.signals import opened_case
+from vroeg.reporting.indicators import CATALOGUE
 from vroeg.shared.clock import dutch_date
 from vroeg.shared.events import (
     AgeBand,
@@ -272,3 +273,46 @@ async def test_facts_in_any_order_and_number_give_the_same_figures_and_rebuild_g
 
 def _differences(found: Figures) -> dict[object, object]:
     return {k: (found.get(k), v) for k, v in EXPECTED.items() if found.get(k) != v}
+
+
+async def test_the_csv_the_definitions_and_bad_input(
+    isolation: Isolation, make_platform: PlatformFactory
+) -> None:
+    platform = make_platform()
+    platform.start(["idp-standin", "reporting"])
+    await _publish(isolation, _month_of_facts())
+    analyst = staff_headers(platform, "analyst-0363")
+    async with httpx.AsyncClient(base_url=platform["reporting"].url, headers=analyst) as http:
+        definitions = (await http.get("/v1/indicatoren")).json()
+        assert {d["naam"] for d in definitions} == {i.name for i in CATALOGUE}
+        assert all(d["label"] and d["definitie"] and d["teller"] and d["bron"] for d in definitions)
+
+        csv = await http.get("/v1/indicatorwaarden/csv", params={"periode": this_month()})
+        assert csv.status_code == 200
+        assert csv.headers["content-type"].startswith("text/csv")
+        lines = csv.text.splitlines()
+        assert lines[0] == "Periode;Gemeente;Indicator;Uitsplitsing;Waarde;Teller;Noemer"
+        assert f"{this_month()};0363;Aantal vroegsignalen;;4;4;" in lines
+        assert f"{this_month()};0363;Signalen naar eindroute;route: resident;0,5000;2;4" in lines
+        assert any(line.startswith(f"{this_month()};Regio (alle gemeenten);") for line in lines)
+
+        # A quarter and a year hold the month's figures too.
+        quarter = f"{TODAY.year}-K{(TODAY.month - 1) // 3 + 1}"
+        for period in (quarter, str(TODAY.year)):
+            assert (await get_figures(http.base_url.__str__(), analyst, period))[
+                ("signalen", "0363", None)
+            ] == 4
+
+        for params, status in (
+            ({"periode": "2026-13"}, 400),
+            ({"periode": "2026-K5"}, 400),
+            ({"periode": "oktober"}, 400),
+            ({}, 400),
+            ({"periode": "2026", "gemeente": "363"}, 400),
+            ({"periode": "2026", "gemeente": "0518"}, 403),
+        ):
+            for path in ("/v1/indicatorwaarden", "/v1/indicatorwaarden/csv"):
+                refused = await http.get(path, params=params)
+                assert refused.status_code == status, (path, params, refused.text)
+                assert refused.headers["content-type"] == "application/problem+json"
+        assert (await http.get("/v1/indicatoren", headers={"Authorization": ""})).status_code == 401
