@@ -109,7 +109,8 @@ async def test_a_service_killed_with_unsent_outbox_rows_sends_them_after_restart
     assert intake.wait_exit(timeout=60) == -signal.SIGKILL
     stored = await fetch(isolation.database_url, "SELECT id FROM intake.signals")
     assert len(stored) == 1
-    assert len(await fetch(isolation.database_url, "SELECT seq FROM intake.outbox")) == 1
+    # SignalReceived and its lean fact for the monitor, written in one transaction.
+    assert len(await fetch(isolation.database_url, "SELECT seq FROM intake.outbox")) == 2
     topic = isolation.topic(SIGNAL_RECEIVED.name)
     assert await read_topic(isolation.kafka, topic, expect=0, timeout=2) == []
 

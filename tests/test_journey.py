@@ -101,6 +101,8 @@ def journey(
                         c.get(("signalen", "0363", None)) == 3
                         and c.get(("meldingen", "0363", None)) == 2
                         and len(breakdown(c, "eindroute", "0363")) == 3
+                        # The deceased's case closed by followup and mirrored by the matcher.
+                        and c.get(("uitkomst_detail", "0363", "OVERLEDEN")) == 1
                     ),
                 )
             )
@@ -136,12 +138,14 @@ async def test_every_record_the_services_sent_conforms_to_the_asyncapi_document(
             problems = contract.problems(topic.name, headers_of(record), record.value)
             assert problems == [], f"{topic.name}: {problems}"
         checked[topic.event.__name__] = checked.get(topic.event.__name__, 0) + len(records)
-    # received 3, routed 3 (resident, deceased, relocated), 2 cases (with how to reach them) and
-    # their 2 deadlines, the deceased's case closed and its mirror updated; and the creditor's
-    # key, issued before the signals
+    # received 3, routed 3 (resident, deceased, relocated), each with its lean fact for the
+    # monitor, 2 cases (with how to reach them) and their 2 deadlines, the deceased's case closed
+    # and its mirror updated; and the creditor's key, issued before the signals
     assert {k: v for k, v in checked.items() if v} == {
         "SignalReceived": 3,
+        "SignalFact": 3,
         "SignalRouted": 3,
+        "RouteFact": 3,
         "CaseOpened": 2,
         "CaseContactsChanged": 2,
         "FirstContactDeadlineSet": 2,
@@ -205,6 +209,7 @@ def test_reporting_serves_the_indicators_of_the_municipality(journey: Journey) -
         "deceased": Decimal("0.3333"),
         "relocated": Decimal("0.3333"),
     }
+    assert journey.counts[("uitkomst_detail", "0363", "OVERLEDEN")] == 1
 
 
 def test_one_signal_is_one_trace_across_all_six_services(journey: Journey) -> None:
