@@ -44,11 +44,10 @@ _ATTEMPTS = """
     FROM attempts a
     WHERE a.municipality = ANY(:ms) AND a.attempted_on >= :start AND a.attempted_on < :end
 """
-# Per case opened in the period and attempt kind it had: reached by it, outcome.
-_CASE_KINDS = """
+# Each attempt of the cases opened in the period, with the case's outcome if it is closed.
+_CASE_ATTEMPTS = """
     FROM cases c
-    JOIN (SELECT case_id, kind, bool_or(reached) AS reached FROM attempts GROUP BY 1, 2) k
-      ON k.case_id = c.case_id
+    JOIN attempts a ON a.case_id = c.case_id
     LEFT JOIN outcomes o ON o.case_id = c.case_id AND c.status = 'CLOSED'
     WHERE c.municipality = ANY(:ms) AND c.opened_on >= :start AND c.opened_on < :end
 """
@@ -282,8 +281,8 @@ CATALOGUE: tuple[Indicator, ...] = (
         "meldingen met een poging van deze soort",
         "Bijlage 1; §8.5.2",
         "soort contactpoging",
-        f"SELECT c.municipality, k.kind, count(*) FILTER (WHERE k.reached), count(*) "
-        f"{_CASE_KINDS} GROUP BY 1, 2",
+        "SELECT c.municipality, a.kind, count(DISTINCT c.case_id) FILTER (WHERE a.reached), "
+        f"count(DISTINCT c.case_id) {_CASE_ATTEMPTS} GROUP BY 1, 2",
     ),
     # Results.
     Indicator(
@@ -331,8 +330,9 @@ CATALOGUE: tuple[Indicator, ...] = (
         "meldingen bereikt met deze soort",
         "Bijlage 1",
         "soort contactpoging",
-        f"SELECT c.municipality, k.kind, count(*) FILTER (WHERE o.category = 'WIL_HULP'), "
-        f"count(*) {_CASE_KINDS} AND k.reached GROUP BY 1, 2",
+        "SELECT c.municipality, a.kind, "
+        "count(DISTINCT c.case_id) FILTER (WHERE o.category = 'WIL_HULP'), "
+        f"count(DISTINCT c.case_id) {_CASE_ATTEMPTS} AND a.reached GROUP BY 1, 2",
     ),
     Indicator(
         "verwijzing_financieel",
