@@ -268,7 +268,12 @@ async def query(url: str, signals: int) -> None:
                 values = await monitor.compute(session, towns, monitor.parse_period(period))
                 seconds = time.monotonic() - first
                 signals_found = next(
-                    (v.numerator for v in values if v.indicator.name == "signalen"), 0
+                    (
+                        v.numerator
+                        for v in values
+                        if v.indicator.name == "signalen" and v.municipality == monitor.REGION
+                    ),
+                    0,
                 )
                 print(
                     f"  {label}: {len(values):,} figures ({signals_found:,} signals) in "
