@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from brp_truth import BrpView
@@ -184,3 +185,70 @@ def _address_key(address: dict[str, Any]) -> str:
 
 def _month(moment: datetime) -> str:
     return moment.strftime("%Y-%m")
+
+
+# The routes on which the matcher makes cases (domain §6).
+CASE_ROUTES = frozenset({Route.RESIDENT.value, Route.DECEASED.value, Route.MINOR.value})
+
+
+@dataclass(frozen=True)
+class CaseTruth:
+    """A case the matcher must make of a month's signals: one household's signals on a case
+    route, in receipt order, until it closes by itself (R-BRP-2: a deceased debtor with nobody
+    else registered at the address); the household's next signal opens another."""
+
+    municipality: str
+    household: str
+    signals: tuple[Truth, ...]
+
+    @property
+    def crisis(self) -> bool:
+        return any(t.crisis for t in self.signals)
+
+    @property
+    def debt_amount(self) -> Decimal:
+        """Per creditor and arrears type the latest signal's amount, added up."""
+        latest = {(t.creditor_id, t.arrears_type): Decimal(t.amount) for t in self.signals}
+        return sum(latest.values(), Decimal(0))
+
+    @property
+    def pc4(self) -> str:
+        """The first signal's postcode area."""
+        return self.signals[0].pc4
+
+    @property
+    def household_size(self) -> int | None:
+        """As the BRP showed it at the latest signal with a BRP address (none: unknown)."""
+        known = [t for t in self.signals if t.address_key is not None]
+        return known[-1].household_size if known else None
+
+    @property
+    def minors(self) -> bool | None:
+        known = [t for t in self.signals if t.address_key is not None]
+        return known[-1].minors > 0 if known else None
+
+    @property
+    def closed_by_itself(self) -> bool:
+        """R-BRP-2: followup closes it with the result OVERLEDEN (no category)."""
+        return any(t.route == Route.DECEASED.value for t in self.signals) and (
+            self.household_size == 0
+        )
+
+
+def case_truths(signals: Sequence[Truth]) -> list[CaseTruth]:
+    """The cases of one month's signals (in receipt order): one per municipality and household
+    of the signals routed to the matcher."""
+    done: list[CaseTruth] = []
+    open_cases: dict[tuple[str, str], CaseTruth] = {}
+    for t in signals:
+        if t.route not in CASE_ROUTES:
+            continue
+        key = (t.municipality, t.household)
+        before = open_cases.get(key)
+        case = CaseTruth(t.municipality, t.household, (*before.signals, t) if before else (t,))
+        if case.closed_by_itself:
+            done.append(case)
+            open_cases.pop(key, None)
+        else:
+            open_cases[key] = case
+    return done + list(open_cases.values())

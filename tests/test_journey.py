@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -23,6 +24,7 @@ from tests.support.fixtures import (
     staff_headers,
 )
 from tests.support.kafka import headers_of, read_events, read_topic
+from tests.support.monitor import Figures, breakdown, get_figures, this_month
 from tests.support.otlp import OtlpReceiver, ReceivedSpan
 from vroeg.deploy import infra
 from vroeg.deploy.demo import signal_body
@@ -46,7 +48,7 @@ class Journey:
 
     iso: Isolation
     signal_ids: dict[str, str]
-    counts: dict[str, Any]
+    counts: Figures
     spans: list[ReceivedSpan]
 
 
@@ -92,15 +94,16 @@ def journey(
                 )
                 assert response.status_code == 201, response.text
                 ids[name] = response.json()["id"]
-            counts_url = f"{platform['reporting'].url}/v1/gemeenten/0363/tellingen"
             analyst = staff_headers(platform, "analyst-0363")
             counts = asyncio.run(
                 eventually(
-                    lambda: _get_json(counts_url, analyst),
+                    lambda: get_figures(platform["reporting"].url, analyst, this_month()),
                     lambda c: (
-                        c["signalen"] == 3
-                        and c["termijnenGezet"] == 2
-                        and sum(c["routes"].values()) == 3
+                        c.get(("signalen", "0363", None)) == 3
+                        and c.get(("meldingen", "0363", None)) == 2
+                        and len(breakdown(c, "eindroute", "0363")) == 3
+                        # The deceased's case closed by followup and mirrored by the matcher.
+                        and c.get(("uitkomst_detail", "0363", "OVERLEDEN")) == 1
                     ),
                 )
             )
@@ -108,11 +111,6 @@ def journey(
             platform.stop()  # a graceful stop flushes every process's spans
         yield Journey(iso, ids, counts, receiver.snapshot())
     receiver.stop()
-
-
-async def _get_json(url: str, headers: dict[str, str]) -> Any:
-    async with httpx.AsyncClient() as http:
-        return (await http.get(url, headers=headers)).json()
 
 
 async def test_each_signal_is_published_on_the_topic_of_its_route(journey: Journey) -> None:
@@ -141,13 +139,15 @@ async def test_every_record_the_services_sent_conforms_to_the_asyncapi_document(
             problems = contract.problems(topic.name, headers_of(record), record.value)
             assert problems == [], f"{topic.name}: {problems}"
         checked[topic.event.__name__] = checked.get(topic.event.__name__, 0) + len(records)
-    # received 3, routed 3 (resident, deceased, relocated), 2 cases (with how to reach them) and
-    # their 2 deadlines, the deceased's case closed and its mirror updated, the relocated one
-    # not forwarded (no registry entry for its municipality); and the tenant entered and the
-    # creditor's key issued before the signals
+    # received 3, routed 3 (resident, deceased, relocated), each with its lean fact for the
+    # monitor, 2 cases (with how to reach them) and their 2 deadlines, the deceased's case closed
+    # and its mirror updated, the relocated one not forwarded (no registry entry for its
+    # municipality); and the tenant entered and the creditor's key issued before the signals
     assert {k: v for k, v in checked.items() if v} == {
         "SignalReceived": 3,
+        "SignalFact": 3,
         "SignalRouted": 3,
+        "RouteFact": 3,
         "CaseOpened": 2,
         "CaseContactsChanged": 2,
         "FirstContactDeadlineSet": 2,
@@ -208,15 +208,15 @@ async def test_feedback_keeps_only_what_the_creditor_may_hear(journey: Journey) 
     }
 
 
-def test_reporting_serves_the_counts_of_the_municipality(journey: Journey) -> None:
-    assert journey.counts["signalen"] == 3
-    assert journey.counts["meldingen"] == 2
-    assert journey.counts["termijnenGezet"] == 2
-    assert {k: v for k, v in journey.counts["routes"].items() if v} == {
-        "resident": 1,
-        "deceased": 1,
-        "relocated": 1,
+def test_reporting_serves_the_indicators_of_the_municipality(journey: Journey) -> None:
+    assert journey.counts[("signalen", "0363", None)] == 3
+    assert journey.counts[("meldingen", "0363", None)] == 2
+    assert {k: v for k, v in breakdown(journey.counts, "eindroute", "0363").items()} == {
+        "resident": Decimal("0.3333"),
+        "deceased": Decimal("0.3333"),
+        "relocated": Decimal("0.3333"),
     }
+    assert journey.counts[("uitkomst_detail", "0363", "OVERLEDEN")] == 1
 
 
 def test_one_signal_is_one_trace_across_all_six_services(journey: Journey) -> None:

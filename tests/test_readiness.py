@@ -63,11 +63,12 @@ async def test_intake_stays_ready_and_buffers_while_kafka_is_down(
             assert ready.status_code == 200
             assert ready.json()["requires"] == ["database"]
             assert ready.json()["checks"] == {"database": True, "broker": False}
-            assert ready.json()["details"]["outbox"]["depth"] == 3
+            # each signal's SignalReceived and its lean fact (SignalFact)
+            assert ready.json()["details"]["outbox"]["depth"] == 6
             assert ready.json()["details"]["dependencies"]["broker"] == "DOWN"
             scrape = (await asyncio.to_thread(httpx.get, f"{intake.url}/metrics")).text
             assert 'vroeg_dependency_up{dependency="broker"} 0.0' in scrape
-            assert "vroeg_outbox_depth 3.0" in scrape
+            assert "vroeg_outbox_depth 6.0" in scrape
 
             await _restart(home, port)
             records = await read_topic(kafka, topic, expect=4)

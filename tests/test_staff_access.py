@@ -12,6 +12,7 @@ import httpx
 from tests.support.db import eventually
 from tests.support.fixtures import Isolation, PlatformFactory, creditor_key, staff_headers
 from tests.support.kafka import read_events
+from tests.support.monitor import figures, this_month
 from vroeg.shared.events import CaseOpened
 from vroeg.shared.topics import CASE_OPENED
 
@@ -113,7 +114,7 @@ async def test_staff_reads_are_scoped_to_role_and_municipality(
     assert get("feedback", f"/signalen/{jansen}/terugkoppelingen", None).status_code == 401
 
     # Aggregates: analysts of the municipality only.
-    counts = "/gemeenten/0363/tellingen"
-    assert get("reporting", counts, "analyst-0363").json()["signalen"] >= 1
+    counts = f"/indicatorwaarden?periode={this_month()}&gemeente=0363"
+    assert figures(get("reporting", counts, "analyst-0363").json())[("signalen", "0363", None)]
     assert get("reporting", counts, "analyst-0518").status_code == 403
     assert get("reporting", counts, "vroegsignaleerder-0363").status_code == 403

@@ -47,6 +47,12 @@ def main(argv: list[str] | None = None) -> None:
     dead.add_argument(
         "--id", dest="ids", action="append", default=[], help="replay only this event id"
     )
+    reporting = commands.add_parser("reporting", help="the monitor's figures")
+    reporting.add_argument(
+        "action",
+        choices=["rebuild"],
+        help="rebuild: every figure again from the fact topics, from their beginning",
+    )
     tools = commands.add_parser(
         "tools", help="tools from the registries, built once into the cache"
     )
@@ -72,6 +78,8 @@ def main(argv: list[str] | None = None) -> None:
             print(helm_binary())
         elif args.command == "dead-letters":
             _dead_letters(args.action, args.service, args.ids)
+        elif args.command == "reporting":
+            _rebuild_reporting()
     except (infra.InfraError, ProcessError, DeadLetterError) as exc:
         print(f"vroeg: {exc}", file=sys.stderr)
         sys.exit(1)
@@ -94,6 +102,16 @@ def _infra(action: str, only: str | None, *, tracing: bool) -> None:
     else:
         for name, running in infra.status().items():
             print(f"{name}: {'running' if running else 'stopped'}")
+
+
+def _rebuild_reporting() -> None:
+    from vroeg.reporting.rebuild import rebuild
+    from vroeg.reporting.settings import Settings
+
+    rebuilt = asyncio.run(rebuild(Settings()))
+    for topic, facts in rebuilt.facts.items():
+        print(f"{topic}: {facts} facts")
+    print(f"{sum(rebuilt.facts.values())} facts kept, {rebuilt.unreadable} unreadable records")
 
 
 def _dead_letters(action: str, service: str, ids: list[str]) -> None:

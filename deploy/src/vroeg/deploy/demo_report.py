@@ -20,6 +20,7 @@ from vroeg.deploy.demo_batch import CREDITORS, MUNICIPALITY, DemoSignal, demo_si
 from vroeg.deploy.processes import WEB, Platform
 from vroeg.deploy.provisioning import register_creditor
 from vroeg.deploy.zipkin_server import trace_page
+from vroeg.shared.clock import dutch_date
 from vroeg.shared.cloudevents import decode
 from vroeg.shared.events import (
     CaseOpened,
@@ -30,6 +31,7 @@ from vroeg.shared.events import (
     FirstContactDeadlineSet,
     Route,
     SignalRouted,
+    now_utc,
 )
 from vroeg.shared.messaging.connection import kafka_client_options
 from vroeg.shared.settings import KafkaConnection
@@ -128,8 +130,17 @@ async def post_and_report(
     async with httpx.AsyncClient(
         base_url=platform["reporting"].url, headers=await _signed_in(platform, "analyst-0363")
     ) as http:
-        counts = _ok(await http.get(f"/v1/gemeenten/{MUNICIPALITY}/tellingen"))
-    print(f"\nreporting, municipality {MUNICIPALITY}: {counts}")
+        period = dutch_date(now_utc()).strftime("%Y-%m")
+        counts = _ok(
+            await http.get(
+                "/v1/indicatorwaarden", params={"periode": period, "gemeente": MUNICIPALITY}
+            )
+        )
+    print(f"\nreporting, municipality {MUNICIPALITY}, {period}:")
+    for value in counts["waarden"]:
+        if value["gemeente"] == MUNICIPALITY and value["waarde"] is not None:
+            key = f" [{value['uitsplitsing']}]" if value["uitsplitsing"] else ""
+            print(f"  {value['indicator']}{key}: {value['waarde']}")
     await _review(platform)
     await _operations(platform)
     deceased = [s for s, e in routed.items() if s in ids and e.route == Route.DECEASED]

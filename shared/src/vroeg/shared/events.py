@@ -671,6 +671,86 @@ class ContactAttempted(Event):
         return str(self.case_id)
 
 
+class AgeBand(StrEnum):
+    """The monitor's age bands (Bijlage 1, "Leeftijd melding"), on the signal's date."""
+
+    UNDER_18 = "<18"
+    FROM_18 = "18-26"
+    FROM_27 = "27-44"
+    FROM_45 = "45-66"
+    FROM_67 = "67+"
+
+
+_AGE_BAND_LIMITS = (
+    (18, AgeBand.UNDER_18),
+    (27, AgeBand.FROM_18),
+    (45, AgeBand.FROM_27),
+    (67, AgeBand.FROM_45),
+)
+
+
+def age_band(born: date | None, on: date) -> AgeBand | None:
+    """The age band of someone born on `born`, on `on` (a birthday counts on the day itself);
+    None without a birth date. A fact carries the band, never the birth date."""
+    if born is None:
+        return None
+    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    return next((band for limit, band in _AGE_BAND_LIMITS if age < limit), AgeBand.FROM_67)
+
+
+PostcodeArea = Annotated[str, StringConstraints(pattern=r"^[1-9]\d{3}$")]
+
+
+class SignalFact(Event):
+    """Lean fact of a signal intake decided on, taken up or refused (contracts.md): for the
+    monitor, which rebuilds its figures from it. No name, address, phone, e-mail, birth date or
+    creditor reference: the 4-digit postcode, the age band and whether a phone and an e-mail
+    came. CAK registrations get none: they are not vroegsignalering (§3)."""
+
+    event_type: ClassVar[str] = "signal.fact"
+    event_version: ClassVar[int] = 1
+
+    signal_id: UUID
+    vlp_id: str
+    vlp_type: VlpType
+    kind: SignalKind
+    arrears_type: ArrearsType
+    amount: Decimal
+    postcode_area: PostcodeArea
+    age_band: AgeBand | None = None
+    phone_present: bool
+    email_present: bool
+    forwarded_by: MunicipalityCode | None = None
+    received_at: AwareDatetime
+    # R-IN-1 … R-IN-4: not taken up, and why (None: taken up).
+    refusal: RefusalReason | None = None
+
+    def partition_key(self) -> str:
+        return str(self.signal_id)
+
+
+class RouteFact(Event):
+    """Lean fact of a route brp-check gave a signal (contracts.md): `review` first for a signal
+    without a single BRP match, then the route the reviewer's decision gives (`reviewed`), so
+    the monitor counts each signal once, under its final route. The household's size and
+    minors and the person's age band, never the BSN or the address."""
+
+    event_type: ClassVar[str] = "signal.route-fact"
+    event_version: ClassVar[int] = 1
+
+    signal_id: UUID
+    route: Route
+    reviewed: bool
+    debt_help: DebtHelpStanding | None = None
+    age_band: AgeBand | None = None
+    household_size: int | None = Field(default=None, ge=0)
+    minors_present: bool | None = None
+    routed_at: AwareDatetime
+
+    def partition_key(self) -> str:
+        return str(self.signal_id)
+
+
 class KeyHolderKind(StrEnum):
     """Who can hold a creditor API key: a creditor, or a municipality that forwards signals."""
 
@@ -776,6 +856,8 @@ EVENT_CLASSES: tuple[type[Event], ...] = (
     CreditorKeyChanged,
     TenantChanged,
     SignalForwarded,
+    SignalFact,
+    RouteFact,
 )
 EVENT_TYPES: dict[str, type[Event]] = {cls.cloudevents_type(): cls for cls in EVENT_CLASSES}
 

@@ -369,6 +369,7 @@ async def _start_messaging(
         topics,
         service=spec.name,
         compacted={settings.topic(t.name) for t in used if t.compacted},
+        kept={settings.topic(t.name) for t in used if t.fact},
     )
     relay = OutboxRelay(
         database,

@@ -24,6 +24,8 @@ from vroeg.shared.events import (
     FirstContactMet,
     FirstContactMissed,
     Route,
+    RouteFact,
+    SignalFact,
     SignalForwarded,
     SignalReceived,
     SignalRefused,
@@ -49,8 +51,9 @@ SERVICE_JOBS: dict[str, str] = {
     "feedback": "Keeps what each creditor may be told, from a closed set of feedback types, "
     "when domain §8 allows it — route feedback at once, a resident's only from the outcome — and "
     "serves each creditor its own feedback by polling with a stable cursor.",
-    "reporting": "Counts signals, routes, cases and deadlines per municipality for the Monitor "
-    "Vroegsignalering (domain §9).",
+    "reporting": "Computes the Monitor Vroegsignalering's indicators per municipality and period "
+    "(domain §9, Bijlage 1) from lean facts only (no personal data), and rebuilds them from "
+    "its fact topics (`vroeg reporting rebuild`).",
 }
 SERVICES = tuple(SERVICE_JOBS)
 
@@ -70,37 +73,58 @@ class Topic:
     # Kept per key forever (cleanup.policy=compact) rather than for the retention period: a
     # service that starts reading it later still learns every key's latest state.
     compacted: bool = False
+    # A lean fact the monitor rebuilds its figures from (`vroeg reporting rebuild`): kept as
+    # long as the monitor needs (retention.ms=-1); never with personal data.
+    fact: bool = False
+
+    def __post_init__(self) -> None:
+        if self.fact and self.personal_data:
+            raise ValueError(f"{self.name}: a fact topic carries no personal data")
 
 
 SIGNAL_RECEIVED = Topic(
     "vroeg.intake.signal-received.v1",
     SignalReceived,
     "intake",
-    ("brp-check", "reporting"),
+    ("brp-check",),
     "Signals accepted by intake, to be checked against the BRP.",
     personal_data=True,
+)
+
+SIGNAL_FACTS = Topic(
+    "vroeg.intake.signal-facts.v1",
+    SignalFact,
+    "intake",
+    ("reporting",),
+    "Every signal intake took up or refused, as a lean fact for the monitor: creditor and its "
+    "type, kind, arrears type, amount, 4-digit postcode, age band, whether a phone and an "
+    "e-mail came, receipt, the refusal reason (contracts.md). Published with SignalReceived or "
+    "SignalRefused, in the same transaction.",
+    personal_data=False,
+    fact=True,
 )
 
 SIGNAL_REFUSED = Topic(
     "vroeg.intake.signal-refused.v1",
     SignalRefused,
     "intake",
-    ("feedback", "reporting"),
+    ("feedback",),
     "Signals intake did not take up, with the reason code (no personal data).",
     personal_data=False,
 )
 
 _ROUTE_CONSUMERS: dict[Route, tuple[str, ...]] = {
     # feedback reads every route whose signals can earn feedback, at once or by their outcome.
-    Route.RESIDENT: ("matcher", "feedback", "reporting"),
-    Route.DECEASED: ("matcher", "feedback", "reporting"),
-    Route.MINOR: ("matcher", "feedback", "reporting"),
+    Route.RESIDENT: ("matcher", "feedback"),
+    Route.DECEASED: ("matcher", "feedback"),
+    Route.MINOR: ("matcher", "feedback"),
     # The matcher keeps the signals that reach no case for the CBS export only (domain §9).
-    Route.RELOCATED: ("matcher", "feedback", "reporting"),
-    Route.EMIGRATED: ("matcher", "feedback", "reporting"),
-    Route.DEBT_HELP: ("matcher", "followup", "feedback", "reporting"),
-    Route.REVIEW: ("reporting",),
-    Route.LEGAL_PERSON: ("matcher", "feedback", "reporting"),
+    Route.RELOCATED: ("matcher", "feedback"),
+    Route.EMIGRATED: ("matcher", "feedback"),
+    Route.DEBT_HELP: ("matcher", "followup", "feedback"),
+    # Nobody reads it since reporting counts routes from RouteFact (lean): see UNREAD.
+    Route.REVIEW: (),
+    Route.LEGAL_PERSON: ("matcher", "feedback"),
 }
 _ROUTE_TEXT: dict[Route, str] = {
     Route.RESIDENT: "Residents of the municipality: a case is opened or joined.",
@@ -128,6 +152,24 @@ ROUTE_TOPICS: dict[Route, Topic] = {
     for route in Route
 }
 
+# Topics no service reads (any other topic without a reader is a mistake): the review route's
+# SignalRouted carries personal data that only reporting read, to count it; reporting counts
+# RouteFact now. brp-check still writes it, for its tests and any older reporting still
+# reading; to be retired with them.
+UNREAD: frozenset[str] = frozenset({ROUTE_TOPICS[Route.REVIEW].name})
+
+ROUTE_FACTS = Topic(
+    "vroeg.brp-check.route-facts.v1",
+    RouteFact,
+    "brp-check",
+    ("reporting",),
+    "Each route brp-check gave a signal, as a lean fact for the monitor: `review`, then the "
+    "reviewer's final route (`reviewed`), debt-help standing, age band, household size and "
+    "minors (contracts.md). Published with SignalRouted, in the same transaction.",
+    personal_data=False,
+    fact=True,
+)
+
 CASE_OPENED = Topic(
     "vroeg.matcher.case-opened.v2",
     CaseOpened,
@@ -136,17 +178,19 @@ CASE_OPENED = Topic(
     "A new case (melding) for a household, with its whole lean state (no names, addresses or "
     "household key: a lean fact, contracts.md).",
     personal_data=False,
+    fact=True,
 )
 
 CASE_UPDATED = Topic(
     "vroeg.matcher.case-updated.v1",
     CaseUpdated,
     "matcher",
-    ("followup",),
+    ("followup", "reporting"),
     "A case changed (signal joined or moved out, crisis raised, flags, matching period, "
     "household, recidive, priority, closed, reopened): what changed and why, and its whole "
     "lean state after.",
     personal_data=False,
+    fact=True,
 )
 
 CASE_CONTACTS = Topic(
@@ -174,11 +218,12 @@ CASE_OUTCOME_REGISTERED = Topic(
     "vroeg.followup.case-outcome-registered.v1",
     CaseOutcomeRegistered,
     "followup",
-    ("matcher", "feedback"),
+    ("matcher", "feedback", "reporting"),
     "A case's outcome was registered, which closes it (R-FU-4); with the signal ids it held, "
     "the creditor's pause when help was accepted and whether the resident's written consent to "
     "tell the creditor was recorded.",
     personal_data=False,
+    fact=True,
 )
 
 CASE_REOPENED = Topic(
@@ -199,6 +244,7 @@ CASE_INTERMEDIATE_RESULT = Topic(
     "14 days after a case opened with no outcome registered: the intermediate result (reached "
     "or not) and the day its 28-day offer window ends (R-FU-5).",
     personal_data=False,
+    fact=True,
 )
 
 DEBT_HELP_SIGNAL_HANDLED = Topic(
@@ -209,6 +255,7 @@ DEBT_HELP_SIGNAL_HANDLED = Topic(
     "An SHV professional handled a signal of a resident known to debt help (R-BRP-4): the "
     "outcome (R-FU-4) and the debt-help standing, no personal data.",
     personal_data=False,
+    fact=True,
 )
 
 FIRST_CONTACT_DEADLINE_SET = Topic(
@@ -218,6 +265,7 @@ FIRST_CONTACT_DEADLINE_SET = Topic(
     ("reporting",),
     "The date the first contact attempt of a case is due (R-FU-1).",
     personal_data=False,
+    fact=True,
 )
 
 FIRST_CONTACT_DUE_SOON = Topic(
@@ -228,6 +276,7 @@ FIRST_CONTACT_DUE_SOON = Topic(
     "A case's first contact is due soon and nobody has tried yet (R-FU-1); for alerting and "
     "the work queue's badges.",
     personal_data=False,
+    fact=True,
 )
 
 FIRST_CONTACT_MISSED = Topic(
@@ -237,6 +286,7 @@ FIRST_CONTACT_MISSED = Topic(
     ("reporting",),
     "A case's first-contact deadline passed without a person's attempt (R-FU-1).",
     personal_data=False,
+    fact=True,
 )
 
 FIRST_CONTACT_MET = Topic(
@@ -246,6 +296,7 @@ FIRST_CONTACT_MET = Topic(
     ("matcher", "reporting"),
     "A person's first attempt picked a case up (R-FU-1), on time or late.",
     personal_data=False,
+    fact=True,
 )
 
 CONTACT_ATTEMPTED = Topic(
@@ -255,6 +306,7 @@ CONTACT_ATTEMPTED = Topic(
     ("matcher", "reporting"),
     "A contact attempt and its result (R-FU-2), as a lean fact.",
     personal_data=False,
+    fact=True,
 )
 
 CREDITOR_KEYS = Topic(
@@ -292,8 +344,10 @@ SIGNAL_FORWARDED = Topic(
 
 TOPICS: tuple[Topic, ...] = (
     SIGNAL_RECEIVED,
+    SIGNAL_FACTS,
     SIGNAL_REFUSED,
     *ROUTE_TOPICS.values(),
+    ROUTE_FACTS,
     CASE_OPENED,
     CASE_UPDATED,
     CASE_CONTACTS,

@@ -74,6 +74,8 @@ async def on_signal_received(uow: UnitOfWork, event: SignalReceived, *, router: 
         signal=signal,
         decision=decision,
         address_key=single.address_key if single else None,
+        born=single.birth_date if single else None,
+        reviewed=False,
         now=now,
     )
 

@@ -183,6 +183,8 @@ async def decide_review(
                 signal=signal,
                 decision=decision,
                 address_key=address_key,
+                born=person.birth_date if person else None,
+                reviewed=True,
                 now=now,
             )
     review.decided_at, review.decided_by = now, reviewer.subject

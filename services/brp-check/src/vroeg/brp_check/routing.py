@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from vroeg.brp_check import rules
 from vroeg.brp_check.brp import BrpClient, BrpPerson
 from vroeg.brp_check.debt_help import DebtHelpRegister, DebtHelpStatus
-from vroeg.shared.events import Household, Route, SignalData, SignalRouted
+from vroeg.shared.events import Household, Route, RouteFact, SignalData, SignalRouted, age_band
 from vroeg.shared.messaging.unit_of_work import UnitOfWork
 
 
@@ -35,10 +35,14 @@ class Router:
         signal: SignalData,
         decision: rules.Decision,
         address_key: str | None,
+        born: date | None,
+        reviewed: bool,
         now: datetime,
     ) -> None:
         """Publish the signal on its route, with the household at the address (§5.5), keyed by
-        household so one household's signals stay in order downstream."""
+        household so one household's signals stay in order downstream; and its lean fact for
+        the monitor (`RouteFact`: the age band from `born`, the person's birth date the BRP
+        holds, else the creditor's) in the same transaction."""
         household = None
         if address_key:
             birth_dates = await self.brp.residents(address_key)
@@ -63,5 +67,20 @@ class Router:
                     if decision.route is Route.RELOCATED
                     else None
                 ),
+            )
+        )
+        debtor_born = signal.debtor.geboortedatum if signal.debtor else None
+        await uow.publish(
+            RouteFact(
+                municipality=municipality,
+                occurred_at=now,
+                signal_id=signal.signal_id,
+                route=decision.route,
+                reviewed=reviewed,
+                debt_help=decision.debt_help,
+                age_band=age_band(born or debtor_born, signal.signal_date),
+                household_size=household.size if household else None,
+                minors_present=household.minors_present if household else None,
+                routed_at=now,
             )
         )

@@ -3,8 +3,9 @@
 Per signal: may this sender deliver it (R-IN-7, R-IN-8, domain §3)? Does a rule refuse it
 (R-IN-1 … R-IN-4)? Then it is stored once per (creditor, reference) (R-IN-5) and its event
 goes to the outbox in the same transaction: SignalReceived with the personal data for a signal
-taken up, SignalRefused with only a reason code for a refusal. CAK registrations are stored
-apart and emit nothing: they are not vroegsignalering.
+taken up, SignalRefused with only a reason code for a refusal, and for either a SignalFact, the
+lean fact the monitor counts (contracts.md). CAK registrations are stored apart and emit
+nothing: they are not vroegsignalering.
 """
 
 from __future__ import annotations
@@ -27,10 +28,12 @@ from vroeg.shared.events import (
     Event,
     RefusalReason,
     SignalData,
+    SignalFact,
     SignalKind,
     SignalReceived,
     SignalRefused,
     VlpType,
+    age_band,
 )
 from vroeg.shared.http import Problem
 from vroeg.shared.messaging.unit_of_work import UnitOfWork
@@ -84,7 +87,7 @@ async def deliver(
 
     outcomes: list[Delivered | Problem | None] = [None] * len(items)
     rows: list[dict[str, Any]] = []
-    events: dict[str, Event] = {}
+    events: dict[str, tuple[Event, SignalFact]] = {}
     results: dict[str, SignalResult] = {}
     for index, item in enumerate(items):
         try:
@@ -112,7 +115,7 @@ async def deliver(
     )
     # Several signals are independent of each other: each gets its own trace (issue 8, 9).
     await uow.publish_many(
-        [event for ref, event in events.items() if results[ref].id in inserted],
+        [e for ref, pair in events.items() if results[ref].id in inserted for e in pair],
         new_traces=len(items) > 1,
     )
     for index, item in enumerate(items):
@@ -143,7 +146,7 @@ def _check_allowed(
 
 def _decide(
     item: SignalIn, sender: Sender, policy: rules.Policy, now: datetime
-) -> tuple[dict[str, Any], Event | None, SignalResult]:
+) -> tuple[dict[str, Any], tuple[Event, SignalFact] | None, SignalResult]:
     signal_id = uuid4()
     row: dict[str, Any] = {
         "id": signal_id,
@@ -219,7 +222,30 @@ def _decide(
             rule=refusal.rule,
             policy_version=policy.version,
         )
-    return row, event, _result_of_row(row)
+    return row, (event, _fact(signal, item.municipality, refusal)), _result_of_row(row)
+
+
+def _fact(signal: SignalData, municipality: str, refusal: rules.Refusal | None) -> SignalFact:
+    """The lean fact of a signal taken up or refused: nothing that names the debtor."""
+    return SignalFact(
+        municipality=municipality,
+        occurred_at=signal.received_at,
+        signal_id=signal.signal_id,
+        vlp_id=signal.vlp_id,
+        vlp_type=signal.vlp_type,
+        kind=signal.kind,
+        arrears_type=signal.arrears_type,
+        amount=signal.amount,
+        postcode_area=signal.address.postcode[:4],
+        age_band=age_band(
+            signal.debtor.geboortedatum if signal.debtor else None, signal.signal_date
+        ),
+        phone_present=signal.phone is not None,
+        email_present=signal.email is not None,
+        forwarded_by=signal.forwarded_by,
+        received_at=signal.received_at,
+        refusal=refusal.reason if refusal else None,
+    )
 
 
 def _result_of_row(row: Mapping[str, Any]) -> SignalResult:

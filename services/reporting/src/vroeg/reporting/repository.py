@@ -1,31 +1,153 @@
-"""All of reporting's SQL."""
+"""All of reporting's SQL: keeping each fact's row at its latest state, and the indicators'
+queries (their text lives in the catalogue, `indicators`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vroeg.reporting.models import Counter
+from vroeg.reporting.models import (
+    FACT_TABLES,
+    AttemptRow,
+    CaseRow,
+    DeadlineRow,
+    DebtHelpHandledRow,
+    IntermediateResultRow,
+    OutcomeRow,
+    RouteFactRow,
+    SignalFactRow,
+)
 
 
-async def increment(session: AsyncSession, municipality: str, metrics: Iterable[str]) -> None:
-    """Add one to each counter."""
-    for metric in metrics:
-        statement = insert(Counter).values(municipality=municipality, metric=metric, value=1)
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[Counter.municipality, Counter.metric],
-                set_={"value": Counter.value + 1},
-            )
+async def add_signal(session: AsyncSession, row: Mapping[str, Any]) -> None:
+    """A signal's fact never changes: the first one stays."""
+    await session.execute(insert(SignalFactRow).values(row).on_conflict_do_nothing())
+
+
+async def put_route(session: AsyncSession, row: Mapping[str, Any]) -> None:
+    """A final route replaces `review`, never the other way round; of two the later."""
+    statement = insert(RouteFactRow).values(row)
+    table, new = RouteFactRow.__table__, statement.excluded
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[RouteFactRow.signal_id],
+            set_={c: new[c] for c in row if c != "signal_id"},
+            where=sa.tuple_(new.final, new.routed_at) > sa.tuple_(table.c.final, table.c.routed_at),
         )
-
-
-async def counters(session: AsyncSession, municipality: str) -> dict[str, int]:
-    """All counters of a municipality."""
-    rows = await session.execute(
-        sa.select(Counter.metric, Counter.value).where(Counter.municipality == municipality)
     )
-    return {metric: value for metric, value in rows.tuples()}
+
+
+async def put_case(session: AsyncSession, row: Mapping[str, Any]) -> None:
+    """A case at its highest state version."""
+    statement = insert(CaseRow).values(row)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[CaseRow.case_id],
+            set_={c: statement.excluded[c] for c in row if c != "case_id"},
+            where=statement.excluded.version > CaseRow.version,
+        )
+    )
+
+
+async def put_attempt(session: AsyncSession, row: Mapping[str, Any]) -> None:
+    """An attempt as last told."""
+    statement = insert(AttemptRow).values(row)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[AttemptRow.attempt_id],
+            set_={c: statement.excluded[c] for c in row if c != "attempt_id"},
+            where=statement.excluded.as_of > AttemptRow.as_of,
+        )
+    )
+
+
+async def put_outcome(session: AsyncSession, row: Mapping[str, Any]) -> None:
+    """A case's latest outcome."""
+    statement = insert(OutcomeRow).values(row)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[OutcomeRow.case_id],
+            set_={c: statement.excluded[c] for c in row if c != "case_id"},
+            where=statement.excluded.closed_at > OutcomeRow.closed_at,
+        )
+    )
+
+
+async def put_deadline(session: AsyncSession, row: Mapping[str, Any]) -> None:
+    """A case's latest deadline (whether it was met or missed is kept beside it)."""
+    statement = insert(DeadlineRow).values(row)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[DeadlineRow.case_id],
+            set_={"due_date": statement.excluded.due_date, "set_at": statement.excluded.set_at},
+            where=sa.or_(
+                DeadlineRow.set_at.is_(None), statement.excluded.set_at > DeadlineRow.set_at
+            ),
+        )
+    )
+
+
+async def mark_deadline(
+    session: AsyncSession, case_id: Any, municipality: str, column: str, value: bool
+) -> None:
+    """Mark what became of a case's deadline (`met_on_time`, `missed`, `due_soon`): each is
+    announced once per case, and any order of them gives the same row."""
+    statement = insert(DeadlineRow).values(
+        {"case_id": case_id, "municipality": municipality, column: value}
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[DeadlineRow.case_id], set_={column: statement.excluded[column]}
+        )
+    )
+
+
+async def add_intermediate_result(session: AsyncSession, row: Mapping[str, Any]) -> None:
+    """A case's intermediate result is announced once."""
+    await session.execute(insert(IntermediateResultRow).values(row).on_conflict_do_nothing())
+
+
+async def add_debt_help_handled(session: AsyncSession, row: Mapping[str, Any]) -> None:
+    """An SHV item is handled once."""
+    await session.execute(insert(DebtHelpHandledRow).values(row).on_conflict_do_nothing())
+
+
+async def clear(session: AsyncSession) -> None:
+    """Empty every fact table (a rebuild starts from nothing)."""
+    names = ", ".join(t.__tablename__ for t in FACT_TABLES)
+    await session.execute(sa.text(f"TRUNCATE {names}"))
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One indicator's numerator and denominator for one municipality (and breakdown key)."""
+
+    municipality: str
+    key: str
+    numerator: Decimal
+    denominator: Decimal | None
+
+
+async def figures(
+    session: AsyncSession, sql: str, municipalities: Sequence[str], start: date, end: date
+) -> list[Figure]:
+    """Run an indicator's query over the municipalities and the days [start, end)."""
+    rows = await session.execute(
+        sa.text(sql), {"ms": list(municipalities), "start": start, "end": end}
+    )
+    return [
+        Figure(
+            municipality=m,
+            key=str(key),
+            numerator=Decimal(num),
+            denominator=None if den is None else Decimal(den),
+        )
+        for m, key, num, den in rows.tuples()
+    ]

@@ -1,72 +1,146 @@
-"""Which counters an event moves, as pure functions (domain §9)."""
+"""What a lean fact makes of reporting's rows, as pure functions (domain §9).
+
+Each fact becomes the row of the thing it is about (a signal, its route, a case, an attempt,
+an outcome, a deadline) and the repository keeps each row at its latest state, by a rule that
+does not depend on arrival order: a case's highest state version, an attempt's latest telling,
+a signal's final route over `review`. So a redelivered or out-of-order fact gives the same
+figures, and a rebuild from the beginning gives them again.
+"""
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from vroeg.shared.clock import dutch_date
 from vroeg.shared.events import (
     CaseIntermediateResult,
-    CaseOpened,
+    CaseOutcomeRegistered,
+    CaseState,
     ContactAttempted,
+    ContactResult,
     DebtHelpSignalHandled,
-    Event,
     FirstContactDeadlineSet,
-    FirstContactDueSoon,
-    FirstContactMet,
-    FirstContactMissed,
-    SignalForwarded,
-    SignalReceived,
-    SignalRefused,
-    SignalRouted,
+    Route,
+    RouteFact,
+    SignalFact,
 )
 
-SIGNALS = "signalen"
-REFUSED_PREFIX = "niet_opgepakt."
-CASES = "meldingen"
-CRISIS_CASES = "crisismeldingen"
-DEADLINES = "termijnen_gezet"
-DEADLINES_MET = "termijnen_gehaald"
-DEADLINES_MET_LATE = "termijnen_te_laat_gehaald"
-DEADLINES_MISSED = "termijnen_gemist"
-DEADLINES_DUE_SOON = "termijnen_bijna_verlopen"
-ATTEMPT_PREFIX = "contactpogingen."
-ROUTE_PREFIX = "route."
-INTERMEDIATE_RESULTS = "tussenresultaten"
-INTERMEDIATE_NOT_REACHED = "tussenresultaten_niet_bereikt"
-SHV_HANDLED_PREFIX = "shv_afgehandeld."
-# Awb 2:3: relocated signals forwarded, or not, by outcome (FORWARDED, NOT_IN_REGISTRY, …).
-FORWARDED_PREFIX = "doorgestuurd."
+
+def signal_row(fact: SignalFact) -> dict[str, Any]:
+    """A signal taken up or refused, counted in the period of its Dutch receipt date."""
+    return {
+        "signal_id": fact.signal_id,
+        "municipality": fact.municipality,
+        "vlp_id": fact.vlp_id,
+        "vlp_type": fact.vlp_type.value,
+        "kind": fact.kind.value,
+        "arrears_type": fact.arrears_type.value,
+        "amount": fact.amount,
+        "postcode_area": fact.postcode_area,
+        "age_band": fact.age_band.value if fact.age_band else None,
+        "phone_present": fact.phone_present,
+        "email_present": fact.email_present,
+        "received_on": dutch_date(fact.received_at),
+        "refusal": fact.refusal.value if fact.refusal else None,
+    }
 
 
-def metrics_for(event: Event) -> tuple[str, ...]:
-    """The counters an event adds one to (CAK registrations never reach reporting, §3)."""
-    if isinstance(event, SignalReceived):
-        return (SIGNALS,)
-    if isinstance(event, SignalRefused):
-        return (f"{REFUSED_PREFIX}{event.reason.value}",)
-    if isinstance(event, SignalRouted):
-        return (f"{ROUTE_PREFIX}{event.route.value}",)
-    if isinstance(event, CaseOpened):
-        return (CASES, CRISIS_CASES) if event.state.crisis else (CASES,)
-    if isinstance(event, FirstContactDeadlineSet):
-        return (DEADLINES,)
-    if isinstance(event, FirstContactMet):
-        return (DEADLINES_MET if event.on_time else DEADLINES_MET_LATE,)
-    if isinstance(event, FirstContactMissed):
-        return (DEADLINES_MISSED,)
-    if isinstance(event, FirstContactDueSoon):
-        return (DEADLINES_DUE_SOON,)
-    if isinstance(event, ContactAttempted):
-        return (f"{ATTEMPT_PREFIX}{event.kind.value}",)
-    if isinstance(event, CaseIntermediateResult):
-        return (
-            (INTERMEDIATE_RESULTS,)
-            if event.reached
-            else (
-                INTERMEDIATE_RESULTS,
-                INTERMEDIATE_NOT_REACHED,
-            )
-        )
-    if isinstance(event, DebtHelpSignalHandled):
-        return (f"{SHV_HANDLED_PREFIX}{event.category.value}",)
-    if isinstance(event, SignalForwarded):
-        return (f"{FORWARDED_PREFIX}{event.outcome.value}",)
-    return ()
+def route_row(fact: RouteFact) -> dict[str, Any]:
+    """A signal's route; `final` unless it waits in review (a reviewed signal counts once,
+    under the route the reviewer's decision gave)."""
+    return {
+        "signal_id": fact.signal_id,
+        "municipality": fact.municipality,
+        "route": fact.route.value,
+        "final": fact.route is not Route.REVIEW,
+        "debt_help": fact.debt_help.value if fact.debt_help else None,
+        "age_band": fact.age_band.value if fact.age_band else None,
+        "household_size": fact.household_size,
+        "minors_present": fact.minors_present,
+        "routed_at": fact.routed_at,
+    }
+
+
+def debt_amount(state: CaseState) -> Decimal:
+    """A case's arrears: per creditor and arrears type the amount of its latest signal (a
+    later signal on the same debt restates it, R-IN-5), added up."""
+    latest: dict[tuple[str, str], tuple[Any, Decimal]] = {}
+    for signal in state.signals:
+        key = (signal.vlp_id, signal.arrears_type.value)
+        if key not in latest or signal.received_at > latest[key][0]:
+            latest[key] = (signal.received_at, signal.amount)
+    return sum((amount for _, amount in latest.values()), Decimal(0))
+
+
+def case_row(case_id: UUID, municipality: str, state: CaseState) -> dict[str, Any]:
+    """A case at one state version, counted in the period of its Dutch opening date."""
+    previous = state.previous_case
+    return {
+        "case_id": case_id,
+        "municipality": municipality,
+        "version": state.version,
+        "status": state.status.value,
+        "opened_on": dutch_date(state.opened_at),
+        "crisis": state.crisis,
+        "signals": len(state.signals),
+        "debt_amount": debt_amount(state),
+        "household_size": state.household_size,
+        "minors_present": state.minors_present,
+        "postcode_area": state.postcode_area,
+        "recidive": state.recidive,
+        "consecutive": state.consecutive,
+        "previous_outcome": previous.outcome.value if previous and previous.outcome else None,
+    }
+
+
+def attempt_row(event: ContactAttempted) -> dict[str, Any]:
+    """An attempt as last told (a reply to a letter changes that letter's result)."""
+    return {
+        "attempt_id": event.attempt_id,
+        "case_id": event.case_id,
+        "municipality": event.municipality,
+        "kind": event.kind.value,
+        "attempted_on": event.attempted_on,
+        "reached": event.result is ContactResult.BEREIKT,
+        "automatic": event.automatic,
+        "as_of": event.occurred_at,
+    }
+
+
+def outcome_row(event: CaseOutcomeRegistered) -> dict[str, Any]:
+    """A case's outcome; a case reopened and closed again keeps its latest."""
+    return {
+        "case_id": event.case_id,
+        "municipality": event.municipality,
+        "category": event.category.value if event.category else None,
+        "detail": event.detail.value,
+        "closed_at": event.closed_at,
+    }
+
+
+def deadline_row(event: FirstContactDeadlineSet) -> dict[str, Any]:
+    """A case's first-contact deadline; a tightened one (a crisis joined) replaces it."""
+    return {
+        "case_id": event.case_id,
+        "municipality": event.municipality,
+        "due_date": event.due_date,
+        "set_at": event.occurred_at,
+    }
+
+
+def intermediate_row(event: CaseIntermediateResult) -> dict[str, Any]:
+    """A case's intermediate result (R-FU-5): whether an attempt reached the resident."""
+    return {"case_id": event.case_id, "municipality": event.municipality, "reached": event.reached}
+
+
+def debt_help_row(event: DebtHelpSignalHandled) -> dict[str, Any]:
+    """What came of a signal of a resident known to debt help."""
+    return {
+        "signal_id": event.signal_id,
+        "municipality": event.municipality,
+        "category": event.category.value,
+        "detail": event.detail.value,
+        "handled_at": event.handled_at,
+    }

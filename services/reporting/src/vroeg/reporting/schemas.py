@@ -2,39 +2,44 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from vroeg.shared.events import (
-    ContactKind,
-    ForwardingOutcome,
-    MunicipalityCode,
-    RefusalReason,
-    Route,
-)
 
-
-class Counts(BaseModel):
-    """Running totals of one municipality."""
-
+class _Body(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
-    municipality: MunicipalityCode
-    signalen: int = Field(description="Vroegsignalen taken up (CAK registrations never count).")
-    niet_opgepakt: dict[RefusalReason, int] = Field(
-        description="Signals not taken up, per reason code (R-IN-1 … R-IN-4)."
+
+class IndicatorDefinition(_Body):
+    """One indicator of the catalogue."""
+
+    naam: str = Field(description="Stable name, as used in `indicatorwaarden`.")
+    label: str = Field(description="Dutch label, as the CSV and the pages show it.")
+    definitie: str
+    teller: str = Field(description="What the numerator counts.")
+    noemer: str | None = Field(description="What the denominator counts; null: a count.")
+    bron: str = Field(description="The guideline's section (Leidraad Vroegsignalering).")
+    uitsplitsing: str | None = Field(description="What the breakdown key is; null: none.")
+
+
+class IndicatorValue(_Body):
+    """One figure of a period."""
+
+    indicator: str
+    gemeente: str = Field(
+        description="CBS code, or `regio`: the requested municipalities together."
     )
-    routes: dict[Route, int] = Field(description="Signals per BRP route.")
-    meldingen: int = Field(description="Cases opened.")
-    crisismeldingen: int
-    termijnen_gezet: int = Field(description="Cases with a first-contact deadline.")
-    termijnen_gehaald: int = Field(description="Cases a person picked up by their deadline.")
-    termijnen_te_laat_gehaald: int = Field(description="Cases picked up after their deadline.")
-    termijnen_gemist: int = Field(description="Deadlines that passed without a person's attempt.")
-    contactpogingen: dict[ContactKind, int] = Field(
-        description="Contact attempts per kind (R-FU-2), automatic ones included."
-    )
-    doorgestuurd: dict[ForwardingOutcome, int] = Field(
-        description="Relocated signals forwarded to the competent municipality (Awb 2:3), or "
-        "not and why, per outcome."
-    )
+    uitsplitsing: str | None = Field(description="The breakdown key; null for one figure.")
+    waarde: Decimal | None = Field(description="The count, or teller/noemer (4 decimals).")
+    teller: Decimal
+    noemer: Decimal | None
+
+
+class IndicatorValues(_Body):
+    """Every indicator of a period for the requested municipalities and their region."""
+
+    periode: str
+    gemeenten: list[str]
+    waarden: list[IndicatorValue]

@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 _TOPIC_ALREADY_EXISTS = 36
 _DESCRIBE_ATTEMPTS = 20
 _RETENTION_MS = "retention.ms"
+_KEPT_MS = "-1"  # no time limit
 # DescribeConfigs' config source of a value set on the topic itself.
 _DYNAMIC_TOPIC_CONFIG = 1
 
@@ -40,13 +41,15 @@ async def ensure_topics(
     *,
     service: str,
     compacted: Collection[str] = (),
+    kept: Collection[str] = (),
 ) -> None:
     """Create the topics that do not exist yet (the broker does not auto-create them).
 
     `topics` maps each physical name to whether it carries personal data; those are kept no
     longer than `settings.personal_topic_retention_ms` (R-MAT-5): set at creation, and set
     again on a topic that exists with another retention. Those named in `compacted` keep
-    each key's latest record instead of expiring (they must carry no personal data).
+    each key's latest record instead of expiring (they must carry no personal data); those
+    named in `kept` (lean facts the monitor rebuilds from) are created to keep every record.
     """
     personal_ms = str(settings.personal_topic_retention_ms)
     admin = AIOKafkaAdminClient(
@@ -65,7 +68,8 @@ async def ensure_topics(
                         num_partitions=settings.topic_partitions,
                         replication_factor=settings.topic_replication_factor,
                         topic_configs=_configs(
-                            personal_ms if topics[name] else None, name in compacted
+                            personal_ms if topics[name] else _KEPT_MS if name in kept else None,
+                            name in compacted,
                         ),
                     )
                     for name in missing

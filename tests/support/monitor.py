@@ -1,0 +1,66 @@
+"""Reading reporting's indicator figures in tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.support.fixtures import Isolation
+from vroeg.shared.clock import dutch_date
+from vroeg.shared.events import now_utc
+
+Figures = dict[tuple[str, str, str | None], Decimal | None]
+
+
+def this_month() -> str:
+    """The period (`YYYY-MM`) signals received now count in."""
+    return dutch_date(now_utc()).strftime("%Y-%m")
+
+
+def figures(body: dict[str, Any]) -> Figures:
+    """`GET /v1/indicatorwaarden`'s figures by (indicator, municipality or `regio`, key)."""
+    return {
+        (v["indicator"], v["gemeente"], v["uitsplitsing"]): (
+            None if v["waarde"] is None else Decimal(str(v["waarde"]))
+        )
+        for v in body["waarden"]
+    }
+
+
+async def get_figures(
+    reporting_url: str, headers: dict[str, str], period: str, **params: Any
+) -> Figures:
+    """The figures of a period as an analyst sees them."""
+    async with httpx.AsyncClient(base_url=reporting_url, headers=headers) as http:
+        response = await http.get("/v1/indicatorwaarden", params={"periode": period, **params})
+        response.raise_for_status()
+        return figures(response.json())
+
+
+def breakdown(found: Figures, indicator: str, municipality: str) -> dict[str, Decimal | None]:
+    """One indicator's figures per breakdown key, for a municipality (or `regio`)."""
+    return {
+        key or "": value
+        for (name, m, key), value in found.items()
+        if name == indicator and m == municipality
+    }
+
+
+def rebuild(isolation: Isolation) -> str:
+    """`vroeg reporting rebuild` on the isolation's topics and database; what it printed."""
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "vroeg"), "reporting", "rebuild"],
+        env={**os.environ, **isolation.env()},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
