@@ -19,6 +19,7 @@ from uuid import uuid4
 import httpx
 import pytest
 
+from tests.support.kafka import delete_topics_with_prefix
 from vroeg.deploy import infra
 from vroeg.deploy.processes import DEVELOPMENT_TENANTS, Platform, free_port
 from vroeg.deploy.provisioning import register_creditor
@@ -79,13 +80,15 @@ def endpoints() -> Iterator[infra.Endpoints]:
 
 @contextmanager
 def isolated(endpoints: infra.Endpoints) -> Iterator[Isolation]:
-    """A fresh database and topic prefix; the database is dropped after."""
+    """A fresh database and topic prefix; the database and the topics are dropped after."""
     suffix = uuid4().hex[:12]
     url = asyncio.run(infra.recreate_database(endpoints.database_url, f"vroeg_test_{suffix}"))
+    iso = Isolation(endpoints.kafka_bootstrap_servers, url, f"t{suffix}.")
     try:
-        yield Isolation(endpoints.kafka_bootstrap_servers, url, f"t{suffix}.")
+        yield iso
     finally:
         asyncio.run(infra.drop_database(url))
+        asyncio.run(delete_topics_with_prefix(iso.kafka, iso.topic_prefix))
 
 
 @pytest.fixture

@@ -167,6 +167,19 @@ async def topic_configs(bootstrap: Kafka, names: Sequence[str]) -> dict[str, dic
     }
 
 
+async def delete_topics_with_prefix(bootstrap: Kafka, prefix: str) -> None:
+    """Delete a finished test's topics: the shared broker keeps a few files open per partition
+    (its limit on open files is the machine's), and a full run creates thousands."""
+    admin = AIOKafkaAdminClient(**client_options(bootstrap))
+    await admin.start()
+    try:
+        names = [name for name in await admin.list_topics() if name.startswith(prefix)]
+        if names:
+            await admin.delete_topics(names, timeout_ms=30_000)
+    finally:
+        await admin.close()
+
+
 def free_port_pair() -> int:
     """A port for a throwaway broker whose next one is free too (its controller listens there)."""
     while True:
