@@ -89,11 +89,11 @@ async def poll_all(
 async def poll_until(
     http: httpx.AsyncClient, key: KeyOf, count: int, *, after: str | None = None
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """The items from `after` on once there are `count` (or what came within 30 s), and the
+    """The items from `after` on once there are `count` (or what came within 90 s), and the
     last cursor: a row is served only once every older transaction on the server has ended,
     and the test server is shared."""
     items: list[dict[str, Any]] = []
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90
     while True:
         more, _, after = await poll_all(http, key, after=after)
         items.extend(more)

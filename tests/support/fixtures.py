@@ -22,7 +22,7 @@ import pytest
 from tests.support.kafka import delete_topics_with_prefix
 from vroeg.deploy import infra
 from vroeg.deploy.processes import DEVELOPMENT_TENANTS, Platform, free_port
-from vroeg.deploy.provisioning import register_creditor
+from vroeg.deploy.provisioning import register_creditor, serve_municipalities
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,9 @@ def staff_headers(platform: Platform, username: str) -> dict[str, str]:
 async def creditor_key(
     intake_url: str, vlp: tuple[str, str] = ("woonstad", "HUUR"), **kw: Any
 ) -> str:
-    """Register a creditor with an agreement for 0363 through intake's admin API; its key."""
+    """Register a creditor with an agreement for 0363 through intake's admin API; its key.
+    0363 is entered in the tenant registry first where the test started intake alone."""
+    await asyncio.to_thread(serve_municipalities, intake_url, DEVELOPMENT_TENANTS)
     async with httpx.AsyncClient(base_url=intake_url) as http:
         return await register_creditor(http, *vlp, **kw)
 

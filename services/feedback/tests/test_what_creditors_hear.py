@@ -311,7 +311,7 @@ async def _heard(run: Running, want: dict[str, set[tuple[UUID, str, str | None]]
             expected = want.get(creditor, set())
             got: list[dict[str, object]] = []
             raw: list[bytes] = []
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 90
             # A row is served once every older transaction on the (shared) server has ended.
             while True:
                 items, pages, cursor = await poll_all(

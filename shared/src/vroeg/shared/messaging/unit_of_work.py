@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from aiokafka.structs import ConsumerRecord
+from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.context import Context
 from opentelemetry.trace import Link, SpanKind
@@ -161,21 +162,26 @@ def _shared_traces(events: Sequence[Event], topics: Sequence[str]) -> list[dict[
 
 
 def _new_traces(events: Sequence[Event], topics: Sequence[str]) -> list[dict[str, str]]:
-    """A root `create` span per event, linked to the current span; each event's trace headers."""
+    """A root `create` span per signal (events with one partition key: a signal and its lean
+    fact), linked to the current span, the signal's other events created under it; each
+    event's trace headers. One signal is one trace."""
     tracer = trace.get_tracer(__name__)
     current = trace.get_current_span().get_span_context()
     links = [Link(current)] if current.is_valid else []
+    roots: dict[str, Context] = {}
     carriers = []
     for event, topic in zip(events, topics, strict=True):
         attributes = _producer_attributes(topic, "create")
         attributes["messaging.message.id"] = str(event.id)
+        key = event.partition_key()
         with tracer.start_as_current_span(
             f"create {topic}",
-            context=Context(),  # no parent: a new trace
+            context=roots.get(key, Context()),  # no parent: a new trace
             kind=SpanKind.PRODUCER,
             attributes=attributes,
-            links=links,
+            links=[] if key in roots else links,
         ):
+            roots.setdefault(key, otel_context.get_current())
             carrier: dict[str, str] = {}
             propagate.inject(carrier)
             carriers.append(carrier)
