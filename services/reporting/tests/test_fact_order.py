@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
@@ -42,12 +42,14 @@ from vroeg.shared.events import (
     FirstContactDueSoon,
     FirstContactMet,
     FirstContactMissed,
+    ForwardingOutcome,
     OutcomeCategory,
     OutcomeDetail,
     RefusalReason,
     Route,
     RouteFact,
     SignalFact,
+    SignalForwarded,
     SignalKind,
     VlpType,
 )
@@ -93,6 +95,20 @@ def _route(signal: SignalFact, route: Route, at: datetime, *, reviewed: bool = F
     )
 
 
+def _forwarded(
+    municipality: str, outcome: ForwardingOutcome, at: datetime, signal_id: UUID | None = None
+) -> SignalForwarded:
+    return SignalForwarded(
+        municipality=municipality,
+        occurred_at=at,
+        signal_id=signal_id or uuid4(),
+        vlp_id="woonstad",
+        destination="0599",
+        outcome=outcome,
+        attempts=0 if outcome is ForwardingOutcome.NOT_IN_REGISTRY else 1,
+    )
+
+
 def _month_of_facts() -> list[Event]:
     """Every fact of the story, in the order they happened."""
     a, b, c, d = (_signal("0363") for _ in range(4))
@@ -112,6 +128,8 @@ def _month_of_facts() -> list[Event]:
     )
     closed = recidive.model_copy(update={"version": 3, "status": CaseStatus.CLOSED})
     attempt = uuid4()
+    # A forward told twice: the later decision stands (whichever arrives first).
+    told_twice = uuid4()
 
     def attempted(result: ContactResult, at: datetime) -> ContactAttempted:
         return ContactAttempted(
@@ -182,6 +200,11 @@ def _month_of_facts() -> list[Event]:
             debt_help=DebtHelpStanding.ACTIVE,
             handled_at=NOW,
         ),
+        _forwarded("0363", ForwardingOutcome.FORWARDED, NOW),
+        _forwarded("0363", ForwardingOutcome.NOT_IN_REGISTRY, NOW),
+        _forwarded("0363", ForwardingOutcome.NO_KEY, NOW, told_twice),
+        _forwarded("0363", ForwardingOutcome.FORWARDED, later, told_twice),
+        _forwarded("0518", ForwardingOutcome.REFUSED, NOW),
     ]
 
 
@@ -220,6 +243,13 @@ EXPECTED: dict[tuple[str, str, str | None], Decimal | None] = {
     ("shv_uitkomst", "0363", "BEKEND_BIJ_SHV"): _d("1"),
     ("volledigheid_telefoon", "0363", "woonstad"): _d("1"),
     ("volledigheid_email", "0363", "woonstad"): _d("0"),
+    # Three relocated signals of 0363 decided, one told twice: its later decision counts.
+    ("doorgestuurd", "0363", "FORWARDED"): _d("0.6667"),
+    ("doorgestuurd", "0363", "NOT_IN_REGISTRY"): _d("0.3333"),
+    ("doorgestuurd", "0363", "NO_KEY"): None,
+    ("doorgestuurd", "0518", "REFUSED"): _d("1"),
+    ("doorgestuurd", "regio", "FORWARDED"): _d("0.5"),
+    ("doorgestuurd", "regio", "REFUSED"): _d("0.25"),
 }
 
 

@@ -23,6 +23,7 @@ from vroeg.shared.events import (
     FirstContactMissed,
     RouteFact,
     SignalFact,
+    SignalForwarded,
 )
 from vroeg.shared.messaging.consumer import Subscription
 from vroeg.shared.messaging.unit_of_work import UnitOfWork
@@ -64,6 +65,8 @@ async def ingest(session: AsyncSession, event: Event) -> None:
         )
     elif isinstance(event, DebtHelpSignalHandled):
         await repository.add_debt_help_handled(session, rules.debt_help_row(event))
+    elif isinstance(event, SignalForwarded):
+        await repository.put_forward(session, rules.forward_row(event))
 
 
 async def on_event(uow: UnitOfWork, event: Event) -> None:

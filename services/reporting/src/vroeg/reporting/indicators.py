@@ -418,6 +418,23 @@ CATALOGUE: tuple[Indicator, ...] = (
         "AND (h.handled_at AT TIME ZONE 'Europe/Amsterdam')::date < :end GROUP BY 1, 2",
         share=True,
     ),
+    Indicator(
+        "doorgestuurd",
+        "Verhuisde signalen doorgestuurd naar de bevoegde gemeente",
+        "Signalen van inwoners die naar een andere gemeente verhuisd zijn (R-BRP-1), naar wat "
+        "er met het doorsturen gebeurde: doorgestuurd naar de bevoegde gemeente (Awb 2:3), of "
+        "de reden waarom niet (geen vroeg-omgeving bekend, geen sleutel, geweigerd), naar "
+        "datum van die beslissing; geteld bij de doorsturende gemeente.",
+        "verhuisde signalen met deze uitkomst van het doorsturen",
+        "verhuisde signalen waarover het doorsturen beslist is",
+        "§3.2; Awb 2:3 (R-BRP-1)",
+        "uitkomst doorsturen",
+        "SELECT f.municipality, f.outcome, count(*), "
+        "sum(count(*)) OVER (PARTITION BY f.municipality) FROM forwards f "
+        "WHERE f.municipality = ANY(:ms) AND f.decided_on >= :start AND f.decided_on < :end "
+        "GROUP BY 1, 2",
+        share=True,
+    ),
     # Creditors.
     _count(
         "niet_opgepakt",

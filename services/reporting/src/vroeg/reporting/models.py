@@ -138,6 +138,23 @@ class DebtHelpHandledRow(Base):
     handled_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
 
 
+class ForwardRow(Base):
+    """What became of a relocated signal's forward to the competent municipality (Awb 2:3,
+    `SignalForwarded`): forwarded, or why not."""
+
+    __tablename__ = "forwards"
+
+    signal_id: Mapped[UUID] = mapped_column(primary_key=True)
+    # The forwarding municipality: the one the indicator counts it for.
+    municipality: Mapped[str] = mapped_column(sa.String(4))
+    destination: Mapped[str] = mapped_column(sa.String(4))
+    outcome: Mapped[str]
+    attempts: Mapped[int]
+    decided_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    # The Dutch date of the decision: which period the forward counts in.
+    decided_on: Mapped[date]
+
+
 FACT_TABLES = (
     SignalFactRow,
     RouteFactRow,
@@ -147,4 +164,5 @@ FACT_TABLES = (
     DeadlineRow,
     IntermediateResultRow,
     DebtHelpHandledRow,
+    ForwardRow,
 )

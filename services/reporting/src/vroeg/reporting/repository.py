@@ -19,6 +19,7 @@ from vroeg.reporting.models import (
     CaseRow,
     DeadlineRow,
     DebtHelpHandledRow,
+    ForwardRow,
     IntermediateResultRow,
     OutcomeRow,
     RouteFactRow,
@@ -117,6 +118,18 @@ async def add_intermediate_result(session: AsyncSession, row: Mapping[str, Any])
 async def add_debt_help_handled(session: AsyncSession, row: Mapping[str, Any]) -> None:
     """An SHV item is handled once."""
     await session.execute(insert(DebtHelpHandledRow).values(row).on_conflict_do_nothing())
+
+
+async def put_forward(session: AsyncSession, row: Mapping[str, Any]) -> None:
+    """A forward is decided once; were it told twice, the later decision stands."""
+    statement = insert(ForwardRow).values(row)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[ForwardRow.signal_id],
+            set_={c: statement.excluded[c] for c in row if c != "signal_id"},
+            where=statement.excluded.decided_at > ForwardRow.decided_at,
+        )
+    )
 
 
 async def clear(session: AsyncSession) -> None:

@@ -25,6 +25,7 @@ from vroeg.shared.events import (
     Route,
     RouteFact,
     SignalFact,
+    SignalForwarded,
 )
 
 
@@ -143,4 +144,18 @@ def debt_help_row(event: DebtHelpSignalHandled) -> dict[str, Any]:
         "category": event.category.value,
         "detail": event.detail.value,
         "handled_at": event.handled_at,
+    }
+
+
+def forward_row(event: SignalForwarded) -> dict[str, Any]:
+    """A relocated signal's forward as decided, counted in the period of the Dutch date of
+    the decision, for the forwarding municipality."""
+    return {
+        "signal_id": event.signal_id,
+        "municipality": event.municipality,
+        "destination": event.destination,
+        "outcome": event.outcome.value,
+        "attempts": event.attempts,
+        "decided_at": event.occurred_at,
+        "decided_on": dutch_date(event.occurred_at),
     }
