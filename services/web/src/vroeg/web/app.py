@@ -32,6 +32,7 @@ from vroeg.web import (
     admin_pages,
     auth_pages,
     case_pages,
+    monitor_pages,
     plan_pages,
     policy_pages,
     repository,
@@ -86,6 +87,7 @@ SPEC = ServiceSpec(
         review_pages.router,
         case_pages.router,
         shv_pages.router,
+        monitor_pages.router,
         admin_pages.router,
         policy_pages.router,
         plan_pages.router,
@@ -111,6 +113,7 @@ def create_app(spec: ServiceSpec, settings: Settings) -> FastAPI:
                         "brp-check": settings.brp_check_url,
                         "matcher": settings.matcher_url,
                         "followup": settings.followup_url,
+                        "reporting": settings.reporting_url,
                     },
                 )
             )

@@ -41,7 +41,7 @@ SECTIONS = (
         "/werkvoorraad",
         "Meldingen op termijn en prioriteit.",
     ),
-    Section("Monitor", "analyst", None, "De indicatoren van de Monitor Vroegsignalering."),
+    Section("Monitor", "analyst", "/monitor", "De indicatoren van de Monitor Vroegsignalering."),
     Section(
         "SHV", "shv-professional", "/shv", "Signalen van inwoners die bekend zijn bij schuldhulp."
     ),

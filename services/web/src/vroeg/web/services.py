@@ -74,11 +74,41 @@ class Services:
             raise ServiceError(503, {}) from exc
         if response.is_success:
             return response.json() if response.content else None
+        raise _refused(response)
+
+    async def stream(
+        self, service: str, path: str, *, token: str, params: dict[str, str] | None = None
+    ) -> httpx.Response:
+        """`GET path` (under `/v1`) left open to be streamed on (the caller closes it), or
+        ServiceError."""
+        url = f"{self._base_urls[service].rstrip('/')}/v1{path}"
+        request = self._http.build_request(
+            "GET",
+            url,
+            params=params,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=SERVICE_TIMEOUT_S,
+        )
         try:
-            problem = response.json()
-        except ValueError:
-            problem = {}
-        raise ServiceError(response.status_code, problem if isinstance(problem, dict) else {})
+            response = await self._http.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            log.warning(
+                "service unreachable", extra={"service": service, "error": type(exc).__name__}
+            )
+            raise ServiceError(503, {}) from exc
+        if response.is_success:
+            return response
+        await response.aread()
+        await response.aclose()
+        raise _refused(response)
+
+
+def _refused(response: httpx.Response) -> ServiceError:
+    try:
+        problem = response.json()
+    except ValueError:
+        problem = {}
+    return ServiceError(response.status_code, problem if isinstance(problem, dict) else {})
 
 
 async def call_as(

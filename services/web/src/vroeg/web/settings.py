@@ -25,6 +25,7 @@ class Settings(ServiceSettings):
     brp_check_url: str = Field(default="http://127.0.0.1:8002", alias="VROEG_BRP_CHECK_URL")
     matcher_url: str = Field(default="http://127.0.0.1:8003", alias="VROEG_MATCHER_URL")
     followup_url: str = Field(default="http://127.0.0.1:8004", alias="VROEG_FOLLOWUP_URL")
+    reporting_url: str = Field(default="http://127.0.0.1:8006", alias="VROEG_REPORTING_URL")
     # A session ends with its access token, and after this long without a request earlier.
     session_idle_timeout_s: int = Field(default=1800, alias="VROEG_WEB_SESSION_IDLE_S", gt=0)
     # How often sessions and sign-ins that ended are deleted.
@@ -52,6 +53,7 @@ class Settings(ServiceSettings):
             ("VROEG_BRP_CHECK_URL", self.brp_check_url),
             ("VROEG_MATCHER_URL", self.matcher_url),
             ("VROEG_FOLLOWUP_URL", self.followup_url),
+            ("VROEG_REPORTING_URL", self.reporting_url),
         ):
             if refusal := public_https_refusal(name, url):
                 refusals.append(refusal)
