@@ -47,6 +47,8 @@ TEST_CLUSTER = [
     "web.matcherUrl=https://matcher.test.example",
     "--set",
     "web.followupUrl=https://followup.test.example",
+    "--set",
+    "web.reportingUrl=https://reporting.test.example",
 ]
 STANDINS = {"brp-standin", "idp-standin"}
 SECRET_ENV = ("PASSWORD", "SECRET", "DATABASE_URL", "API_KEY")

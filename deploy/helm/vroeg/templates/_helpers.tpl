@@ -160,6 +160,8 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
   value: {{ required "web.matcherUrl" $c.matcherUrl | quote }}
 - name: VROEG_FOLLOWUP_URL
   value: {{ required "web.followupUrl" $c.followupUrl | quote }}
+- name: VROEG_REPORTING_URL
+  value: {{ required "web.reportingUrl" $c.reportingUrl | quote }}
 {{- end }}
 {{- if eq $c.name "idp-standin" }}
 - name: VROEG_IDP_ISSUER

@@ -187,6 +187,7 @@ class Platform:
                 "VROEG_BRP_CHECK_URL": f"http://127.0.0.1:{ports['brp-check']}",
                 "VROEG_MATCHER_URL": f"http://127.0.0.1:{ports['matcher']}",
                 "VROEG_FOLLOWUP_URL": f"http://127.0.0.1:{ports['followup']}",
+                "VROEG_REPORTING_URL": f"http://127.0.0.1:{ports['reporting']}",
             },
         }
         self.processes = {
