@@ -798,6 +798,11 @@ class TenantChanged(Event):
         Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=500)] | None
     ) = None
     ca_certificate: Annotated[str, StringConstraints(max_length=20_000)] | None = None
+    # That deployment's feedback service, where the forwarder polls the feedback on the signals
+    # it forwarded (with the same key; the same CA).
+    feedback_url: (
+        Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=500)] | None
+    ) = None
     api_keys: dict[MunicipalityCode, Annotated[str, StringConstraints(max_length=200)]] = Field(
         default_factory=dict, repr=False
     )
