@@ -21,7 +21,6 @@ import ssl
 import uuid
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
 import httpx
 import sqlalchemy as sa
