@@ -24,6 +24,8 @@ from tests.support.fixtures import (
     staff_headers,
 )
 from tests.support.forwarding import (
+    ADMIN,
+    BAKKER,
     FAST_RETRIES,
     PROCESSES,
     creditor_feedback,
@@ -181,7 +183,7 @@ async def test_the_receiving_deployments_feedback_reaches_the_creditor_through_t
         def hears_help(response: httpx.Response) -> bool:
             return "HULP_GEACCEPTEERD" in response.text
 
-        await eventually(lambda: asyncio.to_thread(poll), hears_help)
+        assert hears_help(await eventually(lambda: asyncio.to_thread(poll), hears_help))
         # Let the relay pass over Rotterdam's feed again: still once.
         [before] = await fetch(
             amsterdam_iso.database_url, "SELECT polled_at FROM feedback.forward_polls"
@@ -201,6 +203,32 @@ async def test_the_receiving_deployments_feedback_reaches_the_creditor_through_t
         assert helped["collectionPausedUntil"] is not None
         assert b"0599" not in heard.content
         assert b"rotterdam" not in heard.content.lower()
+
+        # Rotterdam's own rules refuse the next forward (R-IN-4): the refusal is addressed to
+        # Amsterdam there, and the creditor hears it from Amsterdam on its own signal.
+        policy = {"thresholds": {"HUUR": "1000000"}}
+        saved = httpx.put(
+            f"{rotterdam['intake'].url}/v1/beheer/gemeenten/0599/beleid", json=policy, headers=ADMIN
+        )
+        assert saved.status_code == 200, saved.text
+        second = httpx.post(
+            f"{amsterdam['intake'].url}/v1/signalen",
+            json={**BAKKER, "vlpReference": "WS-BAKKER-2"},
+            headers={"X-Api-Key": key},
+        )
+        assert second.status_code == 201, second.text
+
+        def hears_refusal(response: httpx.Response) -> bool:
+            return "NIET_OPGEPAKT" in response.text
+
+        heard = await eventually(lambda: asyncio.to_thread(poll), hears_refusal)
+        [refused] = [i for i in heard.json()["items"] if i["feedbackType"] == "NIET_OPGEPAKT"]
+        assert (refused["signalId"], refused["vlpReference"]) == (
+            second.json()["id"],
+            "WS-BAKKER-2",
+        )
+        assert refused["reason"] == "ONDER_DREMPEL"
+        assert b"0599" not in heard.content
     finally:
         amsterdam.stop()
         rotterdam.stop()
