@@ -6,14 +6,26 @@ creditor hears NIET_WOONACHTIG `doorgestuurd` from Amsterdam and nothing naming 
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.support.db import eventually, fetch
-from tests.support.fixtures import Isolation, creditor_key, isolated, platform_for
+from tests.support.fixtures import (
+    Isolation,
+    creditor_key,
+    isolated,
+    platform_for,
+    staff_headers,
+)
 from tests.support.forwarding import (
+    ADMIN,
+    BAKKER,
     FAST_RETRIES,
     PROCESSES,
     creditor_feedback,
@@ -25,8 +37,8 @@ from tests.support.forwarding import (
 )
 from tests.support.kafka import read_events
 from vroeg.deploy import infra
-from vroeg.shared.events import Route, SignalRouted
-from vroeg.shared.topics import ROUTE_TOPICS
+from vroeg.shared.events import CaseOpened, Route, SignalRouted
+from vroeg.shared.topics import CASE_OPENED, ROUTE_TOPICS
 
 
 @pytest.fixture
@@ -82,6 +94,141 @@ async def test_a_relocated_signal_reaches_the_deployment_serving_its_municipalit
         assert await forwarded_rows(amsterdam_iso) == []
         rotterdam_signals = await fetch(rotterdam_iso.database_url, "SELECT id FROM intake.signals")
         assert len(rotterdam_signals) == 1
+    finally:
+        amsterdam.stop()
+        rotterdam.stop()
+        if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
+            for process in [*amsterdam.processes.values(), *rotterdam.processes.values()]:
+                print(f"--- {process.name} log ---\n{process.tail()}")
+
+
+ROTTERDAM_STAFF = [
+    {
+        "username": "vroegsignaleerder-0599",
+        "password": "vroegsignaleerder-0599",
+        "name": "V. Rotterdam",
+        "roles": ["vroegsignaleerder"],
+        "gemeenten": ["0599"],
+    }
+]
+
+
+async def test_the_receiving_deployments_feedback_reaches_the_creditor_through_the_forwarder(
+    deployments: tuple[Isolation, Isolation], tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Rotterdam's case worker registers help accepted; the creditor, which only ever spoke
+    to Amsterdam, hears HULP_GEACCEPTEERD on its own signal there, once, and nothing that
+    names Rotterdam (Awb 2:3; contracts.md)."""
+    amsterdam_iso, rotterdam_iso = deployments
+    amsterdam = platform_for(
+        amsterdam_iso,
+        tmp_path / "amsterdam",
+        {**FAST_RETRIES, "VROEG_FORWARDED_FEEDBACK_INTERVAL_S": "0.2"},
+    )
+    rotterdam = platform_for(rotterdam_iso, tmp_path / "rotterdam", served=("0599",))
+    users = tmp_path / "rotterdam-users.json"
+    users.write_text(json.dumps(ROTTERDAM_STAFF))
+    rotterdam["idp-standin"].env["VROEG_IDP_USERS"] = str(users)
+    try:
+        amsterdam.start(PROCESSES)
+        rotterdam.start(
+            [
+                "brp-standin",
+                "idp-standin",
+                "notify-standin",
+                "intake",
+                "brp-check",
+                "matcher",
+                "followup",
+                "feedback",
+            ]
+        )
+        enter_rotterdam(
+            amsterdam,
+            rotterdam["intake"].url,
+            served_here=False,
+            feedback_url=rotterdam["feedback"].url,
+        )
+        await feedback_knows(amsterdam_iso, "0599")
+        key = await creditor_key(amsterdam["intake"].url)
+        signal_id = deliver(amsterdam, key)
+
+        [opened] = await read_events(
+            rotterdam_iso.kafka, rotterdam_iso.topic(CASE_OPENED.name), expect=1
+        )
+        assert isinstance(opened, CaseOpened)
+        worker = staff_headers(rotterdam, "vroegsignaleerder-0599")
+        followup = f"{rotterdam['followup'].url}/v1/meldingen/{opened.case_id}"
+        await eventually(
+            lambda: asyncio.to_thread(httpx.get, f"{followup}/opvolging", headers=worker),
+            lambda r: r.status_code == 200,
+        )
+        attempt = {
+            "kind": "TELEFOON",
+            "attemptedOn": date.today().isoformat(),
+            "partOfDay": "MIDDAG",
+            "result": "BEREIKT",
+        }
+        called = httpx.post(f"{followup}/contactpogingen", json=attempt, headers=worker)
+        assert called.status_code == 201, called.text
+        outcome = {"category": "WIL_HULP", "detail": "VERWIJZING_FINANCIEEL"}
+        closed = httpx.post(f"{followup}/uitkomst", json=outcome, headers=worker)
+        assert closed.status_code == 201, closed.text
+
+        def poll() -> httpx.Response:
+            return httpx.get(
+                f"{amsterdam['feedback'].url}/v1/terugkoppelingen", headers={"X-Api-Key": key}
+            )
+
+        def hears_help(response: httpx.Response) -> bool:
+            return "HULP_GEACCEPTEERD" in response.text
+
+        assert hears_help(await eventually(lambda: asyncio.to_thread(poll), hears_help))
+        # Let the relay pass over Rotterdam's feed again: still once.
+        [before] = await fetch(
+            amsterdam_iso.database_url, "SELECT polled_at FROM feedback.forward_polls"
+        )
+        await eventually(
+            lambda: fetch(
+                amsterdam_iso.database_url, "SELECT polled_at FROM feedback.forward_polls"
+            ),
+            lambda rows: rows[0]["polled_at"] > before["polled_at"],
+        )
+        heard = poll()
+        items = heard.json()["items"]
+        assert sorted(i["feedbackType"] for i in items) == ["HULP_GEACCEPTEERD", "NIET_WOONACHTIG"]
+        assert {i["signalId"] for i in items} == {signal_id}
+        assert {i["vlpReference"] for i in items} == {"WS-BAKKER-1"}
+        [helped] = [i for i in items if i["feedbackType"] == "HULP_GEACCEPTEERD"]
+        assert helped["collectionPausedUntil"] is not None
+        assert b"0599" not in heard.content
+        assert b"rotterdam" not in heard.content.lower()
+
+        # Rotterdam's own rules refuse the next forward (R-IN-4): the refusal is addressed to
+        # Amsterdam there, and the creditor hears it from Amsterdam on its own signal.
+        policy = {"thresholds": {"HUUR": "1000000"}}
+        saved = httpx.put(
+            f"{rotterdam['intake'].url}/v1/beheer/gemeenten/0599/beleid", json=policy, headers=ADMIN
+        )
+        assert saved.status_code == 200, saved.text
+        second = httpx.post(
+            f"{amsterdam['intake'].url}/v1/signalen",
+            json={**BAKKER, "vlpReference": "WS-BAKKER-2"},
+            headers={"X-Api-Key": key},
+        )
+        assert second.status_code == 201, second.text
+
+        def hears_refusal(response: httpx.Response) -> bool:
+            return "NIET_OPGEPAKT" in response.text
+
+        heard = await eventually(lambda: asyncio.to_thread(poll), hears_refusal)
+        [refused] = [i for i in heard.json()["items"] if i["feedbackType"] == "NIET_OPGEPAKT"]
+        assert (refused["signalId"], refused["vlpReference"]) == (
+            second.json()["id"],
+            "WS-BAKKER-2",
+        )
+        assert refused["reason"] == "ONDER_DREMPEL"
+        assert b"0599" not in heard.content
     finally:
         amsterdam.stop()
         rotterdam.stop()

@@ -14,7 +14,11 @@ from vroeg.shared.events import (
     CaseOutcomeRegistered,
     OutcomeCategory,
     OutcomeDetail,
+    RefusalReason,
+    RepeatKind,
     SignalReceived,
+    SignalRefused,
+    SignalRepeated,
     SignalRouted,
 )
 
@@ -192,3 +196,44 @@ def test_a_v2_outcome_reads_as_one_without_the_residents_consent() -> None:
     decoded = decode(headers, json.dumps(data).encode())
     # v2 could not show consent: WIL_GEEN_HULP may then not be told (§6).
     assert decoded == event.model_copy(update={"creditor_consent": False})
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        SignalRefused(
+            municipality="0599",
+            occurred_at=datetime(2026, 11, 30, 10, 0, tzinfo=UTC),
+            signal_id=uuid4(),
+            vlp_id="woonstad",
+            vlp_reference="WS-1",
+            reason=RefusalReason.ONDER_DREMPEL,
+            rule="R-IN-4",
+            policy_version=1,
+            forwarded_by="0363",
+        ),
+        SignalRepeated(
+            municipality="0599",
+            occurred_at=datetime(2026, 11, 30, 10, 0, tzinfo=UTC),
+            signal_id=uuid4(),
+            vlp_id="woonstad",
+            vlp_reference="WS-1",
+            repeat_of=uuid4(),
+            repeat_kind=next(iter(RepeatKind)),
+            case_id=uuid4(),
+            forwarded_by="0363",
+        ),
+    ],
+)
+def test_a_v1_refusal_or_repeat_reads_as_not_forwarded(
+    event: SignalRefused | SignalRepeated,
+) -> None:
+    message = encode(event, topic="t", source="/vroeg/intake", trace={})
+    data = json.loads(message.value)
+    del data["forwarded_by"]
+    v1 = f"nl.vroeg.{event.event_type}.v1".encode()
+    headers = [(k, v1 if k == "ce_type" else v) for k, v in message.headers]
+    # v1 could not say: its feedback stays the creditor's, as it was before v2.
+    assert decode(headers, json.dumps(data).encode()) == event.model_copy(
+        update={"forwarded_by": None}
+    )

@@ -41,10 +41,16 @@ def deliver(platform: Platform, key: str) -> str:
 
 
 def enter_rotterdam(
-    platform: Platform, intake_url: str, *, served_here: bool, issuer: str | None = None
+    platform: Platform,
+    intake_url: str,
+    *,
+    served_here: bool,
+    issuer: str | None = None,
+    feedback_url: str | None = None,
 ) -> None:
-    """In `platform`'s registry, 0599 is reached at `intake_url` with the key the receiving
-    deployment's intake (`issuer`, by default that one) issues to 0363."""
+    """In `platform`'s registry, 0599 is reached at `intake_url` (its feedback, if given, at
+    `feedback_url`) with the key the receiving deployment's intake (`issuer`, by default that
+    one) issues to 0363."""
     issued = httpx.post(
         f"{issuer or intake_url}/v1/beheer/gemeenten/0363/sleutels", json={}, headers=ADMIN
     )
@@ -54,6 +60,8 @@ def enter_rotterdam(
         "intakeUrl": intake_url,
         "apiKeys": {"0363": issued.json()["apiKey"]},
     }
+    if feedback_url is not None:
+        entry["feedbackUrl"] = feedback_url
     saved = httpx.put(
         f"{platform['intake'].url}/v1/beheer/gemeenten/0599", json=entry, headers=ADMIN
     )

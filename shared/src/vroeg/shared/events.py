@@ -234,7 +234,8 @@ class SignalRefused(Event):
     """Intake did not take a signal up (R-IN-1 … R-IN-4); carries no personal data."""
 
     event_type: ClassVar[str] = "signal.refused"
-    event_version: ClassVar[int] = 1
+    # v2: `forwarded_by`, so the feedback on a forwarded signal goes to the forwarder (Awb 2:3).
+    event_version: ClassVar[int] = 2
 
     signal_id: UUID
     vlp_id: str
@@ -242,6 +243,9 @@ class SignalRefused(Event):
     reason: RefusalReason
     rule: str
     policy_version: int
+    # The municipality that forwarded the signal here, if one did: it hears the refusal and
+    # tells the creditor as its own.
+    forwarded_by: MunicipalityCode | None = None
 
     def partition_key(self) -> str:
         return str(self.signal_id)
@@ -454,7 +458,8 @@ class SignalRepeated(Event):
     no new help offer, and its creditor may hear NIET_OPGEPAKT HERHAALD_SIGNAAL."""
 
     event_type: ClassVar[str] = "signal.repeated"
-    event_version: ClassVar[int] = 1
+    # v2: `forwarded_by`, so the feedback on a forwarded signal goes to the forwarder (Awb 2:3).
+    event_version: ClassVar[int] = 2
 
     signal_id: UUID
     vlp_id: str
@@ -462,6 +467,8 @@ class SignalRepeated(Event):
     repeat_of: UUID
     repeat_kind: RepeatKind
     case_id: UUID
+    # The municipality that forwarded the signal here, if one did (as SignalRefused's).
+    forwarded_by: MunicipalityCode | None = None
 
     def partition_key(self) -> str:
         return str(self.signal_id)
@@ -798,6 +805,11 @@ class TenantChanged(Event):
         Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=500)] | None
     ) = None
     ca_certificate: Annotated[str, StringConstraints(max_length=20_000)] | None = None
+    # That deployment's feedback service, where the forwarder polls the feedback on the signals
+    # it forwarded (with the same key; the same CA).
+    feedback_url: (
+        Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=500)] | None
+    ) = None
     api_keys: dict[MunicipalityCode, Annotated[str, StringConstraints(max_length=200)]] = Field(
         default_factory=dict, repr=False
     )
@@ -890,6 +902,11 @@ def _case_outcome_registered_v2(data: dict[str, Any], occurred_at: str) -> dict[
     return {**data, "creditor_consent": False}
 
 
+def _not_forwarded(data: dict[str, Any], occurred_at: str) -> dict[str, Any]:
+    # SignalRefused v1 and SignalRepeated v1 did not say: read as not forwarded (as before).
+    return {**data, "forwarded_by": None}
+
+
 # Records of an older version that may still be on a topic after an upgrade: read as the
 # current version (the upcaster gets the data and the record's `ce_time`).
 LEGACY_EVENT_TYPES: dict[
@@ -899,6 +916,8 @@ LEGACY_EVENT_TYPES: dict[
     "nl.vroeg.signal.routed.v1": (SignalRouted, _signal_routed_v1),
     "nl.vroeg.case.outcome-registered.v1": (CaseOutcomeRegistered, _case_outcome_registered_v1),
     "nl.vroeg.case.outcome-registered.v2": (CaseOutcomeRegistered, _case_outcome_registered_v2),
+    "nl.vroeg.signal.refused.v1": (SignalRefused, _not_forwarded),
+    "nl.vroeg.signal.repeated.v1": (SignalRepeated, _not_forwarded),
 }
 
 

@@ -35,6 +35,7 @@ tenants = sa.Table(
     sa.Column("served_here", sa.Boolean, nullable=False),
     sa.Column("intake_url", sa.String),
     sa.Column("ca_certificate", sa.Text),
+    sa.Column("feedback_url", sa.String),
     sa.Column("api_keys", JSONB, nullable=False),
     sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
 )
@@ -45,6 +46,12 @@ def create_tenants_table() -> None:
     op.create_table("tenants", *(column.copy() for column in tenants.columns))
 
 
+def add_feedback_url() -> None:
+    """Each entry's `feedback_url` (call from a migration after `create_tenants_table`'s; a
+    database created since already has it)."""
+    op.execute("ALTER TABLE tenants ADD COLUMN IF NOT EXISTS feedback_url varchar")
+
+
 @dataclass(frozen=True)
 class TenantEntry:
     """One municipality's entry in the registry."""
@@ -53,6 +60,8 @@ class TenantEntry:
     served_here: bool
     intake_url: str | None
     ca_certificate: str | None
+    # Where that deployment's feedback service answers the forwarder's polls.
+    feedback_url: str | None
     # Forwarding municipality → the API key presented at `intake_url` (secret: not in repr).
     api_keys: Mapping[str, str] = field(repr=False)
     changed_at: datetime
@@ -77,6 +86,7 @@ async def record(session: AsyncSession, event: TenantChanged) -> None:
         served_here=event.served_here,
         intake_url=event.intake_url,
         ca_certificate=event.ca_certificate,
+        feedback_url=event.feedback_url,
         api_keys=dict(event.api_keys),
         changed_at=event.changed_at,
     )
@@ -86,7 +96,13 @@ async def record(session: AsyncSession, event: TenantChanged) -> None:
             index_elements=[tenants.c.municipality],
             set_={
                 name: excluded[name]
-                for name in ("served_here", "intake_url", "ca_certificate", "api_keys")
+                for name in (
+                    "served_here",
+                    "intake_url",
+                    "ca_certificate",
+                    "feedback_url",
+                    "api_keys",
+                )
             }
             | {"changed_at": excluded.changed_at},
             where=tenants.c.changed_at <= excluded.changed_at,
@@ -122,6 +138,7 @@ def _entry(row: sa.Row[tuple[object, ...]]) -> TenantEntry:
         served_here=row.served_here,
         intake_url=row.intake_url,
         ca_certificate=row.ca_certificate,
+        feedback_url=row.feedback_url,
         api_keys=dict(row.api_keys),
         changed_at=row.changed_at,
     )

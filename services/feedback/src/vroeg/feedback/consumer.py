@@ -84,13 +84,17 @@ async def on_signal_routed(uow: UnitOfWork, event: SignalRouted) -> None:
 
 async def on_signal_refused(uow: UnitOfWork, event: SignalRefused) -> None:
     """A refused signal: NIET_OPGEPAKT with the reason code (domain §4)."""
-    whose = _Whose(event.signal_id, event.vlp_id, event.vlp_reference, event.municipality)
+    whose = _Whose(
+        event.signal_id, event.vlp_id, event.vlp_reference, event.municipality, event.forwarded_by
+    )
     await _record(uow, rules.feedback_for_refusal(event.reason), whose)
 
 
 async def on_signal_repeated(uow: UnitOfWork, event: SignalRepeated) -> None:
     """A repeat on the same debt (R-IN-5): NIET_OPGEPAKT HERHAALD_SIGNAAL."""
-    whose = _Whose(event.signal_id, event.vlp_id, event.vlp_reference, event.municipality)
+    whose = _Whose(
+        event.signal_id, event.vlp_id, event.vlp_reference, event.municipality, event.forwarded_by
+    )
     await _record(uow, rules.feedback_for_repeat(), whose)
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import ssl
+import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 from http import HTTPStatus
@@ -118,6 +119,8 @@ async def on_relocated(uow: UnitOfWork, event: SignalRouted) -> None:
         municipality=event.municipality,
         destination=event.registered_municipality,
         vlp_id=signal.vlp_id,
+        vlp_reference=signal.vlp_reference,
+        remote_signal_id=None,
         status=forwards.WAITING if why_not is None else forwards.NOT_FORWARDED,
         outcome=why_not,
         payload=forward_body(event) if why_not is None else None,
@@ -129,12 +132,10 @@ async def on_relocated(uow: UnitOfWork, event: SignalRouted) -> None:
     )
     if not await forwards.add_forward(uow.session, forward) or why_not is None:
         return
-    await _decided(uow, forward, signal.vlp_reference, why_not)
+    await _decided(uow, forward, why_not)
 
 
-async def _decided(
-    uow: UnitOfWork, forward: Forward, vlp_reference: str, outcome: ForwardingOutcome
-) -> None:
+async def _decided(uow: UnitOfWork, forward: Forward, outcome: ForwardingOutcome) -> None:
     """The creditor hears NIET_WOONACHTIG, forwarded or not (never where); the fact goes out."""
     now = now_utc()
     await repository.add_feedback(
@@ -143,7 +144,7 @@ async def _decided(
             rules.feedback_for_forwarding(outcome == ForwardingOutcome.FORWARDED),
             signal_id=forward.signal_id,
             vlp_id=forward.vlp_id,
-            vlp_reference=vlp_reference,
+            vlp_reference=forward.vlp_reference,
             municipality=forward.municipality,
             forwarded_by=None,
             now=now,
@@ -188,35 +189,26 @@ class Forwarder:
             return await self._decide(uow, forward, why_not or ForwardingOutcome.NOT_IN_REGISTRY)
         forward.attempts += 1
         try:
-            status = await self._send(entry, forward)
+            response = await self._send(entry, forward)
         except (httpx.HTTPError, ssl.SSLError, OSError) as exc:
             # The error's class only: a message could quote what was sent.
             return self._later(forward, type(exc).__name__)
+        status = response.status_code
         if status < 300:
+            # The signal's id there: its feedback, polled later, names it (forwarded_feedback).
+            forward.remote_signal_id = _acknowledged_id(response)
             return await self._decide(uow, forward, ForwardingOutcome.FORWARDED)
         if status >= 500 or status in _TRY_AGAIN:
             return self._later(forward, f"HTTP {status}")
         forward.last_error = f"HTTP {status}"
         return await self._decide(uow, forward, ForwardingOutcome.REFUSED)
 
-    async def _send(self, entry: TenantEntry, forward: Forward) -> int:
+    async def _send(self, entry: TenantEntry, forward: Forward) -> httpx.Response:
         assert entry.intake_url is not None
         key = entry.key_for(forward.municipality)
         assert key is not None
-        verify: ssl.SSLContext | bool = (
-            ssl.create_default_context(cadata=entry.ca_certificate)
-            if entry.ca_certificate
-            else True
-        )
-        async with httpx.AsyncClient(
-            base_url=entry.intake_url.rstrip("/"),
-            verify=verify,
-            timeout=self._settings.forwarding_timeout_s,
-        ) as http:
-            response = await http.post(
-                FORWARD_PATH, json=forward.payload, headers={"X-Api-Key": key}
-            )
-        return response.status_code
+        async with client(entry, entry.intake_url, self._settings.forwarding_timeout_s) as http:
+            return await http.post(FORWARD_PATH, json=forward.payload, headers={"X-Api-Key": key})
 
     def _later(self, forward: Forward, error: str) -> int:
         forward.last_error = error
@@ -234,8 +226,6 @@ class Forwarder:
         return 0
 
     async def _decide(self, uow: UnitOfWork, forward: Forward, outcome: ForwardingOutcome) -> int:
-        assert forward.payload is not None
-        reference = str(forward.payload["vlpReference"])
         forward.status = (
             forwards.FORWARDED if outcome == ForwardingOutcome.FORWARDED else forwards.NOT_FORWARDED
         )
@@ -243,8 +233,24 @@ class Forwarder:
         forward.decided_at = now_utc()
         # Erased at once: the receiving municipality has it now (or a person acts on it).
         forward.payload = None
-        await _decided(uow, forward, reference, outcome)
+        await _decided(uow, forward, outcome)
         return 1
+
+
+def client(entry: TenantEntry, base_url: str, timeout_s: float) -> httpx.AsyncClient:
+    """A client for the deployment an entry names, trusting the entry's CA."""
+    verify: ssl.SSLContext | bool = (
+        ssl.create_default_context(cadata=entry.ca_certificate) if entry.ca_certificate else True
+    )
+    return httpx.AsyncClient(base_url=base_url.rstrip("/"), verify=verify, timeout=timeout_s)
+
+
+def _acknowledged_id(response: httpx.Response) -> uuid.UUID | None:
+    """The signal's id in the receiving intake's answer (`SignalResult.id`), if it gave one."""
+    try:
+        return uuid.UUID(str(response.json()["id"]))
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def jobs(resources: Resources, settings: Settings) -> Sequence[PeriodicJob]:

@@ -193,6 +193,7 @@ class Forward(Base):
             "next_attempt_at",
             postgresql_where=sa.text("status = 'WAITING'"),
         ),
+        sa.Index("forwards_remote_signal_id", "remote_signal_id"),
     )
 
     signal_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -200,6 +201,11 @@ class Forward(Base):
     municipality: Mapped[str] = mapped_column(sa.String(4), index=True)
     destination: Mapped[str] = mapped_column(sa.String(4))
     vlp_id: Mapped[str]
+    # What matches the receiving deployment's feedback to this forward, to tell the creditor:
+    # the creditor's own reference (erased when due, R-MAT-5) and the signal's id there (from
+    # that intake's acknowledgement). Nothing else of the signal stays once it went.
+    vlp_reference: Mapped[str | None]
+    remote_signal_id: Mapped[uuid.UUID | None]
     status: Mapped[str]  # WAITING, FORWARDED, NOT_FORWARDED
     outcome: Mapped[str | None]  # vroeg.shared.events.ForwardingOutcome, once decided
     # The body posted to the receiving intake: personal data, kept only while waiting (erased
@@ -211,6 +217,19 @@ class Forward(Base):
     last_error: Mapped[str | None]
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     decided_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class ForwardPoll(Base):
+    """Where the forwarder stands in a receiving deployment's feed of the feedback on what it
+    forwarded there: one cursor per destination and forwarding municipality (whose key reads
+    it). Locked while a replica polls, so two never read one feed at once."""
+
+    __tablename__ = "forward_polls"
+
+    destination: Mapped[str] = mapped_column(sa.String(4), primary_key=True)
+    municipality: Mapped[str] = mapped_column(sa.String(4), primary_key=True)
+    cursor: Mapped[str | None]
+    polled_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
 
 _feedback = Base.metadata.tables["feedback"]
@@ -247,7 +266,7 @@ RETENTION = (
     Erasure(
         "feedback.forward",
         _forwards,
-        erase={"payload": None},
+        erase={"payload": None, "vlp_reference": None},
         clock=_forwards.c.created_at,
         municipality=_forwards.c.municipality,
     ),

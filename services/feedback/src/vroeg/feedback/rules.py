@@ -133,3 +133,21 @@ def feedback_for_outcome(
     if category is OutcomeCategory.BEKEND_BIJ_SHV and debt_help is DebtHelpStanding.ACTIVE:
         return Told(FeedbackType.BEKEND_BIJ_SHV)
     return None
+
+
+def feedback_relayed(
+    feedback_type: str, reason: str | None, collection_paused_until: date | None
+) -> Told | None:
+    """What the creditor of a forwarded signal may hear of the receiving municipality's
+    feedback on it (Awb 2:3), rebuilt from the closed set alone: a type or reason outside it,
+    or a detail its type may not carry, raises ValueError. NIET_WOONACHTIG there is about the
+    forward itself (or a move onward): never told — the creditor heard NIET_WOONACHTIG
+    `doorgestuurd` from the forwarder, and nothing may hint at where it went."""
+    kind = FeedbackType(feedback_type)
+    if kind is FeedbackType.NIET_WOONACHTIG:
+        return None
+    return Told(
+        kind,
+        reason=NotTakenUpReason(reason) if reason is not None else None,
+        collection_paused_until=collection_paused_until,
+    )

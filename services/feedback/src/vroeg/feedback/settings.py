@@ -16,6 +16,10 @@ class Settings(ServiceSettings, CertificateSettings, WebhookSettings):
     # how long one post to a receiving intake may take.
     forwarding_interval_s: float = Field(default=1.0, gt=0, alias="VROEG_FORWARDING_INTERVAL_S")
     forwarding_timeout_s: float = Field(default=10.0, gt=0, alias="VROEG_FORWARDING_TIMEOUT_S")
+    # How often the feedback on forwarded signals is polled from the receiving deployments.
+    forwarded_feedback_interval_s: float = Field(
+        default=60.0, gt=0, alias="VROEG_FORWARDED_FEEDBACK_INTERVAL_S"
+    )
     # A failed post is tried again after 1 s, doubling per attempt up to this.
     forwarding_max_backoff_s: float = Field(
         default=300.0, gt=0, alias="VROEG_FORWARDING_MAX_BACKOFF_S"

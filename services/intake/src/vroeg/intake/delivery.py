@@ -221,6 +221,7 @@ def _decide(
             reason=refusal.reason,
             rule=refusal.rule,
             policy_version=policy.version,
+            forwarded_by=sender.forwarded_by,
         )
     return row, (event, _fact(signal, item.municipality, refusal)), _result_of_row(row)
 

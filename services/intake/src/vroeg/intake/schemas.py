@@ -338,6 +338,13 @@ class TenantIn(_Body):
         pattern=r"^[ -~\r\n\t]+$",  # PEM is ASCII
         description="PEM of the CA certificate to trust at that intake (default: the system's).",
     )
+    feedback_url: str | None = Field(
+        default=None,
+        max_length=500,
+        pattern=r"^https?://[!-~]+$",
+        description="The base URL of that deployment's feedback service, where this one polls "
+        "the feedback on the signals it forwarded there (with the same key and CA).",
+    )
     api_keys: dict[MunicipalityCode, str] = Field(
         default_factory=dict,
         max_length=1000,
@@ -361,6 +368,7 @@ class TenantOut(_Body):
     served_here: bool
     intake_url: str | None = None
     ca_certificate: str | None = None
+    feedback_url: str | None = None
     api_keys_for: list[str] = Field(
         description="The forwarding municipalities that have a key set at that intake."
     )

@@ -88,12 +88,11 @@ async def put_tenant(
     settings: SettingsDep,
 ) -> TenantOut:
     """Served here at once (R-IN-8); the keys replace the ones set before."""
-    if (
-        body.intake_url is not None
-        and settings.environment not in DEVELOPMENT_ENVIRONMENTS
-        and not body.intake_url.startswith("https://")
+    if settings.environment not in DEVELOPMENT_ENVIRONMENTS and any(
+        url is not None and not url.startswith("https://")
+        for url in (body.intake_url, body.feedback_url)
     ):
-        raise _invalid("intakeUrl must be https: forwards carry personal data.")
+        raise _invalid("intakeUrl and feedbackUrl must be https: both carry personal data.")
     if body.ca_certificate is not None:
         _check_certificate(body.ca_certificate)
     before = await tenants.entry(uow.session, municipality)
@@ -104,6 +103,7 @@ async def put_tenant(
         served_here=body.served_here,
         intake_url=body.intake_url,
         ca_certificate=body.ca_certificate,
+        feedback_url=body.feedback_url,
         api_keys=dict(body.api_keys),
         changed_at=now_utc(),
     )
@@ -113,6 +113,7 @@ async def put_tenant(
         "servedHere": body.served_here,
         "intakeUrl": body.intake_url,
         "caCertificate": body.ca_certificate is not None,
+        "feedbackUrl": body.feedback_url,
         "apiKeysFor": sorted(body.api_keys),
     }
     await _audit(uow, operator, "tenant-saved", municipality, details)
@@ -188,6 +189,7 @@ def _out(entry: tenants.TenantEntry) -> TenantOut:
         served_here=entry.served_here,
         intake_url=entry.intake_url,
         ca_certificate=entry.ca_certificate,
+        feedback_url=entry.feedback_url,
         api_keys_for=sorted(entry.api_keys),
         changed_at=entry.changed_at,
     )

@@ -84,6 +84,7 @@ def signal_row(event: SignalRouted, case_id: uuid.UUID, key: str, now: datetime)
         minors_present=household.minors_present if household else None,
         bsn=event.bsn,
         vlp_reference=signal.vlp_reference,
+        forwarded_by=signal.forwarded_by,
         data=personal,
         repeat_announced=False,
         added_at=now,
@@ -297,6 +298,7 @@ class Household:
                     repeat_of=fact.repeat_of,
                     repeat_kind=fact.repeat_kind,
                     case_id=case.id,
+                    forwarded_by=row.forwarded_by,
                 )
             )
         return found

@@ -72,6 +72,8 @@ class CaseSignal(Base):
     bsn: Mapped[str | None] = mapped_column(sa.String(9))
     vlp_reference: Mapped[str | None]
     data: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
+    # The municipality that forwarded it here (Awb 2:3): a repeat is told to it, not the creditor.
+    forwarded_by: Mapped[str | None] = mapped_column(sa.String(4))
     # SignalRepeated was announced for it (once).
     repeat_announced: Mapped[bool]
     added_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
