@@ -18,6 +18,7 @@ PRODUCTION = {
     "VROEG_BRP_CHECK_URL": "https://brp-check.vroeg.internal",
     "VROEG_MATCHER_URL": "https://matcher.vroeg.internal",
     "VROEG_FOLLOWUP_URL": "https://followup.vroeg.internal",
+    "VROEG_REPORTING_URL": "https://reporting.vroeg.internal",
 }
 
 
@@ -47,6 +48,7 @@ def test_production_needs_no_broker_and_sets_secure_host_only_cookies(
         ("VROEG_BRP_CHECK_URL", "http://127.0.0.1:8002"),
         ("VROEG_MATCHER_URL", "http://matcher.vroeg.internal"),
         ("VROEG_FOLLOWUP_URL", "https://localhost:8004"),
+        ("VROEG_REPORTING_URL", "http://reporting.vroeg.internal"),
     ],
 )
 def test_production_refuses_plain_http_and_this_machine(
