@@ -41,6 +41,14 @@ MAX_INVALID_PARAMS = 20
 _NOT_PRINTABLE = re.compile(r"[\x00-\x1F\x7F\uD800-\uDFFF]")
 
 
+class Refused(ValueError):
+    """A change the domain's rules do not allow, saying why. Every service answers it the same
+    way, from one handler: a `refused` problem, 422, or the status a subclass names (409 for a
+    change the thing's state does not allow now)."""
+
+    status: HTTPStatus = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
 class InvalidParam(BaseModel):
     """One field that is wrong."""
 
@@ -312,6 +320,16 @@ def install_conventions(app: FastAPI, *, max_body_bytes: int = DEFAULT_MAX_BODY_
             instance=request.url.path,
             headers=exc.headers,
             **exc.extra,
+        )
+
+    @app.exception_handler(Refused)
+    async def on_refused(request: Request, exc: Refused) -> JSONResponse:
+        return problem_response(
+            exc.status,
+            code="refused",
+            title="Not allowed by the rules.",
+            detail=str(exc),
+            instance=request.url.path,
         )
 
     @app.exception_handler(RequestValidationError)

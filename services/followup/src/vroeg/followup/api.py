@@ -101,10 +101,6 @@ async def _case(uow: UnitOfWork, staff: StaffMember, case_id: UUID) -> FollowupC
     return case
 
 
-def _refused(exc: rules.Refused, status_code: int = HTTPStatus.UNPROCESSABLE_ENTITY) -> Problem:
-    return Problem(status_code, code="refused", title="Not allowed by the rules.", detail=str(exc))
-
-
 @router.get(
     "/{case_id}/termijn",
     summary="When a case's first contact is due, and where it stands.",
@@ -159,22 +155,19 @@ async def post_attempt(
     """A person's attempt picks the case up (R-FU-1); outcomes are not a kind."""
     case = await _case(uow, staff, case_id)
     deadline = await repository.get_deadline(uow.session, case_id, for_update=True)
-    try:
-        attempt = await work.register_attempt(
-            uow,
-            case,
-            deadline,
-            kind=body.kind,
-            attempted_on=body.attempted_on,
-            part_of_day=body.part_of_day,
-            result=body.result,
-            automatic=False,
-            actor=staff.subject,
-            now=now_utc(),
-            today=settings.clock.today(),
-        )
-    except rules.Refused as exc:
-        raise _refused(exc) from exc
+    attempt = await work.register_attempt(
+        uow,
+        case,
+        deadline,
+        kind=body.kind,
+        attempted_on=body.attempted_on,
+        part_of_day=body.part_of_day,
+        result=body.result,
+        automatic=False,
+        actor=staff.subject,
+        now=now_utc(),
+        today=settings.clock.today(),
+    )
     return AttemptOut.model_validate(attempt, from_attributes=True)
 
 
@@ -196,18 +189,15 @@ async def patch_attempt(
     attempt = await uow.session.get(Attempt, attempt_id, with_for_update=True)
     if attempt is None or attempt.case_id != case.case_id:
         raise Problem(HTTPStatus.NOT_FOUND, code="not-found", title="No such attempt.")
-    try:
-        await work.record_reply(
-            uow,
-            case,
-            attempt,
-            replied_on=body.replied_on,
-            actor=staff.subject,
-            now=now_utc(),
-            today=settings.clock.today(),
-        )
-    except rules.Refused as exc:
-        raise _refused(exc) from exc
+    await work.record_reply(
+        uow,
+        case,
+        attempt,
+        replied_on=body.replied_on,
+        actor=staff.subject,
+        now=now_utc(),
+        today=settings.clock.today(),
+    )
     return AttemptOut.model_validate(attempt, from_attributes=True)
 
 
@@ -227,19 +217,16 @@ async def post_outcome(
     consent = (
         (body.consent.recorded_by, body.consent.on, body.consent.how) if body.consent else None
     )
-    try:
-        outcome = await work.register_outcome(
-            uow,
-            case,
-            category=body.category,
-            detail=body.detail,
-            reason=body.reason,
-            consent=consent,
-            actor=staff.subject,
-            now=now_utc(),
-        )
-    except rules.Refused as exc:
-        raise _refused(exc) from exc
+    outcome = await work.register_outcome(
+        uow,
+        case,
+        category=body.category,
+        detail=body.detail,
+        reason=body.reason,
+        consent=consent,
+        actor=staff.subject,
+        now=now_utc(),
+    )
     return OutcomeOut.model_validate(outcome, from_attributes=True)
 
 
@@ -252,10 +239,7 @@ async def post_outcome(
 async def post_reopen(case_id: UUID, body: ReopenIn, staff: CaseWorker, uow: UnitOfWorkDep) -> None:
     """The resident came back; the reopening and its reason are kept."""
     case = await _case(uow, staff, case_id)
-    try:
-        await work.reopen(uow, case, reason=body.reason, actor=staff.subject, now=now_utc())
-    except rules.Refused as exc:
-        raise _refused(exc, HTTPStatus.CONFLICT) from exc
+    await work.reopen(uow, case, reason=body.reason, actor=staff.subject, now=now_utc())
 
 
 @router.post(
@@ -282,15 +266,12 @@ async def put_circumstances(
     """Under curatele the offer goes through the curator; under beschermingsbewind still to
     the resident."""
     case = await _case(uow, staff, case_id)
-    try:
-        await work.set_circumstances(
-            uow,
-            case,
-            beschermingsbewind=body.beschermingsbewind,
-            curatele=body.curatele,
-            actor=staff.subject,
-            now=now_utc(),
-        )
-    except rules.Refused as exc:
-        raise _refused(exc) from exc
+    await work.set_circumstances(
+        uow,
+        case,
+        beschermingsbewind=body.beschermingsbewind,
+        curatele=body.curatele,
+        actor=staff.subject,
+        now=now_utc(),
+    )
     return body

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from datetime import date, timedelta
 from enum import StrEnum
+from http import HTTPStatus
 
 # The legal calendar (Algemene termijnenwet art. 3) lives in one place, `vroeg.shared.calendar`,
 # shared with brp-check's review queue; followup's callers find it here too.
@@ -22,6 +23,9 @@ from vroeg.shared.events import (
     OutcomeDetail,
     SignalKind,
 )
+
+# A refusal is answered by the one handler every service has (422, or 409 for a lifecycle step).
+from vroeg.shared.http import Refused as Refused
 
 # R-FU-1: a water disconnection by law; other crisis kinds by municipal policy (default on).
 WATER_DISCONNECTION_WORKING_DAYS = CRISIS_FIRST_CONTACT_WORKING_DAYS
@@ -112,8 +116,10 @@ TRANSITIONS: dict[tuple[CaseStatus, CaseAction], CaseStatus] = {
 }
 
 
-class Refused(ValueError):
-    """A change the rules do not allow; says why."""
+class NotInThisState(Refused):
+    """A lifecycle step the case's status does not allow now (the API answers 409)."""
+
+    status = HTTPStatus.CONFLICT
 
 
 def transition(status: CaseStatus, action: CaseAction) -> CaseStatus:
@@ -121,7 +127,7 @@ def transition(status: CaseStatus, action: CaseAction) -> CaseStatus:
     after = TRANSITIONS.get((status, action))
     if after is None:
         done = {CaseAction.CLOSE: "closed", CaseAction.REOPEN: "reopened"}[action]
-        raise Refused(f"a {status.value.lower()} case cannot be {done}")
+        raise NotInThisState(f"a {status.value.lower()} case cannot be {done}")
     return after
 
 

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, status
 
-from vroeg.followup import repository, rules, shv
+from vroeg.followup import repository, shv
 from vroeg.followup.schemas import ShvHandledOut, ShvHandlingIn, ShvItemOut, ShvQueue
 from vroeg.shared.deps import UnitOfWorkDep
 from vroeg.shared.events import now_utc
@@ -58,22 +58,14 @@ async def post_handling(
     assert item is not None
     if item.handled_at is not None:
         raise Problem(HTTPStatus.CONFLICT, code="handled", title="The item was handled already.")
-    try:
-        await shv.handle(
-            uow,
-            item,
-            action_taken=body.action_taken,
-            category=body.category,
-            detail=body.detail,
-            reached=body.reached,
-            actor=staff.subject,
-            now=now_utc(),
-        )
-    except rules.Refused as exc:
-        raise Problem(
-            HTTPStatus.UNPROCESSABLE_ENTITY,
-            code="refused",
-            title="Not allowed by the rules.",
-            detail=str(exc),
-        ) from exc
+    await shv.handle(
+        uow,
+        item,
+        action_taken=body.action_taken,
+        category=body.category,
+        detail=body.detail,
+        reached=body.reached,
+        actor=staff.subject,
+        now=now_utc(),
+    )
     return ShvHandledOut.model_validate(item, from_attributes=True)
