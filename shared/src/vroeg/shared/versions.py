@@ -28,7 +28,7 @@ class VersionedByMunicipality:
 V = TypeVar("V", bound=VersionedByMunicipality)
 
 
-async def next_version(
+async def _next_version(
     session: AsyncSession, model: type[VersionedByMunicipality], municipality: str
 ) -> int:
     """The number the municipality's next version gets. Saves are serialised per municipality
@@ -44,6 +44,14 @@ async def next_version(
         sa.select(sa.func.max(model.version)).where(model.municipality == municipality)
     )
     return (latest or 0) + 1
+
+
+async def save_next(session: AsyncSession, row: V) -> V:
+    """Save `row` (its version not yet set) as its municipality's next version."""
+    row.version = await _next_version(session, type(row), row.municipality)
+    session.add(row)
+    await session.flush()
+    return row
 
 
 async def newest(

@@ -304,17 +304,16 @@ async def add_plan_version(
     saved_by: str,
 ) -> ContactPlanVersion:
     """Save a contact plan as the municipality's next version."""
-    plan = ContactPlanVersion(
-        municipality=municipality,
-        version=await versions.next_version(session, ContactPlanVersion, municipality),
-        steps=steps,
-        sender=sender,
-        saved_at=saved_at,
-        saved_by=saved_by,
+    return await versions.save_next(
+        session,
+        ContactPlanVersion(
+            municipality=municipality,
+            steps=steps,
+            sender=sender,
+            saved_at=saved_at,
+            saved_by=saved_by,
+        ),
     )
-    session.add(plan)
-    await session.flush()
-    return plan
 
 
 async def plans_in_force(

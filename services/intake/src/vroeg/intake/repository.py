@@ -95,16 +95,15 @@ async def add_policy_version(
     now: datetime,
 ) -> PolicyVersion:
     """Save a policy as the municipality's next version."""
-    policy = PolicyVersion(
-        municipality=municipality,
-        version=await versions.next_version(session, PolicyVersion, municipality),
-        thresholds=thresholds,
-        required_attestations=required_attestations,
-        created_at=now,
+    return await versions.save_next(
+        session,
+        PolicyVersion(
+            municipality=municipality,
+            thresholds=thresholds,
+            required_attestations=required_attestations,
+            created_at=now,
+        ),
     )
-    session.add(policy)
-    await session.flush()
-    return policy
 
 
 async def insert_signals(session: AsyncSession, rows: list[dict[str, Any]]) -> set[uuid.UUID]:

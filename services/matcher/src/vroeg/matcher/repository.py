@@ -150,17 +150,16 @@ async def add_policy_version(
     saved_by: str,
 ) -> PriorityPolicyVersion:
     """Save a policy as the municipality's next version."""
-    policy = PriorityPolicyVersion(
-        municipality=municipality,
-        version=await versions.next_version(session, PriorityPolicyVersion, municipality),
-        weights=weights,
-        vulnerable_areas=vulnerable_areas,
-        saved_at=saved_at,
-        saved_by=saved_by,
+    return await versions.save_next(
+        session,
+        PriorityPolicyVersion(
+            municipality=municipality,
+            weights=weights,
+            vulnerable_areas=vulnerable_areas,
+            saved_at=saved_at,
+            saved_by=saved_by,
+        ),
     )
-    session.add(policy)
-    await session.flush()
-    return policy
 
 
 async def add_audit(session: AsyncSession, entry: AuditEntry) -> None:
