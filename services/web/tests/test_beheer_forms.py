@@ -8,6 +8,7 @@ import pytest
 from starlette.datastructures import FormData
 
 from vroeg.web.beheer import decimal_from_dutch, refused
+from vroeg.web.labels import municipality
 from vroeg.web.plan_pages import plan_body
 from vroeg.web.services import ServiceError
 
@@ -81,3 +82,11 @@ def test_numbers_typed_the_dutch_way_reach_the_apis_as_they_were_meant(
     typed: str, sent: str
 ) -> None:
     assert decimal_from_dutch(typed) == sent
+
+
+def test_a_municipality_is_named_with_its_code_and_by_its_code_alone_when_no_name_is_known() -> (
+    None
+):
+    # The tenant registry carries CBS codes only: one it gains later is shown by its code.
+    assert municipality("0518") == "'s-Gravenhage (0518)"
+    assert municipality("0344") == "0344"

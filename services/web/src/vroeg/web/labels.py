@@ -122,6 +122,13 @@ def label(code: object) -> str:
     return _LABELS.get(str(code), str(code))
 
 
+def municipality(code: object) -> str:
+    """A municipality by name and CBS code (`Amsterdam (0363)`); by its code alone when its
+    name is not known here (the tenant registry carries codes, not names)."""
+    name = label(code)
+    return name if name == str(code) else f"{name} ({code})"
+
+
 # brp-check's reasons for queueing a signal (R-BRP-5), in Dutch; the rule id stays.
 _REASONS = (
     (re.compile(r"(\d+) candidates in the BRP"), "{0} kandidaten in de BRP"),

@@ -45,7 +45,9 @@ SECTIONS = (
     Section(
         "SHV", "shv-professional", "/shv", "Signalen van inwoners die bekend zijn bij schuldhulp."
     ),
-    Section("Beheer", "admin", "/beheer", "Schuldeisers, sleutels, afspraken en beleid."),
+    Section(
+        "Beheer", "admin", "/beheer", "Schuldeisers, sleutels, afspraken, beleid en gemeenten."
+    ),
 )
 
 
@@ -57,6 +59,7 @@ def templates() -> Jinja2Templates:
         local_date=local_date,
         age=age,
         label=labels.label,
+        gemeente=labels.municipality,
         reason=labels.reason,
         deadline_state=labels.deadline_state,
         number=number,
