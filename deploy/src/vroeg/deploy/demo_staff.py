@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from vroeg.deploy.demo_batch import MUNICIPALITY
+from vroeg.deploy.demo_batch import MUNICIPALITY, SECOND_TENANT
 from vroeg.deploy.processes import WEB, Platform
 from vroeg.standins.idp.app import DEMO_USERS, User
 
@@ -165,6 +165,9 @@ async def what_accounts_see(platform: Platform, period: str, *, keep: bool) -> N
         sees = await _sees(platform, user, period)
         roles, municipalities = ", ".join(user.roles), ", ".join(user.gemeenten)
         print(f"  {user.username:<24} {roles:<18} {municipalities:<11} {sees}")
+    others = sorted({m for u in DEMO_USERS for m in u.gemeenten} - {MUNICIPALITY, SECOND_TENANT})
+    if others:
+        print(f"  ({', '.join(others)}: no demo signals go there.)")
 
 
 async def _sees(platform: Platform, user: User, period: str) -> str:
