@@ -10,6 +10,7 @@ import signal as signals
 from vroeg.deploy import infra
 from vroeg.deploy.demo_batch import signal_body
 from vroeg.deploy.demo_report import post_and_report
+from vroeg.deploy.demo_staff import write_accounts
 from vroeg.deploy.processes import Platform, ProcessError
 
 # `signal_body` stays importable from here: the tests and benchmarks build their signals with it.
@@ -32,11 +33,16 @@ def run_demo(*, keep: bool, base_port: int | None = None, tracing: bool = False)
     log_dir = infra.state_dir() / "logs"
     ports = {name: base_port + i for i, name in enumerate(Platform.names())} if base_port else None
     platform = Platform({**endpoints.env(), "DATABASE_URL": database}, log_dir=log_dir, ports=ports)
+    # The web app's demo accounts, and one for the CBS export (an API of its own).
+    accounts = write_accounts(infra.state_dir() / "demo-accounts.json")
+    platform["idp-standin"].env["VROEG_IDP_USERS"] = str(accounts)
     print(f"Starting the stand-ins and six services (logs in {log_dir}) ...", flush=True)
     try:
         platform.start()
         asyncio.run(
-            post_and_report(platform, endpoints.kafka_bootstrap_servers, prefix, endpoints.zipkin)
+            post_and_report(
+                platform, endpoints.kafka_bootstrap_servers, prefix, endpoints.zipkin, keep=keep
+            )
         )
         if keep:
             print("\nThe platform keeps running; Ctrl-C stops it.")

@@ -1,4 +1,5 @@
-"""The demo's batch: one signal per route of the stand-in BRP's population, from four creditors."""
+"""The demo's batch: one signal per route of the stand-in BRP's population, from four creditors;
+the second municipality it serves, and the resident its debt-help register knows."""
 
 from __future__ import annotations
 
@@ -7,6 +8,12 @@ from datetime import date, timedelta
 from typing import Any
 
 MUNICIPALITY = "0363"
+# The BRP stand-in registers the debtor who "moved to Rotterdam" there: the demo serves 0599
+# too, as a regional centre would, so the signal is forwarded to another tenant (Awb 2:3).
+SECOND_TENANT = "0599"
+# The BRP stand-in's Jan Smit (the minor Lisa's father), in 0363's debt-help register with a
+# running product (R-BRP-4a): his signal goes to the SHV professional's queue.
+DEBT_HELP_BSN = "999990068"
 
 
 @dataclass(frozen=True)
@@ -116,6 +123,13 @@ _BATCH: list[tuple[str, tuple[str, str], str, str, tuple[str, str | None, date, 
         ("Mulder", None, date(1985, 4, 4), "1012AE", 9),
     ),
     (
+        "gas arrears, known to debt help",
+        ENERGY,
+        "VROEGSIGNAAL",
+        "GAS",
+        ("Smit", None, date(1982, 1, 9), "1012AC", 5),
+    ),
+    (
         "rent arrears, unknown in the BRP",
         HOUSING,
         "VROEGSIGNAAL",
@@ -126,7 +140,7 @@ _BATCH: list[tuple[str, tuple[str, str], str, str, tuple[str, str | None, date, 
 
 
 def demo_signals(today: date, run: str) -> list[DemoSignal]:
-    """One signal per route of the demo population, and two that intake refuses."""
+    """One signal per route of the demo population, a repeat, and two that intake refuses."""
     batch = [
         DemoSignal(
             label,
@@ -145,6 +159,17 @@ def demo_signals(today: date, run: str) -> list[DemoSignal]:
         )
         for label, vlp, kind, arrears, (name, prefix, born, postcode, number) in _BATCH
     ]
+    # R-IN-5: the same creditor and arrears type again while the household's case is open.
+    again = signal_body(
+        reference=f"{run}-woonstad-jansen-again",
+        kind="VROEGSIGNAAL",
+        arrears_type="HUUR",
+        today=today,
+        geslachtsnaam="Jansen",
+        geboortedatum=date(1980, 5, 1),
+        postcode="1012AB",
+        huisnummer=1,
+    )
     too_early = signal_body(
         reference=f"{run}-too-early",
         kind="VROEGSIGNAAL",
@@ -170,6 +195,7 @@ def demo_signals(today: date, run: str) -> list[DemoSignal]:
     company["businessName"] = "Jansen Vastgoed B.V."
     return [
         *batch,
+        DemoSignal("rent arrears again, same household", HOUSING, again),
         DemoSignal("rent arrears of 20 days", HOUSING, too_early),
         DemoSignal("rent arrears of a B.V.", HOUSING, company),
     ]

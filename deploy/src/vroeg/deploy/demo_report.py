@@ -1,5 +1,5 @@
 """The demo's traffic: post the batch, follow each signal through the platform and report where
-it went, then work the review queue."""
+it went and what its creditor hears; then staff work the queues, and the figures."""
 
 from __future__ import annotations
 
@@ -16,8 +16,32 @@ import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
 
-from vroeg.deploy.demo_batch import CREDITORS, MUNICIPALITY, DemoSignal, demo_signals
-from vroeg.deploy.processes import WEB, Platform
+from vroeg.deploy.demo_batch import (
+    CREDITORS,
+    DEBT_HELP_BSN,
+    MUNICIPALITY,
+    SECOND_TENANT,
+    DemoSignal,
+    demo_signals,
+)
+from vroeg.deploy.demo_feedback import (
+    by_signal,
+    enter_second_tenant,
+    forwards,
+    poll_all,
+    print_creditors,
+    register_webhook,
+    webhook_deliveries,
+)
+from vroeg.deploy.demo_figures import cbs_export, monitor
+from vroeg.deploy.demo_staff import (
+    debt_help_queue,
+    import_debt_help,
+    review,
+    what_accounts_see,
+    work_a_case,
+)
+from vroeg.deploy.processes import Platform
 from vroeg.deploy.provisioning import register_creditor
 from vroeg.deploy.zipkin_server import trace_page
 from vroeg.shared.clock import dutch_date
@@ -42,14 +66,112 @@ from vroeg.shared.topics import (
     ROUTE_TOPICS,
     SERVICES,
 )
-from vroeg.standins.idp.app import DEMO_USERS
+
+# How long the demo follows its signals through the platform, at most (a busy machine is slow).
+FOLLOW_FOR_S = 120
+# The creditor that takes its feedback by webhook; the others poll.
+WEBHOOK_CREDITOR = "waternet"
 
 
 async def post_and_report(
-    platform: Platform, bootstrap: str, prefix: str, zipkin: str | None = None
+    platform: Platform, bootstrap: str, prefix: str, zipkin: str | None = None, *, keep: bool
 ) -> None:
-    """Post the demo batch to intake and print where each signal went; with `zipkin`, the
-    link to the trace of a signal that crossed all six services."""
+    """Post the demo batch to intake, print where each signal went and what its creditor
+    hears, let staff work the queues, and print the figures; with `zipkin`, the link to the
+    trace of a signal that crossed all six services."""
+    enter_second_tenant(platform)
+    await import_debt_help(platform, DEBT_HELP_BSN)
+    async with httpx.AsyncClient(base_url=platform["intake"].url) as http:
+        keys = {vlp[0]: await register_creditor(http, *vlp) for vlp in CREDITORS}
+    await register_webhook(platform, WEBHOOK_CREDITOR, keys[WEBHOOK_CREDITOR])
+    print(
+        f"Tenant registry: {MUNICIPALITY} and {SECOND_TENANT} served here (a regional centre). "
+        f"{MUNICIPALITY}'s debt-help register imported (1 resident).\n"
+        f"Registered {len(keys)} creditors with agreements for {MUNICIPALITY}; "
+        f"{WEBHOOK_CREDITOR} takes its feedback by webhook too (Standard Webhooks), "
+        "the others poll."
+    )
+    followed = await _post_and_follow(platform, bootstrap, prefix, keys)
+    ids, routed = followed.ids, followed.routed
+    labels = {s: item.label for s, item in ids.items()}
+    expected = {
+        s
+        for s in ids
+        if s in followed.refused
+        or followed.repeats(s)
+        or (
+            s in routed
+            and (
+                routed[s].route in _FEEDBACK_ROUTES
+                # R-BRP-4a: only while the resident receives debt help.
+                or routed[s].debt_help is DebtHelpStanding.ACTIVE
+            )
+        )
+    }
+    polled = await poll_all(platform, keys, expected)
+    forwarded = await forwards(platform)
+    _print_report(followed, by_signal(polled), forwarded)
+
+    print("\nStaff at work (the same API calls the web app's pages make, with their token):")
+    await review(platform, labels)
+    crisis = next(
+        (
+            c
+            for s, c in followed.cases.items()
+            if s in ids and c.state.crisis and c.state.status is CaseStatus.OPEN
+        ),
+        None,
+    )
+    if crisis is not None:
+        first = next(str(f.signal_id) for f in crisis.state.signals if str(f.signal_id) in ids)
+        await work_a_case(platform, str(crisis.case_id), labels[first])
+    await debt_help_queue(platform, labels)
+
+    told = {str(f.signal_id) for f in crisis.state.signals} if crisis else set()
+    polled = await poll_all(platform, keys, expected | told)
+    webhook = {f["id"] for f in polled[WEBHOOK_CREDITOR]}
+    deliveries = await webhook_deliveries(platform, WEBHOOK_CREDITOR, webhook)
+    print_creditors(polled, labels, (WEBHOOK_CREDITOR, deliveries))
+
+    today = dutch_date(now_utc())
+    period = today.strftime("%Y-%m")
+    await monitor(platform, period, accepted=1 if crisis else 0)
+    await cbs_export(platform, today.replace(day=1), today)
+    await _operations(platform)
+    deceased = [s for s, e in routed.items() if s in ids and e.route == Route.DECEASED]
+    if zipkin and deceased:
+        await _trace_link(zipkin, ids[deceased[0]], followed.traces[deceased[0]])
+    await what_accounts_see(platform, period, keep=keep)
+
+
+@dataclass
+class Followed:
+    """The demo's signals and what the platform made of them, as its events told."""
+
+    ids: dict[str, DemoSignal]
+    traces: dict[str, str]
+    refused: dict[str, str]
+    routed: dict[str, SignalRouted]
+    cases: dict[str, CaseView]
+    deadlines: dict[str, FirstContactDeadlineSet]
+
+    def repeats(self, signal_id: str) -> bool:
+        """Whether the signal repeats an earlier one in its case (R-IN-5)."""
+        case = self.cases.get(signal_id)
+        return case is not None and any(
+            str(f.signal_id) == signal_id and f.repeat_of is not None for f in case.state.signals
+        )
+
+    def arrivals(self) -> list[SignalRouted]:
+        """Signals another municipality forwarded here (its own, here a new id)."""
+        return [e for e in self.routed.values() if e.signal.forwarded_by is not None]
+
+
+async def _post_and_follow(
+    platform: Platform, bootstrap: str, prefix: str, keys: dict[str, str]
+) -> Followed:
+    """Post the batch, then read the route, case and deadline topics until each signal has
+    gone as far as it goes (at most `FOLLOW_FOR_S`)."""
     watched = [
         prefix + name
         for name in (
@@ -73,88 +195,69 @@ async def post_and_report(
         for tp in tps:
             await consumer.position(tp)  # fix the starting point before anything is posted
 
+        followed = Followed({}, {}, {}, {}, {}, {})
         batch = demo_signals(date.today(), run=str(int(time.time())))
-        ids: dict[str, DemoSignal] = {}
-        traces: dict[str, str] = {}
-        refused: dict[str, str] = {}
         async with httpx.AsyncClient(base_url=platform["intake"].url) as http:
-            keys = {vlp: await register_creditor(http, *vlp) for vlp in CREDITORS}
-            print(f"Registered {len(keys)} creditors with agreements for {MUNICIPALITY}.")
             for item in batch:
                 # As a creditor's traced client would: intake continues the caller's trace.
                 trace_id = secrets.token_hex(16)
                 headers = {
-                    "X-Api-Key": keys[item.vlp],
+                    "X-Api-Key": keys[item.vlp[0]],
                     "traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01",
                 }
                 response = await http.post("/v1/signalen", json=item.body, headers=headers)
                 response.raise_for_status()
                 result = response.json()
-                ids[result["id"]] = item
-                traces[result["id"]] = trace_id
+                followed.ids[result["id"]] = item
+                followed.traces[result["id"]] = trace_id
                 if result["status"] == "NIET_OPGEPAKT":
-                    refused[result["id"]] = result["reason"]
-        print(f"\nPosted {len(ids)} signals to intake. Following them ...\n")
-
-        routed: dict[str, SignalRouted] = {}
-        cases: dict[str, CaseView] = {}
-        deadlines: dict[str, FirstContactDeadlineSet] = {}
-        deadline = time.monotonic() + 60
-        quiet_since = time.monotonic()
-        while time.monotonic() < deadline:
-            for records in (await consumer.getmany(timeout_ms=300)).values():
-                for record in records:
-                    quiet_since = time.monotonic()
-                    event = decode(record.headers, record.value)
-                    if isinstance(event, SignalRouted):
-                        routed[str(event.signal.signal_id)] = event
-                    elif isinstance(event, CaseOpened | CaseUpdated):
-                        _follow_case(cases, event)
-                    elif isinstance(event, FirstContactDeadlineSet):
-                        known = deadlines.get(str(event.case_id))
-                        if known is None or event.due_date < known.due_date:
-                            deadlines[str(event.case_id)] = event
-            with_case = [s for s, e in routed.items() if s in ids and e.route in _CASE_ROUTES]
-            if (
-                len(set(routed) & set(ids)) == len(ids)
-                and all(s in cases for s in with_case)
-                and all(str(c.case_id) in deadlines for c in cases.values())
-                # A case a crisis signal joined gets its tighter deadline a moment later.
-                and time.monotonic() - quiet_since > 1.5
-            ):
-                break
+                    followed.refused[result["id"]] = result["reason"]
+        print(f"\nPosted {len(followed.ids)} signals to intake. Following them ...\n")
+        await _follow(consumer, followed)
     finally:
         await consumer.stop()
-    heard = await _feedback(platform, ids, routed, refused)
-    _print_report(ids, routed, cases, deadlines, heard, refused)
-    async with httpx.AsyncClient(
-        base_url=platform["reporting"].url, headers=await _signed_in(platform, "analyst-0363")
-    ) as http:
-        period = dutch_date(now_utc()).strftime("%Y-%m")
-        counts = _ok(
-            await http.get(
-                "/v1/indicatorwaarden", params={"periode": period, "gemeente": MUNICIPALITY}
-            )
-        )
-    print(f"\nreporting, municipality {MUNICIPALITY}, {period}:")
-    for value in counts["waarden"]:
-        if value["gemeente"] == MUNICIPALITY and value["waarde"] is not None:
-            key = f" [{value['uitsplitsing']}]" if value["uitsplitsing"] else ""
-            print(f"  {value['indicator']}{key}: {value['waarde']}")
-    await _review(platform)
-    await _operations(platform)
-    deceased = [s for s, e in routed.items() if s in ids and e.route == Route.DECEASED]
-    if zipkin and deceased:
-        await _trace_link(zipkin, ids[deceased[0]], traces[deceased[0]])
-    _staff_pages(platform)
+    return followed
 
 
-def _staff_pages(platform: Platform) -> None:
-    """Where staff sign in, and with which demo accounts (password = account name)."""
-    print(f"\nStaff web app: {platform[WEB].url}/ — sign in with a demo account (password = name):")
-    for user in DEMO_USERS:
-        roles = ", ".join(user.roles)
-        print(f"  {user.username:<24} {roles:<18} {', '.join(user.gemeenten)}")
+async def _follow(consumer: AIOKafkaConsumer, followed: Followed) -> None:
+    ids, routed, cases, deadlines = (
+        followed.ids,
+        followed.routed,
+        followed.cases,
+        followed.deadlines,
+    )
+    deadline = time.monotonic() + FOLLOW_FOR_S
+    quiet_since = time.monotonic()
+    while time.monotonic() < deadline:
+        for records in (await consumer.getmany(timeout_ms=300)).values():
+            for record in records:
+                quiet_since = time.monotonic()
+                event = decode(record.headers, record.value)
+                if isinstance(event, SignalRouted):
+                    routed[str(event.signal.signal_id)] = event
+                elif isinstance(event, CaseOpened | CaseUpdated):
+                    _follow_case(cases, event)
+                elif isinstance(event, FirstContactDeadlineSet):
+                    known = deadlines.get(str(event.case_id))
+                    if known is None or event.due_date < known.due_date:
+                        deadlines[str(event.case_id)] = event
+        with_case = [s for s, e in routed.items() if e.route in _CASE_ROUTES]
+        forwarded_here = [
+            s
+            for s, e in routed.items()
+            if s in ids
+            and e.route is Route.RELOCATED
+            and e.registered_municipality == SECOND_TENANT
+        ]
+        if (
+            set(ids) - set(followed.refused) <= set(routed)
+            and all(s in cases for s in with_case)
+            and all(str(c.case_id) in deadlines for c in cases.values())
+            and len(followed.arrivals()) >= len(forwarded_here)
+            # A case a crisis signal joined gets its tighter deadline a moment later.
+            and time.monotonic() - quiet_since > 1.5
+        ):
+            break
 
 
 async def _trace_link(zipkin: str, item: DemoSignal, trace_id: str) -> None:
@@ -196,91 +299,10 @@ async def _operations(platform: Platform) -> None:
             )
 
 
-def _ok(response: httpx.Response) -> Any:
-    response.raise_for_status()
-    return response.json()
-
-
-async def _signed_in(platform: Platform, account: str) -> dict[str, str]:
-    """Headers with a token of a demo account of the identity-provider stand-in."""
-    async with httpx.AsyncClient(base_url=platform["idp-standin"].url) as idp:
-        grant = {"grant_type": "password", "username": account, "password": account}
-        token = _ok(await idp.post("/token", data=grant))["access_token"]
-    return {"Authorization": f"Bearer {token}"}
-
-
-REVIEWER = "reviewer-0363"
-
-
-async def _review(platform: Platform) -> None:
-    """A reviewer works the review queue: a candidate the BRP found at the signal's address is
-    picked; otherwise the signal's own data is confirmed."""
-    async with httpx.AsyncClient(
-        base_url=f"{platform['brp-check'].url}/v1", headers=await _signed_in(platform, REVIEWER)
-    ) as http:
-        queue = _ok(await http.get("/uitval"))
-        print(
-            f"\nReview queue (uitval) of {MUNICIPALITY}, signed in as {REVIEWER}: "
-            f"{queue['total']} open"
-        )
-        for item in queue["items"]:
-            opened = _ok(await http.get(f"/uitval/{item['signalId']}"))
-            debtor = opened["signal"]["debtor"] or {}
-            at_address = [c for c in opened["candidates"] if "address" in c["foundBy"]]
-            choice: dict[str, Any] = (
-                {
-                    "choice": "candidate",
-                    "bsn": at_address[0]["bsn"],
-                    "explanation": "Registered at the address the creditor gave.",
-                }
-                if at_address
-                else {"choice": "signal-data", "explanation": "New resident, not yet in the BRP."}
-            )
-            decided = _ok(await http.post(f"/uitval/{item['signalId']}/besluit", json=choice))
-            print(
-                f"  {debtor.get('geslachtsnaam', '?'):<10} {'; '.join(item['reasons']):<36} "
-                f"{len(opened['candidates'])} candidate(s) -> {choice['choice']}: "
-                f"route {decided['route']}"
-            )
-
-
 _CASE_ROUTES = {"resident", "deceased", "minor"}
-# A move to a known municipality is told by forwarding, once it knows whether the signal went;
-# a resident hears only from the outcome.
-_FEEDBACK_ROUTES = {"deceased", "emigrated"}
-
-
-async def _feedback(
-    platform: Platform,
-    ids: dict[str, DemoSignal],
-    routed: dict[str, SignalRouted],
-    refused: dict[str, str],
-) -> dict[str, list[str]]:
-    """What feedback holds for each creditor, waiting briefly for the routes that earn some."""
-    expected = {
-        s
-        for s in ids
-        if s in routed
-        and (
-            routed[s].route in _FEEDBACK_ROUTES
-            # R-BRP-4a: only while the resident receives debt help.
-            or routed[s].debt_help is DebtHelpStanding.ACTIVE
-        )
-    }
-    expected |= set(refused)
-    heard: dict[str, list[str]] = {}
-    async with httpx.AsyncClient(
-        base_url=platform["feedback"].url,
-        headers=await _signed_in(platform, "vroegsignaleerder-0363"),
-    ) as http:
-        deadline = time.monotonic() + 15
-        while True:
-            for signal_id in ids:
-                found = _ok(await http.get(f"/v1/signalen/{signal_id}/terugkoppelingen"))
-                heard[signal_id] = [f["feedbackType"] for f in found]
-            if all(heard[s] for s in expected) or time.monotonic() > deadline:
-                return heard
-            await asyncio.sleep(0.3)
+# Told as soon as the route is known; a move to a known municipality once forwarding knows
+# whether the signal went; a resident hears only from the outcome (domain §8).
+_FEEDBACK_ROUTES = {"deceased", "emigrated", "relocated"}
 
 
 @dataclass
@@ -308,42 +330,65 @@ def _follow_case(cases: dict[str, CaseView], event: CaseOpened | CaseUpdated) ->
 
 
 def _print_report(
-    ids: dict[str, DemoSignal],
-    routed: dict[str, SignalRouted],
-    cases: dict[str, CaseView],
-    deadlines: dict[str, FirstContactDeadlineSet],
-    heard: dict[str, list[str]],
-    refused: dict[str, str],
+    followed: Followed, heard: dict[str, list[str]], forwarded: list[dict[str, Any]]
 ) -> None:
-    print(f"{'signal':<44} {'route':<10} {'creditor hears':<16} outcome")
-    print("-" * 130)
-    for signal_id, item in ids.items():
-        if signal_id in refused:
-            hears = ", ".join(heard.get(signal_id, [])) or "-"
-            print(f"{item.label:<44} {'-':<10} {hears:<16} not taken up: {refused[signal_id]}")
+    """The table: each signal, its route, what its creditor heard so far, what happened."""
+    print(f"{'signal':<44} {'route':<10} {'creditor hears':<34} what happened")
+    print("-" * 150)
+    for signal_id, item in followed.ids.items():
+        hears = ", ".join(heard.get(signal_id, [])) or "-"
+        if signal_id in followed.refused:
+            reason = followed.refused[signal_id]
+            print(f"{item.label:<44} {'-':<10} {hears:<34} not taken up by intake: {reason}")
             continue
-        event = routed.get(signal_id)
+        event = followed.routed.get(signal_id)
         if event is None:
-            print(f"{item.label:<44} {'?':<10} {'':<16} not routed within 60 s (see the logs)")
+            late = f"not routed within {FOLLOW_FOR_S} s (see the logs)"
+            print(f"{item.label:<44} {'?':<10} {hears:<34} {late}")
             continue
         outcome = "; ".join(event.reasons)
-        case = cases.get(signal_id)
-        if case is not None:
-            due = deadlines.get(str(case.case_id))
-            state = case.state
-            flags = f" [{', '.join(state.flags)}]" if state.flags else ""
-            crisis = " CRISIS" if state.crisis else ""
-            how = "opened" if signal_id in case.opened_by else "joined"
-            outcome = f"case {str(case.case_id)[:8]} {how}{crisis}{flags}" + (
-                f", first contact by {due.due_date} ({due.working_days} working days)"
-                if due
-                else ""
-            )
-            if state.status is CaseStatus.CLOSED:
-                outcome += "; closed: nobody else lives there (R-BRP-2)"
-            fact = next(f for f in state.signals if str(f.signal_id) == signal_id)
-            if fact.repeat_of is not None:
-                outcome += f"; repeats {str(fact.repeat_of)[:8]}, no new offer"
-        hears = ", ".join(heard.get(signal_id, [])) or "-"
-        print(f"{item.label:<44} {event.route.value:<10} {hears:<16} {outcome}")
+        if signal_id in followed.cases:
+            outcome = _case_line(followed, signal_id)
+        elif event.route is Route.RELOCATED:
+            outcome += _forward_line(followed, signal_id, forwarded)
+        elif event.route is Route.DEBT_HELP:
+            outcome += "; in the SHV professional's queue"
+        print(f"{item.label:<44} {event.route.value:<10} {hears:<34} {outcome}")
     sys.stdout.flush()
+
+
+def _case_line(followed: Followed, signal_id: str) -> str:
+    case = followed.cases[signal_id]
+    due = followed.deadlines.get(str(case.case_id))
+    state = case.state
+    flags = f" [{', '.join(state.flags)}]" if state.flags else ""
+    crisis = " CRISIS" if state.crisis else ""
+    how = "opened" if signal_id in case.opened_by else "joined"
+    line = f"case {str(case.case_id)[:8]} {how}{crisis}{flags}" + (
+        f", first contact by {due.due_date} ({due.working_days} working days)" if due else ""
+    )
+    if state.status is CaseStatus.CLOSED:
+        line += "; closed: nobody else lives there (R-BRP-2)"
+    fact = next(f for f in state.signals if str(f.signal_id) == signal_id)
+    if fact.repeat_of is not None:
+        line += f"; repeats {str(fact.repeat_of)[:8]}, no new offer"
+    return line
+
+
+def _forward_line(followed: Followed, signal_id: str, forwarded: list[dict[str, Any]]) -> str:
+    """Whether the signal was forwarded, and what became of it there (staff see where; its
+    creditor never does)."""
+    row = next((f for f in forwarded if f["signalId"] == signal_id), None)
+    if row is None:
+        return "; not forwarded (destination unknown)"
+    if row["status"] != "FORWARDED":
+        return f"; not forwarded: {row['outcome'] or row['status']}"
+    line = f"; forwarded to {row['destination']} (Awb 2:3), attempts {row['attempts']}"
+    original = followed.ids[signal_id].body["vlpReference"]
+    arrived = next((e for e in followed.arrivals() if e.signal.vlp_reference == original), None)
+    if arrived is not None:
+        line += f"; there routed {arrived.route.value}"
+        if str(arrived.signal.signal_id) in followed.cases:
+            case = followed.cases[str(arrived.signal.signal_id)]
+            line += f", case {str(case.case_id)[:8]} opened"
+    return line
