@@ -37,9 +37,16 @@ CBS_EXPORTER = User(
 
 def write_accounts(path: Path) -> Path:
     """The identity-provider stand-in's users file (`VROEG_IDP_USERS`): the demo's web-app
-    accounts and the CBS exporter."""
+    accounts, the deployment's operator (`admin-ssc`) also over the second tenant, and the CBS
+    exporter."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps([u.model_dump() for u in [*DEMO_USERS, CBS_EXPORTER]]))
+    users = [
+        u.model_copy(update={"gemeenten": [*u.gemeenten, SECOND_TENANT]})
+        if u.username == "admin-ssc"
+        else u
+        for u in DEMO_USERS
+    ]
+    path.write_text(json.dumps([u.model_dump() for u in [*users, CBS_EXPORTER]]))
     return path
 
 
