@@ -142,7 +142,8 @@ async def test_every_record_the_services_sent_conforms_to_the_asyncapi_document(
     # received 3, routed 3 (resident, deceased, relocated), each with its lean fact for the
     # monitor, 2 cases (with how to reach them) and their 2 deadlines, the deceased's case closed
     # and its mirror updated, the relocated one not forwarded (no registry entry for its
-    # municipality); and the tenant entered and the creditor's key issued before the signals
+    # municipality); and the tenant entered, the creditor's agreement saved and its key issued
+    # before the signals
     assert {k: v for k, v in checked.items() if v} == {
         "SignalReceived": 3,
         "SignalFact": 3,
@@ -155,6 +156,7 @@ async def test_every_record_the_services_sent_conforms_to_the_asyncapi_document(
         "CaseUpdated": 1,
         "CreditorKeyChanged": 1,
         "TenantChanged": 1,
+        "AgreementChanged": 1,
         "SignalForwarded": 1,
     }
 

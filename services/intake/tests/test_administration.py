@@ -19,8 +19,8 @@ from tests.support.kafka import read_topic
 from vroeg.deploy.demo import signal_body
 from vroeg.deploy.processes import Platform
 from vroeg.shared.cloudevents import decode
-from vroeg.shared.events import CreditorKeyChanged, VlpType
-from vroeg.shared.topics import CREDITOR_KEYS
+from vroeg.shared.events import AgreementChanged, CreditorKeyChanged, VlpType
+from vroeg.shared.topics import AGREEMENTS, CREDITOR_KEYS
 
 pytestmark = pytest.mark.usefixtures("isolation")
 
@@ -220,3 +220,54 @@ async def test_key_events_land_on_their_topic_and_a_revocation_reaches_feedback(
     )
     assert [(r["key_id"], r["holder_id"]) for r in rows] == [(issued["keyId"], "woonstad")]
     assert rows[0]["revoked_at"] is not None
+
+
+async def test_agreements_saved_ended_and_deleted_are_told_on_their_topic_and_reach_reporting(
+    make_platform: PlatformFactory, isolation: Isolation
+) -> None:
+    platform = make_platform(served=("0363", "0518"))
+    platform.start(["idp-standin", "intake", "reporting"])
+    admin = staff_headers(platform, "admin-0363")
+    beheer = f"{platform['intake'].url}/v1/beheer"
+    httpx.post(
+        f"{beheer}/vlps",
+        json={"id": "vitens", "name": "Vitens", "type": "DRINKWATER"},
+        headers=admin,
+    ).raise_for_status()
+    agreement = f"{beheer}/vlps/vitens/overeenkomsten/0363"
+    for body in ({"startsOn": "2024-01-01"}, {"startsOn": "2024-01-01", "endsOn": "2025-06-30"}):
+        httpx.put(agreement, json=body, headers=admin).raise_for_status()
+    assert httpx.delete(agreement, headers=admin).status_code == 204
+    # Gone: deleting it again, or another's, or one of a creditor nobody knows, finds nothing.
+    for path, status in (
+        (agreement, 404),
+        (f"{beheer}/vlps/nobody/overeenkomsten/0363", 404),
+        (f"{beheer}/vlps/vitens/overeenkomsten/0518", 403),
+    ):
+        refused = httpx.delete(path, headers=admin)
+        assert refused.status_code == status
+        assert refused.headers["content-type"] == "application/problem+json"
+
+    topic = isolation.topic(AGREEMENTS.name)
+    records = await read_topic(isolation.kafka, topic, expect=3)
+    assert {r.key for r in records} == {b"vitens/0363"}
+    events = [e for r in records if isinstance(e := decode(r.headers, r.value), AgreementChanged)]
+    told = [(e.starts_on, e.ends_on, e.removed, e.vlp_type) for e in events]
+    assert told == [
+        (date(2024, 1, 1), None, False, VlpType.DRINKWATER),
+        (date(2024, 1, 1), date(2025, 6, 30), False, VlpType.DRINKWATER),
+        (date(2024, 1, 1), date(2025, 6, 30), True, VlpType.DRINKWATER),
+    ]
+    assert await cleanup_policy(isolation.kafka, topic) == "compact"
+    assert [e["action"] for e in await audit_log(isolation)][-1] == "agreement-deleted"
+
+    rows = await eventually(
+        lambda: fetch(
+            isolation.database_url,
+            "SELECT vlp_id, municipality, vlp_type, ends_on, removed FROM reporting.agreements",
+        ),
+        lambda rows: bool(rows) and rows[0]["removed"],
+    )
+    assert [(r["vlp_id"], r["municipality"], r["vlp_type"], r["ends_on"]) for r in rows] == [
+        ("vitens", "0363", "DRINKWATER", date(2025, 6, 30))
+    ]

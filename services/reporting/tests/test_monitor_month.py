@@ -16,7 +16,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from tests.support.fixtures import Isolation, PlatformFactory, staff_headers
 from tests.support.kafka import read_topic
 from tests.support.monitor import Figures, get_figures, rebuild, this_month
 from vroeg.deploy.processes import Platform
-from vroeg.deploy.provisioning import register_creditor
+from vroeg.deploy.provisioning import DEVELOPMENT_ADMIN_KEY, register_creditor
 from vroeg.shared.clock import add_months, dutch_date
 from vroeg.shared.events import now_utc
 from vroeg.shared.topics import TOPICS, consumed_by
@@ -73,6 +73,8 @@ class Answers:
     attempts: dict[str, list[tuple[str, bool]]] = field(default_factory=dict)
     outcomes: dict[str, tuple[str, str]] = field(default_factory=dict)
     case_town: dict[str, str] = field(default_factory=dict)
+    # municipality → the creditors with an agreement in force at the month's end
+    in_force: dict[str, set[str]] = field(default_factory=dict)
 
 
 def _month() -> date:
@@ -136,6 +138,11 @@ async def _deliver(platform: Platform, generated: Generated, answers: Answers) -
             c.id: await register_creditor(http, c.id, c.type.value, municipalities=TOWNS)
             for c in generated.creditors
         }
+        await _agreements_without_signals(http, answers)
+        answers.in_force = {
+            town: {c.id for c in generated.creditors} | answers.in_force.get(town, set())
+            for town in TOWNS
+        }
         for index, s in enumerate(generated.measured):
             body = dict(s.body)
             if _refused(index, s):
@@ -157,6 +164,21 @@ async def _deliver(platform: Platform, generated: Generated, answers: Answers) -
             assert posted.status_code == 201, posted.text
             assert posted.json()["status"] == "CAK_ONTVANGEN"
             answers.bodies.append(cak)
+
+
+async def _agreements_without_signals(http: httpx.AsyncClient, answers: Answers) -> None:
+    """A creditor with an agreement for 0363 that delivers nothing (gone silent there), and one
+    whose agreement with 0518 ended the day before this month (in force on no day of it)."""
+    await register_creditor(http, "stil-water", "DRINKWATER", municipalities=("0363",))
+    answers.in_force["0363"] = {"stil-water"}
+    await register_creditor(http, "oud-energie", "ENERGIE", municipalities=("0518",))
+    ended = dutch_date(now_utc()).replace(day=1) - timedelta(days=1)
+    response = await http.put(
+        "/v1/beheer/vlps/oud-energie/overeenkomsten/0518",
+        json={"startsOn": "2024-01-01", "endsOn": ended.isoformat()},
+        headers={"X-Api-Key": DEVELOPMENT_ADMIN_KEY},
+    )
+    response.raise_for_status()
 
 
 async def _review(platform: Platform, answers: Answers) -> None:
@@ -328,6 +350,13 @@ def _expected(answers: Answers) -> dict[tuple[str, str, str | None], Decimal | N
         always,
     )
     _per(e, "leeftijd", taken, town, lambda t: _age_band(t, answers), over=always)
+    # Every signal came this month, within the silence policy: a creditor in force is silent
+    # in a municipality where intake took none of its signals up.
+    agreements = [(m, c) for m, creditors in answers.in_force.items() for c in creditors]
+    _per(e, "overeenkomsten", agreements, lambda a: a[0], lambda a: None)
+    delivered = {(t.municipality, t.creditor_id) for t in taken}
+    silent = [a for a in agreements if a not in delivered]
+    _per(e, "vlp_stilgevallen", silent, lambda a: a[0], lambda a: a[1])
 
     cases = case_truths([replace(t, route=final[t.reference]) for t in taken])
     ctown: Callable[[CaseTruth], str] = lambda c: c.municipality  # noqa: E731
@@ -482,6 +511,9 @@ async def test_a_generated_month_gives_the_ground_truth_per_municipality_and_reg
     assert found.get(("eindroute", "regio", "review")) == _ratio(
         answers.left_in_review, len(answers.delivered)
     )
+    # The silent creditor is found; the ended agreement counts nowhere.
+    assert found[("vlp_stilgevallen", "0363", "stil-water")] == 1
+    assert not [k for k in found if "oud-energie" in str(k)]
 
     # An analyst of one municipality sees it alone; another's is refused.
     own = await get_figures(

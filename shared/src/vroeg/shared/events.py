@@ -820,6 +820,30 @@ class TenantChanged(Event):
         return self.municipality
 
 
+class AgreementChanged(Event):
+    """intake's administration saved, ended or deleted a creditor's agreement with a
+    municipality (R-IN-7, the modelovereenkomst of §2.4): the agreement's whole state, keyed by
+    creditor and municipality on a compacted topic, so the latest event per key is all a
+    reader needs. A lean fact for the monitor (agreements in force, a creditor gone silent):
+    ids, the creditor's type and dates only. An agreement is ended by its `ends_on`; `removed`
+    says it was deleted (entered by mistake) and is in force on no day."""
+
+    event_type: ClassVar[str] = "agreement.changed"
+    event_version: ClassVar[int] = 1
+
+    vlp_id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]
+    vlp_type: VlpType
+    starts_on: date
+    # The last day it is in force; None: until changed.
+    ends_on: date | None = None
+    removed: bool = False
+    # When the administration changed it: a late, older event changes nothing.
+    changed_at: AwareDatetime
+
+    def partition_key(self) -> str:
+        return f"{self.vlp_id}/{self.municipality}"
+
+
 class ForwardingOutcome(StrEnum):
     """What became of a relocated signal's forward (Awb 2:3, R-BRP-1)."""
 
@@ -867,6 +891,7 @@ EVENT_CLASSES: tuple[type[Event], ...] = (
     ContactAttempted,
     CreditorKeyChanged,
     TenantChanged,
+    AgreementChanged,
     SignalForwarded,
     SignalFact,
     RouteFact,

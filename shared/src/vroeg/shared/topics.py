@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vroeg.shared.events import (
+    AgreementChanged,
     CaseContactsChanged,
     CaseIntermediateResult,
     CaseOpened,
@@ -332,6 +333,20 @@ TENANTS = Topic(
     compacted=True,
 )
 
+AGREEMENTS = Topic(
+    "vroeg.intake.agreements.v1",
+    AgreementChanged,
+    "intake",
+    ("reporting",),
+    "Creditors' agreements with municipalities (R-IN-7) as saved, ended or deleted, a lean fact "
+    "for the monitor (agreements in force, a creditor gone silent): creditor and its type, "
+    "municipality, first and last day; compacted, keyed by creditor and municipality. Published "
+    "in the transaction that changes the agreement.",
+    personal_data=False,
+    compacted=True,
+    fact=True,
+)
+
 SIGNAL_FORWARDED = Topic(
     "vroeg.feedback.signal-forwarded.v1",
     SignalForwarded,
@@ -363,6 +378,7 @@ TOPICS: tuple[Topic, ...] = (
     CONTACT_ATTEMPTED,
     CREDITOR_KEYS,
     TENANTS,
+    AGREEMENTS,
     SIGNAL_FORWARDED,
 )
 

@@ -7,6 +7,7 @@ policy) only for the municipalities of their `gemeenten` claim. Every change is 
 
 from __future__ import annotations
 
+from datetime import date
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -35,7 +36,13 @@ from vroeg.intake.schemas import (
 from vroeg.shared import creditor_keys, tenants
 from vroeg.shared.creditor_keys import key_checker, new_key, normalise_fingerprint
 from vroeg.shared.deps import RuntimeDep, UnitOfWorkDep
-from vroeg.shared.events import CreditorKeyChanged, KeyHolderKind, VlpType, now_utc
+from vroeg.shared.events import (
+    AgreementChanged,
+    CreditorKeyChanged,
+    KeyHolderKind,
+    VlpType,
+    now_utc,
+)
 from vroeg.shared.http import Problem, guarded_route, problem_responses
 
 # The administrator is known before a byte of the body is read.
@@ -159,9 +166,11 @@ async def put_agreement(
 ) -> AgreementOut:
     """Creates the agreement or replaces its period."""
     operator.ensure_serves(municipality)
-    if await repository.get_vlp(uow.session, vlp_id) is None:
+    vlp = await repository.get_vlp(uow.session, vlp_id)
+    if vlp is None:
         raise Problem(HTTPStatus.NOT_FOUND, code="not-found", title="No such creditor.")
     await repository.put_agreement(uow.session, vlp_id, municipality, body.starts_on, body.ends_on)
+    await uow.publish(_agreement_changed(vlp, municipality, body.starts_on, body.ends_on))
     await _audit(
         uow,
         operator,
@@ -171,6 +180,44 @@ async def put_agreement(
     )
     return AgreementOut(
         vlp_id=vlp_id, municipality=municipality, starts_on=body.starts_on, ends_on=body.ends_on
+    )
+
+
+@router.delete(
+    "/vlps/{vlp_id}/overeenkomsten/{municipality}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a creditor's agreement with a municipality entered by mistake (R-IN-7).",
+    responses=_ERRORS,
+)
+async def delete_agreement(
+    vlp_id: VlpId, municipality: Municipality, uow: UnitOfWorkDep, operator: OperatorDep
+) -> Response:
+    """An agreement that ended is ended by its `endsOn` (PUT); this deletes one that never
+    held, so it counts on no day. The creditor may no longer deliver there at once."""
+    operator.ensure_serves(municipality)
+    vlp = await repository.get_vlp(uow.session, vlp_id)
+    deleted = await repository.delete_agreement(uow.session, vlp_id, municipality)
+    if vlp is None or deleted is None:
+        raise Problem(HTTPStatus.NOT_FOUND, code="not-found", title="No such agreement.")
+    event = _agreement_changed(vlp, municipality, deleted.starts_on, deleted.ends_on)
+    await uow.publish(event.model_copy(update={"removed": True}))
+    await _audit(uow, operator, "agreement-deleted", f"{vlp_id}/{municipality}", {})
+    return Response(status_code=HTTPStatus.NO_CONTENT)
+
+
+def _agreement_changed(
+    vlp: Vlp, municipality: str, starts_on: date, ends_on: date | None
+) -> AgreementChanged:
+    """The agreement's whole state, for every service that reads agreements (reporting)."""
+    now = now_utc()
+    return AgreementChanged(
+        municipality=municipality,
+        occurred_at=now,
+        vlp_id=vlp.id,
+        vlp_type=VlpType(vlp.vlp_type),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        changed_at=now,
     )
 
 

@@ -75,6 +75,17 @@ async def put_agreement(
     )
 
 
+async def delete_agreement(
+    session: AsyncSession, vlp_id: str, municipality: str
+) -> Agreement | None:
+    """Delete a creditor's agreement with a municipality; what it was (None: there was none)."""
+    return await session.scalar(
+        sa.delete(Agreement)
+        .where(Agreement.vlp_id == vlp_id, Agreement.municipality == municipality)
+        .returning(Agreement)
+    )
+
+
 async def agreements_of(session: AsyncSession, vlp_id: str) -> Sequence[Agreement]:
     """A creditor's agreements."""
     return (await session.scalars(sa.select(Agreement).where(Agreement.vlp_id == vlp_id))).all()

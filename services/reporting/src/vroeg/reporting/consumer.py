@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vroeg.reporting import repository, rules
 from vroeg.reporting.settings import Settings
 from vroeg.shared.events import (
+    AgreementChanged,
     CaseIntermediateResult,
     CaseOpened,
     CaseOutcomeRegistered,
@@ -67,6 +68,8 @@ async def ingest(session: AsyncSession, event: Event) -> None:
         await repository.add_debt_help_handled(session, rules.debt_help_row(event))
     elif isinstance(event, SignalForwarded):
         await repository.put_forward(session, rules.forward_row(event))
+    elif isinstance(event, AgreementChanged):
+        await repository.put_agreement(session, rules.agreement_row(event))
 
 
 async def on_event(uow: UnitOfWork, event: Event) -> None:

@@ -155,6 +155,22 @@ class ForwardRow(Base):
     decided_on: Mapped[date]
 
 
+class AgreementRow(Base):
+    """A creditor's agreement with a municipality as last changed (`AgreementChanged`); a
+    deleted one stays, `removed`, so an older event arriving late cannot bring it back."""
+
+    __tablename__ = "agreements"
+
+    vlp_id: Mapped[str] = mapped_column(primary_key=True)
+    municipality: Mapped[str] = mapped_column(sa.String(4), primary_key=True)
+    vlp_type: Mapped[str]
+    starts_on: Mapped[date]
+    # Its last day in force; None: until changed.
+    ends_on: Mapped[date | None]
+    removed: Mapped[bool]
+    changed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
 FACT_TABLES = (
     SignalFactRow,
     RouteFactRow,
@@ -165,4 +181,5 @@ FACT_TABLES = (
     IntermediateResultRow,
     DebtHelpHandledRow,
     ForwardRow,
+    AgreementRow,
 )

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vroeg.reporting.models import (
     FACT_TABLES,
+    AgreementRow,
     AttemptRow,
     CaseRow,
     DeadlineRow,
@@ -128,6 +129,18 @@ async def put_forward(session: AsyncSession, row: Mapping[str, Any]) -> None:
             index_elements=[ForwardRow.signal_id],
             set_={c: statement.excluded[c] for c in row if c != "signal_id"},
             where=statement.excluded.decided_at > ForwardRow.decided_at,
+        )
+    )
+
+
+async def put_agreement(session: AsyncSession, row: Mapping[str, Any]) -> None:
+    """An agreement as last changed; a deletion too (an older change arriving late loses)."""
+    statement = insert(AgreementRow).values(row)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[AgreementRow.vlp_id, AgreementRow.municipality],
+            set_={c: statement.excluded[c] for c in row if c not in ("vlp_id", "municipality")},
+            where=statement.excluded.changed_at > AgreementRow.changed_at,
         )
     )
 

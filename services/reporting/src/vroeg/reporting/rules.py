@@ -15,6 +15,7 @@ from uuid import UUID
 
 from vroeg.shared.clock import dutch_date
 from vroeg.shared.events import (
+    AgreementChanged,
     CaseIntermediateResult,
     CaseOutcomeRegistered,
     CaseState,
@@ -158,4 +159,17 @@ def forward_row(event: SignalForwarded) -> dict[str, Any]:
         "attempts": event.attempts,
         "decided_at": event.occurred_at,
         "decided_on": dutch_date(event.occurred_at),
+    }
+
+
+def agreement_row(event: AgreementChanged) -> dict[str, Any]:
+    """A creditor's agreement with a municipality as the administration last changed it."""
+    return {
+        "vlp_id": event.vlp_id,
+        "municipality": event.municipality,
+        "vlp_type": event.vlp_type.value,
+        "starts_on": event.starts_on,
+        "ends_on": event.ends_on,
+        "removed": event.removed,
+        "changed_at": event.changed_at,
     }
