@@ -39,8 +39,7 @@ async def on_case_changed(
     matter. A deceased debtor's case with nobody else at the address closes by itself."""
     case = await repository.get_case(uow.session, event.case_id, for_update=True)
     if case is None:
-        case = _new_case(event)
-        repository.add(uow.session, case)
+        case = await repository.case_for_update(uow.session, _new_case(event))
     if case.case_version < event.state.version:
         _apply(case, event.state)
     await _fix_deadline(uow, event, settings)
@@ -58,7 +57,7 @@ async def on_case_changed(
 
 
 def _new_case(event: CaseOpened | CaseUpdated) -> FollowupCase:
-    return FollowupCase(
+    case = FollowupCase(
         case_id=event.case_id,
         municipality=event.municipality,
         status=CaseStatus.OPEN,
@@ -69,6 +68,8 @@ def _new_case(event: CaseOpened | CaseUpdated) -> FollowupCase:
         outcome_category=None,
         outcome_detail=None,
     )
+    _apply(case, event.state)
+    return case
 
 
 def _apply(case: FollowupCase, state: CaseState) -> None:

@@ -39,6 +39,23 @@ async def get_case(
     return await session.get(FollowupCase, case_id, with_for_update=for_update)
 
 
+async def case_for_update(session: AsyncSession, new: FollowupCase) -> FollowupCase:
+    """The case, locked for the transaction; `new` is stored first when there is none.
+
+    A case's first events arrive on several topics (CaseOpened, CaseUpdated), whose partitions
+    other workers or replicas handle at the same moment: both can find no case. Inserting
+    with ON CONFLICT DO NOTHING makes the later wait for the earlier to commit and then lock
+    its row, instead of failing on the key (and being retried, or parked, for it).
+    """
+    values = {c.name: getattr(new, c.key) for c in sa.inspect(FollowupCase).columns}
+    await session.execute(
+        insert(FollowupCase).values(values).on_conflict_do_nothing(index_elements=["case_id"])
+    )
+    case = await session.get(FollowupCase, new.case_id, with_for_update=True)
+    assert case is not None  # inserted above, or by the transaction it waited for
+    return case
+
+
 async def get_deadline(
     session: AsyncSession, case_id: uuid.UUID, *, for_update: bool = False
 ) -> Deadline | None:
