@@ -22,7 +22,6 @@ import pytest
 from tests.support.db import eventually, execute, fetch
 from tests.support.fixtures import Isolation, PlatformFactory, creditor_key
 from tests.support.forwarding import (
-    BAKKER,
     FAST_RETRIES,
     PROCESSES,
     FakeReceiver,
@@ -217,11 +216,8 @@ async def test_two_replicas_relay_each_item_of_a_receiving_feed_once(
             lambda response: response.status_code != 401,
         )
         woonstad.register()
-        intake = f"{platform['intake'].url}/v1/signalen"
         for n in range(SIGNALS):
-            body = {**BAKKER, "vlpReference": f"WS-BAKKER-{n}"}
-            sent = httpx.post(intake, json=body, headers={"X-Api-Key": key})
-            assert sent.status_code == 201, sent.text
+            deliver(platform, key, f"WS-BAKKER-{n}")
         await eventually(lambda: asyncio.to_thread(lambda: receiver.ids), _all_forwarded)
 
         # The feed grows in two steps while both replicas poll it.

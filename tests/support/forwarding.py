@@ -40,10 +40,12 @@ BAKKER = signal_body(
 )
 
 
-def deliver(platform: Platform, key: str) -> str:
-    """The creditor delivers Bakker's signal to 0363; its id there."""
+def deliver(platform: Platform, key: str, reference: str = "WS-BAKKER-1") -> str:
+    """The creditor delivers Bakker's signal (under `reference`) to 0363; its id there."""
     response = httpx.post(
-        f"{platform['intake'].url}/v1/signalen", json=BAKKER, headers={"X-Api-Key": key}
+        f"{platform['intake'].url}/v1/signalen",
+        json={**BAKKER, "vlpReference": reference},
+        headers={"X-Api-Key": key},
     )
     assert response.status_code == 201, response.text
     return str(response.json()["id"])

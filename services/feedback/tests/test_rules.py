@@ -184,6 +184,9 @@ def test_the_relay_ends_after_feedback_nothing_more_can_follow() -> None:
         FeedbackType.OVERLEDEN,
         FeedbackType.HULP_GEACCEPTEERD,
     }
+    # A repeat joins the household's case there: that case's outcome may still be told.
+    assert not is_final(feedback_for_repeat())
+    assert is_final(feedback_for_refusal(RefusalReason.ONDER_DREMPEL))
 
 
 def _any_told(kind: FeedbackType) -> Told:

@@ -162,11 +162,13 @@ def feedback_relayed(
 
 
 # After these, the receiving municipality has nothing more a creditor may hear on the signal:
-# it was not taken up (a refusal or a repeat), the debtor died (the household's help is not
-# the debtor's, R-BRP-2), or help was accepted (R-FU-4: referral closes the case). The relay
-# stops asking about a forward once it told one of them. BEKEND_BIJ_SHV and WIL_GEEN_HULP are
-# not final: the SHV professional's outcome (R-BRP-4), or a case reopened when the resident
-# comes back (R-FU-5), may still earn HULP_GEACCEPTEERD; the retention period ends those.
+# it was not taken up (refused by that municipality's rules, or a legal person), the debtor
+# died (the household's help is not the debtor's, R-BRP-2), or help was accepted (R-FU-4:
+# referral closes the case). The relay stops asking about a forward once it told one of them.
+# Not final: NIET_OPGEPAKT HERHAALD_SIGNAAL (a repeat joins the household's case, whose outcome
+# is told on each of its signals, R-IN-5), BEKEND_BIJ_SHV (the SHV professional's outcome may
+# follow, R-BRP-4) and WIL_GEEN_HULP (a case reopened when the resident comes back, R-FU-5):
+# the retention period ends those.
 FINAL = frozenset(
     {FeedbackType.NIET_OPGEPAKT, FeedbackType.OVERLEDEN, FeedbackType.HULP_GEACCEPTEERD}
 )
@@ -174,4 +176,6 @@ FINAL = frozenset(
 
 def is_final(told: Told) -> bool:
     """Whether nothing more can follow this on the signal (see `FINAL`)."""
+    if told.reason is NotTakenUpReason.HERHAALD_SIGNAAL:
+        return False
     return told.feedback_type in FINAL
