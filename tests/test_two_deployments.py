@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -25,7 +25,6 @@ from tests.support.fixtures import (
 )
 from tests.support.forwarding import (
     ADMIN,
-    BAKKER,
     FAST_RETRIES,
     PROCESSES,
     creditor_feedback,
@@ -157,6 +156,24 @@ async def test_the_receiving_deployments_feedback_reaches_the_creditor_through_t
             rotterdam_iso.kafka, rotterdam_iso.topic(CASE_OPENED.name), expect=1
         )
         assert isinstance(opened, CaseOpened)
+
+        def poll() -> httpx.Response:
+            return httpx.get(
+                f"{amsterdam['feedback'].url}/v1/terugkoppelingen", headers={"X-Api-Key": key}
+            )
+
+        def hears(feedback_type: str, count: int = 1) -> Callable[[httpx.Response], bool]:
+            return lambda response: response.text.count(feedback_type) >= count
+
+        # The creditor sends the same debt again while Rotterdam's case is open: a repeat there
+        # (R-IN-5), which §6 lets the creditor hear as NIET_OPGEPAKT HERHAALD_SIGNAAL — from
+        # Amsterdam, on its own second signal.
+        repeat = deliver(amsterdam, key, "WS-BAKKER-2")
+        heard = await eventually(lambda: asyncio.to_thread(poll), hears("NIET_OPGEPAKT"))
+        [repeated] = [i for i in heard.json()["items"] if i["feedbackType"] == "NIET_OPGEPAKT"]
+        assert (repeated["signalId"], repeated["vlpReference"]) == (repeat, "WS-BAKKER-2")
+        assert repeated["reason"] == "HERHAALD_SIGNAAL"
+
         worker = staff_headers(rotterdam, "vroegsignaleerder-0599")
         followup = f"{rotterdam['followup'].url}/v1/meldingen/{opened.case_id}"
         await eventually(
@@ -175,32 +192,21 @@ async def test_the_receiving_deployments_feedback_reaches_the_creditor_through_t
         closed = httpx.post(f"{followup}/uitkomst", json=outcome, headers=worker)
         assert closed.status_code == 201, closed.text
 
-        def poll() -> httpx.Response:
-            return httpx.get(
-                f"{amsterdam['feedback'].url}/v1/terugkoppelingen", headers={"X-Api-Key": key}
-            )
-
-        def hears_help(response: httpx.Response) -> bool:
-            return "HULP_GEACCEPTEERD" in response.text
-
-        assert hears_help(await eventually(lambda: asyncio.to_thread(poll), hears_help))
-        # Let the relay pass over Rotterdam's feed again: still once.
-        [before] = await fetch(
-            amsterdam_iso.database_url, "SELECT polled_at FROM feedback.forward_polls"
+        # Help accepted on the case: told on each of its signals, the repeat's too.
+        heard = await eventually(
+            lambda: asyncio.to_thread(poll), hears("HULP_GEACCEPTEERD", count=2)
         )
-        await eventually(
-            lambda: fetch(
-                amsterdam_iso.database_url, "SELECT polled_at FROM feedback.forward_polls"
-            ),
-            lambda rows: rows[0]["polled_at"] > before["polled_at"],
-        )
-        heard = poll()
         items = heard.json()["items"]
-        assert sorted(i["feedbackType"] for i in items) == ["HULP_GEACCEPTEERD", "NIET_WOONACHTIG"]
-        assert {i["signalId"] for i in items} == {signal_id}
-        assert {i["vlpReference"] for i in items} == {"WS-BAKKER-1"}
-        [helped] = [i for i in items if i["feedbackType"] == "HULP_GEACCEPTEERD"]
-        assert helped["collectionPausedUntil"] is not None
+        assert sorted((i["vlpReference"], i["feedbackType"]) for i in items) == [
+            ("WS-BAKKER-1", "HULP_GEACCEPTEERD"),
+            ("WS-BAKKER-1", "NIET_WOONACHTIG"),
+            ("WS-BAKKER-2", "HULP_GEACCEPTEERD"),
+            ("WS-BAKKER-2", "NIET_OPGEPAKT"),
+            ("WS-BAKKER-2", "NIET_WOONACHTIG"),
+        ]
+        assert {i["signalId"] for i in items} == {signal_id, repeat}
+        helped = [i for i in items if i["feedbackType"] == "HULP_GEACCEPTEERD"]
+        assert all(i["collectionPausedUntil"] is not None for i in helped)
         assert b"0599" not in heard.content
         assert b"rotterdam" not in heard.content.lower()
 
@@ -211,24 +217,29 @@ async def test_the_receiving_deployments_feedback_reaches_the_creditor_through_t
             f"{rotterdam['intake'].url}/v1/beheer/gemeenten/0599/beleid", json=policy, headers=ADMIN
         )
         assert saved.status_code == 200, saved.text
-        second = httpx.post(
-            f"{amsterdam['intake'].url}/v1/signalen",
-            json={**BAKKER, "vlpReference": "WS-BAKKER-2"},
-            headers={"X-Api-Key": key},
-        )
-        assert second.status_code == 201, second.text
+        third = deliver(amsterdam, key, "WS-BAKKER-3")
 
-        def hears_refusal(response: httpx.Response) -> bool:
-            return "NIET_OPGEPAKT" in response.text
-
-        heard = await eventually(lambda: asyncio.to_thread(poll), hears_refusal)
-        [refused] = [i for i in heard.json()["items"] if i["feedbackType"] == "NIET_OPGEPAKT"]
-        assert (refused["signalId"], refused["vlpReference"]) == (
-            second.json()["id"],
-            "WS-BAKKER-2",
-        )
-        assert refused["reason"] == "ONDER_DREMPEL"
+        heard = await eventually(lambda: asyncio.to_thread(poll), hears("NIET_OPGEPAKT", 2))
+        [refused] = [
+            i
+            for i in heard.json()["items"]
+            if i["feedbackType"] == "NIET_OPGEPAKT" and i["signalId"] == third
+        ]
+        assert (refused["vlpReference"], refused["reason"]) == ("WS-BAKKER-3", "ONDER_DREMPEL")
         assert b"0599" not in heard.content
+        # The relay read Rotterdam's feed again for the third: still everything once.
+        told = [(i["signalId"], i["feedbackType"]) for i in heard.json()["items"]]
+        assert len(told) == len(set(told)) == 7
+        # Help accepted (on both) and the refusal are final: the relay asks about none of them.
+        ended = await fetch(
+            amsterdam_iso.database_url,
+            "SELECT vlp_reference FROM feedback.forwards WHERE relay_ended_at IS NOT NULL",
+        )
+        assert sorted(r["vlp_reference"] for r in ended) == [
+            "WS-BAKKER-1",
+            "WS-BAKKER-2",
+            "WS-BAKKER-3",
+        ]
     finally:
         amsterdam.stop()
         rotterdam.stop()

@@ -1,10 +1,18 @@
 """Forwarding in the cross-service tests (Awb 2:3): Kees Bakker, whom the BRP stand-in
-registers in Rotterdam (0599), delivered to Amsterdam (0363); what each side keeps of it."""
+registers in Rotterdam (0599), delivered to Amsterdam (0363); what each side keeps of it; and
+a receiving deployment the test plays itself (`FakeReceiver`), to say what a real one never
+would."""
 
 from __future__ import annotations
 
-from datetime import date
+import json
+import threading
+import time
+import uuid
+from datetime import UTC, date, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
@@ -13,6 +21,7 @@ from tests.support.fixtures import Isolation, staff_headers
 from vroeg.deploy.demo import signal_body
 from vroeg.deploy.processes import Platform
 from vroeg.deploy.provisioning import DEVELOPMENT_ADMIN_KEY
+from vroeg.shared.creditor_keys import new_key
 
 ADMIN = {"X-Api-Key": DEVELOPMENT_ADMIN_KEY}
 PROCESSES = ["idp-standin", "brp-standin", "intake", "brp-check", "feedback"]
@@ -31,10 +40,12 @@ BAKKER = signal_body(
 )
 
 
-def deliver(platform: Platform, key: str) -> str:
-    """The creditor delivers Bakker's signal to 0363; its id there."""
+def deliver(platform: Platform, key: str, reference: str = "WS-BAKKER-1") -> str:
+    """The creditor delivers Bakker's signal (under `reference`) to 0363; its id there."""
     response = httpx.post(
-        f"{platform['intake'].url}/v1/signalen", json=BAKKER, headers={"X-Api-Key": key}
+        f"{platform['intake'].url}/v1/signalen",
+        json={**BAKKER, "vlpReference": reference},
+        headers={"X-Api-Key": key},
     )
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
@@ -47,18 +58,21 @@ def enter_rotterdam(
     served_here: bool,
     issuer: str | None = None,
     feedback_url: str | None = None,
+    key: str | None = None,
 ) -> None:
     """In `platform`'s registry, 0599 is reached at `intake_url` (its feedback, if given, at
-    `feedback_url`) with the key the receiving deployment's intake (`issuer`, by default that
-    one) issues to 0363."""
-    issued = httpx.post(
-        f"{issuer or intake_url}/v1/beheer/gemeenten/0363/sleutels", json={}, headers=ADMIN
-    )
-    issued.raise_for_status()
-    entry = {
+    `feedback_url`) with `key`, or else the key the receiving deployment's intake (`issuer`, by
+    default that one) issues to 0363."""
+    if key is None:
+        issued = httpx.post(
+            f"{issuer or intake_url}/v1/beheer/gemeenten/0363/sleutels", json={}, headers=ADMIN
+        )
+        issued.raise_for_status()
+        key = str(issued.json()["apiKey"])
+    entry: dict[str, Any] = {
         "servedHere": served_here,
         "intakeUrl": intake_url,
-        "apiKeys": {"0363": issued.json()["apiKey"]},
+        "apiKeys": {"0363": key},
     }
     if feedback_url is not None:
         entry["feedbackUrl"] = feedback_url
@@ -66,6 +80,102 @@ def enter_rotterdam(
         f"{platform['intake'].url}/v1/beheer/gemeenten/0599", json=entry, headers=ADMIN
     )
     assert saved.status_code == 200, saved.text
+
+
+class FakeReceiver:
+    """Rotterdam's deployment as Amsterdam's forwarder meets it, played by the test: its intake
+    acknowledges each forward (with 0363's key) with a fresh id; its feedback feed serves, to
+    that key, whatever the test puts in it — the whole feed is 0363's — a page at a time by
+    `after` (the index of the last item read), each read answered after `delay_s`."""
+
+    def __init__(self, delay_s: float = 0.0) -> None:
+        self.delay_s = delay_s
+        # What Rotterdam's intake would have issued to 0363.
+        self.key = new_key().api_key
+        self.ids: list[str] = []
+        self.items: list[dict[str, Any]] = []
+        # Each read of the feed: the index of every item it handed out.
+        self.reads: list[list[int]] = []
+        self._lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if urlsplit(self.path).path != "/v1/doorgestuurde-signalen":
+                    return self._answer(404, {})
+                if self.headers.get("X-Api-Key") != receiver.key:
+                    return self._answer(401, {})
+                remote = str(uuid.uuid4())
+                with receiver._lock:
+                    receiver.ids.append(remote)
+                self._answer(201, {"id": remote})
+
+            def do_GET(self) -> None:
+                url = urlsplit(self.path)
+                if url.path != "/v1/terugkoppelingen":
+                    return self._answer(404, {})
+                if self.headers.get("X-Api-Key") != receiver.key:
+                    return self._answer(401, {})
+                query = parse_qs(url.query)
+                start = int(query.get("after", ["-1"])[0]) + 1
+                limit = int(query.get("limit", ["100"])[0])
+                time.sleep(receiver.delay_s)
+                with receiver._lock:
+                    served = list(range(start, min(start + limit, len(receiver.items))))
+                    items = [receiver.items[n] for n in served]
+                    receiver.reads.append(served)
+                cursor = str(served[-1]) if served else (str(start - 1) if start else None)
+                self._answer(200, {"items": items, "cursor": cursor})
+
+            def _answer(self, status: int, body: dict[str, Any]) -> None:
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, format: str, *args: object) -> None:
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+
+    def add(self, *items: Any) -> None:
+        with self._lock:
+            self.items.extend(items)
+
+    def read_count(self) -> int:
+        with self._lock:
+            return len(self.reads)
+
+    def handed_out(self) -> list[int]:
+        """Every item index handed out, as often as it was."""
+        with self._lock:
+            return [n for read in self.reads for n in read]
+
+
+def item(signal_id: str, feedback_type: str, **details: Any) -> dict[str, Any]:
+    """An item as a vroeg feed's `FeedbackOut` has it (by alias), with `details` added."""
+    return {
+        "id": str(uuid.uuid4()),
+        "signalId": signal_id,
+        "vlpReference": "WS-BAKKER-1",
+        "feedbackType": feedback_type,
+        "createdAt": datetime.now(UTC).isoformat(),
+        **details,
+    }
 
 
 async def feedback_knows(iso: Isolation, municipality: str) -> None:

@@ -15,6 +15,8 @@ from vroeg.feedback.rules import (
     feedback_for_refusal,
     feedback_for_repeat,
     feedback_for_route,
+    feedback_relayed,
+    is_final,
 )
 from vroeg.shared.events import DebtHelpStanding, OutcomeCategory, RefusalReason, Route
 
@@ -135,3 +137,62 @@ def test_the_closed_set_has_no_type_that_could_carry_contact_outcomes() -> None:
         "HULP_GEACCEPTEERD",
         "WIL_GEEN_HULP",
     }
+
+
+def test_a_repeat_or_refusal_at_the_receiving_end_is_relayed_as_not_taken_up_with_its_code() -> (
+    None
+):
+    # R-IN-5 there, and that municipality's own R-IN-1 … R-IN-4: NIET_OPGEPAKT is allowed (§6).
+    assert feedback_relayed("NIET_OPGEPAKT", "HERHAALD_SIGNAAL", None, None) == Told(
+        FeedbackType.NIET_OPGEPAKT, reason=NotTakenUpReason.HERHAALD_SIGNAAL
+    )
+    assert feedback_relayed("NIET_OPGEPAKT", "ONDER_DREMPEL", None, None) == Told(
+        FeedbackType.NIET_OPGEPAKT, reason=NotTakenUpReason.ONDER_DREMPEL
+    )
+    assert feedback_relayed("HULP_GEACCEPTEERD", None, None, PAUSE_END) == Told(
+        FeedbackType.HULP_GEACCEPTEERD, collection_paused_until=PAUSE_END
+    )
+    # Not resident there: about the forward itself, never told (it would hint where it went).
+    assert feedback_relayed("NIET_WOONACHTIG", None, True, None) is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason", "doorgestuurd", "paused"),
+    [
+        ("NIET_BEREIKT", None, None, None),  # never a type
+        ("VERHUISD_NAAR_0599", None, None, None),
+        ("NIET_OPGEPAKT", "VERHUISD", None, None),
+        ("NIET_OPGEPAKT", None, None, None),
+        ("OVERLEDEN", "TERMIJN", None, None),
+        ("BEKEND_BIJ_SHV", None, True, None),  # doorgestuurd on another type
+        ("HULP_GEACCEPTEERD", None, None, None),
+        ("WIL_GEEN_HULP", None, None, PAUSE_END),
+        ("NIET_WOONACHTIG", None, None, None),
+    ],
+)
+def test_what_a_receiving_deployment_says_outside_the_closed_set_is_refused(
+    kind: str, reason: str | None, doorgestuurd: bool | None, paused: date | None
+) -> None:
+    with pytest.raises(ValueError, match=r"not a valid|only with it|carries"):
+        feedback_relayed(kind, reason, doorgestuurd, paused)
+
+
+def test_the_relay_ends_after_feedback_nothing_more_can_follow() -> None:
+    final = {t for t in FeedbackType if is_final(_any_told(t))}
+    assert final == {
+        FeedbackType.NIET_OPGEPAKT,
+        FeedbackType.OVERLEDEN,
+        FeedbackType.HULP_GEACCEPTEERD,
+    }
+    # A repeat joins the household's case there: that case's outcome may still be told.
+    assert not is_final(feedback_for_repeat())
+    assert is_final(feedback_for_refusal(RefusalReason.ONDER_DREMPEL))
+
+
+def _any_told(kind: FeedbackType) -> Told:
+    return Told(
+        kind,
+        reason=NotTakenUpReason.TERMIJN if kind is FeedbackType.NIET_OPGEPAKT else None,
+        doorgestuurd=True if kind is FeedbackType.NIET_WOONACHTIG else None,
+        collection_paused_until=PAUSE_END if kind is FeedbackType.HULP_GEACCEPTEERD else None,
+    )

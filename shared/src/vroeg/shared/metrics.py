@@ -153,6 +153,15 @@ WEBHOOK_OLDEST_PENDING_AGE = Gauge(
     ["creditor"],
     multiprocess_mode="mostrecent",
 )
+# feedback's relay of what a receiving deployment says on the signals forwarded there (Awb
+# 2:3): items it refused to tell the creditor, by why (never what they held).
+FORWARDED_FEEDBACK_REFUSED = Counter(
+    "vroeg_forwarded_feedback_refused_total",
+    "Items of a receiving deployment's feedback feed not relayed to the creditor, by why: "
+    "outside_closed_set (an unknown type, reason or field), not_ours (no open forward of this "
+    "feed names its signal), bad_page (the page itself was malformed).",
+    ["reason"],
+)
 WEBHOOK_PARKED = Gauge(
     "vroeg_webhook_dead_letters_waiting",
     "Webhook deliveries parked as dead letters and not replayed, by creditor (none: no "

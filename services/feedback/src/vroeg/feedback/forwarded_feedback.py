@@ -1,17 +1,28 @@
 """Feedback on forwarded signals comes back to the forwarder, which tells the creditor as its
 own (Awb 2:3; contracts.md: "the creditor never learns the destination").
 
-A periodic job polls, per receiving deployment and forwarding municipality with acknowledged
-forwards, that deployment's `GET /v1/terugkoppelingen` with the key the forwards went with (a
+A periodic job polls, per receiving deployment and forwarding municipality with open forwards,
+that deployment's `GET /v1/terugkoppelingen` with the key the forwards went with (a
 municipality key there reads exactly the feedback on the signals it forwarded), from the
-cursor stored in `forward_polls` (row locked while polling: two replicas never read one feed
-at once, and the cursor moves in the transaction that records what was read). Each item is
-matched to its forward by the signal's id there and rebuilt through the closed set
-(`rules.feedback_relayed`): the creditor's row is made by `Feedback.of` like any other, with
-the forwarder's own signal id and the creditor's own reference. Anything outside the closed
-set — an unknown type, reason or field — is refused and logged without its content;
+cursor stored in `forward_polls`. No transaction stays open while the other deployment
+answers (an open one would hold back every creditor's own feed, `repository.page`): a page is
+fetched first, then recorded in a short transaction that locks the cursor row and records
+only if the cursor is still the one the page was read from — a replica that read the same page
+meanwhile records nothing, so each item is relayed once, and the cursor moves with what was
+read. At most `MAX_PAGES` pages per feed and pass: a feed that never ends stops no one.
+
+Each item is matched to an open forward of that very feed by the signal's id there and rebuilt
+through the closed set (`rules.feedback_relayed`): the creditor's row is made by `Feedback.of`
+like any other, with the forwarder's own signal id and the creditor's own reference. Anything
+outside the closed set — an unknown type, reason or field — and any item on a signal this feed
+has no open forward of is refused, logged and counted without its content
+(`vroeg_forwarded_feedback_refused_total`), and the relay goes on with the next.
 NIET_WOONACHTIG is never told. Nothing of the receiving deployment's item but the type and
 its one detail reaches the creditor.
+
+A forward stops being asked about once its feedback is final (`rules.FINAL`), or once the
+retention period erased its link to the signal there (`models.RETENTION`, R-MAT-5): a feed
+with no open forward is not polled at all.
 """
 
 from __future__ import annotations
@@ -24,7 +35,7 @@ from datetime import date
 
 import httpx
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,7 +44,7 @@ from vroeg.feedback import forwarding, repository, rules
 from vroeg.feedback import forwarding_repository as forwards
 from vroeg.feedback.models import Feedback, Forward, ForwardPoll
 from vroeg.feedback.settings import Settings
-from vroeg.shared import tenants
+from vroeg.shared import metrics, tenants
 from vroeg.shared.events import now_utc
 from vroeg.shared.messaging.unit_of_work import Database, UnitOfWork
 from vroeg.shared.service import Resources
@@ -43,6 +54,12 @@ log = logging.getLogger(__name__)
 
 FEED_PATH = "/v1/terugkoppelingen"
 PAGE = 100
+# Pages read from one feed in one pass; the rest waits for the next pass.
+MAX_PAGES = 10
+# Why an item is not relayed (the metric's label; never what it held).
+OUTSIDE_CLOSED_SET = "outside_closed_set"
+NOT_OURS = "not_ours"
+BAD_PAGE = "bad_page"
 
 
 class _Item(BaseModel):
@@ -61,30 +78,55 @@ class _Item(BaseModel):
     created_at: str
 
 
+class _Page(BaseModel):
+    """A page of that feed, as `FeedbackPage` is; the items are judged one by one."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    items: list[object]
+    cursor: str | None = Field(default=None, max_length=100)
+
+
+def _refused(why: str, destination: str) -> None:
+    """Logged and counted by why and from where only: the item could carry what the creditor
+    may not hear (the destination, an address, a note)."""
+    metrics.FORWARDED_FEEDBACK_REFUSED.labels(why).inc()
+    log.warning(
+        "feedback from a receiving deployment refused",
+        extra={"why": why, "destination": destination},
+    )
+
+
 async def _feeds(session: AsyncSession) -> Sequence[tuple[str, str]]:
-    """(destination, forwarding municipality) of every acknowledged forward with a known id
-    there: the feeds to poll."""
+    """(destination, forwarding municipality) of every open forward: acknowledged there, with
+    a known id there, its feedback not final and not erased. The feeds to poll."""
     rows = await session.execute(
-        sa.select(Forward.destination, Forward.municipality)
-        .where(Forward.status == forwards.FORWARDED, Forward.remote_signal_id.is_not(None))
-        .distinct()
+        sa.select(Forward.destination, Forward.municipality).where(_open()).distinct()
     )
     return [(row.destination, row.municipality) for row in rows]
 
 
-async def _claim(uow: UnitOfWork, destination: str, municipality: str) -> ForwardPoll | None:
-    """The feed's cursor row, locked; None while another replica polls it."""
-    await uow.session.execute(
+def _open() -> sa.ColumnElement[bool]:
+    return sa.and_(
+        Forward.status == forwards.FORWARDED,
+        Forward.remote_signal_id.is_not(None),
+        Forward.relay_ended_at.is_(None),
+    )
+
+
+async def _cursor(session: AsyncSession, destination: str, municipality: str) -> str | None:
+    """Where the feed's reading stands (its row made on first use)."""
+    await session.execute(
         insert(ForwardPoll)
         .values(destination=destination, municipality=municipality)
         .on_conflict_do_nothing()
     )
-    poll: ForwardPoll | None = await uow.session.scalar(
-        sa.select(ForwardPoll)
-        .where(ForwardPoll.destination == destination, ForwardPoll.municipality == municipality)
-        .with_for_update(skip_locked=True)
+    cursor: str | None = await session.scalar(
+        sa.select(ForwardPoll.cursor).where(
+            ForwardPoll.destination == destination, ForwardPoll.municipality == municipality
+        )
     )
-    return poll
+    return cursor
 
 
 class Relay:
@@ -100,63 +142,104 @@ class Relay:
             feeds = await _feeds(uow.session)
         told = 0
         for destination, municipality in feeds:
-            async with self._database.unit_of_work() as uow:
-                poll = await _claim(uow, destination, municipality)
-                if poll is not None:
-                    told += await self._poll(uow, poll)
+            told += await self._poll(destination, municipality)
         return told
 
-    async def _poll(self, uow: UnitOfWork, poll: ForwardPoll) -> int:
-        entry = await tenants.entry(uow.session, poll.destination)
-        key = entry.key_for(poll.municipality) if entry is not None else None
+    async def _poll(self, destination: str, municipality: str) -> int:
+        async with self._database.unit_of_work() as uow:
+            cursor = await _cursor(uow.session, destination, municipality)
+            entry = await tenants.entry(uow.session, destination)
+        key = entry.key_for(municipality) if entry is not None else None
         if entry is None or entry.feedback_url is None or key is None:
             return 0  # nowhere to ask (yet): the registry may name it later
         told = 0
         timeout = self._settings.forwarding_timeout_s
         try:
             async with forwarding.client(entry, entry.feedback_url, timeout) as http:
-                while True:
-                    params: dict[str, str | int] = {"limit": PAGE}
-                    if poll.cursor is not None:
-                        params["after"] = poll.cursor
-                    response = await http.get(FEED_PATH, params=params, headers={"X-Api-Key": key})
-                    response.raise_for_status()
-                    page = response.json()
-                    items = page.get("items") or []
-                    for item in items:
-                        told += await _relay(uow, item)
-                    if page.get("cursor") is not None:
-                        poll.cursor = str(page["cursor"])
-                    if len(items) < PAGE:
+                for _ in range(MAX_PAGES):
+                    page = await _fetch(http, key, cursor, destination)
+                    if page is None:
                         break
-        except (httpx.HTTPError, ssl.SSLError, OSError, ValueError, AttributeError) as exc:
-            # The error's class only; what was read before it is kept, the cursor with it.
+                    async with self._database.unit_of_work() as uow:
+                        recorded = await _record(uow, destination, municipality, cursor, page)
+                    if recorded is None:
+                        break  # another replica read it meanwhile, and recorded it
+                    told += recorded
+                    cursor = page.cursor if page.cursor is not None else cursor
+                    if len(page.items) < PAGE:
+                        break
+        except (httpx.HTTPError, ssl.SSLError, OSError) as exc:
+            # The error's class only; what was recorded before it stays, the cursor with it.
             log.warning(
                 "polling a receiving deployment's feedback failed",
-                extra={"destination": poll.destination, "error": type(exc).__name__},
+                extra={"destination": destination, "error": type(exc).__name__},
             )
-        poll.polled_at = now_utc()
         return told
 
 
-async def _relay(uow: UnitOfWork, raw: object) -> int:
-    """Tell the creditor of the forward one item names, as far as the closed set allows."""
+async def _fetch(
+    http: httpx.AsyncClient, key: str, cursor: str | None, destination: str
+) -> _Page | None:
+    """The feed's next page, or None (refused, counted) when it is not a page."""
+    params: dict[str, str | int] = {"limit": PAGE}
+    if cursor is not None:
+        params["after"] = cursor
+    response = await http.get(FEED_PATH, params=params, headers={"X-Api-Key": key})
+    response.raise_for_status()
+    try:
+        return _Page.model_validate(response.json())
+    except (ValidationError, ValueError):
+        _refused(BAD_PAGE, destination)
+        return None
+
+
+async def _record(
+    uow: UnitOfWork, destination: str, municipality: str, read_from: str | None, page: _Page
+) -> int | None:
+    """Relay a page read from `read_from` and move the cursor past it — unless the cursor
+    moved since (another replica recorded that page): then None, and nothing is recorded."""
+    poll = await uow.session.scalar(
+        sa.select(ForwardPoll)
+        .where(ForwardPoll.destination == destination, ForwardPoll.municipality == municipality)
+        .with_for_update()
+    )
+    if poll is None or poll.cursor != read_from:
+        return None
+    told = 0
+    for item in page.items:
+        told += await _relay(uow, destination, municipality, item)
+    if page.cursor is not None:
+        poll.cursor = page.cursor
+    poll.polled_at = now_utc()
+    return told
+
+
+async def _relay(uow: UnitOfWork, destination: str, municipality: str, raw: object) -> int:
+    """Tell the creditor of the open forward an item names, as far as the closed set allows."""
     try:
         item = _Item.model_validate(raw)
-        told = rules.feedback_relayed(item.feedback_type, item.reason, item.collection_paused_until)
+        told = rules.feedback_relayed(
+            item.feedback_type, item.reason, item.doorgestuurd, item.collection_paused_until
+        )
     except (ValidationError, ValueError):
-        # Refused, and logged without its content: it could carry what the creditor may not
-        # hear (the destination, a note).
-        log.warning("feedback from a receiving deployment refused: outside the closed set")
+        _refused(OUTSIDE_CLOSED_SET, destination)
+        return 0
+    forward: Forward | None = await uow.session.scalar(
+        sa.select(Forward).where(
+            Forward.remote_signal_id == item.signal_id,
+            Forward.destination == destination,
+            Forward.municipality == municipality,
+            _open(),
+        )
+    )
+    if forward is None:
+        # Not a signal this municipality forwarded there, or one whose feedback is final or
+        # erased: nothing of it reaches any creditor.
+        _refused(NOT_OURS, destination)
         return 0
     if told is None:
         return 0
-    forward: Forward | None = await uow.session.scalar(
-        sa.select(Forward).where(Forward.remote_signal_id == item.signal_id)
-    )
-    if forward is None:
-        log.warning("feedback from a receiving deployment on no forward of ours")
-        return 0
+    now = now_utc()
     added = await repository.add_feedback(
         uow.session,
         Feedback.of(
@@ -166,9 +249,11 @@ async def _relay(uow: UnitOfWork, raw: object) -> int:
             vlp_reference=forward.vlp_reference,
             municipality=forward.municipality,
             forwarded_by=None,
-            now=now_utc(),
+            now=now,
         ),
     )
+    if rules.is_final(told):
+        forward.relay_ended_at = now
     return int(added)
 
 

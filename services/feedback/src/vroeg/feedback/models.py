@@ -217,12 +217,16 @@ class Forward(Base):
     last_error: Mapped[str | None]
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     decided_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # When the relay stopped asking the receiving deployment about it: its feedback there was
+    # final (`rules.FINAL`, told the creditor). Retention ends it too, by erasing the link.
+    relay_ended_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
 
 class ForwardPoll(Base):
     """Where the forwarder stands in a receiving deployment's feed of the feedback on what it
     forwarded there: one cursor per destination and forwarding municipality (whose key reads
-    it). Locked while a replica polls, so two never read one feed at once."""
+    it). A page read is recorded only while the cursor is still where it was read from (the
+    row locked for that short transaction), so two replicas never relay one page twice."""
 
     __tablename__ = "forward_polls"
 
@@ -262,11 +266,13 @@ RETENTION = (
         municipality=_signal_creditors.c.municipality,
     ),
     # A forward still waiting when its signal's data falls due loses it (and stays WAITING,
-    # visible to staff); counted from when feedback received the signal.
+    # visible to staff); counted from when feedback received the signal. A forwarded one loses
+    # the creditor's reference and its link to the signal there: the relay stops asking about
+    # it (`forwarded_feedback`), as nothing it heard could be told to anyone any more.
     Erasure(
         "feedback.forward",
         _forwards,
-        erase={"payload": None, "vlp_reference": None},
+        erase={"payload": None, "vlp_reference": None, "remote_signal_id": None},
         clock=_forwards.c.created_at,
         municipality=_forwards.c.municipality,
     ),

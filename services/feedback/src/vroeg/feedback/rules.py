@@ -136,18 +136,46 @@ def feedback_for_outcome(
 
 
 def feedback_relayed(
-    feedback_type: str, reason: str | None, collection_paused_until: date | None
+    feedback_type: str,
+    reason: str | None,
+    doorgestuurd: bool | None,
+    collection_paused_until: date | None,
 ) -> Told | None:
     """What the creditor of a forwarded signal may hear of the receiving municipality's
     feedback on it (Awb 2:3), rebuilt from the closed set alone: a type or reason outside it,
     or a detail its type may not carry, raises ValueError. NIET_WOONACHTIG there is about the
     forward itself (or a move onward): never told — the creditor heard NIET_WOONACHTIG
-    `doorgestuurd` from the forwarder, and nothing may hint at where it went."""
+    `doorgestuurd` from the forwarder, and nothing may hint at where it went. A repeat there
+    (R-IN-5, NIET_OPGEPAKT HERHAALD_SIGNAAL) and a refusal by the receiving municipality's own
+    rules (R-IN-1 … R-IN-4) are NIET_OPGEPAKT with their reason code, which §6 allows."""
     kind = FeedbackType(feedback_type)
     if kind is FeedbackType.NIET_WOONACHTIG:
+        if doorgestuurd is None:
+            raise ValueError("NIET_WOONACHTIG carries doorgestuurd")
         return None
     return Told(
         kind,
         reason=NotTakenUpReason(reason) if reason is not None else None,
+        doorgestuurd=doorgestuurd,
         collection_paused_until=collection_paused_until,
     )
+
+
+# After these, the receiving municipality has nothing more a creditor may hear on the signal:
+# it was not taken up (refused by that municipality's rules, or a legal person), the debtor
+# died (the household's help is not the debtor's, R-BRP-2), or help was accepted (R-FU-4:
+# referral closes the case). The relay stops asking about a forward once it told one of them.
+# Not final: NIET_OPGEPAKT HERHAALD_SIGNAAL (a repeat joins the household's case, whose outcome
+# is told on each of its signals, R-IN-5), BEKEND_BIJ_SHV (the SHV professional's outcome may
+# follow, R-BRP-4) and WIL_GEEN_HULP (a case reopened when the resident comes back, R-FU-5):
+# the retention period ends those.
+FINAL = frozenset(
+    {FeedbackType.NIET_OPGEPAKT, FeedbackType.OVERLEDEN, FeedbackType.HULP_GEACCEPTEERD}
+)
+
+
+def is_final(told: Told) -> bool:
+    """Whether nothing more can follow this on the signal (see `FINAL`)."""
+    if told.reason is NotTakenUpReason.HERHAALD_SIGNAAL:
+        return False
+    return told.feedback_type in FINAL
