@@ -16,6 +16,7 @@ CREDITORS: tuple[Indicator, ...] = (
         "WHERE s.refusal IS NOT NULL AND s.municipality = ANY(:ms) "
         "AND s.received_on >= :start AND s.received_on < :end GROUP BY 1, 2",
         breakdown="reden",
+        by_month=True,
     ),
     count(
         "signalen_per_type_vlp",
@@ -25,6 +26,7 @@ CREDITORS: tuple[Indicator, ...] = (
         "Bijlage 1",
         f"SELECT s.municipality, s.vlp_type, count(*), NULL {SIGNALS} GROUP BY 1, 2",
         breakdown="type VLP",
+        by_month=True,
     ),
     count(
         "signalen_per_vlp",
@@ -34,6 +36,7 @@ CREDITORS: tuple[Indicator, ...] = (
         "Bijlage 1",
         f"SELECT s.municipality, s.vlp_id, count(*), NULL {SIGNALS} GROUP BY 1, 2",
         breakdown="VLP",
+        by_month=True,
     ),
     Indicator(
         "volledigheid_telefoon",
@@ -45,6 +48,7 @@ CREDITORS: tuple[Indicator, ...] = (
         "VLP",
         f"SELECT s.municipality, s.vlp_id, count(*) FILTER (WHERE s.phone_present), count(*) "
         f"{SIGNALS} GROUP BY 1, 2",
+        by_month=True,
     ),
     Indicator(
         "volledigheid_email",
@@ -56,5 +60,6 @@ CREDITORS: tuple[Indicator, ...] = (
         "VLP",
         f"SELECT s.municipality, s.vlp_id, count(*) FILTER (WHERE s.email_present), count(*) "
         f"{SIGNALS} GROUP BY 1, 2",
+        by_month=True,
     ),
 )
