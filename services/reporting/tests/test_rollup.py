@@ -195,14 +195,12 @@ async def test_a_period_is_its_months_added_up_and_a_late_fact_counts_in_its_own
     assert _picked(kept, year) == year
     assert _picked(await get_figures(url, analyst, f"{YEAR}-01"), january_only) == january_only
 
-    # January's signal reviewed, its case closed, today: January's figures change.
-    await _publish(
-        isolation,
-        [
-            _route(january, Route.RESIDENT),
-            *_closed(old_case, OutcomeCategory.WIL_GEEN_HULP, OutcomeDetail.ZELF_GEREGELD),
-        ],
-    )
+    # January's signal reviewed and its case closed, today, and the case's outcome told after
+    # the rollup kept the closed case: January's figures change.
+    outcome, closed = _closed(old_case, OutcomeCategory.WIL_GEEN_HULP, OutcomeDetail.ZELF_GEREGELD)
+    await _publish(isolation, [_route(january, Route.RESIDENT), closed])
+    await _rolled_up(isolation)
+    await _publish(isolation, [outcome])
     later = {
         ("signalen", "0363", None): Decimal(2),
         ("eindroute", "0363", "resident"): Decimal("0.5"),
