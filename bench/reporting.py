@@ -10,6 +10,9 @@ take with a national year of facts in its tables.
    and deadlines) is bulk-loaded into reporting's tables; then every indicator of the
    catalogue is computed (`monitor.compute`, what the API runs) for one municipality for a
    year, a quarter and a month, and for a region of five: seconds each (target under 1 s).
+   First counted from the facts (the load left every month stale, as a month is until the
+   rollup keeps it anew), then the rollup's refresh of every month (what its job does), then
+   again, from the rollup.
     uv run python bench/reporting.py [--persons N] [--signals N] [--year-signals N]
 """
 
@@ -21,6 +24,7 @@ import time
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -29,9 +33,10 @@ from aiokafka.admin import AIOKafkaAdminClient
 from ground_truth import case_truths
 from isolated import Bench, isolated_platform
 from realistic import GeneratedSignal, generate
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vroeg.matcher.rules import MatchedSignal, PriorityPolicy, case_state
-from vroeg.reporting import monitor
+from vroeg.reporting import monitor, rollup
 from vroeg.reporting.indicators import CATALOGUE
 from vroeg.reporting.settings import Settings
 from vroeg.shared.cloudevents import encode
@@ -47,6 +52,7 @@ from vroeg.shared.events import (
     SignalFact,
     SignalKind,
 )
+from vroeg.shared.messaging.unit_of_work import Database
 from vroeg.shared.topics import topic_for
 from vroeg.standins.brp.municipalities import parse
 from vroeg.standins.brp.synthetic import build_population
@@ -254,44 +260,64 @@ async def query(url: str, signals: int) -> None:
     )
     settings = Settings.model_validate({"DATABASE_URL": url, "VROEG_ENVIRONMENT": "test"})
     engine = create_engine(settings, schema="reporting", service="reporting")
+    sessions = create_sessionmaker(engine)
     try:
-        async with create_sessionmaker(engine)() as session:
-            for label, towns, period in (
-                ("0363 (Amsterdam), year", ["0363"], f"{year}"),
-                ("0363, quarter", ["0363"], f"{year}-K4"),
-                ("0363, month", ["0363"], f"{year}-10"),
-                ("0518 (Den Haag), year", ["0518"], f"{year}"),
-                ("0014 (Groningen), year", ["0014"], f"{year}"),
-                ("a region of five, year", ["0363", "0599", "0344", "0772", "0014"], f"{year}"),
-            ):
-                first = time.monotonic()
-                values = await monitor.compute(session, towns, monitor.parse_period(period))
-                seconds = time.monotonic() - first
-                signals_found = next(
-                    (
-                        v.numerator
-                        for v in values
-                        if v.indicator.name == "signalen" and v.municipality == monitor.REGION
-                    ),
-                    0,
-                )
-                print(
-                    f"  {label}: {len(values):,} figures ({signals_found:,} signals) in "
-                    f"{seconds:.3f} s"
-                )
-            slowest = []
+        print(f"  counted from the facts (every month stale), load {_load()}:")
+        await _periods(sessions, year)
+        slowest = []
+        async with sessions() as session:
             for indicator in CATALOGUE:
                 first = time.monotonic()
                 await monitor.compute(
                     session, ["0363"], monitor.parse_period(f"{year}"), [indicator]
                 )
                 slowest.append((time.monotonic() - first, indicator.name))
-            print(
-                "  slowest indicators, 0363 per year: "
-                + ", ".join(f"{name} {seconds:.3f} s" for seconds, name in sorted(slowest)[-4:])
-            )
+        print(
+            "  slowest indicators from the facts, 0363 per year: "
+            + ", ".join(f"{name} {seconds:.3f} s" for seconds, name in sorted(slowest)[-4:])
+        )
+        first = time.monotonic()
+        months = await rollup.refresh(Database(sessions, service="reporting", settings=settings))
+        print(
+            f"  rollup: {months} months of every municipality kept in "
+            f"{time.monotonic() - first:.0f} s, load {_load()}"
+        )
+        print(f"  from the rollup, load {_load()}:")
+        await _periods(sessions, year)
     finally:
         await engine.dispose()
+
+
+def _load() -> str:
+    """The 1-minute load average (the figures depend on what else the machine runs)."""
+    return Path("/proc/loadavg").read_text().split()[0]
+
+
+async def _periods(sessions: async_sessionmaker[AsyncSession], year: int) -> None:
+    async with sessions() as session:
+        for label, towns, period in (
+            ("0363 (Amsterdam), year", ["0363"], f"{year}"),
+            ("0363, quarter", ["0363"], f"{year}-K4"),
+            ("0363, month", ["0363"], f"{year}-10"),
+            ("0518 (Den Haag), year", ["0518"], f"{year}"),
+            ("0014 (Groningen), year", ["0014"], f"{year}"),
+            ("a region of five, year", ["0363", "0599", "0344", "0772", "0014"], f"{year}"),
+        ):
+            first = time.monotonic()
+            values = await monitor.compute(session, towns, monitor.parse_period(period))
+            seconds = time.monotonic() - first
+            signals_found = next(
+                (
+                    v.numerator
+                    for v in values
+                    if v.indicator.name == "signalen" and v.municipality == monitor.REGION
+                ),
+                0,
+            )
+            print(
+                f"    {label}: {len(values):,} figures ({signals_found:,} signals) in "
+                f"{seconds:.3f} s"
+            )
 
 
 async def main(persons: int, signals: int, year_signals: int) -> None:
@@ -311,7 +337,10 @@ async def asyncpg_clear(bench: Bench) -> None:
     url = bench.platform["reporting"].env["DATABASE_URL"].replace("+asyncpg", "")
     conn = await asyncpg.connect(url)
     try:
-        tables = ("signal_facts", "route_facts", "cases", "attempts", "outcomes", "deadlines")
+        tables = (
+            *("signal_facts", "route_facts", "cases", "attempts", "outcomes", "deadlines"),
+            *("stale_months", "monthly_figures"),
+        )
         await conn.execute(f"TRUNCATE {', '.join(f'reporting.{t}' for t in tables)}")
     finally:
         await conn.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -9,6 +10,7 @@ import pytest
 
 from vroeg.reporting.indicators import BY_NAME, CATALOGUE
 from vroeg.reporting.monitor import REGION, Value, _region, parse_period, to_csv
+from vroeg.reporting.rollup import TRACKED
 from vroeg.shared.http import Problem
 
 
@@ -73,3 +75,13 @@ def test_every_indicator_is_defined_once_with_its_source() -> None:
         assert all((indicator.label, indicator.definition, indicator.numerator))
         assert indicator.source
         assert indicator.share <= (indicator.denominator is not None)
+
+
+def test_a_by_month_indicator_reads_only_tables_that_mark_their_months_stale() -> None:
+    """A table without migration 0007's triggers would leave the rollup's months out of date
+    unnoticed: an indicator reading one is counted over the whole period instead."""
+    for indicator in CATALOGUE:
+        if indicator.by_month:
+            read = set(re.findall(r"\b(?:FROM|JOIN)\s+([a-z_]+)\b", indicator.query))
+            assert read, indicator.name
+            assert read <= TRACKED, (indicator.name, read - TRACKED)

@@ -1,8 +1,8 @@
 """reporting as a process: `vroeg-reporting`."""
 
-from vroeg.reporting import api, consumer
+from vroeg.reporting import api, consumer, rollup
 from vroeg.reporting.settings import Settings
 from vroeg.shared.service import ServiceSpec, entrypoints
 
-SPEC = ServiceSpec("reporting", [api.router], consumer.subscriptions)
+SPEC = ServiceSpec("reporting", [api.router], consumer.subscriptions, jobs=rollup.jobs)
 app, main = entrypoints(SPEC, Settings)

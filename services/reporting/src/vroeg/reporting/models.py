@@ -183,3 +183,32 @@ FACT_TABLES = (
     ForwardRow,
     AgreementRow,
 )
+
+
+class StaleMonthRow(Base):
+    """A month of a municipality whose figures changed since the rollup kept them: a fact
+    table's trigger (migration 0007) writes one per change; the rollup's refresh takes them."""
+
+    __tablename__ = "stale_months"
+
+    seq: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    municipality: Mapped[str] = mapped_column(sa.String(4))
+    month: Mapped[date]
+
+
+class MonthlyFigureRow(Base):
+    """One by-month indicator's numerator and denominator for a municipality, month and
+    breakdown key, as its catalogue query gave them (`rollup`)."""
+
+    __tablename__ = "monthly_figures"
+
+    municipality: Mapped[str] = mapped_column(sa.String(4), primary_key=True)
+    month: Mapped[date] = mapped_column(primary_key=True)
+    indicator: Mapped[str] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(primary_key=True)
+    numerator: Mapped[Decimal] = mapped_column(sa.Numeric)
+    denominator: Mapped[Decimal | None] = mapped_column(sa.Numeric)
+
+
+# What a rebuild empties besides the facts: the rollup made of them.
+ROLLUP_TABLES = (StaleMonthRow, MonthlyFigureRow)

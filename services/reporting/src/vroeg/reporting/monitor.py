@@ -8,7 +8,7 @@ import io
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from http import HTTPStatus
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vroeg.reporting import repository
 from vroeg.reporting.indicators import CATALOGUE, Indicator
+from vroeg.reporting.repository import Figure
 from vroeg.shared.clock import add_months
 from vroeg.shared.http import Problem
 
@@ -79,16 +80,86 @@ async def compute(
     period: Period,
     indicators: Iterable[Indicator] = CATALOGUE,
 ) -> list[Value]:
-    """Every indicator per municipality, then the regional total, in catalogue order."""
+    """Every indicator per municipality, then the regional total, in catalogue order.
+
+    A by-month indicator is its months added up: each month as the rollup keeps it, a month
+    whose facts changed since (for any of the municipalities) counted from the facts, a run of
+    such months in one query. Any other indicator is counted over the whole period."""
+    ms = sorted(municipalities)
+    chosen = list(indicators)
+    stale = await repository.stale_months(session, ms, period.start, period.end)
+    kept_months = [m for m in _months(period) if m not in stale]
+    kept: dict[str, list[Figure]] = defaultdict(list)
+    monthly = [i for i in chosen if i.by_month]
+    if monthly and kept_months:
+        shares = {i.name for i in monthly if i.share}
+        names = [i.name for i in monthly]
+        for name, f, whole in await repository.kept_figures(session, names, ms, kept_months):
+            kept[name].append(replace(f, denominator=whole) if name in shares else f)
     values: list[Value] = []
-    for indicator in indicators:
-        found = await repository.figures(
-            session, indicator.query, sorted(municipalities), period.start, period.end
-        )
-        per = [Value(indicator, f.municipality, f.key, f.numerator, f.denominator) for f in found]
+    for indicator in chosen:
+        spans = _runs(stale) if indicator.by_month else [(period.start, period.end)]
+        parts = [kept[indicator.name]] if indicator.by_month and kept_months else []
+        for start, end in spans:
+            parts.append(await repository.figures(session, indicator.query, ms, start, end))
+        per = [
+            Value(indicator, f.municipality, f.key, f.numerator, f.denominator)
+            for f in _added(indicator, parts)
+        ]
         values += sorted(per, key=lambda v: (v.municipality, v.key))
         values += _region(indicator, per)
     return values
+
+
+def _months(period: Period) -> list[date]:
+    months, month = [], period.start
+    while month < period.end:
+        months.append(month)
+        month = add_months(month, 1)
+    return months
+
+
+def _runs(months: Sequence[date]) -> list[tuple[date, date]]:
+    """Consecutive months as the days [start, end) of each run."""
+    runs: list[tuple[date, date]] = []
+    for month in months:
+        if runs and runs[-1][1] == month:
+            runs[-1] = (runs[-1][0], add_months(month, 1))
+        else:
+            runs.append((month, add_months(month, 1)))
+    return runs
+
+
+def _added(indicator: Indicator, parts: Sequence[Sequence[Figure]]) -> list[Figure]:
+    """Figures of consecutive parts of a period as the period's: per municipality and key the
+    numerators added up, and the denominators — for a share, the municipality's whole of each
+    part, whether or not the key occurs in it."""
+    if len(parts) == 1:
+        return list(parts[0])
+    numerators: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    denominators: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    wholes: dict[str, Decimal] = defaultdict(Decimal)
+    for part in parts:
+        part_wholes = {}
+        for f in part:
+            numerators[f.municipality, f.key] += f.numerator
+            denominators[f.municipality, f.key] += f.denominator or 0
+            part_wholes[f.municipality] = f.denominator or Decimal(0)
+        for municipality, whole in part_wholes.items():
+            wholes[municipality] += whole
+    return [
+        Figure(
+            m,
+            key,
+            numerator,
+            None
+            if indicator.denominator is None
+            else wholes[m]
+            if indicator.share
+            else denominators[m, key],
+        )
+        for (m, key), numerator in numerators.items()
+    ]
 
 
 def _region(indicator: Indicator, values: Sequence[Value]) -> list[Value]:

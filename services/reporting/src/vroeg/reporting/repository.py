@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vroeg.reporting.models import (
     FACT_TABLES,
+    ROLLUP_TABLES,
     AgreementRow,
     AttemptRow,
     CaseRow,
@@ -22,9 +23,11 @@ from vroeg.reporting.models import (
     DebtHelpHandledRow,
     ForwardRow,
     IntermediateResultRow,
+    MonthlyFigureRow,
     OutcomeRow,
     RouteFactRow,
     SignalFactRow,
+    StaleMonthRow,
 )
 
 
@@ -146,8 +149,8 @@ async def put_agreement(session: AsyncSession, row: Mapping[str, Any]) -> None:
 
 
 async def clear(session: AsyncSession) -> None:
-    """Empty every fact table (a rebuild starts from nothing)."""
-    names = ", ".join(t.__tablename__ for t in FACT_TABLES)
+    """Empty every fact table and the rollup made of them (a rebuild starts from nothing)."""
+    names = ", ".join(t.__tablename__ for t in (*FACT_TABLES, *ROLLUP_TABLES))
     await session.execute(sa.text(f"TRUNCATE {names}"))
 
 
@@ -177,3 +180,87 @@ async def figures(
         )
         for m, key, num, den in rows.tuples()
     ]
+
+
+async def stale_months(
+    session: AsyncSession, municipalities: Sequence[str], start: date, end: date
+) -> list[date]:
+    """The months of [start, end) whose facts changed, for any of the municipalities, since
+    the rollup kept their figures (or that it never kept)."""
+    rows = await session.scalars(
+        sa.select(StaleMonthRow.month)
+        .where(
+            StaleMonthRow.municipality.in_(municipalities),
+            StaleMonthRow.month >= start,
+            StaleMonthRow.month < end,
+        )
+        .distinct()
+        .order_by(StaleMonthRow.month)
+    )
+    return list(rows)
+
+
+async def kept_figures(
+    session: AsyncSession,
+    indicators: Sequence[str],
+    municipalities: Sequence[str],
+    months: Sequence[date],
+) -> list[tuple[str, Figure, Decimal | None]]:
+    """The rollup's figures of the indicators for the municipalities, the months added up:
+    per indicator, municipality and key the numerators and the denominators, and beside them
+    the municipality's whole (a month's whole is the denominator its keys share, were the
+    indicator a share) added up over the months, whether or not the key occurs in each."""
+    rows = await session.execute(
+        sa.text(
+            "WITH f AS (SELECT * FROM monthly_figures WHERE municipality = ANY(:ms) "
+            "AND month = ANY(:months) AND indicator = ANY(:names)), "
+            "wholes AS (SELECT indicator, municipality, sum(whole) AS whole FROM ("
+            "SELECT indicator, municipality, max(denominator) AS whole FROM f "
+            "GROUP BY indicator, municipality, month) AS monthly GROUP BY 1, 2) "
+            "SELECT f.indicator, f.municipality, f.key, sum(f.numerator), sum(f.denominator), "
+            "max(wholes.whole) FROM f JOIN wholes USING (indicator, municipality) "
+            "GROUP BY 1, 2, 3"
+        ),
+        {"ms": list(municipalities), "months": list(months), "names": list(indicators)},
+    )
+    return [(name, Figure(m, key, num, den), whole) for name, m, key, num, den, whole in rows]
+
+
+async def take_stale_month(session: AsyncSession) -> tuple[date, list[str]] | None:
+    """The earliest stale month and its stale municipalities, their marks taken (a mark a
+    fact writes after this, even while the figures are computed, stays)."""
+    month = await session.scalar(sa.select(sa.func.min(StaleMonthRow.month)))
+    if month is None:
+        return None
+    taken = await session.scalars(
+        sa.delete(StaleMonthRow)
+        .where(StaleMonthRow.month == month)
+        .returning(StaleMonthRow.municipality)
+    )
+    return month, sorted(set(taken))
+
+
+async def keep_figures(
+    session: AsyncSession,
+    month: date,
+    municipalities: Sequence[str],
+    figures: Sequence[tuple[str, Figure]],
+) -> None:
+    """Replace the rollup's figures of a month for the municipalities."""
+    f = MonthlyFigureRow
+    await session.execute(sa.delete(f).where(f.month == month, f.municipality.in_(municipalities)))
+    if figures:
+        await session.execute(
+            insert(f),
+            [
+                {
+                    "municipality": figure.municipality,
+                    "month": month,
+                    "indicator": name,
+                    "key": figure.key,
+                    "numerator": figure.numerator,
+                    "denominator": figure.denominator,
+                }
+                for name, figure in sorted(figures, key=lambda f: f[1].municipality)
+            ],
+        )

@@ -67,6 +67,13 @@ class Indicator:
     # The denominator is the municipality's whole (a share of it per key), not the key's own:
     # the region's is then the municipalities' wholes together.
     share: bool = False
+    # A period's figures are its months' figures added up: every row the query counts falls
+    # in one month by one date of its own (receipt, opening, attempt, decision), and the query
+    # reads only tables whose changes mark their months stale (`rollup.TRACKED`). Such an
+    # indicator is kept per month (`rollup`) and read from there; any other (a state at a
+    # moment, a silence over weeks, a distinct count across months) is computed over the
+    # whole period on every request.
+    by_month: bool = False
 
 
 def count(
@@ -77,5 +84,9 @@ def count(
     source: str,
     query: str,
     breakdown: str | None = None,
+    *,
+    by_month: bool = False,
 ) -> Indicator:
-    return Indicator(name, label, definition, numerator, None, source, breakdown, query)
+    return Indicator(
+        name, label, definition, numerator, None, source, breakdown, query, by_month=by_month
+    )

@@ -28,6 +28,7 @@ CREDITORS: tuple[Indicator, ...] = (
         "WHERE s.refusal IS NOT NULL AND s.municipality = ANY(:ms) "
         "AND s.received_on >= :start AND s.received_on < :end GROUP BY 1, 2",
         breakdown="reden",
+        by_month=True,
     ),
     count(
         "signalen_per_type_vlp",
@@ -37,6 +38,7 @@ CREDITORS: tuple[Indicator, ...] = (
         "Bijlage 1",
         f"SELECT s.municipality, s.vlp_type, count(*), NULL {SIGNALS} GROUP BY 1, 2",
         breakdown="type VLP",
+        by_month=True,
     ),
     count(
         "signalen_per_vlp",
@@ -46,6 +48,7 @@ CREDITORS: tuple[Indicator, ...] = (
         "Bijlage 1",
         f"SELECT s.municipality, s.vlp_id, count(*), NULL {SIGNALS} GROUP BY 1, 2",
         breakdown="VLP",
+        by_month=True,
     ),
     Indicator(
         "volledigheid_telefoon",
@@ -57,6 +60,7 @@ CREDITORS: tuple[Indicator, ...] = (
         "VLP",
         f"SELECT s.municipality, s.vlp_id, count(*) FILTER (WHERE s.phone_present), count(*) "
         f"{SIGNALS} GROUP BY 1, 2",
+        by_month=True,
     ),
     Indicator(
         "volledigheid_email",
@@ -68,6 +72,7 @@ CREDITORS: tuple[Indicator, ...] = (
         "VLP",
         f"SELECT s.municipality, s.vlp_id, count(*) FILTER (WHERE s.email_present), count(*) "
         f"{SIGNALS} GROUP BY 1, 2",
+        by_month=True,
     ),
     count(
         "overeenkomsten",

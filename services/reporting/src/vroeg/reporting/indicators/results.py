@@ -22,6 +22,7 @@ RESULTS: tuple[Indicator, ...] = (
         f"SELECT c.municipality, coalesce(o.category, 'GEEN_CATEGORIE'), count(*), "
         f"sum(count(*)) {PER_MUNICIPALITY} {CLOSED} GROUP BY 1, 2",
         share=True,
+        by_month=True,
     ),
     Indicator(
         "uitkomst_detail",
@@ -35,6 +36,7 @@ RESULTS: tuple[Indicator, ...] = (
         f"SELECT c.municipality, o.detail, count(*), sum(count(*)) {PER_MUNICIPALITY} "
         f"{CLOSED} GROUP BY 1, 2",
         share=True,
+        by_month=True,
     ),
     Indicator(
         "hulpacceptatie",
@@ -46,6 +48,7 @@ RESULTS: tuple[Indicator, ...] = (
         None,
         f"SELECT c.municipality, '', count(*) FILTER (WHERE o.category = 'WIL_HULP'), count(*) "
         f"{CLOSED} GROUP BY 1",
+        by_month=True,
     ),
     Indicator(
         "hulpacceptatie_per_soort",
@@ -59,6 +62,7 @@ RESULTS: tuple[Indicator, ...] = (
         "SELECT c.municipality, a.kind, "
         "count(DISTINCT c.case_id) FILTER (WHERE o.category = 'WIL_HULP'), "
         f"count(DISTINCT c.case_id) {CASE_ATTEMPTS} AND a.reached GROUP BY 1, 2",
+        by_month=True,
     ),
     Indicator(
         "verwijzing_financieel",
@@ -70,6 +74,7 @@ RESULTS: tuple[Indicator, ...] = (
         None,
         "SELECT c.municipality, '', count(*) FILTER (WHERE o.detail = 'VERWIJZING_FINANCIEEL'), "
         f"count(*) {CLOSED} AND o.category = 'WIL_HULP' GROUP BY 1",
+        by_month=True,
     ),
     Indicator(
         "verwijzing_niet_financieel",
@@ -82,6 +87,7 @@ RESULTS: tuple[Indicator, ...] = (
         "SELECT c.municipality, '', "
         "count(*) FILTER (WHERE o.detail = 'VERWIJZING_NIET_FINANCIEEL'), "
         f"count(*) {CLOSED} AND o.category = 'WIL_HULP' GROUP BY 1",
+        by_month=True,
     ),
     Indicator(
         "termijn_gehaald",
@@ -97,6 +103,7 @@ RESULTS: tuple[Indicator, ...] = (
         "FROM cases c JOIN deadlines d ON d.case_id = c.case_id "
         "WHERE (d.met_on_time IS NOT NULL OR d.missed) AND c.municipality = ANY(:ms) "
         "AND c.opened_on >= :start AND c.opened_on < :end GROUP BY 1",
+        by_month=True,
     ),
     Indicator(
         "termijn_bijna_verlopen",
@@ -112,6 +119,7 @@ RESULTS: tuple[Indicator, ...] = (
         "FROM cases c JOIN deadlines d ON d.case_id = c.case_id "
         "WHERE d.due_date IS NOT NULL AND c.municipality = ANY(:ms) "
         "AND c.opened_on >= :start AND c.opened_on < :end GROUP BY 1",
+        by_month=True,
     ),
     Indicator(
         "tussenresultaat_bereikt",
@@ -127,6 +135,7 @@ RESULTS: tuple[Indicator, ...] = (
         "FROM cases c JOIN intermediate_results t ON t.case_id = c.case_id "
         "WHERE c.municipality = ANY(:ms) AND c.opened_on >= :start AND c.opened_on < :end "
         "GROUP BY 1",
+        by_month=True,
     ),
     Indicator(
         "shv_uitkomst",
@@ -143,6 +152,7 @@ RESULTS: tuple[Indicator, ...] = (
         "AND (h.handled_at AT TIME ZONE 'Europe/Amsterdam')::date >= :start "
         "AND (h.handled_at AT TIME ZONE 'Europe/Amsterdam')::date < :end GROUP BY 1, 2",
         share=True,
+        by_month=True,
     ),
     Indicator(
         "doorgestuurd",
@@ -160,5 +170,6 @@ RESULTS: tuple[Indicator, ...] = (
         "WHERE f.municipality = ANY(:ms) AND f.decided_on >= :start AND f.decided_on < :end "
         "GROUP BY 1, 2",
         share=True,
+        by_month=True,
     ),
 )

@@ -25,6 +25,7 @@ VOLUME: tuple[Indicator, ...] = (
         "signalen opgenomen in de periode",
         "Bijlage 1; §7.3",
         f"SELECT s.municipality, '', count(*), NULL {SIGNALS} GROUP BY 1",
+        by_month=True,
     ),
     count(
         "crisissignalen",
@@ -34,6 +35,7 @@ VOLUME: tuple[Indicator, ...] = (
         "Bijlage 1; §3.7",
         f"SELECT s.municipality, '', count(*) FILTER (WHERE s.kind IN ({CRISIS})), NULL "
         f"{SIGNALS} GROUP BY 1",
+        by_month=True,
     ),
     Indicator(
         "eindroute",
@@ -47,6 +49,7 @@ VOLUME: tuple[Indicator, ...] = (
         f"SELECT s.municipality, coalesce(r.route, 'nog-niet-gecontroleerd'), count(*), "
         f"sum(count(*)) OVER (PARTITION BY s.municipality) {SIGNALS_ROUTED} GROUP BY 1, 2",
         share=True,
+        by_month=True,
     ),
     Indicator(
         "leeftijd",
@@ -60,6 +63,7 @@ VOLUME: tuple[Indicator, ...] = (
         f"SELECT s.municipality, coalesce(r.age_band, s.age_band, 'onbekend'), count(*), "
         f"sum(count(*)) OVER (PARTITION BY s.municipality) {SIGNALS_ROUTED} GROUP BY 1, 2",
         share=True,
+        by_month=True,
     ),
     Indicator(
         "bekend_bij_shv",
@@ -72,6 +76,7 @@ VOLUME: tuple[Indicator, ...] = (
         None,
         f"SELECT s.municipality, '', count(*) FILTER (WHERE r.route = 'debt-help'), count(*) "
         f"{SIGNALS_ROUTED} GROUP BY 1",
+        by_month=True,
     ),
     count(
         "meldingen",
@@ -81,6 +86,7 @@ VOLUME: tuple[Indicator, ...] = (
         "meldingen geopend in de periode",
         "Bijlage 1; §5.1",
         f"SELECT c.municipality, '', count(*), NULL {CASES} GROUP BY 1",
+        by_month=True,
     ),
     count(
         "crisismeldingen",
@@ -89,6 +95,7 @@ VOLUME: tuple[Indicator, ...] = (
         "meldingen met crisis",
         "Bijlage 1; §3.7",
         f"SELECT c.municipality, '', count(*) FILTER (WHERE c.crisis), NULL {CASES} GROUP BY 1",
+        by_month=True,
     ),
     Indicator(
         "signalen_per_melding",
@@ -99,6 +106,7 @@ VOLUME: tuple[Indicator, ...] = (
         "Bijlage 1; §5.1",
         None,
         f"SELECT c.municipality, '', sum(c.signals), count(*) {CASES} GROUP BY 1",
+        by_month=True,
     ),
     Indicator(
         "schuldbedrag_per_melding",
@@ -110,6 +118,7 @@ VOLUME: tuple[Indicator, ...] = (
         "Bijlage 1",
         None,
         f"SELECT c.municipality, '', sum(c.debt_amount), count(*) {CASES} GROUP BY 1",
+        by_month=True,
     ),
     Indicator(
         "huishoudgrootte",
@@ -124,6 +133,7 @@ VOLUME: tuple[Indicator, ...] = (
         "WHEN c.household_size >= 5 THEN '5+' ELSE c.household_size::text END, count(*), "
         f"sum(count(*)) {PER_MUNICIPALITY} {CASES} GROUP BY 1, 2",
         share=True,
+        by_month=True,
     ),
     Indicator(
         "minderjarigen",
@@ -135,6 +145,7 @@ VOLUME: tuple[Indicator, ...] = (
         None,
         f"SELECT c.municipality, '', count(*) FILTER (WHERE c.minors_present), count(*) "
         f"{CASES} GROUP BY 1",
+        by_month=True,
     ),
     count(
         "postcodegebied",
@@ -144,6 +155,7 @@ VOLUME: tuple[Indicator, ...] = (
         "Bijlage 1",
         f"SELECT c.municipality, c.postcode_area, count(*), NULL {CASES} GROUP BY 1, 2",
         breakdown="postcodegebied",
+        by_month=True,
     ),
     Indicator(
         "recidive",
@@ -156,6 +168,7 @@ VOLUME: tuple[Indicator, ...] = (
         None,
         f"SELECT c.municipality, '', count(*) FILTER (WHERE c.recidive), count(*) "
         f"{CASES} GROUP BY 1",
+        by_month=True,
     ),
     Indicator(
         "opeenvolgend",
@@ -170,6 +183,7 @@ VOLUME: tuple[Indicator, ...] = (
         "count(*) FILTER (WHERE c.consecutive), "
         f"sum(count(*)) {PER_MUNICIPALITY} {CASES} AND c.recidive GROUP BY 1, 2",
         share=True,
+        by_month=True,
     ),
     count(
         "contactpogingen",
@@ -180,6 +194,7 @@ VOLUME: tuple[Indicator, ...] = (
         "Bijlage 1; §7.7",
         f"SELECT a.municipality, a.kind, count(*), NULL {ATTEMPTS} GROUP BY 1, 2",
         breakdown="soort contactpoging",
+        by_month=True,
     ),
     Indicator(
         "contactpogingen_met_contact",
@@ -191,6 +206,7 @@ VOLUME: tuple[Indicator, ...] = (
         "soort contactpoging",
         f"SELECT a.municipality, a.kind, count(*) FILTER (WHERE a.reached), count(*) "
         f"{ATTEMPTS} GROUP BY 1, 2",
+        by_month=True,
     ),
     Indicator(
         "meldingen_met_contact",
@@ -202,6 +218,7 @@ VOLUME: tuple[Indicator, ...] = (
         None,
         "SELECT c.municipality, '', count(*) FILTER (WHERE EXISTS (SELECT 1 FROM attempts a "
         f"WHERE a.case_id = c.case_id AND a.reached)), count(*) {CASES} GROUP BY 1",
+        by_month=True,
     ),
     Indicator(
         "bereikt_per_soort",
@@ -214,5 +231,6 @@ VOLUME: tuple[Indicator, ...] = (
         "soort contactpoging",
         "SELECT c.municipality, a.kind, count(DISTINCT c.case_id) FILTER (WHERE a.reached), "
         f"count(DISTINCT c.case_id) {CASE_ATTEMPTS} GROUP BY 1, 2",
+        by_month=True,
     ),
 )

@@ -1,0 +1,68 @@
+"""The by-month indicators kept per municipality and month, so a period's figures are its
+months added up instead of every fact of the period counted again on each request.
+
+A month's figures are the catalogue's own query run over that month (the catalogue stays the
+one definition); the fact tables' triggers (migration 0007) mark a month stale in the same
+transaction as any change to a fact counting in it, and `monitor.compute` counts stale months
+from the facts. This job brings stale months up to date, the earliest first, one month (all
+its stale municipalities together) per transaction. Its marks are taken before the figures
+are computed, so a fact arriving meanwhile leaves its month stale for the next turn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from vroeg.reporting import repository
+from vroeg.reporting.indicators import CATALOGUE, Indicator
+from vroeg.reporting.settings import Settings
+from vroeg.shared.clock import add_months
+from vroeg.shared.messaging.unit_of_work import Database
+from vroeg.shared.service import Resources
+from vroeg.shared.supervision import PeriodicJob
+
+# The fact tables whose changes mark their months stale (migration 0007's triggers): a
+# by-month indicator reads these alone.
+TRACKED = frozenset(
+    {
+        "signal_facts",
+        "route_facts",
+        "cases",
+        "attempts",
+        "outcomes",
+        "deadlines",
+        "intermediate_results",
+        "debt_help_handled",
+        "forwards",
+    }
+)
+
+
+async def refresh(database: Database, indicators: Sequence[Indicator] = CATALOGUE) -> int:
+    """Bring every stale month up to date; how many months it refreshed."""
+    monthly = [i for i in indicators if i.by_month]
+    refreshed = 0
+    while True:
+        async with database.unit_of_work() as uow:
+            stale = await repository.take_stale_month(uow.session)
+            if stale is None:
+                return refreshed
+            month, municipalities = stale
+            figures = [
+                (indicator.name, figure)
+                for indicator in monthly
+                for figure in await repository.figures(
+                    uow.session, indicator.query, municipalities, month, add_months(month, 1)
+                )
+            ]
+            await repository.keep_figures(uow.session, month, municipalities, figures)
+        refreshed += 1
+
+
+def jobs(resources: Resources, settings: Settings) -> Sequence[PeriodicJob]:
+    """The rollup's refresh, every `VROEG_REPORTING_ROLLUP_INTERVAL_S`."""
+
+    async def run(database: Database) -> int:
+        return await refresh(database)
+
+    return [PeriodicJob("rollup", settings.rollup_interval_s, run)]
