@@ -74,7 +74,7 @@ async def get_counts(
 ) -> Counts:
     """The numerator and denominator (`teller`, `noemer`) of each figure of a period, by
     (indicator, municipality or `regio`, key): the counts behind the ratios."""
-    async with httpx.AsyncClient(base_url=reporting_url, headers=headers) as http:
+    async with httpx.AsyncClient(base_url=reporting_url, headers=headers, timeout=60) as http:
         response = await http.get("/v1/indicatorwaarden", params={"periode": period, **params})
         response.raise_for_status()
     return {
