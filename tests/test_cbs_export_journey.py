@@ -24,6 +24,8 @@ from vroeg.deploy.processes import Platform
 from vroeg.shared.events import CaseOpened, ContactAttempted, Route, SignalRouted
 from vroeg.shared.topics import CASE_OPENED, CONTACT_ATTEMPTED, ROUTE_TOPICS
 
+# A loaded machine answers slower than httpx's default 5 s; a slow answer is not a failure here.
+_TIMEOUT = 60.0
 TODAY = date.today()
 ACCOUNTS = {
     "cbs-0363": (["cbs-export"], ["0363"]),
@@ -91,7 +93,10 @@ async def test_the_export_tells_what_every_service_did_with_the_signals(
     ids = {}
     for name, body in BATCH.items():
         posted = httpx.post(
-            f"{services['intake'].url}/v1/signalen", json=body, headers={"X-Api-Key": key}
+            f"{services['intake'].url}/v1/signalen",
+            json=body,
+            headers={"X-Api-Key": key},
+            timeout=_TIMEOUT,
         )
         assert posted.status_code == 201, posted.text
         ids[name] = posted.json()["id"]
@@ -106,7 +111,9 @@ async def test_the_export_tells_what_every_service_did_with_the_signals(
     worker = staff_headers(services, "vroegsignaleerder-0363")
     followup = f"{services['followup'].url}/v1/meldingen/{case}"
     await eventually(
-        lambda: asyncio.to_thread(httpx.get, f"{followup}/opvolging", headers=worker),
+        lambda: asyncio.to_thread(
+            httpx.get, f"{followup}/opvolging", headers=worker, timeout=_TIMEOUT
+        ),
         lambda r: r.status_code == 200,
     )
     attempt = {
@@ -115,10 +122,12 @@ async def test_the_export_tells_what_every_service_did_with_the_signals(
         "partOfDay": "MIDDAG",
         "result": "BEREIKT",
     }
-    called = httpx.post(f"{followup}/contactpogingen", json=attempt, headers=worker)
+    called = httpx.post(
+        f"{followup}/contactpogingen", json=attempt, headers=worker, timeout=_TIMEOUT
+    )
     assert called.status_code == 201, called.text
     outcome = {"category": "WIL_HULP", "detail": "VERWIJZING_FINANCIEEL"}
-    closed = httpx.post(f"{followup}/uitkomst", json=outcome, headers=worker)
+    closed = httpx.post(f"{followup}/uitkomst", json=outcome, headers=worker, timeout=_TIMEOUT)
     assert closed.status_code == 201, closed.text
 
     exporter = staff_headers(services, "cbs-0363")
@@ -132,7 +141,10 @@ async def test_the_export_tells_what_every_service_did_with_the_signals(
         )
 
     response = await eventually(
-        lambda: asyncio.to_thread(httpx.get, url, params=period, headers=exporter), done
+        lambda: asyncio.to_thread(
+            httpx.get, url, params=period, headers=exporter, timeout=_TIMEOUT
+        ),
+        done,
     )
     document = response.json()
     VALIDATOR.validate(document)

@@ -64,3 +64,23 @@ def rebuild(isolation: Isolation) -> str:
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+Counts = dict[tuple[str, str, str | None], tuple[Decimal, Decimal | None]]
+
+
+async def get_counts(
+    reporting_url: str, headers: dict[str, str], period: str, **params: Any
+) -> Counts:
+    """The numerator and denominator (`teller`, `noemer`) of each figure of a period, by
+    (indicator, municipality or `regio`, key): the counts behind the ratios."""
+    async with httpx.AsyncClient(base_url=reporting_url, headers=headers, timeout=60) as http:
+        response = await http.get("/v1/indicatorwaarden", params={"periode": period, **params})
+        response.raise_for_status()
+    return {
+        (v["indicator"], v["gemeente"], v["uitsplitsing"]): (
+            Decimal(str(v["teller"])),
+            None if v["noemer"] is None else Decimal(str(v["noemer"])),
+        )
+        for v in response.json()["waarden"]
+    }

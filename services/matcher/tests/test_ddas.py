@@ -135,7 +135,7 @@ def test_a_document_with_every_value_validates_against_the_official_schema() -> 
         for i, (vlp_type, status) in enumerate(
             zip(
                 list(VlpType) * 2,
-                [*ddas.SignalStatus, None, None, None, None, None],
+                [*ddas.SignalStatus, None, None, None, None],
                 strict=True,
             )
         )

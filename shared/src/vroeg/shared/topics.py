@@ -96,11 +96,12 @@ SIGNAL_FACTS = Topic(
     "vroeg.intake.signal-facts.v1",
     SignalFact,
     "intake",
-    ("reporting",),
+    ("reporting", "matcher"),
     "Every signal intake took up or refused, as a lean fact for the monitor: creditor and its "
     "type, kind, arrears type, amount, 4-digit postcode, age band, whether a phone and an "
     "e-mail came, receipt, the refusal reason (contracts.md). Published with SignalReceived or "
-    "SignalRefused, in the same transaction.",
+    "SignalRefused, in the same transaction. The matcher keeps the refused ones for the CBS "
+    "export (domain §9).",
     personal_data=False,
     fact=True,
 )

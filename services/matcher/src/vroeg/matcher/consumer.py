@@ -14,6 +14,7 @@ from vroeg.shared.events import (
     ContactAttempted,
     DebtHelpSignalHandled,
     FirstContactMet,
+    SignalFact,
     SignalRouted,
     now_utc,
 )
@@ -26,6 +27,7 @@ from vroeg.shared.topics import (
     DEBT_HELP_SIGNAL_HANDLED,
     FIRST_CONTACT_MET,
     ROUTE_TOPICS,
+    SIGNAL_FACTS,
 )
 
 
@@ -49,6 +51,11 @@ async def on_signal_without_case(uow: UnitOfWork, event: SignalRouted) -> None:
     await export.keep_routed(uow, event, now_utc())
 
 
+async def on_signal_fact(uow: UnitOfWork, event: SignalFact) -> None:
+    """A signal intake refused, for the CBS export (R-IN-1 … R-IN-4)."""
+    await export.keep_refused(uow, event)
+
+
 async def on_contact_attempted(uow: UnitOfWork, event: ContactAttempted) -> None:
     """A contact attempt, for the CBS export (R-FU-2)."""
     await export.keep_attempt(uow, event)
@@ -66,7 +73,8 @@ async def on_debt_help_signal_handled(uow: UnitOfWork, event: DebtHelpSignalHand
 
 async def subscriptions(stack: AsyncExitStack, settings: Settings) -> Sequence[Subscription]:
     """The route topics (those that lead to a case, and, for the export, the others but the
-    review queue's), followup's lifecycle, attempts, first contacts and SHV outcomes."""
+    review queue's), followup's lifecycle, attempts, first contacts and SHV outcomes, and
+    intake's signal facts (for the export: those refused)."""
     return [
         *(
             Subscription(
@@ -90,4 +98,5 @@ async def subscriptions(stack: AsyncExitStack, settings: Settings) -> Sequence[S
         Subscription(CONTACT_ATTEMPTED, on_contact_attempted, batch=True),
         Subscription(FIRST_CONTACT_MET, on_first_contact_met, batch=True),
         Subscription(DEBT_HELP_SIGNAL_HANDLED, on_debt_help_signal_handled, batch=True),
+        Subscription(SIGNAL_FACTS, on_signal_fact, batch=True),
     ]

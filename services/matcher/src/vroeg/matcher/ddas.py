@@ -16,7 +16,10 @@ What a delivery (`levering`) holds for a municipality and a period `startdatumLe
   joins them; its matching period is its first and last signal date (R-MAT-2);
 - everything as it stands when the export is made (results, attempts, erasures): a delivery
   made again later tells what happened since.
-CAK defaulter registrations are never in it (domain §3, §9).
+A signal intake refused (R-IN-1 … R-IN-4) is in it too, with the status the schema has for it
+and no personal data (none was kept, domain §4): CBS counts the signals not picked up by reason
+as the monitor does (Bijlage 1). CAK defaulter registrations are never in it (domain §3, §9):
+not vroegsignalering, though the schema's `EnumSignaalpartner` names CAK.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from vroeg.shared.events import (
     ContactKind,
     OutcomeDetail,
     PartOfDay,
+    RefusalReason,
     Route,
     SignalKind,
     VlpType,
@@ -46,19 +50,21 @@ class SignalStatus(StrEnum):
     `datum_opgepakt` tell (the model has no value "opgepakt")."""
 
     NOG_NIET_OPGEPAKT = "NOG_NIET_OPGEPAKT"
+    ONTERECHT = "ONTERECHT"
     HERHAALDE_MELDING = "HERHAALDE_MELDING"
     OVERLEDEN = "OVERLEDEN"
     GEEN_INWONER = "GEEN_INWONER"
     ANDERE_REDEN = "ANDERE_REDEN"
 
 
-# EnumSignaalstatus. ("Niet opgepakt: onterecht signaal" — below the threshold, too few or
-# too many days in arrears — is intake's refusal (R-IN-1, R-IN-4); such a signal carries no
-# personal data past intake and reaches no service that holds it, so it is not delivered.)
+# EnumSignaalstatus.
 SIGNAALSTATUS: Mapping[SignalStatus, str] = {
     # "De gemeente heeft het signaal nog niet opgepakt": its case has had no person's attempt
     # (R-FU-1) and is open; or a debt-help signal the SHV professional has not handled yet.
     SignalStatus.NOG_NIET_OPGEPAKT: "Nog niet opgepakt",
+    # "…de gemelde achterstand lager is dan het drempelbedrag …, of; het aantal dagen
+    # achterstand te hoog of te laag is": intake's refusal for R-IN-4 and R-IN-1.
+    SignalStatus.ONTERECHT: "Niet opgepakt: onterecht signaal",
     # "…recent al een signaal is ontvangen en opgepakt over dezelfde betalingsachterstand van
     # dezelfde vastelastenpartner": the matcher's repeat (R-IN-5).
     SignalStatus.HERHAALDE_MELDING: "Niet opgepakt: herhaalde melding",
@@ -68,8 +74,17 @@ SIGNAALSTATUS: Mapping[SignalStatus, str] = {
     # with or without the destination named: the BRP says not registered here) or emigrated.
     SignalStatus.GEEN_INWONER: "Persoon is geen inwoner (meer) in de gemeente",
     # "De melding is bedoeld voor een rechtspersoon (bijv. een BV)…": a reviewer found the
-    # debtor a legal person (R-BRP-5, R-IN-3).
+    # debtor a legal person (R-BRP-5), or intake did (R-IN-3); and intake's refusal for want
+    # of the creditor's social collection (R-IN-2), a reason the detail model does not name.
     SignalStatus.ANDERE_REDEN: "Niet opgepakt: andere reden",
+}
+
+# The status of a signal intake refused, by its reason (domain §4).
+STATUS_OF_REFUSAL: Mapping[RefusalReason, SignalStatus] = {
+    RefusalReason.TERMIJN: SignalStatus.ONTERECHT,
+    RefusalReason.ONDER_DREMPEL: SignalStatus.ONTERECHT,
+    RefusalReason.RECHTSPERSOON: SignalStatus.ANDERE_REDEN,
+    RefusalReason.SOCIALE_INCASSO: SignalStatus.ANDERE_REDEN,
 }
 
 # EnumSignaalpartner, by the creditor's type (domain §2).
@@ -156,14 +171,15 @@ def signal_status(route: Route, *, repeat: bool, taken_up: bool) -> SignalStatus
 
 @dataclass(frozen=True)
 class Signal:
-    """One signal as the export needs it; `data` is the signal as delivered (until erased)."""
+    """One signal as the export needs it; `data` is the signal as delivered (until erased).
+    Of a signal intake refused only its lean fact is known: no dates, no person."""
 
     signal_id: UUID
     vlp_type: VlpType
     kind: SignalKind
     amount: Decimal
-    signal_date: date
-    oldest_due_date: date
+    signal_date: date | None
+    oldest_due_date: date | None
     status: SignalStatus | None
     bsn: str | None
     data: Mapping[str, Any] | None
@@ -236,12 +252,14 @@ def vroegsignaal(signal: Signal) -> dict[str, Any]:
         # platform: signals come from creditors and forwarding municipalities only.
         "warmeOverdracht": False,
         "bedrag": whole_euros(signal.amount),
-        # The day the arrears arose: the oldest unpaid due date (R-IN-1).
-        "ontstaansdatum": signal.oldest_due_date.isoformat(),
-        "signaaldatum": signal.signal_date.isoformat(),
         "signaalpartner": {"type": SIGNAALPARTNER[signal.vlp_type]},
         "client": client(signal.bsn, signal.data),
     }
+    if signal.oldest_due_date is not None:
+        # The day the arrears arose: the oldest unpaid due date (R-IN-1).
+        item["ontstaansdatum"] = signal.oldest_due_date.isoformat()
+    if signal.signal_date is not None:
+        item["signaaldatum"] = signal.signal_date.isoformat()
     if signal.status is not None:
         item["status"] = SIGNAALSTATUS[signal.status]
     return item
@@ -326,7 +344,11 @@ def document(
                 "aanleverende_organisatie": organisation,
                 "vroegsignalen": [
                     vroegsignaal(s)
-                    for s in sorted(signals, key=lambda s: (s.signal_date, str(s.signal_id)))
+                    # By signal date; the refused, which have none, last.
+                    for s in sorted(
+                        signals,
+                        key=lambda s: (s.signal_date or date.max, str(s.signal_id)),
+                    )
                     if s.kind is not SignalKind.CAK_WANBETALER  # never (domain §3)
                 ],
                 "vroegsignaalzaken": [vroegsignaalzaak(c) for c in cases],

@@ -1,6 +1,7 @@
 """The CBS (DDAS) export's use cases (domain §9): the facts the matcher keeps for it besides its
-cases — followup's attempts, first contacts and SHV outcomes, and the signals that reach no
-case — and the delivery assembled from them on demand (`ddas` maps, this joins by id).
+cases — followup's attempts, first contacts and SHV outcomes, the signals that reach no case,
+and those intake refused — and the delivery assembled from them on demand (`ddas` maps, this
+joins by id).
 
 Each fact is kept by its own id (an attempt by its id, a first contact and an outcome by their
 case or signal), so redelivered events and any order of arrival give the same tables.
@@ -22,6 +23,7 @@ from vroeg.matcher.models import (
     ContactAttempt,
     DebtHelpOutcome,
     FirstContact,
+    RefusedSignal,
     RoutedSignal,
 )
 from vroeg.shared.clock import dutch_date, dutch_time
@@ -35,7 +37,9 @@ from vroeg.shared.events import (
     FirstContactMet,
     OutcomeDetail,
     PartOfDay,
+    RefusalReason,
     Route,
+    SignalFact,
     SignalKind,
     SignalRouted,
     VlpType,
@@ -64,6 +68,25 @@ async def keep_routed(uow: UnitOfWork, event: SignalRouted, now: datetime) -> No
             bsn=event.bsn,
             data=signal.model_dump(mode="json", include={"debtor", "business_name", "address"}),
             added_at=now,
+        ),
+    )
+
+
+async def keep_refused(uow: UnitOfWork, fact: SignalFact) -> None:
+    """A signal intake refused (R-IN-1 … R-IN-4), from its lean fact; a taken-up signal's fact
+    is not needed (its route tells it)."""
+    if fact.refusal is None:
+        return
+    await repository.keep_refused_signal(
+        uow.session,
+        RefusedSignal(
+            signal_id=fact.signal_id,
+            municipality=fact.municipality,
+            vlp_type=fact.vlp_type,
+            kind=fact.kind,
+            amount=fact.amount,
+            received_at=fact.received_at,
+            refusal=fact.refusal,
         ),
     )
 
@@ -168,6 +191,20 @@ def _routed_signal(row: RoutedSignal, handled: DebtHelpOutcome | None) -> ddas.S
     )
 
 
+def _refused_signal(row: RefusedSignal) -> ddas.Signal:
+    return ddas.Signal(
+        signal_id=row.signal_id,
+        vlp_type=VlpType(row.vlp_type),
+        kind=SignalKind(row.kind),
+        amount=row.amount,
+        signal_date=None,
+        oldest_due_date=None,
+        status=ddas.STATUS_OF_REFUSAL[RefusalReason(row.refusal)],
+        bsn=None,
+        data=None,
+    )
+
+
 async def delivery(
     session: AsyncSession,
     municipality: str,
@@ -227,9 +264,12 @@ async def delivery(
         )
         for r in sorted(debt_help, key=lambda r: (r.received_at, str(r.signal_id)))
     )
-    signals = _case_signals(in_cases, cases, states, picked_up) + [
-        _routed_signal(r, handled.get(r.signal_id)) for r in routed
-    ]
+    refused = await repository.period_refused_signals(session, municipality, since, until)
+    signals = (
+        _case_signals(in_cases, cases, states, picked_up)
+        + [_routed_signal(r, handled.get(r.signal_id)) for r in routed]
+        + [_refused_signal(r) for r in refused]
+    )
     return ddas.document(
         municipality=municipality,
         start=start,

@@ -132,6 +132,22 @@ class RoutedSignal(Base):
     added_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
 
 
+class RefusedSignal(Base):
+    """A signal intake did not take up (R-IN-1 … R-IN-4), as its lean fact tells it: the CBS
+    export delivers it with its status ("Niet opgepakt: onterecht signaal" or "…: andere
+    reden"), without personal data — none was kept (domain §4)."""
+
+    __tablename__ = "refused_signals"
+
+    signal_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    municipality: Mapped[str] = mapped_column(sa.String(4))
+    vlp_type: Mapped[str]
+    kind: Mapped[str]
+    amount: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+    received_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    refusal: Mapped[str]
+
+
 class ContactAttempt(Base):
     """followup's contact attempt on a case, as its lean fact tells it (R-FU-2)."""
 

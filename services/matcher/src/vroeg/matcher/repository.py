@@ -19,6 +19,7 @@ from vroeg.matcher.models import (
     DebtHelpOutcome,
     FirstContact,
     PriorityPolicyVersion,
+    RefusedSignal,
     RoutedSignal,
 )
 from vroeg.shared import versions
@@ -179,6 +180,14 @@ async def keep_routed_signal(session: AsyncSession, row: RoutedSignal) -> None:
     )
 
 
+async def keep_refused_signal(session: AsyncSession, row: RefusedSignal) -> None:
+    """Keep a signal intake refused (once)."""
+    values = {c.key: getattr(row, c.key) for c in RefusedSignal.__table__.columns}
+    await session.execute(
+        pg_insert(RefusedSignal).values(values).on_conflict_do_nothing(index_elements=["signal_id"])
+    )
+
+
 async def keep_attempt(session: AsyncSession, row: ContactAttempt) -> None:
     """Keep a contact attempt; a newer announcement of it (a reply, §8.5.3) replaces an older
     one, an older one changes nothing."""
@@ -239,6 +248,21 @@ async def period_routed_signals(
                 RoutedSignal.received_at >= since,
                 RoutedSignal.received_at < until,
                 RoutedSignal.kind != SignalKind.CAK_WANBETALER,
+            )
+        )
+    )
+
+
+async def period_refused_signals(
+    session: AsyncSession, municipality: str, since: datetime, until: datetime
+) -> list[RefusedSignal]:
+    """A municipality's signals intake refused, received from `since` until before `until`."""
+    return list(
+        await session.scalars(
+            sa.select(RefusedSignal).where(
+                RefusedSignal.municipality == municipality,
+                RefusedSignal.received_at >= since,
+                RefusedSignal.received_at < until,
             )
         )
     )
