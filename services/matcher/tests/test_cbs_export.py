@@ -14,12 +14,14 @@ from uuid import uuid4
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from tests.support.cases import MatcherUnderTest, household, routed
 from tests.support.db import fetch
 from tests.support.ddas import VALIDATOR
 from tests.support.ddas import export as ddas_export
 from tests.support.kafka import publish
+from vroeg.matcher import repository
 from vroeg.shared.events import (
     ContactAttempted,
     ContactKind,
@@ -312,6 +314,8 @@ async def test_only_cbs_export_of_the_municipality_may_export_and_a_bad_period_i
         {"einddatum": "2026-10-31"},  # ends before it starts
         {"startdatum": "2025-11-01"},  # longer than a year
         {"startdatum": "2026-13-01"},
+        {"startdatum": "9999-12-01", "einddatum": "9999-12-31"},  # its end has no next day
+        {"startdatum": "0001-01-01", "einddatum": "0001-01-31"},
         {"startdatum": ""},
         {"municipality": "363"},
     ):
@@ -347,3 +351,23 @@ async def test_every_export_is_audited_with_who_which_period_and_how_many_record
         "vroegsignaalzaken": len(levering["vroegsignaalzaken"]),
     }
     assert len(levering["vroegsignalen"]) == sum(month.signals.values())
+
+
+async def test_a_years_worth_of_case_ids_is_one_query_parameter_not_one_each(
+    exporter: MatcherUnderTest, month: Truth
+) -> None:
+    """A year's delivery of a large municipality names tens of thousands of cases; asyncpg
+    takes at most 32,767 parameters, so the export's lookups must not spend one per id."""
+    [known] = await fetch(exporter.iso.database_url, "SELECT id FROM matcher.cases LIMIT 1")
+    ids = {uuid4() for _ in range(40_000)} | {known["id"]}
+    engine = create_async_engine(
+        exporter.iso.database_url, connect_args={"server_settings": {"search_path": "matcher"}}
+    )
+    try:
+        async with AsyncSession(engine) as session:
+            found = await repository.cases_by_id(session, ids)
+            attempts = await repository.attempts_of(session, ids)
+    finally:
+        await engine.dispose()
+    assert [case.id for case in found] == [known["id"]]
+    assert {a.case_id for a in attempts} <= {known["id"]}

@@ -29,7 +29,10 @@ def test_a_period_is_a_month_a_quarter_or_a_year(text: str, start: date, end: da
     assert (period.start, period.end) == (start, end)
 
 
-@pytest.mark.parametrize("text", ["2026-13", "2026-00", "2026-K0", "2026-K5", "26", "2026-1", ""])
+@pytest.mark.parametrize(
+    "text",
+    ["2026-13", "2026-00", "2026-K0", "2026-K5", "26", "2026-1", "", "0000", "9999-12", "9999-K4"],
+)
 def test_anything_else_is_refused(text: str) -> None:
     with pytest.raises(Problem) as refused:
         parse_period(text)

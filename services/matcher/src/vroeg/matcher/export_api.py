@@ -25,6 +25,9 @@ Municipality = Annotated[str, Path(pattern=r"^\d{4}$", description="CBS code")]
 DELIVERED = "cbs-export.delivered"
 # A delivery covers at most a year: enough for the annual one, and bounded work per request.
 MAX_PERIOD = timedelta(days=366)
+# The days a delivery can name: no signal is older than the Wgs, and dates stay far from the
+# calendar's end (a period's end plus a day must exist).
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 
 _DOCUMENT = {
     "description": "A delivery in VNG's DDAS Uitwisselmodel v0.9 (JSON Schema "
@@ -51,12 +54,17 @@ async def get_delivery(
     """Every signal received in the period and every case opened in it (its first signal's
     receipt), as they stand now (see `vroeg.matcher.ddas` for the period's semantics)."""
     ensure_serves(exporter, municipality)
-    if einddatum < startdatum or einddatum - startdatum >= MAX_PERIOD:
+    if (
+        einddatum < startdatum
+        or einddatum - startdatum >= MAX_PERIOD
+        or not EARLIEST <= startdatum <= einddatum <= LATEST
+    ):
         raise Problem(
             HTTPStatus.BAD_REQUEST,
             code="invalid-period",
             title="The period is not valid.",
-            detail="`einddatum` is on or after `startdatum`, and the period is at most a year.",
+            detail="`einddatum` is on or after `startdatum`, the period is at most a year, and "
+            f"both lie from {EARLIEST} to {LATEST}.",
         )
     settings = runtime.settings
     assert isinstance(settings, Settings)

@@ -22,7 +22,8 @@ from vroeg.shared.clock import add_months
 from vroeg.shared.http import Problem
 
 REGION = "regio"
-_PERIOD = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])|-K([1-4]))?$")
+# Years of this century: a period's end (the day after it) always exists.
+_PERIOD = re.compile(r"^(20\d\d)(?:-(0[1-9]|1[0-2])|-K([1-4]))?$")
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,8 @@ def parse_period(text: str) -> Period:
             HTTPStatus.BAD_REQUEST,
             code="invalid-period",
             title="Bad Request",
-            detail="`periode` is a month (2026-10), a quarter (2026-K4) or a year (2026).",
+            detail="`periode` is a month (2026-10), a quarter (2026-K4) or a year (2026), "
+            "from 2000 to 2099.",
         )
     year, month, quarter = found.groups()
     if month:
