@@ -22,7 +22,13 @@ _endpoints = Base.metadata.tables["webhook_endpoints"]
 async def enqueue(session: AsyncSession, feedback: Feedback) -> None:
     """A delivery of this feedback to its creditor's endpoint, in the transaction that records
     the feedback (nothing lost, nothing twice); none when the creditor has no endpoint (it
-    polls). One statement: the endpoint's row is read and key-share locked by the insert."""
+    polls). One statement: the endpoint's row is read and key-share locked by the insert.
+
+    None either for feedback on a signal another municipality forwarded here: that goes back
+    to the forwarder, who tells its creditor (Awb 2:3); pushed from here it would reveal where
+    the resident moved, and the creditor would hear it twice."""
+    if feedback.forwarded_by is not None:
+        return
     body = FeedbackOut.model_validate(feedback, from_attributes=True).model_dump_json(by_alias=True)
     moment = sa.literal(feedback.created_at, sa.DateTime(timezone=True))
     await session.execute(
