@@ -20,10 +20,13 @@ PUBLIC = "93.184.216.34"
 class Endpoint:
     """What reached the endpoint."""
 
-    def __init__(self) -> None:
+    def __init__(self, *unreachable: str) -> None:
         self.requests: list[httpx.Request] = []
+        self.unreachable = set(unreachable)
 
     def answer(self, request: httpx.Request) -> httpx.Response:
+        if request.url.host in self.unreachable:
+            raise httpx.ConnectError("unreachable", request=request)
         self.requests.append(request)
         return httpx.Response(204)
 
@@ -97,6 +100,16 @@ async def test_in_development_and_test_this_machine_is_reached_pinned_all_the_sa
     )
     [sent] = endpoint.requests
     assert (str(sent.url), sent.headers["host"]) == ("http://127.0.0.1:8093/a", "127.0.0.1:8093")
+
+
+async def test_an_address_that_takes_no_connection_gives_way_to_the_next_checked_one() -> None:
+    endpoint = Endpoint("2606:2800:220:1:248:1893:25c8:1946")
+    resolver, _ = resolving(["2606:2800:220:1:248:1893:25c8:1946", PUBLIC])
+    assert await endpoint.post(resolver, public_only=True) == (204, None)
+    assert [r.url.host for r in endpoint.requests] == [PUBLIC]
+    # None does: the attempt failed.
+    nowhere = Endpoint(PUBLIC)
+    assert await nowhere.post(resolving([PUBLIC])[0], public_only=True) == (None, "ConnectError")
 
 
 async def test_a_name_that_does_not_resolve_is_a_failed_attempt() -> None:

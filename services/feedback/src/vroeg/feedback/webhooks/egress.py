@@ -58,14 +58,36 @@ class Egress:
                     return None, "refused: the host name does not resolve to addresses"
                 if self.public_only and not all(urls.is_public(a) for a in checked):
                     return None, "refused: the host name resolves to an address that is not public"
-                answer = await self.http.post(
-                    target.copy_with(host=str(checked[0])),
-                    content=body,
-                    headers={**headers, "host": target.netloc.decode("ascii")},
-                    extensions={"sni_hostname": host},
-                )
+                answer = await self._post_to_one(target, checked, body, headers)
         except TimeoutError:
             return None, "timeout"
         except httpx.HTTPError as exc:
             return None, type(exc).__name__
         return answer.status_code, None if answer.is_success else f"HTTP {answer.status_code}"
+
+    async def _post_to_one(
+        self,
+        target: httpx.URL,
+        addresses: Sequence[urls.Address],
+        body: bytes,
+        headers: dict[str, str],
+    ) -> httpx.Response:
+        """POST to the first of the checked addresses that takes a connection (as a client
+        that connects by name tries them); nothing was sent to one that took none."""
+        *others, last = addresses
+        for address in others:
+            try:
+                return await self._post_to(target, address, body, headers)
+            except httpx.ConnectError:
+                continue
+        return await self._post_to(target, last, body, headers)
+
+    async def _post_to(
+        self, target: httpx.URL, address: urls.Address, body: bytes, headers: dict[str, str]
+    ) -> httpx.Response:
+        return await self.http.post(
+            target.copy_with(host=str(address)),
+            content=body,
+            headers={**headers, "host": target.netloc.decode("ascii")},
+            extensions={"sni_hostname": target.raw_host.decode("ascii")},
+        )
