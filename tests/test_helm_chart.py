@@ -307,6 +307,29 @@ def test_each_network_policy_allows_only_what_the_component_talks_to(
         assert allows_exactly(reaches(spec["egress"], chart_values, "to"), expected)
 
 
+PRIVATE_RANGES = {
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "100.64.0.0/10",
+    "169.254.0.0/16",
+}
+
+
+def test_feedback_reaches_creditors_webhooks_but_no_private_address(
+    manifests: list[Manifest],
+) -> None:
+    """A creditor's name that resolves inside the network reaches nothing there (SSRF): the
+    webhooks' rule leaves out the private, shared and link-local ranges."""
+    egress = of_kind(manifests, "NetworkPolicy")["feedback"]["spec"]["egress"]
+    chart_values = values_of()
+    [webhooks] = [r for r in egress if r["to"] == chart_values["webhooks"]["networkPolicy"]["to"]]
+    blocks = [peer["ipBlock"] for peer in webhooks["to"]]
+    assert blocks
+    for block in blocks:
+        assert set(block.get("except", [])) >= PRIVATE_RANGES, block
+
+
 def test_no_secret_value_is_written_into_the_manifests(manifests: list[Manifest]) -> None:
     assert not [m for m in manifests if m["kind"] in ("Secret", "ConfigMap")]
     referenced = set()

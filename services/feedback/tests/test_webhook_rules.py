@@ -23,6 +23,25 @@ from vroeg.feedback.webhooks import retry, urls
         ("https://[::1]/vroeg", "production", False),
         ("https://127.1/vroeg", "production", False),
         ("https://169.254.169.254/latest/meta-data", "production", False),
+        # No address inside a network either: private, shared, reserved, however spelt.
+        ("https://10.0.0.5/vroeg", "production", False),
+        ("https://172.16.3.4/vroeg", "production", False),
+        ("https://192.168.1.10/vroeg", "production", False),
+        ("https://100.64.0.1/vroeg", "production", False),
+        ("https://0.0.0.0/vroeg", "production", False),
+        ("https://240.0.0.1/vroeg", "production", False),
+        ("https://10.1/vroeg", "production", False),
+        ("https://0x0a.0.0.1/vroeg", "production", False),
+        ("https://167772161/vroeg", "production", False),
+        ("https://[fd00::1]/vroeg", "production", False),
+        ("https://[fe80::1%25eth0]/vroeg", "production", False),
+        ("https://[::ffff:10.0.0.1]/vroeg", "production", False),
+        ("https://[64:ff9b::a00:1]/vroeg", "production", False),
+        ("https://[2002:a00:1::]/vroeg", "production", False),
+        ("https://10.0.0.5/vroeg", "acceptance", False),
+        ("https://93.184.216.34/vroeg", "production", True),
+        ("https://[2a00:1450:4001:80b::200e]/vroeg", "production", True),
+        ("http://10.0.0.5:8093/ontvangers/a", "test", True),
         ("https://incasso.example.nl/vroeg", "acceptance", True),
         ("http://incasso.example.nl/vroeg", "acceptance", False),
         ("https://user:pw@incasso.example.nl/vroeg", "test", False),
@@ -32,7 +51,7 @@ from vroeg.feedback.webhooks import retry, urls
         ("incasso.example.nl/vroeg", "test", False),
     ],
 )
-def test_only_https_outside_development_and_never_this_machine_in_production(
+def test_only_https_outside_development_and_only_public_addresses_in_production(
     url: str, environment: str, allowed: bool
 ) -> None:
     assert (urls.refusal(url, environment) is None) == allowed

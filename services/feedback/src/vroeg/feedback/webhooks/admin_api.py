@@ -9,17 +9,15 @@ from http import HTTPStatus
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import APIRouter, Query, status
 
 from vroeg.feedback.webhooks import store
 from vroeg.feedback.webhooks.schemas import VLP_ID_PATTERN, DeadLetterOut, ReplayIn, ReplayOut
 from vroeg.shared.deps import RuntimeDep, UnitOfWorkDep
 from vroeg.shared.http import Problem, problem_responses
-from vroeg.shared.staff import Role, StaffMember, ensure_serves, requires
+from vroeg.shared.staff import MunicipalityPath, Operator, StaffMember, ensure_serves
 
 router = APIRouter(prefix="/beheer/gemeenten/{municipality}/onbestelbare-webhooks", tags=["beheer"])
-Municipality = Annotated[str, Path(pattern=r"^\d{4}$", description="CBS code")]
-Admin = Annotated[StaffMember, Depends(requires(Role.ADMIN))]
 _ERRORS = problem_responses(400, 401, 403, 404, 409)
 
 
@@ -29,8 +27,8 @@ def _actor(admin: StaffMember) -> str:
 
 @router.get("", summary="A municipality's parked webhook deliveries.", responses=_ERRORS)
 async def list_dead_letters(
-    municipality: Municipality,
-    admin: Admin,
+    municipality: MunicipalityPath,
+    admin: Operator,
     uow: UnitOfWorkDep,
     vlp_id: Annotated[str | None, Query(alias="vlpId", pattern=VLP_ID_PATTERN)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -60,9 +58,9 @@ async def list_dead_letters(
     responses=_ERRORS,
 )
 async def replay_one(
-    municipality: Municipality,
+    municipality: MunicipalityPath,
     delivery_id: UUID,
-    admin: Admin,
+    admin: Operator,
     uow: UnitOfWorkDep,
     runtime: RuntimeDep,
 ) -> ReplayOut:
@@ -97,9 +95,9 @@ async def replay_one(
     responses=_ERRORS,
 )
 async def replay_creditor(
-    municipality: Municipality,
+    municipality: MunicipalityPath,
     body: ReplayIn,
-    admin: Admin,
+    admin: Operator,
     uow: UnitOfWorkDep,
     runtime: RuntimeDep,
 ) -> ReplayOut:

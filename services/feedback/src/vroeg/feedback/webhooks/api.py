@@ -8,27 +8,19 @@ from datetime import timedelta
 from http import HTTPStatus
 from typing import Annotated, cast
 
-from fastapi import APIRouter, Depends, Request, Response, status
-from fastapi.security import APIKeyHeader
+from fastapi import APIRouter, Depends, Response, status
 
 from vroeg.feedback.models import WebhookEndpoint
 from vroeg.feedback.webhooks import signing, store, urls
 from vroeg.feedback.webhooks.schemas import WebhookIn, WebhookOut
 from vroeg.feedback.webhooks.settings import WebhookSettings
-from vroeg.shared.creditor_keys import API_KEY_HEADER, KeyHolder, key_checker
+from vroeg.shared.creditor_keys import KeyHolder, authenticate, authenticate_request
 from vroeg.shared.deps import RuntimeDep, UnitOfWorkDep
 from vroeg.shared.events import KeyHolderKind
 from vroeg.shared.http import Problem, guarded_route, problem_responses
 
-_api_key = APIKeyHeader(name=API_KEY_HEADER, auto_error=False, description="A creditor's API key.")
 
-
-async def _authenticate(request: Request) -> KeyHolder:
-    return await key_checker(request).holder(request)
-
-
-async def _creditor(request: Request, _: Annotated[str | None, Depends(_api_key)]) -> KeyHolder:
-    holder = await _authenticate(request)
+async def _creditor(holder: Annotated[KeyHolder, Depends(authenticate)]) -> KeyHolder:
     if holder.kind != KeyHolderKind.VLP:
         raise Problem(HTTPStatus.FORBIDDEN, code="not-a-creditor", title="Only creditors may.")
     return holder
@@ -36,7 +28,9 @@ async def _creditor(request: Request, _: Annotated[str | None, Depends(_api_key)
 
 CreditorDep = Annotated[KeyHolder, Depends(_creditor)]
 # The caller is known before a byte of the body is read.
-router = APIRouter(prefix="/webhook", tags=["webhook"], route_class=guarded_route(_authenticate))
+router = APIRouter(
+    prefix="/webhook", tags=["webhook"], route_class=guarded_route(authenticate_request)
+)
 _ERRORS = problem_responses(400, 401, 403, 404)
 
 

@@ -7,9 +7,10 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vroeg.feedback.models import Base, DeliveryState, Feedback, WebhookDelivery, WebhookEndpoint
@@ -22,7 +23,13 @@ _endpoints = Base.metadata.tables["webhook_endpoints"]
 async def enqueue(session: AsyncSession, feedback: Feedback) -> None:
     """A delivery of this feedback to its creditor's endpoint, in the transaction that records
     the feedback (nothing lost, nothing twice); none when the creditor has no endpoint (it
-    polls). One statement: the endpoint's row is read and key-share locked by the insert."""
+    polls). One statement: the endpoint's row is read and key-share locked by the insert.
+
+    None either for feedback on a signal another municipality forwarded here: that goes back
+    to the forwarder, who tells its creditor (Awb 2:3); pushed from here it would reveal where
+    the resident moved, and the creditor would hear it twice."""
+    if feedback.forwarded_by is not None:
+        return
     body = FeedbackOut.model_validate(feedback, from_attributes=True).model_dump_json(by_alias=True)
     moment = sa.literal(feedback.created_at, sa.DateTime(timezone=True))
     await session.execute(
@@ -186,28 +193,58 @@ async def settle(
     session: AsyncSession, attempts: Sequence[Attempt], token: uuid.UUID, *, now: datetime
 ) -> set[uuid.UUID]:
     """Record the attempts' ends, each only while the caller still holds it (its token); an
-    acknowledged delivery's body is dropped. The ids recorded."""
-    held: set[uuid.UUID] = set()
-    for attempt in attempts:
-        values: dict[str, object] = {
-            "claim": None,
-            "last_status": attempt.status,
-            "last_error": attempt.error,
-        }
-        if attempt.delivered:
-            values |= {"state": DeliveryState.DELIVERED.value, "delivered_at": now, "body": None}
-        elif attempt.next_attempt_at is not None:
-            values |= {"next_attempt_at": attempt.next_attempt_at}
-        else:
-            values |= {"state": DeliveryState.DEAD.value, "dead_at": now}
-        result = await session.execute(
-            sa.update(_deliveries)
-            .where(_deliveries.c.id == attempt.id, _deliveries.c.claim == token)
-            .values(values)
+    acknowledged delivery's body is dropped. One statement for the whole round (the ends as
+    arrays, unnested). The ids recorded."""
+    if not attempts:
+        return set()
+    delivered, dead = DeliveryState.DELIVERED.value, DeliveryState.DEAD.value
+    ends = (
+        sa.func.unnest(
+            _array([a.id for a in attempts], sa.Uuid()),
+            _array([_state(a).value for a in attempts], sa.String()),
+            _array([a.next_attempt_at for a in attempts], sa.DateTime(timezone=True)),
+            _array([a.status for a in attempts], sa.Integer()),
+            _array([a.error for a in attempts], sa.String()),
         )
-        if result.rowcount:  # type: ignore[attr-defined]
-            held.add(attempt.id)
-    return held
+        .table_valued(
+            sa.column("id", sa.Uuid()),
+            sa.column("state", sa.String()),
+            sa.column("next_attempt_at", sa.DateTime(timezone=True)),
+            sa.column("status", sa.Integer()),
+            sa.column("error", sa.String()),
+        )
+        .render_derived(name="ends")
+    )
+    moment = sa.literal(now, sa.DateTime(timezone=True))
+    held = await session.scalars(
+        sa.update(_deliveries)
+        .where(_deliveries.c.id == ends.c.id, _deliveries.c.claim == token)
+        .values(
+            claim=None,
+            last_status=ends.c.status,
+            last_error=ends.c.error,
+            state=ends.c.state,
+            next_attempt_at=sa.func.coalesce(ends.c.next_attempt_at, _deliveries.c.next_attempt_at),
+            delivered_at=sa.case(
+                (ends.c.state == delivered, moment), else_=_deliveries.c.delivered_at
+            ),
+            body=sa.case((ends.c.state == delivered, sa.null()), else_=_deliveries.c.body),
+            dead_at=sa.case((ends.c.state == dead, moment), else_=_deliveries.c.dead_at),
+        )
+        .returning(_deliveries.c.id)
+    )
+    return set(held)
+
+
+def _state(attempt: Attempt) -> DeliveryState:
+    if attempt.delivered:
+        return DeliveryState.DELIVERED
+    return DeliveryState.PENDING if attempt.next_attempt_at is not None else DeliveryState.DEAD
+
+
+def _array(values: list[Any], item: sa.types.TypeEngine[Any]) -> sa.ColumnElement[Any]:
+    """A typed array parameter (asyncpg must know what `unnest` takes)."""
+    return sa.cast(sa.bindparam(None, values, type_=ARRAY(item)), ARRAY(item))
 
 
 # Dead letters.

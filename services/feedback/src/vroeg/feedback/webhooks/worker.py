@@ -1,9 +1,10 @@
 """The delivery worker: every replica of feedback runs one. It claims due deliveries (FOR
 UPDATE SKIP LOCKED, in a short transaction of its own: no transaction stays open while a
-creditor's endpoint answers), POSTs each, signed per Standard Webhooks, and records the end of
-each attempt: a 2xx is acknowledged and never sent again; anything else (another status, a
-timeout, no connection, a redirect) is retried with exponential backoff and jitter until the
-retry policy runs out, and then parked as a dead letter for an operator to replay.
+creditor's endpoint answers), POSTs each (`egress`), signed per Standard Webhooks, and records
+the end of each attempt: a 2xx is acknowledged and never sent again; anything else (another
+status, a timeout, no connection, a redirect, an address refused) is retried with exponential
+backoff and jitter until the retry policy runs out, and then parked as a dead letter for an
+operator to replay.
 
 A claim is a lease (`WebhookSettings.webhook_lease_s`, well beyond an attempt's timeout): a
 worker that dies mid-attempt leaves its deliveries due again when the lease ends. Only then can
@@ -21,12 +22,14 @@ from datetime import datetime, timedelta
 
 import httpx
 
+from vroeg.feedback.settings import Settings
 from vroeg.feedback.webhooks import retry, signing, store
+from vroeg.feedback.webhooks.egress import Egress
 from vroeg.feedback.webhooks.settings import WebhookSettings
 from vroeg.shared import metrics
 from vroeg.shared.clock import Clock
 from vroeg.shared.messaging.unit_of_work import Database
-from vroeg.shared.settings import ServiceSettings
+from vroeg.shared.settings import DEVELOPMENT_ENVIRONMENTS, ServiceSettings
 from vroeg.shared.supervision import Worker
 
 log = logging.getLogger(__name__)
@@ -42,9 +45,10 @@ class Deliveries:
         database: Database,
         settings: WebhookSettings,
         clock: Clock,
-        http: httpx.AsyncClient,
+        egress: Egress,
     ) -> None:
-        self._database, self._settings, self._clock, self._http = database, settings, clock, http
+        self._database, self._settings, self._clock = database, settings, clock
+        self._egress = egress
 
     async def run_once(self) -> int:
         """One round: claim a batch, send it side by side, settle each; how many were claimed."""
@@ -76,14 +80,7 @@ class Deliveries:
         body = delivery.body
         headers = signing.headers(str(delivery.id), body, delivery.secrets)
         headers["user-agent"] = USER_AGENT
-        try:
-            async with asyncio.timeout(self._settings.webhook_timeout_s):
-                answer = await self._http.post(delivery.url, content=body.encode(), headers=headers)
-        except TimeoutError:
-            return None, "timeout"
-        except httpx.HTTPError as exc:
-            return None, type(exc).__name__
-        return answer.status_code, None if answer.is_success else f"HTTP {answer.status_code}"
+        return await self._egress.post(delivery.url, body.encode(), headers)
 
     async def _settle(
         self,
@@ -137,13 +134,16 @@ class Deliveries:
         return store.Attempt(delivery.id, False, next_at, status, error)
 
 
-def workers(settings: WebhookSettings, clock: Clock) -> Sequence[Worker]:
-    """The delivery worker of this replica."""
+def workers(settings: Settings, clock: Clock) -> Sequence[Worker]:
+    """The delivery worker of this replica; outside development and test it reaches only
+    public addresses."""
+    public_only = settings.environment not in DEVELOPMENT_ENVIRONMENTS
 
     async def run(database: Database) -> None:
         # No redirects: a creditor's endpoint answers itself, or the attempt failed.
         async with httpx.AsyncClient(follow_redirects=False) as http:
-            await Deliveries(database, settings, clock, http).run()
+            egress = Egress(http, settings.webhook_timeout_s, public_only)
+            await Deliveries(database, settings, clock, egress).run()
 
     return [Worker(WORKER, run)]
 
