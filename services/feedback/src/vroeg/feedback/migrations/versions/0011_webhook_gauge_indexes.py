@@ -8,8 +8,7 @@ Revision ID: 0011
 from alembic import op
 
 revision = "0011"
-# Merged after 0010 (forward-relay's migration), this follows it instead.
-down_revision = "0009"
+down_revision = "0010"
 
 
 def upgrade() -> None:
