@@ -56,14 +56,7 @@ async def ingest(session: AsyncSession, event: Event) -> None:
     elif isinstance(event, FirstContactDueSoon):
         await repository.mark_deadline(session, event.case_id, event.municipality, "due_soon", True)
     elif isinstance(event, CaseIntermediateResult):
-        await repository.add_intermediate_result(
-            session,
-            {
-                "case_id": event.case_id,
-                "municipality": event.municipality,
-                "reached": event.reached,
-            },
-        )
+        await repository.add_intermediate_result(session, rules.intermediate_row(event))
     elif isinstance(event, DebtHelpSignalHandled):
         await repository.add_debt_help_handled(session, rules.debt_help_row(event))
     elif isinstance(event, SignalForwarded):
