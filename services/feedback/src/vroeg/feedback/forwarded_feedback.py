@@ -108,7 +108,7 @@ class Relay:
 
     async def _poll(self, uow: UnitOfWork, poll: ForwardPoll) -> int:
         entry = await tenants.entry(uow.session, poll.destination)
-        key = entry.key_for(poll.municipality) if entry is not None else None
+        key = entry.key_for(poll.municipality, self._settings.registry_keyring) if entry else None
         if entry is None or entry.feedback_url is None or key is None:
             return 0  # nowhere to ask (yet): the registry may name it later
         told = 0
