@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from cryptography.fernet import Fernet
 
 from tests.support.db import eventually, fetch
 from tests.support.fixtures import Isolation, PlatformFactory, creditor_key, staff_headers
 from tests.support.forwarding import (
+    ADMIN,
     FAST_RETRIES,
     PROCESSES,
     creditor_feedback,
@@ -28,8 +30,10 @@ from tests.support.forwarding import (
     staff_forwards,
 )
 from tests.support.kafka import read_events
+from tests.support.metrics import scrape, value
 from vroeg.deploy.processes import ServiceProcess, free_port
 from vroeg.shared.events import ForwardingOutcome, Route, SignalForwarded, SignalRouted
+from vroeg.shared.registry_keys import SETTING as REGISTRY_KEY_SETTING
 from vroeg.shared.topics import ROUTE_TOPICS, SIGNAL_FORWARDED
 
 
@@ -39,6 +43,13 @@ async def test_a_regional_centre_forwards_to_its_other_tenant_once_with_provenan
     platform = make_platform(FAST_RETRIES, served=("0363", "0599"))
     platform.start(PROCESSES)
     enter_rotterdam(platform, platform["intake"].url, served_here=True)
+    # Saved again without its key (as the staff page does, which cannot show it): kept.
+    resaved = httpx.put(
+        f"{platform['intake'].url}/v1/beheer/gemeenten/0599",
+        json={"servedHere": True, "intakeUrl": platform["intake"].url},
+        headers=ADMIN,
+    )
+    assert resaved.json()["apiKeysFor"] == ["0363"]
     await feedback_knows(isolation, "0599")
     signal_id = deliver(platform, await creditor_key(platform["intake"].url))
 
@@ -140,6 +151,33 @@ async def test_without_a_registry_entry_the_signal_is_not_forwarded_and_the_cred
         headers=staff_headers(platform, "vroegsignaleerder-0363"),
     )
     assert other.status_code == 403
+
+
+async def test_a_key_feedback_cannot_open_makes_the_forward_wait_and_says_so_without_crashing(
+    make_platform: PlatformFactory, isolation: Isolation
+) -> None:
+    platform = make_platform(FAST_RETRIES, served=("0363", "0599"))
+    # feedback holds another key than the one intake seals with (a botched rotation).
+    platform["feedback"].env[REGISTRY_KEY_SETTING] = Fernet.generate_key().decode()
+    platform.start(PROCESSES)
+    enter_rotterdam(platform, platform["intake"].url, served_here=True)
+    await feedback_knows(isolation, "0599")
+    signal_id = deliver(platform, await creditor_key(platform["intake"].url))
+
+    waiting = await eventually(
+        lambda: _async(staff_forwards, platform), lambda f: bool(f) and f[0]["attempts"] >= 2
+    )
+    # Not refused, not given up: it waits, and staff see why.
+    assert (waiting[0]["status"], waiting[0]["lastError"]) == ("WAITING", "UnreadableKey")
+    assert await forwarded_rows(isolation) == []
+    assert await creditor_feedback(isolation, signal_id) == []
+    unreadable = value(
+        await scrape(platform["feedback"].url), "vroeg_registry_keys_unreadable_total"
+    )
+    assert unreadable is not None
+    assert unreadable >= 2
+    assert "cannot be opened with VROEG_REGISTRY_SECRET_KEY" in platform["feedback"].tail(50_000)
+    assert httpx.get(f"{platform['feedback'].url}/ready").status_code == 200
 
 
 async def _async(probe: Any, *args: Any) -> Any:

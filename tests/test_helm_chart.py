@@ -352,6 +352,19 @@ def test_the_brp_credentials_come_from_secrets(helm: Path) -> None:
     assert volumes["brp-tls"]["secret"]["secretName"] == "vroeg-brp-client-tls"
 
 
+def test_only_intake_and_feedback_hold_the_key_that_seals_the_registrys_keys(helm: Path) -> None:
+    deployments = of_kind(render(helm), "Deployment")
+    holders = {}
+    for name, deployment in deployments.items():
+        env = env_of(deployment["spec"]["template"]["spec"]["containers"][0])
+        if "VROEG_REGISTRY_SECRET_KEY" in env:
+            holders[name] = env["VROEG_REGISTRY_SECRET_KEY"]["valueFrom"]["secretKeyRef"]
+    assert holders == {
+        name: {"name": "vroeg-registry", "key": "VROEG_REGISTRY_SECRET_KEY"}
+        for name in ("intake", "feedback")
+    }
+
+
 @pytest.mark.parametrize("values", [[], ["-f", str(REGIONAL)]], ids=["default", "regional-centre"])
 def test_no_stand_in_is_deployed_or_named_in_production(helm: Path, values: list[str]) -> None:
     manifests = render(helm, *values)

@@ -20,6 +20,7 @@ from vroeg.shared.events import (
     SignalRefused,
     SignalRepeated,
     SignalRouted,
+    TenantChanged,
 )
 
 
@@ -172,6 +173,26 @@ def test_a_v1_outcome_reads_with_the_creditors_pause_computed(
     ]
     decoded = decode(headers, json.dumps(data).encode())
     assert decoded == event
+
+
+def test_a_v1_registry_entry_reads_as_v2_without_its_plain_text_keys() -> None:
+    changed_at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    entry = TenantChanged(
+        municipality="0599",
+        occurred_at=changed_at,
+        served_here=False,
+        intake_url="https://vroeg.rotterdam.example/",
+        changed_at=changed_at,
+    )
+    message = encode(entry, topic="t", source="/vroeg/intake", trace={})
+    data = json.loads(message.value)
+    data["api_keys"] = {"0363": "vroeg_0123456789abcdef.plain-text-key-of-v1-000"}
+    headers = [
+        (k, b"nl.vroeg.tenant.changed.v1" if k == "ce_type" else v) for k, v in message.headers
+    ]
+    # The entry as it was, but a plain-text key is never taken from the topic: intake
+    # re-publishes the entry sealed (`vroeg.intake.registry_republish`).
+    assert decode(headers, json.dumps(data).encode()) == entry
 
 
 def test_a_v2_outcome_reads_as_one_without_the_residents_consent() -> None:

@@ -16,6 +16,9 @@ PRODUCTION = {
     "KAFKA_SASL_USERNAME": "vroeg",
     "KAFKA_SASL_PASSWORD": "a-scram-password",
     "VROEG_TOPIC_REPLICATION_FACTOR": "3",
+    # Two Fernet keys, the newest first (a rotation under way).
+    "VROEG_REGISTRY_SECRET_KEY": "bmV3LWtleS1vZi10aGUtcmVnaXN0cnktMDAwMDAwMDA=, "
+    "b2xkLWtleS1vZi10aGUtcmVnaXN0cnktMDAwMDAwMDA=",
 }
 
 
@@ -26,8 +29,17 @@ PRODUCTION = {
         # Operators sign in with OIDC in production: a static key would never be accepted.
         ({"VROEG_ADMIN_API_KEY": "a-long-random-key"}, "VROEG_ADMIN_API_KEY is for bootstrapping"),
         ({"VROEG_OIDC_ISSUER": None}, "VROEG_OIDC_ISSUER must be an https URL"),
+        # The registry's keys would be sealed with a key everybody knows.
+        ({"VROEG_REGISTRY_SECRET_KEY": None}, "VROEG_REGISTRY_SECRET_KEY must be set"),
+        ({"VROEG_REGISTRY_SECRET_KEY": "s3cret-but-no-fernet-key"}, "key 1 is not a Fernet key"),
     ],
-    ids=["accepted", "bootstrap-admin-key", "identity-provider-stand-in"],
+    ids=[
+        "accepted",
+        "bootstrap-admin-key",
+        "identity-provider-stand-in",
+        "registry-development-key",
+        "registry-not-fernet",
+    ],
 )
 def test_production_refuses_intake_development_defaults(
     monkeypatch: pytest.MonkeyPatch, changed: dict[str, str | None], refusal: str | None

@@ -20,6 +20,7 @@ from vroeg.deploy.processes import Platform
 from vroeg.deploy.provisioning import DEVELOPMENT_ADMIN_KEY, register_creditor
 from vroeg.shared.cloudevents import decode
 from vroeg.shared.events import TenantChanged
+from vroeg.shared.registry_keys import Keyring
 from vroeg.shared.topics import TENANTS
 
 pytestmark = pytest.mark.usefixtures("isolation")
@@ -154,16 +155,69 @@ async def test_the_keys_presented_elsewhere_are_write_only_and_never_audited_or_
     assert PEER_KEY.split(".")[1] not in platform["intake"].tail(200_000)
 
 
+async def test_the_keys_never_travel_in_plain_text_on_the_registrys_topic_nor_sit_in_its_table(
+    platform: Platform, isolation: Isolation
+) -> None:
+    admin = {"X-Api-Key": DEVELOPMENT_ADMIN_KEY}
+    body = {"servedHere": False, "intakeUrl": "http://127.0.0.1:1/", "apiKeys": {"0363": PEER_KEY}}
+    assert httpx.put(registry(platform, "0599"), json=body, headers=admin).status_code == 200
+
+    # The bytes on the compacted topic (kept for ever, copied into dead letters): 0363 entered
+    # at start, then 0599.
+    records = await read_topic(isolation.kafka, isolation.topic(TENANTS.name), expect=2)
+    raw = b"".join(
+        (record.key or b"") + (record.value or b"") + b"".join(v for _, v in record.headers)
+        for record in records
+    )
+    assert PEER_KEY.split(".")[1].encode() not in raw
+    assert PEER_KEY.split(".")[0].encode() not in raw
+    [change] = [
+        event
+        for record in records
+        if isinstance(event := decode(record.headers, record.value), TenantChanged)
+        and event.municipality == "0599"
+    ]
+    # Sealed with the key only intake and feedback hold: there it opens, to the key itself.
+    sealed = change.sealed_api_keys["0363"]
+    assert Keyring(platform.registry_secret_key).open(sealed, destination="0599") == PEER_KEY
+    stored = await fetch(isolation.database_url, "SELECT api_keys::text AS k FROM intake.tenants")
+    assert len(stored) == 2
+    assert all(PEER_KEY.split(".")[1] not in row["k"] for row in stored)
+
+
+def test_an_entry_saved_without_its_keys_keeps_them_and_an_empty_or_null_set_removes_them(
+    platform: Platform,
+) -> None:
+    admin = {"X-Api-Key": DEVELOPMENT_ADMIN_KEY}
+    entry = {"servedHere": False, "intakeUrl": "http://127.0.0.1:1/"}
+
+    def save(body: dict[str, Any]) -> dict[str, Any]:
+        response = httpx.put(registry(platform, "0599"), json=body, headers=admin)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    assert save({**entry, "apiKeys": {"0363": PEER_KEY}})["apiKeysFor"] == ["0363"]
+    # A new address, the keys not sent (the web page cannot show them): kept.
+    moved = save({**entry, "intakeUrl": "http://127.0.0.1:2/"})
+    assert (moved["intakeUrl"], moved["apiKeysFor"]) == ("http://127.0.0.1:2/", ["0363"])
+    assert save({**entry, "apiKeys": {}})["apiKeysFor"] == []
+    assert save({**entry, "apiKeys": {"0363": PEER_KEY}})["apiKeysFor"] == ["0363"]
+    assert save({**entry, "apiKeys": None})["apiKeysFor"] == []
+
+
 @pytest.mark.parametrize(
-    "body",
+    ("body", "field"),
     [
-        {"servedHere": False},
-        {"servedHere": False, "intakeUrl": "ftp://elsewhere/"},
-        {"servedHere": True, "apiKeys": {"0363": "not-a-key"}},
-        {"servedHere": True, "caCertificate": "-----BEGIN CERTIFICATE-----\nnot one\n"},
-        {"servedHere": True, "caCertificate": ""},
-        {"servedHere": True, "caCertificate": "\ud817\udecdZ\u00e1r}"},
-        {"servedHere": "yes please"},
+        ({"servedHere": False}, "intakeUrl"),
+        ({"servedHere": False, "intakeUrl": "ftp://elsewhere/"}, "intakeUrl"),
+        ({"servedHere": True, "apiKeys": {"0363": "not-a-key"}}, "apiKeys.0363"),
+        (
+            {"servedHere": True, "caCertificate": "-----BEGIN CERTIFICATE-----\nnot one\n"},
+            "caCertificate",
+        ),
+        ({"servedHere": True, "caCertificate": ""}, "caCertificate"),
+        ({"servedHere": True, "caCertificate": "\ud817\udecdZ\u00e1r}"}, "caCertificate"),
+        ({"servedHere": "yes please"}, "servedHere"),
     ],
     ids=[
         "elsewhere-without-url",
@@ -175,8 +229,8 @@ async def test_the_keys_presented_elsewhere_are_write_only_and_never_audited_or_
         "not-bool",
     ],
 )
-def test_a_bad_entry_is_a_400_problem_and_changes_nothing(
-    platform: Platform, body: dict[str, Any]
+def test_a_bad_entry_is_a_400_problem_naming_its_field_and_changes_nothing(
+    platform: Platform, body: dict[str, Any], field: str
 ) -> None:
     admin = {"X-Api-Key": DEVELOPMENT_ADMIN_KEY}
     # As JSON escapes (a lone surrogate cannot be sent as UTF-8).
@@ -184,4 +238,7 @@ def test_a_bad_entry_is_a_400_problem_and_changes_nothing(
     response = httpx.put(registry(platform, "0599"), content=json.dumps(body), headers=sent)
     assert response.status_code == 400, response.text
     assert response.headers["content-type"] == "application/problem+json"
+    # The field, as the schema's own 400s name theirs (a form marks it); never the value.
+    assert [p["name"] for p in response.json()["invalidParams"]] == [field]
+    assert "not-a-key" not in response.text
     assert httpx.get(registry(platform, "0599"), headers=admin).status_code == 404

@@ -1,7 +1,8 @@
 """The tenant registry's Beheer page in a real browser (domain §10, issues 11 and 13): an
 operator enters a municipality through the page, intake's `/v1/beheer/gemeenten` then has it and
 serves it at once (a creditor's signal for it is taken, no restart); a municipality served
-elsewhere is entered with its key, which the page never shows back; intake's refusals are told
+elsewhere is entered with its key, which the page never shows back and keeps when the entry is
+changed without it; intake's refusals (each naming its field) are told
 in Dutch beside the form and change nothing; other roles get the no-access page, and a form
 without the CSRF token changes nothing.
 
@@ -140,7 +141,8 @@ def test_an_operator_enters_a_municipality_that_intake_then_serves_without_a_res
     assert "Amsterdam (0363)" in row.inner_text()  # the key set, by whom
     assert PEER_KEY.split(".")[1] not in page.content()
 
-    # Changing it: the form shows the entry (never its key); the new address is saved.
+    # Changing it: the form shows the entry (never its key); the new address is saved, and the
+    # key, not typed again, is kept.
     row.get_by_role("link", name="Wijzigen").click()
     page.wait_for_load_state()
     changing = page.get_by_role("region", name="Rotterdam (0599) wijzigen")
@@ -148,10 +150,11 @@ def test_an_operator_enters_a_municipality_that_intake_then_serves_without_a_res
     assert changing.get_by_label("Adres intake").input_value() == "http://127.0.0.1:1/"
     assert changing.get_by_label("Sleutel van Amsterdam (0363)").input_value() == ""
     check_page(page, test, "gemeente-wijzigen")
+    assert "blijven de ingestelde sleutels staan" in changing.inner_text()
     changing.get_by_label("Adres intake").fill("http://127.0.0.1:2/")
-    changing.get_by_label("Sleutel van Amsterdam (0363)").fill(PEER_KEY)
     save(page, 200)
-    assert registry.entries()["0599"]["intakeUrl"] == "http://127.0.0.1:2/"
+    moved = registry.entries()["0599"]
+    assert (moved["intakeUrl"], moved["apiKeysFor"]) == ("http://127.0.0.1:2/", ["0363"])
 
     # Removed: gone from intake's registry and from the page.
     removal = page.get_by_role("region", name="Gemeente verwijderen")

@@ -147,6 +147,13 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
 {{- if eq $c.name "brp-check" }}
 {{- include "vroeg.brpEnv" . }}
 {{- end }}
+{{- if has $c.name (list "intake" "feedback") }}
+- name: VROEG_REGISTRY_SECRET_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ required "registry.existingSecret" $v.registry.existingSecret | quote }}
+      key: {{ $v.registry.secretKey | quote }}
+{{- end }}
 {{- if eq $c.role "web" }}
 - name: VROEG_WEB_PUBLIC_URL
   value: {{ required "web.publicUrl" $c.publicUrl | quote }}

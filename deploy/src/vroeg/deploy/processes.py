@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from cryptography.fernet import Fernet
 
 from vroeg.deploy.provisioning import serve_municipalities
+from vroeg.shared.registry_keys import SETTING as REGISTRY_KEY_SETTING
 from vroeg.shared.topics import SERVICES
 
 BRP_STANDIN = "brp-standin"
@@ -175,7 +177,12 @@ class Platform:
             **(env or {}),
         }
         web_url = f"http://127.0.0.1:{ports[WEB]}"
+        # Seals the registry's keys: a fresh one per platform, held by intake and feedback only.
+        self.registry_secret_key = Fernet.generate_key().decode()
+        sealing = {REGISTRY_KEY_SETTING: self.registry_secret_key}
         own = {
+            "intake": sealing,
+            "feedback": sealing,
             # The identity provider sends staff back to the web app only at its own address.
             IDP_STANDIN: {
                 "VROEG_IDP_CLIENTS": json.dumps({WEB_CLIENT_ID: [f"{web_url}/aanmelden/terug"]})

@@ -791,12 +791,13 @@ class TenantChanged(Event):
     """intake's tenant registry (domain §10): one municipality's entry, whole, keyed by its CBS
     code (`municipality`) on a compacted topic, so the latest event per code is all a service
     needs. Served here, or served by the vroeg deployment at `intake_url`, whose certificate
-    `ca_certificate` (PEM) signs; `api_keys` are the keys this deployment presents there, per
-    forwarding municipality (Awb 2:3). The keys are secrets: this topic is internal, read by
-    feedback only, and no API ever returns them."""
+    `ca_certificate` (PEM) signs; `sealed_api_keys` are the keys this deployment presents
+    there, per forwarding municipality (Awb 2:3), each sealed with `VROEG_REGISTRY_SECRET_KEY`
+    (`vroeg.shared.registry_keys`): the topic is compacted, never deleted, so a key never
+    travels on it in plain text. v2: v1 carried them in plain text as `api_keys`."""
 
     event_type: ClassVar[str] = "tenant.changed"
-    event_version: ClassVar[int] = 1
+    event_version: ClassVar[int] = 2
 
     served_here: bool
     # The entry was deleted: the municipality is neither served here nor known elsewhere.
@@ -810,8 +811,9 @@ class TenantChanged(Event):
     feedback_url: (
         Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=500)] | None
     ) = None
-    api_keys: dict[MunicipalityCode, Annotated[str, StringConstraints(max_length=200)]] = Field(
-        default_factory=dict, repr=False
+    # Fernet tokens (a 200-character key seals into about 360).
+    sealed_api_keys: dict[MunicipalityCode, Annotated[str, StringConstraints(max_length=1000)]] = (
+        Field(default_factory=dict, repr=False)
     )
     # When the registry changed: a late, older event changes nothing.
     changed_at: AwareDatetime
@@ -932,6 +934,12 @@ def _not_forwarded(data: dict[str, Any], occurred_at: str) -> dict[str, Any]:
     return {**data, "forwarded_by": None}
 
 
+def _tenant_changed_v1(data: dict[str, Any], occurred_at: str) -> dict[str, Any]:
+    # v1's keys were in plain text: never taken from the topic. intake re-publishes every entry,
+    # sealed, at start, which replaces the record on the compacted topic and in every table.
+    return {name: value for name, value in data.items() if name != "api_keys"}
+
+
 # Records of an older version that may still be on a topic after an upgrade: read as the
 # current version (the upcaster gets the data and the record's `ce_time`).
 LEGACY_EVENT_TYPES: dict[
@@ -943,6 +951,7 @@ LEGACY_EVENT_TYPES: dict[
     "nl.vroeg.case.outcome-registered.v2": (CaseOutcomeRegistered, _case_outcome_registered_v2),
     "nl.vroeg.signal.refused.v1": (SignalRefused, _not_forwarded),
     "nl.vroeg.signal.repeated.v1": (SignalRepeated, _not_forwarded),
+    "nl.vroeg.tenant.changed.v1": (TenantChanged, _tenant_changed_v1),
 }
 
 

@@ -115,6 +115,18 @@ class Problem(Exception):
         self.extra = extra
 
 
+def invalid_request(*params: InvalidParam) -> Problem:
+    """A 400 a route finds beyond the schema, naming each wrong field in `invalidParams` as the
+    schema's own 400s do (so a form can mark the field)."""
+    return Problem(
+        HTTPStatus.BAD_REQUEST,
+        code="invalid-request",
+        title="The request is not valid.",
+        detail=" ".join(param.reason for param in params),
+        invalidParams=[param.model_dump() for param in params],
+    )
+
+
 def problem_response(
     status: int,
     *,

@@ -170,6 +170,13 @@ WEBHOOK_PARKED = Gauge(
     multiprocess_mode="mostrecent",
 )
 
+# The tenant registry's sealed keys (`vroeg.shared.registry_keys`): one that cannot be opened
+# means VROEG_REGISTRY_SECRET_KEY lost the key that sealed it; forwards wait meanwhile.
+REGISTRY_KEYS_UNREADABLE = Counter(
+    "vroeg_registry_keys_unreadable_total",
+    "Keys of the tenant registry that VROEG_REGISTRY_SECRET_KEY could not open when needed.",
+)
+
 RETENTION_LAST_RUN = Gauge(
     "vroeg_retention_last_run_timestamp_seconds",
     "When the retention job last erased everything due (Unix time; 0 before its first run). "

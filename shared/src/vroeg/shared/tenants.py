@@ -8,7 +8,9 @@ the registry keeps its own `tenants` table built from those events (`subscriptio
 writes its own table in the administration's transaction (`record`), so a municipality it adds
 is served at once, without a restart (R-IN-8).
 
-The keys are secrets: `TenantEntry` keeps them out of its repr, and no API returns them.
+The keys are secrets: sealed by intake before they leave it (`vroeg.shared.registry_keys`), on
+the topic and in every table; opened only where one is presented (`TenantEntry.key_for`, with
+the keyring only intake and feedback hold); kept out of `TenantEntry`'s repr; no API returns them.
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vroeg.shared.events import TenantChanged
 from vroeg.shared.messaging.consumer import Subscription
 from vroeg.shared.messaging.unit_of_work import UnitOfWork
+
+# UnreadableKey: what `TenantEntry.key_for` raises, named here for its callers.
+from vroeg.shared.registry_keys import Keyring
+from vroeg.shared.registry_keys import UnreadableKey as UnreadableKey
 from vroeg.shared.topics import TENANTS
 
 # Unqualified: each service's connections have its own schema on the search path.
@@ -36,6 +42,7 @@ tenants = sa.Table(
     sa.Column("intake_url", sa.String),
     sa.Column("ca_certificate", sa.Text),
     sa.Column("feedback_url", sa.String),
+    # Forwarding municipality → the key presented there, sealed (since TenantChanged v2).
     sa.Column("api_keys", JSONB, nullable=False),
     sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
 )
@@ -62,13 +69,19 @@ class TenantEntry:
     ca_certificate: str | None
     # Where that deployment's feedback service answers the forwarder's polls.
     feedback_url: str | None
-    # Forwarding municipality → the API key presented at `intake_url` (secret: not in repr).
-    api_keys: Mapping[str, str] = field(repr=False)
+    # Forwarding municipality → the API key presented at `intake_url`, sealed (not in repr).
+    sealed_api_keys: Mapping[str, str] = field(repr=False)
     changed_at: datetime
 
-    def key_for(self, forwarding_municipality: str) -> str | None:
-        """The key to present at this entry's intake when forwarding for a municipality."""
-        return self.api_keys.get(forwarding_municipality)
+    def has_key_for(self, forwarding_municipality: str) -> bool:
+        """Whether a key is set to present there for a municipality (nothing is opened)."""
+        return forwarding_municipality in self.sealed_api_keys
+
+    def key_for(self, forwarding_municipality: str, keyring: Keyring) -> str | None:
+        """The key to present at this entry's intake when forwarding for a municipality,
+        opened; `UnreadableKey` when the keyring cannot open it."""
+        sealed = self.sealed_api_keys.get(forwarding_municipality)
+        return keyring.open(sealed, destination=self.municipality) if sealed else None
 
 
 async def record(session: AsyncSession, event: TenantChanged) -> None:
@@ -87,7 +100,7 @@ async def record(session: AsyncSession, event: TenantChanged) -> None:
         intake_url=event.intake_url,
         ca_certificate=event.ca_certificate,
         feedback_url=event.feedback_url,
-        api_keys=dict(event.api_keys),
+        api_keys=dict(event.sealed_api_keys),
         changed_at=event.changed_at,
     )
     excluded = statement.excluded
@@ -139,7 +152,7 @@ def _entry(row: sa.Row[tuple[object, ...]]) -> TenantEntry:
         intake_url=row.intake_url,
         ca_certificate=row.ca_certificate,
         feedback_url=row.feedback_url,
-        api_keys=dict(row.api_keys),
+        sealed_api_keys=dict(row.api_keys),
         changed_at=row.changed_at,
     )
 

@@ -149,7 +149,14 @@ class Relay:
         async with self._database.unit_of_work() as uow:
             cursor = await _cursor(uow.session, destination, municipality)
             entry = await tenants.entry(uow.session, destination)
-        key = entry.key_for(municipality) if entry is not None else None
+        try:
+            key = (
+                entry.key_for(municipality, self._settings.registry_keyring)
+                if entry is not None
+                else None
+            )
+        except tenants.UnreadableKey:
+            return 0  # logged and counted where it was found; the next pass tries again
         if entry is None or entry.feedback_url is None or key is None:
             return 0  # nowhere to ask (yet): the registry may name it later
         told = 0

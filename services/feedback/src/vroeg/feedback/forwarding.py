@@ -98,7 +98,7 @@ def unreachable(
     """Why a destination cannot be forwarded to, or None when it can."""
     if entry is None or entry.intake_url is None:
         return ForwardingOutcome.NOT_IN_REGISTRY
-    if entry.key_for(forwarding_municipality) is None:
+    if not entry.has_key_for(forwarding_municipality):
         return ForwardingOutcome.NO_KEY
     return None
 
@@ -190,7 +190,7 @@ class Forwarder:
         forward.attempts += 1
         try:
             response = await self._send(entry, forward)
-        except (httpx.HTTPError, ssl.SSLError, OSError) as exc:
+        except (httpx.HTTPError, ssl.SSLError, OSError, tenants.UnreadableKey) as exc:
             # The error's class only: a message could quote what was sent.
             return self._later(forward, type(exc).__name__)
         status = response.status_code
@@ -205,7 +205,7 @@ class Forwarder:
 
     async def _send(self, entry: TenantEntry, forward: Forward) -> httpx.Response:
         assert entry.intake_url is not None
-        key = entry.key_for(forward.municipality)
+        key = entry.key_for(forward.municipality, self._settings.registry_keyring)
         assert key is not None
         async with client(entry, entry.intake_url, self._settings.forwarding_timeout_s) as http:
             return await http.post(FORWARD_PATH, json=forward.payload, headers={"X-Api-Key": key})

@@ -4,10 +4,11 @@ from pydantic import Field
 
 from vroeg.feedback.webhooks.settings import WebhookSettings
 from vroeg.shared.creditor_keys import CertificateSettings
+from vroeg.shared.registry_keys import RegistryKeySettings
 from vroeg.shared.settings import ServiceSettings
 
 
-class Settings(ServiceSettings, CertificateSettings, WebhookSettings):
+class Settings(ServiceSettings, CertificateSettings, WebhookSettings, RegistryKeySettings):
     """feedback's settings (with those of client-certificate-bound creditor keys, and of the
     webhooks)."""
 
@@ -24,3 +25,7 @@ class Settings(ServiceSettings, CertificateSettings, WebhookSettings):
     forwarding_max_backoff_s: float = Field(
         default=300.0, gt=0, alias="VROEG_FORWARDING_MAX_BACKOFF_S"
     )
+
+    def production_refusals(self) -> list[str]:
+        """The shared refusals and the registry's development key."""
+        return super().production_refusals() + self.registry_key_refusals()

@@ -1,6 +1,6 @@
 """intake as a process: `vroeg-intake`."""
 
-from vroeg.intake import admin_api, api, consumer, models, tenants_api
+from vroeg.intake import admin_api, api, consumer, models, registry_republish, tenants_api
 from vroeg.intake.settings import Settings
 from vroeg.shared.service import ServiceSpec, entrypoints
 
@@ -8,6 +8,7 @@ SPEC = ServiceSpec(
     "intake",
     [api.router, admin_api.router, tenants_api.router],
     consumer.subscriptions,
+    jobs=registry_republish.jobs,
     retention=models.RETENTION,
 )
 app, main = entrypoints(SPEC, Settings)

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Self
+from typing import Annotated, Any, Self
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    StringConstraints,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from vroeg.intake.rules import Attestation
@@ -345,20 +352,16 @@ class TenantIn(_Body):
         description="The base URL of that deployment's feedback service, where this one polls "
         "the feedback on the signals it forwarded there (with the same key and CA).",
     )
-    api_keys: dict[MunicipalityCode, str] = Field(
-        default_factory=dict,
+    api_keys: (
+        dict[MunicipalityCode, Annotated[str, StringConstraints(pattern=API_KEY_PATTERN)]] | None
+    ) = Field(
+        default=None,
         max_length=1000,
-        description="Write-only. Forwarding municipality (served here) → the API key it "
-        "presents at that intake.",
+        description="Write-only. Forwarding municipality (served here) → the vroeg API key "
+        "(`vroeg_<id>.<secret>`) it presents at that intake. Omitted: the keys set before are "
+        "kept (so an entry's address can be changed without sending its keys again). An "
+        "object replaces them all; `{}` or `null` removes them all.",
     )
-
-    @model_validator(mode="after")
-    def _reachable(self) -> Self:
-        if not self.served_here and self.intake_url is None:
-            raise ValueError("a municipality served elsewhere needs its intakeUrl")
-        if any(not re.match(API_KEY_PATTERN, key) for key in self.api_keys.values()):
-            raise ValueError("every apiKeys value must be a vroeg API key (vroeg_<id>.<secret>)")
-        return self
 
 
 class TenantOut(_Body):

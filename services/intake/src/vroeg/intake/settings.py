@@ -3,12 +3,13 @@
 from pydantic import Field, SecretStr
 
 from vroeg.shared.creditor_keys import CertificateSettings
+from vroeg.shared.registry_keys import RegistryKeySettings
 from vroeg.shared.settings import ServiceSettings
 
 DEVELOPMENT_ADMIN_KEY = "vroeg-development-admin-key"
 
 
-class Settings(ServiceSettings, CertificateSettings):
+class Settings(ServiceSettings, CertificateSettings, RegistryKeySettings):
     """intake's settings: the shared ones plus administration and client certificates (the
     municipalities served are data: the tenant registry, `tenants_api`)."""
 
@@ -18,8 +19,9 @@ class Settings(ServiceSettings, CertificateSettings):
     )
 
     def production_refusals(self) -> list[str]:
-        """The shared refusals and the bootstrap administrator key."""
-        refusals = super().production_refusals()
+        """The shared refusals, the registry's development key and the bootstrap
+        administrator key."""
+        refusals = super().production_refusals() + self.registry_key_refusals()
         if "admin_api_key" in self.model_fields_set:
             # Production operators sign in with OIDC role admin; a key set here would never
             # be accepted, and whoever set it would think it works.

@@ -13,7 +13,8 @@ Who may change it (operators sign in with role `admin`; their `gemeenten` claim 
 - a municipality served elsewhere (where this deployment sends personal data, and which CA it
   trusts there): a deployment operator, one who administers every municipality served here.
 
-Every change is audited in `intake.audit_log`, never with a key.
+Every change is audited in `intake.audit_log`, never with a key. The keys are sealed here, before
+they are stored or published (`vroeg.shared.registry_keys`); intake never opens them.
 """
 
 from __future__ import annotations
@@ -37,7 +38,14 @@ from vroeg.intake.schemas import TenantIn, TenantOut
 from vroeg.shared import tenants
 from vroeg.shared.deps import UnitOfWorkDep
 from vroeg.shared.events import TenantChanged, now_utc
-from vroeg.shared.http import Problem, guarded_route, problem_responses
+from vroeg.shared.http import (
+    InvalidParam,
+    Problem,
+    guarded_route,
+    invalid_request,
+    problem_responses,
+)
+from vroeg.shared.registry_keys import Keyring
 from vroeg.shared.settings import DEVELOPMENT_ENVIRONMENTS
 
 # The administrator is known before a byte of the body is read.
@@ -77,7 +85,7 @@ async def get_tenant(
 
 @router.put(
     "/gemeenten/{municipality}",
-    summary="Enter or replace a municipality in the tenant registry (no restart needed).",
+    summary="Enter or change a municipality in the tenant registry (no restart needed).",
     responses=_ERRORS,
 )
 async def put_tenant(
@@ -87,14 +95,9 @@ async def put_tenant(
     operator: OperatorDep,
     settings: SettingsDep,
 ) -> TenantOut:
-    """Served here at once (R-IN-8); the keys replace the ones set before."""
-    if settings.environment not in DEVELOPMENT_ENVIRONMENTS and any(
-        url is not None and not url.startswith("https://")
-        for url in (body.intake_url, body.feedback_url)
-    ):
-        raise _invalid("intakeUrl and feedbackUrl must be https: both carry personal data.")
-    if body.ca_certificate is not None:
-        _check_certificate(body.ca_certificate)
+    """Served here at once (R-IN-8). The entry is replaced whole, except the keys when the
+    body omits them: those set before are kept."""
+    _check(body, development=settings.environment in DEVELOPMENT_ENVIRONMENTS)
     before = await tenants.entry(uow.session, municipality)
     await _ensure_may_change(uow, operator, municipality, before, served_here=body.served_here)
     event = TenantChanged(
@@ -104,7 +107,7 @@ async def put_tenant(
         intake_url=body.intake_url,
         ca_certificate=body.ca_certificate,
         feedback_url=body.feedback_url,
-        api_keys=dict(body.api_keys),
+        sealed_api_keys=_sealed_keys(body, before, settings.registry_keyring),
         changed_at=now_utc(),
     )
     await tenants.record(uow.session, event)
@@ -114,7 +117,8 @@ async def put_tenant(
         "intakeUrl": body.intake_url,
         "caCertificate": body.ca_certificate is not None,
         "feedbackUrl": body.feedback_url,
-        "apiKeysFor": sorted(body.api_keys),
+        "apiKeysFor": sorted(event.sealed_api_keys),
+        "apiKeysKept": "api_keys" not in body.model_fields_set,
     }
     await _audit(uow, operator, "tenant-saved", municipality, details)
     entry = await tenants.entry(uow.session, municipality)
@@ -167,20 +171,39 @@ async def _ensure_may_change(
             operator.ensure_serves(served)
 
 
-def _check_certificate(pem: str) -> None:
+def _check(body: TenantIn, *, development: bool) -> None:
+    """What the schema cannot say, each wrong field named (`invalidParams`)."""
+    wrong = []
+    if not body.served_here and body.intake_url is None:
+        reason = "A municipality served elsewhere needs the address of the intake serving it."
+        wrong.append(InvalidParam(name="intakeUrl", code="missing", reason=reason))
+    if not development:
+        for name, url in (("intakeUrl", body.intake_url), ("feedbackUrl", body.feedback_url)):
+            if url is not None and not url.startswith("https://"):
+                reason = f"{name} must be https: it carries personal data."
+                wrong.append(InvalidParam(name=name, code="https-required", reason=reason))
+    if body.ca_certificate is not None and not _is_certificate(body.ca_certificate):
+        reason = "caCertificate is not a PEM CA certificate."
+        wrong.append(InvalidParam(name="caCertificate", code="not-a-certificate", reason=reason))
+    if wrong:
+        raise invalid_request(*wrong)
+
+
+def _is_certificate(pem: str) -> bool:
     try:
         ssl.create_default_context(cadata=pem)
-    except (ssl.SSLError, ValueError) as exc:
-        raise _invalid("caCertificate is not a PEM CA certificate.") from exc
+    except (ssl.SSLError, ValueError):
+        return False
+    return True
 
 
-def _invalid(detail: str) -> Problem:
-    return Problem(
-        HTTPStatus.BAD_REQUEST,
-        code="invalid-request",
-        title="The request is not valid.",
-        detail=detail,
-    )
+def _sealed_keys(
+    body: TenantIn, before: tenants.TenantEntry | None, keyring: Keyring
+) -> dict[str, str]:
+    """The keys the body sets, sealed; omitted, those set before (already sealed)."""
+    if "api_keys" not in body.model_fields_set:
+        return dict(before.sealed_api_keys) if before is not None else {}
+    return {code: keyring.seal(key) for code, key in (body.api_keys or {}).items()}
 
 
 def _out(entry: tenants.TenantEntry) -> TenantOut:
@@ -190,7 +213,7 @@ def _out(entry: tenants.TenantEntry) -> TenantOut:
         intake_url=entry.intake_url,
         ca_certificate=entry.ca_certificate,
         feedback_url=entry.feedback_url,
-        api_keys_for=sorted(entry.api_keys),
+        api_keys_for=sorted(entry.sealed_api_keys),
         changed_at=entry.changed_at,
     )
 

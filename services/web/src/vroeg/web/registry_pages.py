@@ -7,7 +7,9 @@ intake decides who may change what (a municipality's own operators; where person
 an operator of every municipality served here).
 
 The keys are secrets: the page says for which municipalities one is set, never a key; its key
-fields are always empty, also when a refused form is shown again with what was typed."""
+fields are always empty, also when a refused form is shown again with what was typed. Saved with
+every key field empty, the entry keeps the keys it had (intake keeps them when none are sent);
+with a key typed, the keys typed are all it has."""
 
 from __future__ import annotations
 
@@ -54,8 +56,6 @@ _FIELDS = {
         "ca-certificaat",
         "Het CA-certificaat is geen geldig PEM-certificaat (-----BEGIN CERTIFICATE----- …).",
     ),
-    # intake's check of the entry as a whole: the keys (a URL elsewhere is checked here first).
-    "body": ("", "Een sleutel heeft de vorm vroeg_<16 tekens>.<geheim>. Controleer de sleutels."),
 }
 
 
@@ -79,7 +79,8 @@ async def registry(
 
 @router.post("/gemeenten")
 async def save_entry(request: Request, visit: Admin, form: CheckedForm) -> Response:
-    """Enter or replace a municipality's entry (keys not typed again are no longer set)."""
+    """Enter or change a municipality's entry: no key typed keeps the keys set before; keys
+    typed replace them all."""
     entries = await _entries(request, visit)
     municipality, served_here = text(form, "gemeente"), text(form, "bediend")
     local = _check_locally(form, municipality, served_here)
@@ -90,10 +91,10 @@ async def save_entry(request: Request, visit: Admin, form: CheckedForm) -> Respo
         "intakeUrl": text(form, "intake-url") or None,
         "feedbackUrl": text(form, "terugkoppeling-url") or None,
         "caCertificate": text(form, "ca-certificaat") or None,
-        "apiKeys": {
-            code: key for code in _served(entries) if (key := text(form, f"{KEY_FIELD}{code}"))
-        },
     }
+    typed = {code: key for code in _served(entries) if (key := text(form, f"{KEY_FIELD}{code}"))}
+    if typed:
+        body["apiKeys"] = typed
     fields = _FIELDS | _key_fields(_served(entries))
     try:
         await call_as(
@@ -102,7 +103,7 @@ async def save_entry(request: Request, visit: Admin, form: CheckedForm) -> Respo
     except ServiceError as exc:
         if exc.status not in _TOLD:
             raise
-        refusal = refused("gemeente", _named(exc), form, fields, _CODES["gemeente"])
+        refusal = refused("gemeente", exc, form, fields, _CODES["gemeente"])
         return _page(request, visit, entries, refusal=refusal)
     return RedirectResponse("/beheer/gemeenten?gedaan=opgeslagen#register-kop", status_code=303)
 
@@ -138,18 +139,6 @@ def _check_locally(form: FormData, municipality: str, served_here: str) -> Refus
         message = "Vul het adres van de intake in die deze gemeente bedient."
         return local_refusal("gemeente", form, "intake-url", message)
     return None
-
-
-def _named(error: ServiceError) -> ServiceError:
-    """intake's own 400s (an address not https in production, a certificate that is none)
-    name their field only in the detail: as `invalidParams`, so the form marks it."""
-    if error.status != 400 or error.invalid_fields():
-        return error
-    detail = str(error.problem.get("detail") or "")
-    named = [{"name": name} for name in ("intakeUrl", "caCertificate") if detail.startswith(name)]
-    if detail.startswith("intakeUrl and feedbackUrl"):
-        named.append({"name": "feedbackUrl"})
-    return ServiceError(400, {**error.problem, "invalidParams": named}) if named else error
 
 
 async def _entries(request: Request, visit: Visit) -> list[dict[str, Any]]:
