@@ -10,7 +10,6 @@ import threading
 import time
 import uuid
 from datetime import UTC, date, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,6 +17,7 @@ import httpx
 
 from tests.support.db import eventually, fetch
 from tests.support.fixtures import Isolation, staff_headers
+from tests.support.local_http import LocalServer, QuietHandler
 from vroeg.deploy.demo import signal_body
 from vroeg.deploy.processes import Platform
 from vroeg.deploy.provisioning import DEVELOPMENT_ADMIN_KEY
@@ -82,7 +82,7 @@ def enter_rotterdam(
     assert saved.status_code == 200, saved.text
 
 
-class FakeReceiver:
+class FakeReceiver(LocalServer):
     """Rotterdam's deployment as Amsterdam's forwarder meets it, played by the test: its intake
     acknowledges each forward (with 0363's key) with a fresh id; its feedback feed serves, to
     that key, whatever the test puts in it — the whole feed is 0363's — a page at a time by
@@ -99,7 +99,7 @@ class FakeReceiver:
         self._lock = threading.Lock()
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 if urlsplit(self.path).path != "/v1/doorgestuurde-signalen":
@@ -129,28 +129,9 @@ class FakeReceiver:
                 self._answer(200, {"items": items, "cursor": cursor})
 
             def _answer(self, status: int, body: dict[str, Any]) -> None:
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                self.answer(status, json.dumps(body).encode(), "application/json")
 
-            def log_message(self, format: str, *args: object) -> None:
-                return
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
+        super().__init__(Handler)
 
     def add(self, *items: Any) -> None:
         with self._lock:
