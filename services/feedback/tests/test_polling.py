@@ -8,19 +8,24 @@ import asyncio
 import random
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
+import asyncpg
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
+from tests.support.db import asyncpg_url
 from tests.support.feedback import KeyOf, issue_keys, poll_all, poll_until
 from tests.support.fixtures import Isolation, PlatformFactory
 from vroeg.deploy.processes import Platform
 from vroeg.feedback.models import Feedback
 from vroeg.feedback.repository import add_feedback
 from vroeg.feedback.rules import feedback_for_forwarding, feedback_for_repeat
+from vroeg.shared.db import application_name
 from vroeg.shared.events import KeyHolderKind
 
 WRITERS = 24
@@ -29,14 +34,32 @@ ROWS_PER_WRITER = 3
 
 @pytest.fixture
 async def feedback_db(isolation: Isolation) -> AsyncIterator[AsyncEngine]:
-    """feedback's own schema, written to as its handlers do (through `add_feedback`)."""
+    """feedback's own schema, written to as its handlers do (through `add_feedback`, in
+    sessions named as feedback's own)."""
     engine = create_async_engine(
         isolation.database_url,
         pool_size=WRITERS,
-        connect_args={"server_settings": {"search_path": "feedback"}},
+        connect_args={
+            "server_settings": {
+                "search_path": "feedback",
+                "application_name": application_name("feedback"),
+            }
+        },
     )
     yield engine
     await engine.dispose()
+
+
+@asynccontextmanager
+async def open_transaction(url: str, name: str) -> AsyncIterator[None]:
+    """A transaction holding a transaction id, open for the block (a report, a benchmark)."""
+    connection = await asyncpg.connect(asyncpg_url(url), server_settings={"application_name": name})
+    try:
+        async with connection.transaction():
+            await connection.fetchval("SELECT txid_current()")
+            yield
+    finally:
+        await connection.close()
 
 
 def started(make_platform: PlatformFactory) -> Platform:
@@ -194,3 +217,48 @@ async def test_a_cursor_at_the_end_stays_there_and_then_gives_what_came_after(
         assert [(i["id"], i["feedbackType"], i["doorgestuurd"]) for i in items] == [
             (str(later.id), "NIET_WOONACHTIG", True)
         ]
+
+
+async def test_a_long_transaction_elsewhere_on_the_server_holds_nothing_back(
+    isolation: Isolation, make_platform: PlatformFactory, feedback_db: AsyncEngine
+) -> None:
+    platform = started(make_platform)
+    [woonstad] = await issue_keys(isolation, "woonstad")
+    elsewhere = make_url(isolation.database_url).set(database="postgres")
+    # Older than the feedback below and open until the end: another service's transaction in
+    # this database, and one in another database (named as feedback, which it is not here).
+    async with (
+        open_transaction(isolation.database_url, application_name("reporting")),
+        open_transaction(
+            elsewhere.render_as_string(hide_password=False), application_name("feedback")
+        ),
+    ):
+        written = row("woonstad")
+        async with AsyncSession(feedback_db) as session, session.begin():
+            await add_feedback(session, written)
+        async with httpx.AsyncClient(base_url=platform["feedback"].url) as http:
+            items, _ = await poll_until(http, woonstad, 1)
+    assert [i["id"] for i in items] == [str(written.id)]
+
+
+async def test_an_open_feedback_transaction_holds_back_what_commits_after_it(
+    isolation: Isolation, make_platform: PlatformFactory, feedback_db: AsyncEngine
+) -> None:
+    platform = started(make_platform)
+    [woonstad] = await issue_keys(isolation, "woonstad")
+    before, slow, after = row("woonstad"), row("woonstad"), row("woonstad")
+    async with AsyncSession(feedback_db) as session, session.begin():
+        await add_feedback(session, before)
+    async with httpx.AsyncClient(base_url=platform["feedback"].url) as http:
+        items, cursor = await poll_until(http, woonstad, 1)
+        assert [i["id"] for i in items] == [str(before.id)]
+        async with AsyncSession(feedback_db) as open_session, open_session.begin():
+            # Its transaction id is taken now; it commits only after `after` has.
+            await add_feedback(open_session, slow)
+            async with AsyncSession(feedback_db) as session, session.begin():
+                await add_feedback(session, after)
+            # `after` is committed, but sorts after `slow`, which may still commit: handing it
+            # out now would put the cursor past `slow` for good.
+            assert (await poll_all(http, woonstad, after=cursor))[0] == []
+        items, _ = await poll_until(http, woonstad, 2, after=cursor)
+    assert [i["id"] for i in items] == [str(slow.id), str(after.id)]

@@ -10,6 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 from vroeg.shared.settings import ServiceSettings
 
 
+def application_name(service: str) -> str:
+    """How the service's sessions name themselves to PostgreSQL (`pg_stat_activity`)."""
+    return f"vroeg-{service}"
+
+
 def create_engine(settings: ServiceSettings, *, schema: str, service: str) -> AsyncEngine:
     """An async engine whose connections see the service's schema first.
 
@@ -27,7 +32,10 @@ def create_engine(settings: ServiceSettings, *, schema: str, service: str) -> As
         # A statement error would otherwise print its bound values: names, BSNs (issue 8, 16).
         hide_parameters=True,
         connect_args={
-            "server_settings": {"search_path": schema, "application_name": f"vroeg-{service}"}
+            "server_settings": {
+                "search_path": schema,
+                "application_name": application_name(service),
+            }
         },
     )
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vroeg.feedback import webhooks
 from vroeg.feedback.models import Base, Feedback, PendingOutcome, SignalCreditor
+from vroeg.shared.db import application_name
 
 _COLUMNS = (
     "id",
@@ -83,9 +84,35 @@ class Xid8(sa.types.UserDefinedType[str]):
 
 
 _TXID: sa.ColumnClause[str] = sa.literal_column("feedback.txid", Xid8())
-# Rows of transactions older than the oldest one still running: every transaction that could
-# still add a row sorting before them has ended, so none ever appears behind a cursor given.
-_SETTLED = sa.func.pg_snapshot_xmin(sa.func.pg_current_snapshot()) > _TXID
+
+# The feed's horizon: the oldest transaction that could still commit a feedback row this
+# statement cannot see. Of the transactions running when the statement's snapshot was taken
+# (`pg_snapshot_xip`, 64-bit), only those positively known to be another database's or another
+# service's are passed over: `pg_stat_activity` lists a running transaction's 32-bit id with its
+# session's database and `application_name`, which every feedback session sets (vroeg.shared.db;
+# its API, consumer, relay, webhook workers and migrations share one engine). Whose an id is
+# never changes, so when that view is read does not matter; an id not listed (a writer that
+# finished after the snapshot, a prepared transaction) still holds. The low 32 bits identify
+# an id: running ones lie within 2^31 of each other. With none held, the snapshot's xmax: a
+# transaction given an id later gets one at least that.
+_HORIZON = (
+    sa.text(
+        """
+        SELECT least(
+            pg_snapshot_xmax(pg_current_snapshot()),
+            (SELECT min(x) FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+             WHERE x::text::numeric % 4294967296 NOT IN (
+                SELECT backend_xid::text::numeric FROM pg_stat_activity
+                WHERE backend_xid IS NOT NULL
+                  AND (datname IS DISTINCT FROM current_database()
+                       OR application_name IS DISTINCT FROM :writers))))
+        """
+    )
+    .bindparams(writers=application_name("feedback"))
+    .columns(sa.column("horizon", Xid8()))
+    .scalar_subquery()
+)
+_SETTLED = _TXID < _HORIZON
 
 
 def _of(addressee: Addressee) -> sa.ColumnElement[bool]:
@@ -98,9 +125,22 @@ async def page(
     session: AsyncSession, addressee: Addressee, after: Cursor | None, limit: int
 ) -> list[tuple[Feedback, Cursor]]:
     """The addressee's settled feedback after the cursor, in cursor order, each with its own
-    cursor. A row is handed out only once its transaction is older than every running one
-    (`pg_snapshot_xmin`), and the order is by transaction id first: a row committed later
-    always sorts after every cursor handed out before, so no page skips it."""
+    cursor (transaction id first, then position).
+
+    A row is handed out only below the horizon (`_HORIZON`), and then no row can ever appear
+    behind it: a row this statement cannot see was written by a transaction in its snapshot's
+    running set or by one given an id at or after its xmax. The horizon is at most that xmax
+    and at most every running id not positively another database's or another service's, so
+    an unseen feedback row, always written in a feedback session of this database, sorts at or
+    after it. Every row below it is committed and visible: a cursor handed out stays before
+    every row that comes later, so following it skips nothing.
+
+    Only feedback's own writers hold the feed back, not a long transaction elsewhere on the
+    server (another service, database, report or benchmark), unlike the server-wide
+    `pg_snapshot_xmin`. `pg_stat_activity` shows every role a session's database,
+    `application_name` and `backend_xid`, so no extra privilege is needed; but whatever writes
+    feedback rows must connect as feedback does (`vroeg.shared.db.create_engine`), or its
+    transactions may be passed over while running."""
     txid = sa.cast(_TXID, sa.Text)
     statement = sa.select(Feedback, txid).where(_of(addressee), _SETTLED)
     if after is not None:
