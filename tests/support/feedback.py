@@ -90,8 +90,8 @@ async def poll_until(
     http: httpx.AsyncClient, key: KeyOf, count: int, *, after: str | None = None
 ) -> tuple[list[dict[str, Any]], str | None]:
     """The items from `after` on once there are `count` (or what came within 90 s), and the
-    last cursor: a row is served only once every older transaction on the server has ended,
-    and the test server is shared."""
+    last cursor: a row is served only once feedback's older transactions have ended, and
+    the test machine is loaded."""
     items: list[dict[str, Any]] = []
     deadline = time.monotonic() + 90
     while True:
