@@ -27,6 +27,8 @@ ADMIN = {"X-Api-Key": DEVELOPMENT_ADMIN_KEY}
 PROCESSES = ["idp-standin", "brp-standin", "intake", "brp-check", "feedback"]
 # Retries come quickly in the tests (production: up to 5 minutes apart).
 FAST_RETRIES = {"VROEG_FORWARDING_MAX_BACKOFF_S": "1", "VROEG_FORWARDING_INTERVAL_S": "0.2"}
+# The longest a `FakeReceiver` holds a post unanswered.
+HOLD_S = 120
 
 BAKKER = signal_body(
     reference="WS-BAKKER-1",
@@ -84,9 +86,11 @@ def enter_rotterdam(
 
 class FakeReceiver(LocalServer):
     """Rotterdam's deployment as Amsterdam's forwarder meets it, played by the test: its intake
-    acknowledges each forward (with 0363's key) with a fresh id; its feedback feed serves, to
-    that key, whatever the test puts in it — the whole feed is 0363's — a page at a time by
-    `after` (the index of the last item read), each read answered after `delay_s`."""
+    acknowledges each forward (with 0363's key) with a fresh id — once `answering` is set: a
+    test that clears it holds every post unanswered until it sets it again; `posts` counts
+    the posts that arrived (the key right or not). Its feedback feed serves, to that key,
+    whatever the test puts in it — the whole feed is 0363's — a page at a time by `after` (the
+    index of the last item read), each read answered after `delay_s`."""
 
     def __init__(self, delay_s: float = 0.0) -> None:
         self.delay_s = delay_s
@@ -96,6 +100,9 @@ class FakeReceiver(LocalServer):
         self.items: list[dict[str, Any]] = []
         # Each read of the feed: the index of every item it handed out.
         self.reads: list[list[int]] = []
+        self.posts = 0
+        self.answering = threading.Event()
+        self.answering.set()
         self._lock = threading.Lock()
         receiver = self
 
@@ -104,6 +111,9 @@ class FakeReceiver(LocalServer):
                 self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 if urlsplit(self.path).path != "/v1/doorgestuurde-signalen":
                     return self._answer(404, {})
+                with receiver._lock:
+                    receiver.posts += 1
+                receiver.answering.wait(timeout=HOLD_S)
                 if self.headers.get("X-Api-Key") != receiver.key:
                     return self._answer(401, {})
                 remote = str(uuid.uuid4())
@@ -136,6 +146,10 @@ class FakeReceiver(LocalServer):
     def add(self, *items: Any) -> None:
         with self._lock:
             self.items.extend(items)
+
+    def post_count(self) -> int:
+        with self._lock:
+            return self.posts
 
     def read_count(self) -> int:
         with self._lock:

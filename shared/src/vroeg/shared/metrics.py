@@ -153,6 +153,14 @@ WEBHOOK_OLDEST_PENDING_AGE = Gauge(
     ["creditor"],
     multiprocess_mode="mostrecent",
 )
+# feedback's forwarding of relocated signals (Awb 2:3), by destination municipality: few series.
+FORWARD_FAILURES = Counter(
+    "vroeg_forward_failures_total",
+    "Posts of a forwarded signal to the receiving intake that were not acknowledged and will be "
+    "tried again (no connection, a timeout, a 5xx, or a 401/403/404: the registry's key or URL "
+    "for that destination is wrong), by destination; each retry counts.",
+    ["destination"],
+)
 # feedback's relay of what a receiving deployment says on the signals forwarded there (Awb
 # 2:3): items it refused to tell the creditor, by why (never what they held).
 FORWARDED_FEEDBACK_REFUSED = Counter(

@@ -1,5 +1,7 @@
 """Feedback on forwarded signals comes back to the forwarder, which tells the creditor as its
-own (Awb 2:3; contracts.md: "the creditor never learns the destination").
+own (Awb 2:3; contracts.md: "the creditor never learns the destination") — or, when the
+signal was forwarded here in turn (a chain A → B → C), to the municipality that forwarded it
+here, which tells its creditor likewise.
 
 A periodic job polls, per receiving deployment and forwarding municipality with open forwards,
 that deployment's `GET /v1/terugkoppelingen` with the key the forwards went with (a
@@ -255,7 +257,7 @@ async def _relay(uow: UnitOfWork, destination: str, municipality: str, raw: obje
             vlp_id=forward.vlp_id,
             vlp_reference=forward.vlp_reference,
             municipality=forward.municipality,
-            forwarded_by=None,
+            forwarded_by=forward.forwarded_by,
             now=now,
         ),
     )

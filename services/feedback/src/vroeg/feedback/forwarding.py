@@ -7,17 +7,29 @@ registry (`vroeg.shared.tenants`, built from intake's events):
   the forward is recorded WAITING, with the body to post, in the transaction that handles the
   route (an outbox). A periodic job posts it without delay to `POST /v1/doorgestuurde-signalen`
   on that intake — also when it is another tenant of this deployment — trusting the entry's
-  CA, and retries with capped backoff until that intake acknowledges (2xx; it is idempotent
-  by the original reference, so a post repeated after a crash is one signal there). Then the
-  creditor hears NIET_WOONACHTIG `doorgestuurd` true, and the body (personal data) is erased.
-  Each forward is claimed with FOR UPDATE SKIP LOCKED, so replicas never post one twice at once.
+  CA, and retries with capped backoff and jitter (`webhooks.retry.backoff`) until that intake
+  acknowledges (2xx; it is idempotent by the original reference, so a post repeated after a
+  crash is one signal there). Then the creditor hears NIET_WOONACHTIG `doorgestuurd` true, and
+  the body (personal data) is erased. An answer that says the registry's entry is wrong (401,
+  403, 404: a rotated key, a moved intake) is retried like a 5xx, logged and counted
+  (`vroeg_forward_failures_total`, alert `VroegForwardingFailing`) until the entry is mended.
 - no entry, no intake URL, or no key for the forwarding municipality → not forwarded, with the
   reason, visible to staff (`forwarding_api`); the creditor hears NIET_WOONACHTIG
   `doorgestuurd` false.
-- the receiving intake refuses it (a 4xx that retrying will not mend) → not forwarded
+- the receiving intake refuses the signal itself (400, 409, 413, 422) → not forwarded
   (`REFUSED`, with the status), likewise; a person must act.
 
-Each decision is a lean `SignalForwarded` fact. Where a forward went is never told the creditor.
+No transaction stays open while the other deployment answers (an open one would hold back
+every creditor's own feed, `repository.page`): a forward is claimed in a short transaction
+(FOR UPDATE SKIP LOCKED; its attempt counted and its next attempt set a lease ahead), posted
+outside any, and the post's end recorded in another short one only while the forward still
+waits at that attempt — so of two workers that both posted it (the first's lease ran out) only
+one records. One replica runs the job at a time besides (`PeriodicJob`'s advisory lock).
+
+Whoever sent the signal here hears the decision: its creditor, or — when another municipality
+forwarded it here and it moved on (a chain A → B → C) — that municipality, which tells its
+creditor as its own. Each decision is a lean `SignalForwarded` fact. Where a forward went is
+never told the creditor.
 """
 
 from __future__ import annotations
@@ -26,6 +38,7 @@ import logging
 import ssl
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from http import HTTPStatus
 from typing import Any
@@ -36,7 +49,8 @@ from vroeg.feedback import forwarding_repository as forwards
 from vroeg.feedback import repository, rules
 from vroeg.feedback.models import Feedback, Forward
 from vroeg.feedback.settings import Settings
-from vroeg.shared import tenants
+from vroeg.feedback.webhooks import retry
+from vroeg.shared import metrics, tenants
 from vroeg.shared.events import ForwardingOutcome, Route, SignalForwarded, SignalRouted, now_utc
 from vroeg.shared.messaging.unit_of_work import Database, UnitOfWork
 from vroeg.shared.service import Resources
@@ -46,10 +60,20 @@ from vroeg.shared.tenants import TenantEntry
 log = logging.getLogger(__name__)
 
 FORWARD_PATH = "/v1/doorgestuurde-signalen"
-# Statuses that say "not now" rather than "never": the post is tried again.
-_TRY_AGAIN = frozenset(
-    {HTTPStatus.REQUEST_TIMEOUT, HTTPStatus.TOO_EARLY, HTTPStatus.TOO_MANY_REQUESTS}
+# The statuses that refuse the signal itself: retrying will not mend it, a person must act.
+# Any other answer but a 2xx is tried again — 5xx, 408, 425, 429, and 401, 403 and 404 too:
+# those say the registry's key or URL is wrong (a rotated key, a moved intake), not that the
+# signal is, and are mended by correcting the entry (logged and counted meanwhile).
+_REFUSED = frozenset(
+    {
+        HTTPStatus.BAD_REQUEST,
+        HTTPStatus.CONFLICT,
+        HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+        HTTPStatus.UNPROCESSABLE_ENTITY,
+    }
 )
+# A claimed forward is not due again for this many post timeouts (a lease).
+_LEASE_FACTOR = 3
 
 
 def takes(event: SignalRouted) -> bool:
@@ -103,11 +127,6 @@ def unreachable(
     return None
 
 
-def backoff(attempts: int, maximum_s: float) -> timedelta:
-    """The pause after the `attempts`-th failed post: 1 s, doubling, capped."""
-    return timedelta(seconds=min(maximum_s, 2.0 ** max(0, attempts - 1)))
-
-
 async def on_relocated(uow: UnitOfWork, event: SignalRouted) -> None:
     """Record the forward of a relocated signal (WAITING), or why it cannot be forwarded."""
     assert event.registered_municipality is not None
@@ -120,6 +139,7 @@ async def on_relocated(uow: UnitOfWork, event: SignalRouted) -> None:
         destination=event.registered_municipality,
         vlp_id=signal.vlp_id,
         vlp_reference=signal.vlp_reference,
+        forwarded_by=signal.forwarded_by,
         remote_signal_id=None,
         status=forwards.WAITING if why_not is None else forwards.NOT_FORWARDED,
         outcome=why_not,
@@ -136,7 +156,8 @@ async def on_relocated(uow: UnitOfWork, event: SignalRouted) -> None:
 
 
 async def _decided(uow: UnitOfWork, forward: Forward, outcome: ForwardingOutcome) -> None:
-    """The creditor hears NIET_WOONACHTIG, forwarded or not (never where); the fact goes out."""
+    """Whoever sent the signal here hears NIET_WOONACHTIG, forwarded or not (never where): its
+    creditor, or the municipality that forwarded it here (a chain); the fact goes out."""
     now = now_utc()
     await repository.add_feedback(
         uow.session,
@@ -146,7 +167,7 @@ async def _decided(uow: UnitOfWork, forward: Forward, outcome: ForwardingOutcome
             vlp_id=forward.vlp_id,
             vlp_reference=forward.vlp_reference,
             municipality=forward.municipality,
-            forwarded_by=None,
+            forwarded_by=forward.forwarded_by,
             now=now,
         ),
     )
@@ -163,8 +184,21 @@ async def _decided(uow: UnitOfWork, forward: Forward, outcome: ForwardingOutcome
     )
 
 
+@dataclass(frozen=True)
+class _Claim:
+    """A forward claimed for one post: what the post needs, and the attempt it is (the guard
+    its result is recorded under)."""
+
+    signal_id: uuid.UUID
+    municipality: str
+    attempt: int
+    payload: dict[str, Any]
+    entry: TenantEntry
+
+
 class Forwarder:
-    """Posts the waiting forwards that are due, one transaction each."""
+    """Posts the waiting forwards that are due, one at a time: each claimed in a short
+    transaction, posted outside any, its result recorded in another short one."""
 
     def __init__(self, database: Database, settings: Settings) -> None:
         self._database = database
@@ -178,47 +212,78 @@ class Forwarder:
                 forward = await forwards.next_due(uow.session, now_utc())
                 if forward is None:
                     return decided
-                decided += await self._post(uow, forward)
+                claim = await self._claim(uow, forward)
+                if claim is None:
+                    decided += 1
+                    continue
+            decided += await self._record(claim, await self._post(claim))
 
-    async def _post(self, uow: UnitOfWork, forward: Forward) -> int:
+    async def _claim(self, uow: UnitOfWork, forward: Forward) -> _Claim | None:
+        """Take the forward for one attempt — not due again before the attempt is over, so
+        no other pass posts it meanwhile — or decide it at once (None) when the registry lost
+        its destination (or the key) since."""
         entry = await tenants.entry(uow.session, forward.destination)
         assert forward.payload is not None
         why_not = unreachable(entry, forward.municipality)
         if why_not is not None or entry is None:
-            # The registry lost the entry (or its key) meanwhile: tell the creditor it was not.
-            return await self._decide(uow, forward, why_not or ForwardingOutcome.NOT_IN_REGISTRY)
+            # Tell the creditor (or the forwarder) it was not.
+            await self._decide(uow, forward, why_not or ForwardingOutcome.NOT_IN_REGISTRY)
+            return None
         forward.attempts += 1
-        try:
-            response = await self._send(entry, forward)
-        except (httpx.HTTPError, ssl.SSLError, OSError, tenants.UnreadableKey) as exc:
-            # The error's class only: a message could quote what was sent.
-            return self._later(forward, type(exc).__name__)
-        status = response.status_code
-        if status < 300:
-            # The signal's id there: its feedback, polled later, names it (forwarded_feedback).
-            forward.remote_signal_id = _acknowledged_id(response)
-            return await self._decide(uow, forward, ForwardingOutcome.FORWARDED)
-        if status >= 500 or status in _TRY_AGAIN:
-            return self._later(forward, f"HTTP {status}")
-        forward.last_error = f"HTTP {status}"
-        return await self._decide(uow, forward, ForwardingOutcome.REFUSED)
+        # A lease: a worker that dies mid-post leaves the forward due again when it ends.
+        forward.next_attempt_at = now_utc() + timedelta(
+            seconds=_LEASE_FACTOR * self._settings.forwarding_timeout_s
+        )
+        return _Claim(
+            forward.signal_id, forward.municipality, forward.attempts, forward.payload, entry
+        )
 
-    async def _send(self, entry: TenantEntry, forward: Forward) -> httpx.Response:
+    async def _post(self, claim: _Claim) -> httpx.Response | str:
+        """The receiving intake's answer, or the class of the error instead (a message could
+        quote what was sent)."""
+        entry = claim.entry
         assert entry.intake_url is not None
-        key = entry.key_for(forward.municipality, self._settings.registry_keyring)
-        assert key is not None
-        async with client(entry, entry.intake_url, self._settings.forwarding_timeout_s) as http:
-            return await http.post(FORWARD_PATH, json=forward.payload, headers={"X-Api-Key": key})
+        try:
+            key = entry.key_for(claim.municipality, self._settings.registry_keyring)
+            assert key is not None
+            async with client(entry, entry.intake_url, self._settings.forwarding_timeout_s) as http:
+                return await http.post(FORWARD_PATH, json=claim.payload, headers={"X-Api-Key": key})
+        except (httpx.HTTPError, ssl.SSLError, OSError, tenants.UnreadableKey) as exc:
+            return type(exc).__name__
+
+    async def _record(self, claim: _Claim, answer: httpx.Response | str) -> int:
+        """Record the attempt's end — only if the forward is still waiting at this attempt:
+        a worker whose lease ended meanwhile records nothing (the other one posted it again,
+        and the receiving intake knows it by the original reference)."""
+        async with self._database.unit_of_work() as uow:
+            forward = await forwards.claimed(uow.session, claim.signal_id, claim.attempt)
+            if forward is None:
+                return 0
+            if isinstance(answer, str):
+                return self._later(forward, answer)
+            status = answer.status_code
+            if status < 300:
+                # The signal's id there: its feedback, polled later, names it.
+                forward.remote_signal_id = _acknowledged_id(answer)
+                return await self._decide(uow, forward, ForwardingOutcome.FORWARDED)
+            if status not in _REFUSED:
+                return self._later(forward, f"HTTP {status}")
+            forward.last_error = f"HTTP {status}"
+            return await self._decide(uow, forward, ForwardingOutcome.REFUSED)
 
     def _later(self, forward: Forward, error: str) -> int:
         forward.last_error = error
-        forward.next_attempt_at = now_utc() + backoff(
-            forward.attempts, self._settings.forwarding_max_backoff_s
+        forward.next_attempt_at = now_utc() + timedelta(
+            seconds=retry.backoff(
+                forward.attempts, first_s=1.0, max_s=self._settings.forwarding_max_backoff_s
+            )
         )
+        metrics.FORWARD_FAILURES.labels(forward.destination).inc()
         log.warning(
             "forward not acknowledged; trying again",
             extra={
                 "signal_id": str(forward.signal_id),
+                "destination": forward.destination,
                 "attempts": forward.attempts,
                 "error": error,
             },

@@ -43,6 +43,20 @@ async def next_due(session: AsyncSession, now: datetime) -> Forward | None:
     )
 
 
+async def claimed(session: AsyncSession, signal_id: uuid.UUID, attempt: int) -> Forward | None:
+    """A forward still waiting at the `attempt`-th post, locked to record that post's end;
+    None once it was decided, or claimed again (its lease ended)."""
+    return await session.scalar(
+        sa.select(Forward)
+        .where(
+            Forward.signal_id == signal_id,
+            Forward.status == WAITING,
+            Forward.attempts == attempt,
+        )
+        .with_for_update()
+    )
+
+
 async def forwards_of(
     session: AsyncSession, municipalities: Collection[str], *, limit: int
 ) -> Sequence[Forward]:

@@ -205,6 +205,9 @@ class Forward(Base):
     # the creditor's own reference (erased when due, R-MAT-5) and the signal's id there (from
     # that intake's acknowledgement). Nothing else of the signal stays once it went.
     vlp_reference: Mapped[str | None]
+    # The municipality that forwarded the signal here, if one did (a chain, Awb 2:3): the
+    # feedback on this forward goes back to it, not to the creditor.
+    forwarded_by: Mapped[str | None] = mapped_column(sa.String(4))
     remote_signal_id: Mapped[uuid.UUID | None]
     status: Mapped[str]  # WAITING, FORWARDED, NOT_FORWARDED
     outcome: Mapped[str | None]  # vroeg.shared.events.ForwardingOutcome, once decided

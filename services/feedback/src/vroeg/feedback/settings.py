@@ -21,7 +21,7 @@ class Settings(ServiceSettings, CertificateSettings, WebhookSettings, RegistryKe
     forwarded_feedback_interval_s: float = Field(
         default=60.0, gt=0, alias="VROEG_FORWARDED_FEEDBACK_INTERVAL_S"
     )
-    # A failed post is tried again after 1 s, doubling per attempt up to this.
+    # A failed post is tried again after 1 s, doubling per attempt up to this (with jitter).
     forwarding_max_backoff_s: float = Field(
         default=300.0, gt=0, alias="VROEG_FORWARDING_MAX_BACKOFF_S"
     )
