@@ -428,3 +428,58 @@ async def test_the_csv_the_definitions_and_bad_input(
                 assert refused.status_code == status, (path, params, refused.text)
                 assert refused.headers["content-type"] == "application/problem+json"
         assert (await http.get("/v1/indicatoren", headers={"Authorization": ""})).status_code == 401
+
+
+async def test_each_municipality_sets_its_own_silence_policy(
+    isolation: Isolation, make_platform: PlatformFactory, tmp_path: Path
+) -> None:
+    """0518's admin shortens the policy: vitens, whose last signal is 8 weeks old, has gone
+    silent; lengthened past evides' last signal (8 weeks and a day), evides has not. Only an
+    admin of the municipality sets it, within 1–52 weeks, and each save is a new version."""
+    users = [
+        {"username": u, "password": u, "name": u, "roles": [role], "gemeenten": ["0518"]}
+        for u, role in (("analyst-0518", "analyst"), ("admin-0518", "admin"))
+    ]
+    (tmp_path / "users.json").write_text(json.dumps(users))
+    platform = make_platform()
+    platform["idp-standin"].env["VROEG_IDP_USERS"] = str(tmp_path / "users.json")
+    platform.start(["idp-standin", "reporting"])
+    await _publish(isolation, [*_agreements_and_silence(), _signal("0518")])  # woonstad delivers
+    url, analyst = platform["reporting"].url, staff_headers(platform, "analyst-0518")
+    admin = staff_headers(platform, "admin-0518")
+    path = "/v1/beheer/gemeenten/0518/monitorbeleid"
+
+    async def silent() -> set[str]:
+        found = await get_figures(url, analyst, this_month(), gemeente="0518")
+        return {k[2] for k in found if k[0] == "vlp_stilgevallen" and k[1] == "0518" and k[2]}
+
+    async with httpx.AsyncClient(base_url=url) as http:
+        default = await http.get(path, headers=admin)
+        assert default.json() == {"municipality": "0518", "version": 0, "silentWeeks": 8}
+        assert await silent() == {"evides", "menzis"}
+
+        # Five weeks reach back before this month's first day: woonstad's signal counts.
+        shorter = await http.put(path, json={"silentWeeks": 5}, headers=admin)
+        assert shorter.status_code == 200, shorter.text
+        assert shorter.json()["version"] == 1
+        assert await silent() == {"evides", "menzis", "vitens"}
+
+        assert (await http.put(path, json={"silentWeeks": 9}, headers=admin)).json()["version"] == 2
+        assert await silent() == {"menzis"}
+        assert (await http.get(path, headers=admin)).json()["silentWeeks"] == 9
+
+        for body, headers, status in (
+            ({"silentWeeks": 0}, admin, 400),
+            ({"silentWeeks": 53}, admin, 400),
+            ({}, admin, 400),
+            ({"silentWeeks": 4}, analyst, 403),
+            ({"silentWeeks": 4}, {}, 401),
+        ):
+            refused = await http.put(path, json=body, headers=headers)
+            assert refused.status_code == status, (body, refused.text)
+            assert refused.headers["content-type"] == "application/problem+json"
+        other = await http.put(
+            "/v1/beheer/gemeenten/0363/monitorbeleid", json={"silentWeeks": 4}, headers=admin
+        )
+        assert other.status_code == 403
+    assert await silent() == {"menzis"}

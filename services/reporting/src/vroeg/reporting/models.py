@@ -9,6 +9,8 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from vroeg.shared.versions import VersionedByMunicipality
+
 
 class Base(DeclarativeBase):
     pass
@@ -169,6 +171,18 @@ class AgreementRow(Base):
     ends_on: Mapped[date | None]
     removed: Mapped[bool]
     changed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class MonitorPolicyVersion(VersionedByMunicipality, Base):
+    """One version of a municipality's monitor policy: after how many weeks without a signal
+    taken up a creditor with an agreement in force has gone silent (§8.3.1). Not a fact: a
+    rebuild keeps it."""
+
+    __tablename__ = "monitor_policies"
+
+    silent_weeks: Mapped[int]
+    saved_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    saved_by: Mapped[str]
 
 
 FACT_TABLES = (

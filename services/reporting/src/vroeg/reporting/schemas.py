@@ -43,3 +43,21 @@ class IndicatorValues(_Body):
     periode: str
     gemeenten: list[str]
     waarden: list[IndicatorValue]
+
+
+class MonitorPolicyIn(_Body):
+    """A municipality's monitor policy."""
+
+    silent_weeks: int = Field(
+        ge=1,
+        le=52,
+        description="Weeks without a signal taken up after which a creditor with an agreement "
+        "in force counts as gone silent (indicator `vlp_stilgevallen`).",
+    )
+
+
+class MonitorPolicyOut(MonitorPolicyIn):
+    """The policy in force; version 0 is the default."""
+
+    municipality: str
+    version: int

@@ -7,8 +7,12 @@ from vroeg.reporting.indicators.base import SIGNALS, Indicator, count
 
 # Policy: a creditor with an agreement in force that delivered no signal the municipality took
 # up in this many weeks before the period's end has gone silent (§8.3.1 "continuïteit van
-# aanlevering"). One value for every municipality for now: not yet a municipality's policy.
+# aanlevering"). Each municipality sets its own (`PUT /v1/beheer/gemeenten/{g}/monitorbeleid`,
+# its newest version counts); this is the default.
 SILENT_WEEKS = 8
+_POLICY_DAYS = f"""7 * coalesce((
+    SELECT p.silent_weeks FROM monitor_policies p WHERE p.municipality = g.municipality
+    ORDER BY p.version DESC LIMIT 1), {SILENT_WEEKS})"""
 
 # Agreements (R-IN-7) in force on the period's last day: started by then, not ended before.
 IN_FORCE = """
@@ -88,16 +92,16 @@ CREDITORS: tuple[Indicator, ...] = (
         "vlp_stilgevallen",
         "VLP's stilgevallen",
         "Schuldeisers met een overeenkomst van kracht aan het eind van de periode die in de "
-        f"{SILENT_WEEKS} weken ervoor geen signaal aanleverden dat de gemeente opnam (beleid: "
-        f"{SILENT_WEEKS} weken), naar schuldeiser; in de regio het aantal gemeenten waarvoor "
-        "de schuldeiser stilviel.",
-        "schuldeisers met een overeenkomst van kracht zonder opgenomen signaal in de "
-        f"{SILENT_WEEKS} weken voor het eind van de periode",
+        "weken ervoor geen signaal aanleverden dat de gemeente opnam (het aantal weken is "
+        f"beleid van de gemeente, standaard {SILENT_WEEKS}), naar schuldeiser; in de regio het "
+        "aantal gemeenten waarvoor de schuldeiser stilviel.",
+        "schuldeisers met een overeenkomst van kracht zonder opgenomen signaal in de weken "
+        "(beleid) voor het eind van de periode",
         "§8.3.1 (Continuïteit van aanlevering van verschillende partners); §2.3",
         f"SELECT g.municipality, g.vlp_id, count(*), NULL {IN_FORCE} AND NOT EXISTS ("
         "SELECT 1 FROM signal_facts s WHERE s.refusal IS NULL AND s.vlp_id = g.vlp_id "
         "AND s.municipality = g.municipality AND s.received_on < :end "
-        f"AND s.received_on >= CAST(:end AS date) - {7 * SILENT_WEEKS}) GROUP BY 1, 2",
+        f"AND s.received_on >= CAST(:end AS date) - {_POLICY_DAYS}) GROUP BY 1, 2",
         breakdown="VLP",
     ),
 )
