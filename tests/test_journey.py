@@ -30,6 +30,7 @@ from vroeg.deploy import infra
 from vroeg.deploy.demo import signal_body
 from vroeg.shared.events import Route, SignalRouted
 from vroeg.shared.topics import (
+    AGREEMENTS,
     CASE_OUTCOME_REGISTERED,
     CASE_UPDATED,
     CREDITOR_KEYS,
@@ -240,13 +241,14 @@ def test_one_signal_is_one_trace_across_all_six_services(journey: Journey) -> No
     assert any(s.service == "vroeg-brp-check" and s.name == "POST" for s in trace)  # the BRP call
     assert any("db.system" in s.attributes or "db.system.name" in s.attributes for s in trace)
     # Every messaging span of the run belongs to one of the three signals' traces, but for the
-    # tenant entered and the creditor's key issued (each its own trace) before the signals.
-    setup_topics = {journey.iso.topic(CREDITOR_KEYS.name), journey.iso.topic(TENANTS.name)}
+    # tenant entered, the creditor's key issued and its agreement saved (each its own trace)
+    # before the signals.
+    setup_topics = {journey.iso.topic(topic.name) for topic in (CREDITOR_KEYS, TENANTS, AGREEMENTS)}
     key_traces = {
         s.trace_id
         for s in journey.spans
         if s.attributes.get("messaging.destination.name") in setup_topics
     }
     messaging_traces = {s.trace_id for s in journey.spans if "messaging.system" in s.attributes}
-    assert len(key_traces) == 2
+    assert len(key_traces) == 3
     assert len(messaging_traces - key_traces) == len(BATCH)

@@ -55,9 +55,9 @@ async def test_http_requests_are_counted_by_route_template_across_two_workers(
             lambda s: value(s, "vroeg_outbox_depth") == 0,
         )
         assert value(samples, "vroeg_outbox_oldest_age_seconds") == 0
-        # the 5 signals, each with its lean fact (SignalFact), the creditor's key and the
-        # tenant entered for it (TenantChanged)
-        assert value(samples, "vroeg_outbox_sent_total") == 12
+        # the 5 signals, each with its lean fact (SignalFact), the creditor's key, its agreement
+        # (AgreementChanged) and the tenant entered for it (TenantChanged)
+        assert value(samples, "vroeg_outbox_sent_total") == 13
         assert value(samples, "vroeg_dependency_up", dependency="database") == 1
         assert value(samples, "vroeg_task_up", task="outbox-relay") == 1
 
