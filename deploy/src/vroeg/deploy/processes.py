@@ -58,11 +58,18 @@ class ProcessError(RuntimeError):
 _PICKED_PORTS = range(20000, 32768)
 
 
+# Handed out by this process already: a platform picks all its ports before its processes
+# bind them, so a second platform (two deployments in one test) must not get the same one.
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port on loopback that nothing is bound to right now, outside the ephemeral range."""
+    """A TCP port on loopback that nothing is bound to right now, outside the ephemeral range,
+    and that this process has not handed out before."""
     while True:
         port = random.choice(_PICKED_PORTS)
-        if port_bindable(port):
+        if port not in _HANDED_OUT and port_bindable(port):
+            _HANDED_OUT.add(port)
             return port
 
 
