@@ -96,6 +96,20 @@ async def read_events(bootstrap: Kafka, topic: str, *, expect: int, **kw: float)
     ]
 
 
+def distinct(records: Sequence[ConsumerRecord]) -> list[ConsumerRecord]:
+    """Each event once: the relay sends at least once (a send acknowledged after its time limit
+    goes again, from the same outbox row), so a record may come twice, with the same `ce_id` and
+    the same bytes. Two records with one id and different contents are a fault, not a resend."""
+    first: dict[str, ConsumerRecord] = {}
+    for record in records:
+        seen = first.setdefault(headers_of(record)["ce_id"], record)
+        assert (seen.value, list(seen.headers)) == (record.value, list(record.headers)), (
+            f"{record.topic}: two different events with one id, at offsets {seen.offset} and "
+            f"{record.offset}"
+        )
+    return list(first.values())
+
+
 def headers_of(record: ConsumerRecord) -> dict[str, str]:
     """A record's headers as text."""
     return header_map(record.headers)
