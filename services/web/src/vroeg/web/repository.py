@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vroeg.web.models import SignIn, StaffSession
+from vroeg.web.models import SignIn, StaffSession, UsedForm
 
 
 async def add_sign_in(session: AsyncSession, sign_in: SignIn) -> None:
@@ -70,3 +71,32 @@ async def purge(session: AsyncSession, now: datetime, idle_since: datetime) -> i
     )
     sign_ins = await session.execute(sa.delete(SignIn).where(SignIn.expires_at <= now))
     return int(getattr(sessions, "rowcount", 0)) + int(getattr(sign_ins, "rowcount", 0))
+
+
+async def use_form(
+    session: AsyncSession, session_hash: str, token: str, now: datetime
+) -> UsedForm | None:
+    """Mark a session's one-time form used: None the first time, else its earlier use (a
+    concurrent first use waits for the other's transaction)."""
+    first = await session.scalar(
+        insert(UsedForm)
+        .values(session_hash=session_hash, token=token, outcome=None, used_at=now)
+        .on_conflict_do_nothing()
+        .returning(UsedForm.token)
+    )
+    if first is not None:
+        return None
+    return await session.scalar(
+        sa.select(UsedForm).where(UsedForm.session_hash == session_hash, UsedForm.token == token)
+    )
+
+
+async def record_form_outcome(
+    session: AsyncSession, session_hash: str, token: str, outcome: dict[str, str] | None
+) -> None:
+    """What a one-time form's first post did; None: it did nothing, so it may be posted again."""
+    where = (UsedForm.session_hash == session_hash, UsedForm.token == token)
+    if outcome is None:
+        await session.execute(sa.delete(UsedForm).where(*where))
+    else:
+        await session.execute(sa.update(UsedForm).where(*where).values(outcome=outcome))
