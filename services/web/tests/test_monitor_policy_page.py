@@ -54,7 +54,7 @@ def monitor(
     with isolated(endpoints) as iso:
         platform = platform_for(iso, tmp_path_factory.mktemp("web-monitorbeleid") / "logs")
         try:
-            platform.start(["idp-standin", "reporting", "web"])
+            platform.start(["idp-standin", "intake", "reporting", "web"])
             yield Monitor(platform)
         finally:
             platform.stop()

@@ -24,6 +24,8 @@ class StaffSession(Base):
     subject: Mapped[str]
     name: Mapped[str | None]
     roles: Mapped[list[str]] = mapped_column(JSONB)
+    # The user's municipalities this deployment serves: their `gemeenten` claim, less those
+    # the tenant registry does not serve here (asked of intake at sign-in).
     municipalities: Mapped[list[str]] = mapped_column(JSONB)
     # The municipality the pages show, for staff who work for several; None: all of them.
     municipality: Mapped[str | None] = mapped_column(sa.String(4))

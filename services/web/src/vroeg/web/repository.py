@@ -57,6 +57,17 @@ async def choose_municipality(
     )
 
 
+async def set_municipalities(
+    session: AsyncSession, id_hash: str, municipalities: list[str], chosen: str | None
+) -> None:
+    """The municipalities the session's pages offer, and the one chosen among them."""
+    await session.execute(
+        sa.update(StaffSession)
+        .where(StaffSession.id_hash == id_hash)
+        .values(municipalities=municipalities, municipality=chosen)
+    )
+
+
 async def end_session(session: AsyncSession, id_hash: str) -> None:
     """Sign out: the session is gone, on every replica."""
     await session.execute(sa.delete(StaffSession).where(StaffSession.id_hash == id_hash))
