@@ -178,7 +178,10 @@ async def what_accounts_see(platform: Platform, period: str, *, keep: bool) -> N
         print(f"  {user.username:<24} {roles:<18} {municipalities:<16} {sees}")
     others = sorted({m for u in WEB_ACCOUNTS for m in u.gemeenten} - {MUNICIPALITY, SECOND_TENANT})
     if others:
-        print(f"  ({', '.join(others)}: no demo signals go there.)")
+        print(
+            f"  ({', '.join(others)}: not served by this deployment, so the web app does not "
+            "offer it and no demo signals go there.)"
+        )
 
 
 async def _sees(platform: Platform, user: User, period: str) -> str:
