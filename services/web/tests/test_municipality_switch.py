@@ -1,6 +1,7 @@
 """The municipality switch of a regional centre's staff (issue 13) offers the municipalities
 they work for that this deployment's tenant registry serves: one in their claim but not served
-here is neither offered nor chosen; one the operator enters in the registry is offered at once.
+here is neither offered nor chosen; one the operator enters in the registry is offered at once;
+without the registry (intake not answering) no one signs in.
 
 intake (serving 0363 and 0518), the web app and the identity provider run as processes. Every
 page is screenshot and checked with axe-core."""
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,7 +19,7 @@ import pytest
 from playwright.sync_api import Page
 
 from tests.support.browser import check_page, csrf_token, sign_in
-from tests.support.fixtures import isolated, platform_for, staff_headers
+from tests.support.fixtures import PlatformFactory, isolated, platform_for, staff_headers
 from vroeg.deploy import infra
 from vroeg.deploy.processes import Platform
 from vroeg.standins.idp.app import User
@@ -122,3 +124,27 @@ def test_a_municipality_the_operator_enters_in_the_registry_is_offered_at_once(
         headers=staff_headers(regio.platform, REVIEWER),
     )
     assert served.json()["municipalities"] == CLAIM
+
+
+def test_without_the_registry_no_one_signs_in(
+    make_platform: PlatformFactory, tmp_path: Path, new_page: Any, request: pytest.FixtureRequest
+) -> None:
+    """Which municipalities to offer is not known when intake does not answer: sign-in stops
+    there (a 503 page) rather than offer the whole claim."""
+    users = tmp_path / "users.json"
+    users.write_text(json.dumps([u.model_dump() for u in ACCOUNTS]))
+    platform = make_platform(env={"VROEG_IDP_USERS": str(users)})
+    platform.start(["idp-standin", "web"])  # no intake
+    page = new_page()
+    page.goto(platform["web"].url + "/uitval")
+    page.get_by_label("Gebruikersnaam").fill(REVIEWER)
+    page.get_by_label("Wachtwoord").fill(REVIEWER)
+    with page.expect_navigation(url=f"{platform['web'].url}/aanmelden/terug**") as answered:
+        page.get_by_role("button", name="Aanmelden").click()
+    assert answered.value is not None
+    assert answered.value.status == 503
+    main = page.get_by_role("main").inner_text()
+    assert "het register van gemeenten is niet bereikbaar" in main
+    check_page(page, request.node.name, "aanmelden-zonder-register")
+    page.goto(platform["web"].url + "/")
+    assert page.get_by_role("link", name="Aanmelden").is_visible()  # no session
