@@ -242,3 +242,32 @@ def test_a_bad_entry_is_a_400_problem_naming_its_field_and_changes_nothing(
     assert [p["name"] for p in response.json()["invalidParams"]] == [field]
     assert "not-a-key" not in response.text
     assert httpx.get(registry(platform, "0599"), headers=admin).status_code == 404
+
+
+def test_any_staff_member_reads_which_of_their_municipalities_are_served_here(
+    platform: Platform,
+) -> None:
+    """`GET /v1/gemeenten`: the caller's claim less what the registry does not serve (the web
+    app's municipality switch offers only those), at once when the registry changes."""
+    served = f"{platform['intake'].url}/v1/gemeenten"
+
+    def of(account: str) -> list[str]:
+        response = httpx.get(served, headers=staff_headers(platform, account))
+        assert response.status_code == 200, response.text
+        municipalities: list[str] = response.json()["municipalities"]
+        return municipalities
+
+    # reviewer-ssc works for 0363 and 0518; only 0363 is served here.
+    assert of("reviewer-ssc") == ["0363"]
+    assert of("reviewer-0518") == []
+    entered = httpx.put(
+        registry(platform, "0518"),
+        json={"servedHere": True},
+        headers=staff_headers(platform, "admin-0518"),
+    )
+    assert entered.status_code == 200, entered.text
+    assert of("reviewer-ssc") == ["0363", "0518"]
+    assert of("analyst-0363") == ["0363"]
+    refused = httpx.get(served)
+    assert refused.status_code == 401
+    assert refused.headers["content-type"] == "application/problem+json"

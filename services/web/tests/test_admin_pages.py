@@ -93,6 +93,7 @@ def beheer(
             iso,
             tmp_path_factory.mktemp("web-beheer") / "logs",
             env={"VROEG_IDP_USERS": str(users)},
+            served=("0363", "0518"),
         )
         try:
             platform.start(["idp-standin", "intake", "matcher", "followup", "web"])

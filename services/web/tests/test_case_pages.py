@@ -101,7 +101,7 @@ def cases(endpoints: infra.Endpoints, tmp_path_factory: pytest.TempPathFactory) 
     with isolated(endpoints) as iso:
         platform = platform_for(iso, tmp_path_factory.mktemp("web-cases") / "logs")
         try:
-            platform.start(["idp-standin", "matcher", "followup", "web"])
+            platform.start(["idp-standin", "intake", "matcher", "followup", "web"])
             water = {"vlp": "waternet", "vlp_type": VlpType.DRINKWATER}
             events = [
                 signal("0363"),

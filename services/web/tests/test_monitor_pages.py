@@ -181,11 +181,11 @@ def monitor(
     ]
     (folder / "users.json").write_text(json.dumps(users))
     with isolated(endpoints) as iso:
-        platform = platform_for(iso, folder / "logs")
+        platform = platform_for(iso, folder / "logs", served=("0363", "0518"))
         platform["idp-standin"].env["VROEG_IDP_USERS"] = str(folder / "users.json")
         platform["web"].env["VROEG_REPORTING_URL"] = platform["reporting"].url
         try:
-            platform.start(["idp-standin", "reporting", "web"])
+            platform.start(["idp-standin", "intake", "reporting", "web"])
             asyncio.run(_publish(iso, _facts()))
             yield Monitor(platform)
         finally:

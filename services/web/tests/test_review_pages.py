@@ -79,9 +79,11 @@ async def queue_for_review(iso: Isolation, events: list[SignalReceived]) -> None
 def queue(endpoints: infra.Endpoints, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Queue]:
     """One platform for the module's tests; each test works on its own signals."""
     with isolated(endpoints) as iso:
-        platform = platform_for(iso, tmp_path_factory.mktemp("web") / "logs")
+        platform = platform_for(
+            iso, tmp_path_factory.mktemp("web") / "logs", served=("0363", "0518")
+        )
         try:
-            platform.start(["brp-standin", "idp-standin", "brp-check", "web"])
+            platform.start(["brp-standin", "idp-standin", "intake", "brp-check", "web"])
             events = [
                 received("0363", MULDER, MULDERS),
                 received("0363", MULDER, MULDERS),

@@ -98,7 +98,7 @@ def queue(endpoints: infra.Endpoints, tmp_path_factory: pytest.TempPathFactory) 
     with isolated(endpoints) as iso:
         platform = platform_for(iso, tmp_path_factory.mktemp("web-shv") / "logs")
         try:
-            platform.start(["idp-standin", "followup", "web"])
+            platform.start(["idp-standin", "intake", "followup", "web"])
             events = [
                 debt_help(DebtHelpStanding.ACTIVE, 6, "0363"),
                 debt_help(DebtHelpStanding.RECENT_DECISION, 4, "0363"),

@@ -35,18 +35,22 @@ CBS_EXPORTER = User(
 )
 
 
+# The web app's demo accounts as the demo's identity provider has them: the stand-in's, with the
+# deployment's operator (`admin-ssc`) also over the second tenant. The users file is written from
+# this list and the printed table of accounts is made from it: one source, they cannot disagree.
+WEB_ACCOUNTS = [
+    u.model_copy(update={"gemeenten": [*u.gemeenten, SECOND_TENANT]})
+    if u.username == "admin-ssc"
+    else u
+    for u in DEMO_USERS
+]
+
+
 def write_accounts(path: Path) -> Path:
-    """The identity-provider stand-in's users file (`VROEG_IDP_USERS`): the demo's web-app
-    accounts, the deployment's operator (`admin-ssc`) also over the second tenant, and the CBS
-    exporter."""
+    """The identity-provider stand-in's users file (`VROEG_IDP_USERS`): the web app's accounts
+    (`WEB_ACCOUNTS`) and the CBS exporter."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    users = [
-        u.model_copy(update={"gemeenten": [*u.gemeenten, SECOND_TENANT]})
-        if u.username == "admin-ssc"
-        else u
-        for u in DEMO_USERS
-    ]
-    path.write_text(json.dumps([u.model_dump() for u in [*users, CBS_EXPORTER]]))
+    path.write_text(json.dumps([u.model_dump() for u in [*WEB_ACCOUNTS, CBS_EXPORTER]]))
     return path
 
 
@@ -168,13 +172,16 @@ async def what_accounts_see(platform: Platform, period: str, *, keep: bool) -> N
         f"\nStaff web app{running}: {platform[WEB].url}/ — sign in with a demo account "
         "(password = account name); what its pages show now:"
     )
-    for user in DEMO_USERS:
+    for user in WEB_ACCOUNTS:
         sees = await _sees(platform, user, period)
         roles, municipalities = ", ".join(user.roles), ", ".join(user.gemeenten)
-        print(f"  {user.username:<24} {roles:<18} {municipalities:<11} {sees}")
-    others = sorted({m for u in DEMO_USERS for m in u.gemeenten} - {MUNICIPALITY, SECOND_TENANT})
+        print(f"  {user.username:<24} {roles:<18} {municipalities:<16} {sees}")
+    others = sorted({m for u in WEB_ACCOUNTS for m in u.gemeenten} - {MUNICIPALITY, SECOND_TENANT})
     if others:
-        print(f"  ({', '.join(others)}: no demo signals go there.)")
+        print(
+            f"  ({', '.join(others)}: not served by this deployment, so the web app does not "
+            "offer it and no demo signals go there.)"
+        )
 
 
 async def _sees(platform: Platform, user: User, period: str) -> str:

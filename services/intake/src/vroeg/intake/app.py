@@ -6,7 +6,7 @@ from vroeg.shared.service import ServiceSpec, entrypoints
 
 SPEC = ServiceSpec(
     "intake",
-    [api.router, admin_api.router, tenants_api.router],
+    [api.router, admin_api.router, tenants_api.router, tenants_api.staff_router],
     consumer.subscriptions,
     jobs=registry_republish.jobs,
     retention=models.RETENTION,

@@ -376,3 +376,12 @@ class TenantOut(_Body):
         description="The forwarding municipalities that have a key set at that intake."
     )
     changed_at: datetime
+
+
+class ServedOut(_Body):
+    """Which of the caller's municipalities this deployment serves."""
+
+    municipalities: list[str] = Field(
+        description="The CBS codes in the caller's `gemeenten` claim that the tenant registry "
+        "serves here, sorted; a claimed municipality served elsewhere, or not at all, is left out."
+    )

@@ -13,6 +13,9 @@ Who may change it (operators sign in with role `admin`; their `gemeenten` claim 
 - a municipality served elsewhere (where this deployment sends personal data, and which CA it
   trusts there): a deployment operator, one who administers every municipality served here.
 
+Any staff member may ask which of their municipalities this deployment serves
+(`GET /v1/gemeenten`: codes only), so the staff web app offers only those.
+
 Every change is audited in `intake.audit_log`, never with a key. The keys are sealed here, before
 they are stored or published (`vroeg.shared.registry_keys`); intake never opens them.
 """
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 import ssl
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response, status
 
@@ -34,7 +37,7 @@ from vroeg.intake.auth import (
     authenticate_admin,
     require_admin,
 )
-from vroeg.intake.schemas import TenantIn, TenantOut
+from vroeg.intake.schemas import ServedOut, TenantIn, TenantOut
 from vroeg.shared import tenants
 from vroeg.shared.deps import UnitOfWorkDep
 from vroeg.shared.events import TenantChanged, now_utc
@@ -47,6 +50,7 @@ from vroeg.shared.http import (
 )
 from vroeg.shared.registry_keys import Keyring
 from vroeg.shared.settings import DEVELOPMENT_ENVIRONMENTS
+from vroeg.shared.staff import Role, StaffMember, requires
 
 # The administrator is known before a byte of the body is read.
 router = APIRouter(
@@ -56,6 +60,21 @@ router = APIRouter(
     route_class=guarded_route(authenticate_admin),
 )
 _ERRORS = problem_responses(400, 401, 403, 404)
+# What any staff member reads of the registry: no `/beheer`, no admin role.
+staff_router = APIRouter(tags=["gemeenten"])
+
+
+@staff_router.get(
+    "/gemeenten",
+    summary="Which of the caller's municipalities this deployment serves.",
+    responses=problem_responses(401, 403),
+)
+async def served_for_caller(
+    uow: UnitOfWorkDep, member: Annotated[StaffMember, Depends(requires(*Role))]
+) -> ServedOut:
+    """The caller's `gemeenten` claim, less what the registry does not serve here."""
+    served = await tenants.served(uow.session)
+    return ServedOut(municipalities=sorted(served & member.municipalities))
 
 
 @router.get(

@@ -1,6 +1,7 @@
 """Beheer (role admin), intake's part: register creditors, issue API keys (the key is shown
-once, on the page that answers the form, never again) and revoke them, record agreements
-(R-IN-7). Through intake's `/v1/beheer/…` API with the operator's own token."""
+once, on the page that answers the form, never again; the form is a one-time form, so posting
+it again issues no second key and does not show the first again) and revoke them, record
+agreements (R-IN-7). Through intake's `/v1/beheer/…` API with the operator's own token."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from starlette.datastructures import FormData
 from vroeg.shared.events import VlpType
 from vroeg.web.beheer import REFUSED, Admin, local_refusal, municipality_of, refused, text
 from vroeg.web.case_forms import Refusal
+from vroeg.web.once import ONCE_FIELD, new_form_token, use_form
 from vroeg.web.rendering import render
 from vroeg.web.services import ServiceError, call_as
 from vroeg.web.sessions import CheckedForm, Visit
@@ -117,15 +119,29 @@ async def issue_key(request: Request, visit: Admin, form: CheckedForm) -> Respon
         return _creditors_page(
             request, visit, refused=local_refusal("sleutel", form, "schuldeiser", BAD_VLP_ID)
         )
+    use = await use_form(request, visit, form)
+    if use is None:
+        message = "Dit formulier is verlopen. Vul het opnieuw in; er is geen sleutel uitgegeven."
+        return _creditors_page(
+            request, visit, refused=local_refusal("sleutel", form, "houder", message)
+        )
+    if use.earlier is not None:
+        # Posted again (a reload, a second click): the first post's key, never shown twice.
+        earlier = use.earlier.outcome
+        return render(
+            request, "sleutel.html", visit, status=200 if earlier else 409, earlier=earlier
+        )
     body = {"clientCertSha256": text(form, "certificaat")} if text(form, "certificaat") else {}
     try:
         key = await call_as(request, visit, "intake", "POST", path, json=body)
-    except ServiceError as exc:
-        if exc.status not in REFUSED:
+    except Exception as exc:
+        await use.undone()
+        if not isinstance(exc, ServiceError) or exc.status not in REFUSED:
             raise
         return _creditors_page(
             request, visit, refused=refused("sleutel", exc, form, _FIELDS, _CODES["sleutel"])
         )
+    await use.done({"keyId": key["keyId"], "holder": holder})
     return render(request, "sleutel.html", visit, key=key, holder=holder)
 
 
@@ -174,4 +190,6 @@ def _creditors_page(
         refused=refused,
         vlp_types=list(VlpType),
         municipality=municipality_of(visit),
+        once_field=ONCE_FIELD,
+        form_token=new_form_token(),
     )

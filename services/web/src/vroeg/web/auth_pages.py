@@ -15,6 +15,7 @@ from vroeg.web import repository
 from vroeg.web.models import SignIn, StaffSession
 from vroeg.web.oidc import IdentityProvider, PkcePair, SignInFailed
 from vroeg.web.rendering import render
+from vroeg.web.services import ServiceError, served_municipalities
 from vroeg.web.sessions import (
     SIGN_IN_COOKIE,
     SIGN_IN_PATH,
@@ -34,6 +35,9 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 # The browser has this long to sign in at the provider and come back.
 SIGN_IN_LIFETIME_S = 600
+# What sign-in needs besides the browser, as its unavailability page names them.
+PROVIDER = "de aanmeldvoorziening"
+REGISTRY = "het register van gemeenten"
 
 
 def _provider(request: Request) -> IdentityProvider:
@@ -50,7 +54,7 @@ async def sign_in(
         url = await _provider(request).authorization_url(state=state, nonce=nonce, pkce=pkce)
     except IdentityProviderUnavailable as exc:
         log.warning("identity provider unavailable", extra={"error": str(exc)})
-        return _provider_unavailable(request)
+        return _unavailable(request, PROVIDER)
     async with runtime(request).database.unit_of_work() as uow:
         await repository.add_sign_in(
             uow.session,
@@ -99,10 +103,16 @@ async def signed_in_at_provider(
         )
     except IdentityProviderUnavailable as exc:
         log.warning("identity provider unavailable", extra={"error": str(exc)})
-        return _provider_unavailable(request)
+        return _unavailable(request, PROVIDER)
     except SignInFailed as exc:
         log.info("sign-in refused", extra={"reason": str(exc)})
         return _sign_in_failed(request)
+    try:
+        # Of the municipalities the user works for, the pages offer those served here.
+        municipalities = await served_municipalities(request, tokens.access_token)
+    except ServiceError as exc:
+        log.warning("served municipalities unknown", extra={"status": exc.status})
+        return _unavailable(request, REGISTRY)
     member, now = tokens.member, now_utc()
     response = RedirectResponse(pending.return_to, status_code=303)
     await start_session(
@@ -112,7 +122,7 @@ async def signed_in_at_provider(
             subject=member.subject,
             name=member.name,
             roles=sorted(member.roles),
-            municipalities=sorted(member.municipalities),
+            municipalities=municipalities,
             municipality=None,
             access_token=tokens.access_token,
             csrf_token=new_secret(),
@@ -141,7 +151,7 @@ async def sign_out(request: Request, visit: SignedIn, form: CheckedForm) -> HTML
 
 @router.post("/gemeente")
 async def choose_municipality(request: Request, visit: SignedIn, form: CheckedForm) -> Response:
-    """Show one of the user's municipalities, or all of them (empty)."""
+    """Show one of the user's municipalities served here, or all of them (empty)."""
     chosen = str(form.get("gemeente", ""))
     if chosen and chosen not in visit.municipalities:
         return render(
@@ -173,7 +183,7 @@ def _sign_in_failed(request: Request) -> HTMLResponse:
     )
 
 
-def _provider_unavailable(request: Request) -> HTMLResponse:
+def _unavailable(request: Request, what: str) -> HTMLResponse:
     return render(
         request,
         "fout.html",
@@ -181,7 +191,7 @@ def _provider_unavailable(request: Request) -> HTMLResponse:
         status=503,
         title="Tijdelijk niet beschikbaar",
         message=[
-            "Aanmelden kan nu niet: de aanmeldvoorziening is niet bereikbaar.",
+            f"Aanmelden kan nu niet: {what} is niet bereikbaar.",
             "Probeer het over enkele minuten opnieuw.",
         ],
     )

@@ -1,4 +1,5 @@
-"""The web app's tables: signed-in sessions and sign-ins under way, shared by its replicas."""
+"""The web app's tables: signed-in sessions, sign-ins under way and the one-time forms a session
+used, shared by its replicas."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ class StaffSession(Base):
     subject: Mapped[str]
     name: Mapped[str | None]
     roles: Mapped[list[str]] = mapped_column(JSONB)
+    # The user's municipalities this deployment serves: their `gemeenten` claim, less those
+    # the tenant registry does not serve here (asked of intake at sign-in).
     municipalities: Mapped[list[str]] = mapped_column(JSONB)
     # The municipality the pages show, for staff who work for several; None: all of them.
     municipality: Mapped[str | None] = mapped_column(sa.String(4))
@@ -46,3 +49,18 @@ class SignIn(Base):
     code_verifier: Mapped[str]
     return_to: Mapped[str]
     expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class UsedForm(Base):
+    """A one-time form a session posted (`vroeg.web.once`): its token is used once; a second
+    post of the same form finds the first one's outcome here. Deleted with its session."""
+
+    __tablename__ = "used_forms"
+
+    session_hash: Mapped[str] = mapped_column(
+        sa.String(64), sa.ForeignKey("sessions.id_hash", ondelete="CASCADE"), primary_key=True
+    )
+    token: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    # What the first post did, to tell again (never a secret); None while it is under way.
+    outcome: Mapped[dict[str, str] | None] = mapped_column(JSONB)
+    used_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))

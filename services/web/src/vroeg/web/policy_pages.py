@@ -1,6 +1,7 @@
 """Beheer (role admin), the policies a municipality sets, each saved as its next version in
-the service that owns it: intake's thresholds and attestations (R-IN-4, R-IN-2) and the
-matcher's priority weights and vulnerable areas (R-MAT-4). The page shows the version in
+the service that owns it: intake's thresholds and attestations (R-IN-4, R-IN-2), the
+matcher's priority weights and vulnerable areas (R-MAT-4), and reporting's monitor policy (the
+weeks without a signal after which a creditor counts as gone silent). The page shows the version in
 force (0: the national default) and saves what the operator changed."""
 
 from __future__ import annotations
@@ -185,6 +186,39 @@ async def save_priority_policy(request: Request, visit: Admin, form: CheckedForm
         "prioriteit",
         _priority_body(form),
         _PRIORITY_FIELDS,
+    )
+
+
+# reporting's monitor policy ------------------------------------------------------------------
+
+_MONITOR_FIELDS = {
+    "silentWeeks": ("weken", "Vul een heel aantal weken in, van 1 tot en met 52."),
+}
+
+
+@router.get("/monitorbeleid")
+async def monitor_policy(
+    request: Request, visit: Admin, opgeslagen: Annotated[int | None, Query(ge=0)] = None
+) -> HTMLResponse:
+    """reporting's monitor policy in force for the municipality, as a form."""
+    municipality = municipality_of(visit)
+    if municipality is None:
+        return _page(request, visit, "beheer_monitorbeleid.html", None, {})
+    policy = await call_as(
+        request, visit, "reporting", "GET", f"/beheer/gemeenten/{municipality}/monitorbeleid"
+    )
+    values = {"weken": str(policy["silentWeeks"])}
+    return _page(request, visit, "beheer_monitorbeleid.html", policy, values, saved=opgeslagen)
+
+
+@router.post("/monitorbeleid")
+async def save_monitor_policy(request: Request, visit: Admin, form: CheckedForm) -> Response:
+    """Save the form as the municipality's next monitor policy version; reporting checks the
+    number (a whole number of weeks, 1 to 52)."""
+    weeks = text(form, "weken")
+    body = {"silentWeeks": int(weeks) if weeks.isdecimal() else weeks or None}
+    return await _save(
+        request, visit, form, "reporting", "monitorbeleid", "monitorbeleid", body, _MONITOR_FIELDS
     )
 
 

@@ -2,9 +2,10 @@
 deployment serves, and for other municipalities the vroeg deployment that serves them (its
 intake's and feedback service's addresses, the CA to trust there, and per municipality served
 here the key it presents there). An entry saved here is served, or reached, at once (R-IN-8):
-no redeploy. Through intake's `/v1/beheer/gemeenten` API with the operator's own token, so
-intake decides who may change what (a municipality's own operators; where personal data goes,
-an operator of every municipality served here).
+no redeploy; the operator's own municipality switch offers it at once. Through intake's
+`/v1/beheer/gemeenten` API with the operator's own token, so intake decides who may change
+what (a municipality's own operators; where personal data goes, an operator of every
+municipality served here).
 
 The keys are secrets: the page says for which municipalities one is set, never a key; its key
 fields are always empty, also when a refused form is shown again with what was typed. Saved with
@@ -13,6 +14,7 @@ with a key typed, the keys typed are all it has."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import Annotated, Any
 
@@ -20,11 +22,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from vroeg.web import repository
 from vroeg.web.beheer import REFUSED, Admin, local_refusal, refused, text
 from vroeg.web.case_forms import Refusal
 from vroeg.web.rendering import render
-from vroeg.web.services import ServiceError, call_as
-from vroeg.web.sessions import CheckedForm, Visit
+from vroeg.web.services import ServiceError, call_as, served_municipalities
+from vroeg.web.sessions import CheckedForm, Visit, runtime
 
 router = APIRouter(prefix="/beheer")
 
@@ -105,6 +108,7 @@ async def save_entry(request: Request, visit: Admin, form: CheckedForm) -> Respo
             raise
         refusal = refused("gemeente", exc, form, fields, _CODES["gemeente"])
         return _page(request, visit, entries, refusal=refusal)
+    await _offer_served(request, visit)
     return RedirectResponse("/beheer/gemeenten?gedaan=opgeslagen#register-kop", status_code=303)
 
 
@@ -125,7 +129,18 @@ async def remove_entry(request: Request, visit: Admin, form: CheckedForm) -> Res
         entries = await _entries(request, visit)
         refusal = refused("verwijderen", exc, form, {}, _CODES["verwijderen"])
         return _page(request, visit, entries, refusal=refusal)
+    await _offer_served(request, visit)
     return RedirectResponse("/beheer/gemeenten?gedaan=verwijderd#register-kop", status_code=303)
+
+
+async def _offer_served(request: Request, visit: Visit) -> None:
+    """The operator's pages offer the municipalities served here now (others' from their next
+    sign-in). The change is saved already: not learning this now leaves the list as it was."""
+    with contextlib.suppress(ServiceError):
+        served = await served_municipalities(request, visit.session.access_token)
+        chosen = visit.session.municipality if visit.session.municipality in served else None
+        async with runtime(request).database.unit_of_work() as uow:
+            await repository.set_municipalities(uow.session, visit.id_hash, served, chosen)
 
 
 def _check_locally(form: FormData, municipality: str, served_here: str) -> Refusal | None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vroeg.web.models import SignIn, StaffSession
+from vroeg.web.models import SignIn, StaffSession, UsedForm
 
 
 async def add_sign_in(session: AsyncSession, sign_in: SignIn) -> None:
@@ -56,6 +57,17 @@ async def choose_municipality(
     )
 
 
+async def set_municipalities(
+    session: AsyncSession, id_hash: str, municipalities: list[str], chosen: str | None
+) -> None:
+    """The municipalities the session's pages offer, and the one chosen among them."""
+    await session.execute(
+        sa.update(StaffSession)
+        .where(StaffSession.id_hash == id_hash)
+        .values(municipalities=municipalities, municipality=chosen)
+    )
+
+
 async def end_session(session: AsyncSession, id_hash: str) -> None:
     """Sign out: the session is gone, on every replica."""
     await session.execute(sa.delete(StaffSession).where(StaffSession.id_hash == id_hash))
@@ -70,3 +82,32 @@ async def purge(session: AsyncSession, now: datetime, idle_since: datetime) -> i
     )
     sign_ins = await session.execute(sa.delete(SignIn).where(SignIn.expires_at <= now))
     return int(getattr(sessions, "rowcount", 0)) + int(getattr(sign_ins, "rowcount", 0))
+
+
+async def use_form(
+    session: AsyncSession, session_hash: str, token: str, now: datetime
+) -> UsedForm | None:
+    """Mark a session's one-time form used: None the first time, else its earlier use (a
+    concurrent first use waits for the other's transaction)."""
+    first = await session.scalar(
+        insert(UsedForm)
+        .values(session_hash=session_hash, token=token, outcome=None, used_at=now)
+        .on_conflict_do_nothing()
+        .returning(UsedForm.token)
+    )
+    if first is not None:
+        return None
+    return await session.scalar(
+        sa.select(UsedForm).where(UsedForm.session_hash == session_hash, UsedForm.token == token)
+    )
+
+
+async def record_form_outcome(
+    session: AsyncSession, session_hash: str, token: str, outcome: dict[str, str] | None
+) -> None:
+    """What a one-time form's first post did; None: it did nothing, so it may be posted again."""
+    where = (UsedForm.session_hash == session_hash, UsedForm.token == token)
+    if outcome is None:
+        await session.execute(sa.delete(UsedForm).where(*where))
+    else:
+        await session.execute(sa.update(UsedForm).where(*where).values(outcome=outcome))

@@ -117,3 +117,11 @@ async def call_as(
     """`Services.call` with the signed-in user's own access token."""
     services = runtime(request).resources.get(Services)
     return await services.call(service, method, path, token=visit.session.access_token, **kw)
+
+
+async def served_municipalities(request: Request, token: str) -> list[str]:
+    """The municipalities in the token's `gemeenten` claim that this deployment's tenant
+    registry serves (intake's `GET /v1/gemeenten`): the only ones the pages offer."""
+    services = runtime(request).resources.get(Services)
+    served = await services.call("intake", "GET", "/gemeenten", token=token)
+    return sorted(served["municipalities"])
