@@ -31,7 +31,9 @@ async def kafka_ceiling(
         consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
         await consumer.start()
         try:
-            await consumer._client.force_metadata_update()
+            while not consumer.partitions_for_topic(topic):  # the new topic's metadata
+                await consumer._client.force_metadata_update()
+                await asyncio.sleep(0.2)
             tps = [TopicPartition(topic, p) for p in range(partitions)]
             consumer.assign(tps)
             await consumer.seek_to_beginning(*tps)

@@ -236,11 +236,15 @@ def print_lag(run: Run) -> None:
     print("  lag (records not yet committed) per consumer group, by seconds since the first POST:")
     print(f"  {'s':>6} {'posted':>8} " + " ".join(f"{s:>10}" for s in SERVICES))
     for at, posted, lags in shown:
-        print(f"  {at:6.0f} {posted:8,} " + " ".join(f"{lags[s]:10,}" for s in SERVICES))
+        # An end offset read just before a commit can make a group look one ahead: 0.
+        print(f"  {at:6.0f} {posted:8,} " + " ".join(f"{max(0, lags[s]):10,}" for s in SERVICES))
 
 
 def print_usage(run: Run, cpu: dict[str, float], signals: int) -> None:
-    print("  CPU s per 1,000 signals and memory (RSS MiB at the first POST / at the end / peak):")
+    print(
+        "  CPU s per 1,000 signals and memory (RSS MiB at the first POST / at the end / peak; "
+        "PostgreSQL: the sum over our backends, shared buffers counted in each):"
+    )
     for name, usage in run.usage.items():
         rss = usage.rss_mib
         peak = (
