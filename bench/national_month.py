@@ -15,7 +15,7 @@ stand-in's count); and, in the same run after the services stopped, the raw aiok
 produce→consume rate and the PostgreSQL commit rate of this machine (`ceilings.py`), with the
 end-to-end throughput as a share of each.
     uv run python bench/national_month.py [--signals N] [--persons N] [--municipalities SPEC]
-        [--seed N] [--clients C] [--batch B] [--sample S]
+        [--seed N] [--clients C] [--batch B] [--sample S] [--partitions P]
 """
 
 from __future__ import annotations
@@ -278,6 +278,8 @@ async def main(args: argparse.Namespace) -> None:
     )
     keys = {code: f"bench-{code}" for code in generated.debt_help}
     env = standin_env(args.persons, args.seed, args.municipalities, keys)
+    if args.partitions:  # the services create their topics with this many partitions
+        env["VROEG_TOPIC_PARTITIONS"] = str(args.partitions)
     async with isolated_platform("national", env, served=towns) as bench:
         started = time.monotonic()
         bench.platform.start(STANDINS, timeout=900)
@@ -354,4 +356,7 @@ if __name__ == "__main__":
     parser.add_argument("--clients", type=int, default=4, help="concurrent creditor clients")
     parser.add_argument("--batch", type=int, default=500, help="signals per POST")
     parser.add_argument("--sample", type=float, default=5, help="seconds between lag samples")
+    parser.add_argument(
+        "--partitions", type=int, default=0, help="partitions per topic (default: the platform's)"
+    )
     asyncio.run(main(parser.parse_args()))
