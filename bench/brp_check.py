@@ -45,15 +45,7 @@ async def main(persons: int, signals: int, municipalities: str, seed: int) -> No
         f"{len(population.municipalities)} municipalities in {time.monotonic() - started:.1f} s"
     )
     keys = {code: f"bench-{code}" for code in generated.debt_help}
-    env = {
-        "VROEG_BRP_SYNTHETIC": str(persons),
-        "VROEG_BRP_SYNTHETIC_SEED": str(seed),
-        "VROEG_BRP_SYNTHETIC_MUNICIPALITIES": municipalities,
-        "VROEG_DEBT_HELP_IMPORT_KEYS": json.dumps(
-            {code: hashlib.sha256(key.encode()).hexdigest() for code, key in keys.items()}
-        ),
-    }
-    async with isolated_platform("brp", env) as bench:
+    async with isolated_platform("brp", standin_env(persons, seed, municipalities, keys)) as bench:
         started = time.monotonic()
         bench.platform.start(["brp-standin"], timeout=900)
         print(
@@ -63,6 +55,21 @@ async def main(persons: int, signals: int, municipalities: str, seed: int) -> No
         bench.platform.start(["brp-check"])
         await import_debt_help(bench, generated, keys)
         await route(bench, generated.signals)
+
+
+def standin_env(
+    persons: int, seed: int, municipalities: str, keys: dict[str, str]
+) -> dict[str, str]:
+    """The BRP stand-in's synthetic population (the generator's: same size, seed and
+    municipalities), and brp-check's import key of each municipality's debt-help register."""
+    return {
+        "VROEG_BRP_SYNTHETIC": str(persons),
+        "VROEG_BRP_SYNTHETIC_SEED": str(seed),
+        "VROEG_BRP_SYNTHETIC_MUNICIPALITIES": municipalities,
+        "VROEG_DEBT_HELP_IMPORT_KEYS": json.dumps(
+            {code: hashlib.sha256(key.encode()).hexdigest() for code, key in keys.items()}
+        ),
+    }
 
 
 def peak_rss_mb(bench: Bench, name: str) -> int:

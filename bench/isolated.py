@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vroeg.deploy import infra
-from vroeg.deploy.processes import Platform, free_port
+from vroeg.deploy.processes import DEVELOPMENT_TENANTS, Platform, free_port
 
 
 @dataclass(frozen=True)
@@ -27,8 +27,11 @@ class Bench:
 
 
 @asynccontextmanager
-async def isolated_platform(name: str, env: dict[str, str]) -> AsyncIterator[Bench]:
-    """The platform on free ports, its own database and topics; torn down afterwards."""
+async def isolated_platform(
+    name: str, env: dict[str, str], served: tuple[str, ...] = DEVELOPMENT_TENANTS
+) -> AsyncIterator[Bench]:
+    """The platform on free ports, its own database and topics, serving `served` (entered in
+    intake's tenant registry when intake starts); torn down afterwards."""
     endpoints = infra.up()
     database = await infra.recreate_database(endpoints.database_url, f"vroeg_bench_{name}")
     prefix = f"bench-{name}-{int(time.time())}."
@@ -42,6 +45,7 @@ async def isolated_platform(name: str, env: dict[str, str]) -> AsyncIterator[Ben
         },
         log_dir=Path(tempfile.mkdtemp(prefix=f"vroeg-bench-{name}-")),
         ports={process: free_port() for process in Platform.names()},
+        served=served,
     )
     try:
         yield Bench(platform, endpoints.kafka_bootstrap_servers, prefix)

@@ -118,6 +118,16 @@ async def test_every_query_type_answers_within_the_official_schema(
     assert errors == []
 
 
+async def test_health_counts_the_queries_answered_by_type(brp: httpx.AsyncClient) -> None:
+    """What a benchmark reads as BRP calls per signal: answered queries only, by type."""
+    by_bsn, by_name = QUERIES[0][1], QUERIES[1][1]
+    for query in (by_bsn, by_name, by_name):
+        assert (await brp.post("/personen", json=query)).status_code == 200
+    assert (await brp.post("/personen", json={"type": "Onbekend"})).status_code == 400
+    health = (await brp.get("http://brp/health")).json()
+    assert health["queries"] == {by_bsn["type"]: 1, by_name["type"]: 2}
+
+
 async def test_searches_leave_out_the_deceased_unless_asked(brp: httpx.AsyncClient) -> None:
     query = {
         "type": "ZoekMetGeslachtsnaamEnGeboortedatum",

@@ -8,6 +8,7 @@ import json
 import secrets
 import ssl
 import time
+from collections import Counter
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,8 @@ def create_app(store: PersonStore, oauth_clients: dict[str, str] | None = None) 
     """The stand-in's app over a store of persons; with clients, it wants OAuth2 tokens."""
     app = FastAPI(title="BRP Personen v2 stand-in", docs_url=None, redoc_url=None)
     tokens: dict[str, float] = {}
+    # Queries answered, by their `type`: what a benchmark reads as BRP calls per signal.
+    queries: Counter[str] = Counter()
 
     @app.post("/oauth/token")
     async def token(request: Request) -> JSONResponse:
@@ -105,11 +108,12 @@ def create_app(store: PersonStore, oauth_clients: dict[str, str] | None = None) 
             answer = store.query(body)
         except QueryError as exc:
             return _problem(exc)
+        queries[body["type"]] += 1
         return JSONResponse(answer, media_type=MEDIA_TYPE)
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
-        return {"status": "UP", "persons": len(store)}
+        return {"status": "UP", "persons": len(store), "queries": dict(queries)}
 
     return app
 
