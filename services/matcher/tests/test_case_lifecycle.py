@@ -241,7 +241,8 @@ async def test_a_closing_and_a_reopening_handled_at_once_leave_the_latest_of_the
     # closing come on two topics, so two of the matcher's workers handle them at once: each
     # reads the case, then waits for the household's lock while another transaction (here the
     # test) works on it. Whichever goes first, the second must see what the first wrote: the
-    # case ends closed with the second outcome (the export counts it, domain §9).
+    # case ends closed with the second outcome (the CBS export counts it, domain §9), and
+    # reporting, which keeps the case's highest version, sees it closed too.
     home = household()
     first = routed(household=home)
     await matcher.route(first)
@@ -287,6 +288,9 @@ async def test_a_closing_and_a_reopening_handled_at_once_leave_the_latest_of_the
         "outcome": "WIL_GEEN_HULP",
         "outcome_detail": "ZELF_GEREGELD",
     }
+    # Reporting keeps the case as its last restatement tells it: closed.
+    await matcher.sent()
+    assert (await matcher.events(case["id"]))[-1].state.status is CaseStatus.CLOSED
 
 
 async def _waiting_for(connection: asyncpg.Connection, home: str, expected: int) -> int:
