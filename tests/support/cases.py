@@ -231,7 +231,7 @@ class MatcherUnderTest:
         await publish(self.iso.kafka, self.iso.topic(CASE_OUTCOME_REGISTERED.name), [event])
         return event.id
 
-    async def reopen(self, case_id: UUID) -> UUID:
+    async def reopen(self, case_id: UUID, *, reopened_at: datetime | None = None) -> UUID:
         """followup reopens a closed case: the resident came back. The event's id."""
         now = datetime.now(UTC)
         event = CaseReopened(
@@ -239,7 +239,7 @@ class MatcherUnderTest:
             occurred_at=now,
             case_id=case_id,
             reason="kwam terug",
-            reopened_at=now,
+            reopened_at=reopened_at or now,
         )
         await publish(self.iso.kafka, self.iso.topic(CASE_REOPENED.name), [event])
         return event.id

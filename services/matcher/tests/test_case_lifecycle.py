@@ -1,14 +1,18 @@
 """The matcher as a process mirrors followup's closing and reopening (R-FU-4, §8.8.2): a closed
 case takes no new signal, the next case is recidive with its outcome (R-MAT-3), a late signal
 corrects later cases, a signal that joined after the closing moves to a new case, a reopened
-case takes signals again."""
+case takes signals again, and a closing and a reopening handled at once end as the later of
+them."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
+import pytest
+
 from tests.support.cases import MatcherUnderTest, household, kinds, routed
-from tests.support.db import fetch
+from tests.support.db import asyncpg_url, eventually, fetch
 from vroeg.shared.events import (
     CaseChangeKind,
     CaseOpened,
@@ -227,3 +231,78 @@ async def test_a_reopening_handled_before_the_closing_it_undoes_leaves_the_case_
         case["id"],
     )
     assert (row["status"], row["accepting"]) == ("OPEN", True)
+
+
+@pytest.mark.parametrize("first_to_wait", ["reopening", "closing"])
+async def test_a_closing_and_a_reopening_handled_at_once_leave_the_latest_of_them(
+    matcher: MatcherUnderTest, first_to_wait: str
+) -> None:
+    # followup closed the case, reopened it and closed it again. The reopening and the second
+    # closing come on two topics, so two of the matcher's workers handle them at once: each
+    # reads the case, then waits for the household's lock while another transaction (here the
+    # test) works on it. Whichever goes first, the second must see what the first wrote: the
+    # case ends closed with the second outcome (the CBS export counts it, domain §9), and
+    # reporting, which keeps the case's highest version, sees it closed too.
+    home = household()
+    first = routed(household=home)
+    await matcher.route(first)
+    [case] = await matcher.cases(home, signals=1)
+    await matcher.handled(await matcher.close(case["id"], [first.signal.signal_id]))
+    reopened_at = datetime.now(UTC)
+    closed_again_at = reopened_at + timedelta(seconds=1)
+    publish = {
+        "reopening": lambda: matcher.reopen(case["id"], reopened_at=reopened_at),
+        "closing": lambda: matcher.close(
+            case["id"],
+            [first.signal.signal_id],
+            category=OutcomeCategory.WIL_GEEN_HULP,
+            detail=OutcomeDetail.ZELF_GEREGELD,
+            closed_at=closed_again_at,
+        ),
+    }
+    lock = await asyncpg.connect(asyncpg_url(matcher.iso.database_url))
+    events = []
+    try:
+        async with lock.transaction():
+            await lock.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"matcher:0363:aoid:{home}"
+            )
+            # The lock goes to its waiters in the order they came.
+            for waiting, name in enumerate(sorted(publish, key=lambda n: n != first_to_wait), 1):
+                events.append(await publish[name]())
+                found = await _waiting_for(lock, home, waiting)
+                assert found == waiting, f"the {name} waits for the household"
+    finally:
+        await lock.close()
+    for event_id in events:
+        await matcher.handled(event_id)
+
+    [row] = await fetch(
+        matcher.iso.database_url,
+        "SELECT status, accepting, outcome, outcome_detail FROM matcher.cases WHERE id = $1",
+        case["id"],
+    )
+    assert dict(row) == {
+        "status": "CLOSED",
+        "accepting": False,
+        "outcome": "WIL_GEEN_HULP",
+        "outcome_detail": "ZELF_GEREGELD",
+    }
+    # Reporting keeps the case as its last restatement tells it: closed.
+    await matcher.sent()
+    assert (await matcher.events(case["id"]))[-1].state.status is CaseStatus.CLOSED
+
+
+async def _waiting_for(connection: asyncpg.Connection, home: str, expected: int) -> int:
+    """How many transactions wait for the household's lock, once `expected` do."""
+
+    async def waiting() -> int:
+        found: int = await connection.fetchval(
+            "WITH k AS (SELECT hashtextextended($1, 0) AS h) "
+            "SELECT count(*) FROM pg_locks, k WHERE locktype = 'advisory' AND NOT granted "
+            "AND classid::bigint = (h >> 32) & 4294967295 AND objid::bigint = h & 4294967295",
+            f"matcher:0363:aoid:{home}",
+        )
+        return found
+
+    return await eventually(waiting, lambda n: n == expected)

@@ -45,7 +45,11 @@ async def households(
     session: AsyncSession, keys: Sequence[tuple[str, str]], since: datetime
 ) -> tuple[list[Case], list[CaseSignal]]:
     """The households' cases that take signals or had one received since `since`, and all
-    their signals. `keys` are (municipality, household key) pairs."""
+    their signals. `keys` are (municipality, household key) pairs.
+
+    Read under the households' lock, as they are now: a row the session read before the lock
+    (a closing's case, to find its household) is overwritten with what the transactions that
+    held the lock meanwhile committed, else a reopening would undo a closing it never saw."""
     of_households = sa.tuple_(CaseSignal.municipality, CaseSignal.household_key).in_(keys)
     recent = (
         sa.select(CaseSignal.case_id)
@@ -54,17 +58,21 @@ async def households(
     )
     cases = list(
         await session.scalars(
-            sa.select(Case).where(
+            sa.select(Case)
+            .where(
                 sa.tuple_(Case.municipality, Case.household_key).in_(keys),
                 sa.or_(Case.accepting, Case.id.in_(recent)),
             )
+            .execution_options(populate_existing=True)
         )
     )
     if not cases:
         return [], []
     signals = list(
         await session.scalars(
-            sa.select(CaseSignal).where(CaseSignal.case_id.in_([c.id for c in cases]))
+            sa.select(CaseSignal)
+            .where(CaseSignal.case_id.in_([c.id for c in cases]))
+            .execution_options(populate_existing=True)
         )
     )
     return cases, signals
