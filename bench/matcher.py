@@ -94,8 +94,9 @@ class Usage:
                 status = Path(f"/proc/{pid}/status").read_text()
             except FileNotFoundError:
                 continue
-            total += next(
-                int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")
+            total += next(  # none for a child that just exited (a zombie)
+                (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")),
+                0,
             )
         self.rss_mib.append(total / 1024)
 
