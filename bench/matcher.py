@@ -33,6 +33,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from isolated import Bench, isolated_platform
 from realistic import generate
+from sqlalchemy.engine import make_url
 
 from vroeg.matcher.rules import ROUTES_WITH_CASE
 from vroeg.shared.cloudevents import encode
@@ -61,11 +62,15 @@ class Usage:
     benchmark runs."""
 
     roots: list[int]
+    # Found anew at each look by their command line instead (the database's backends).
+    command: str | None = None
     rss_mib: list[float] = field(default_factory=list)
+    # Each process's CPU seconds when last seen: one that exits keeps counting.
+    _cpu: dict[int, float] = field(default_factory=dict)
 
     @property
     def pids(self) -> list[int]:
-        found, todo = [], list(self.roots)
+        found, todo = [], pids_of(self.command) if self.command else list(self.roots)
         while todo:
             pid = todo.pop()
             found.append(pid)
@@ -74,14 +79,13 @@ class Usage:
         return found
 
     def cpu_s(self) -> float:
-        total = 0
         for pid in self.pids:
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except FileNotFoundError:
                 continue
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-        return total / TICKS
+            self._cpu[pid] = (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+        return sum(self._cpu.values())
 
     def sample_rss(self) -> None:
         total = 0
@@ -90,8 +94,9 @@ class Usage:
                 status = Path(f"/proc/{pid}/status").read_text()
             except FileNotFoundError:
                 continue
-            total += next(
-                int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")
+            total += next(  # none for a child that just exited (a zombie)
+                (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")),
+                0,
             )
         self.rss_mib.append(total / 1024)
 
@@ -165,7 +170,8 @@ async def main(scenario: str, signals: int | None, workers: int) -> None:
         process = bench.platform["matcher"].popen
         assert process is not None
         matcher = Usage([process.pid])
-        postgres = Usage(pids_of("postgres"))
+        # The backends serving the benchmark's database (not other work on the server).
+        postgres = Usage([], command=f"postgres: {database_name(bench)} ")
         totals: dict[str, int] = {}
         by_month: dict[date, list[SignalRouted]] = {}
         for event in earlier:
@@ -254,6 +260,12 @@ async def close_open_cases(
         await producer.stop()
     totals[topic] = totals.get(topic, 0) + len(events)
     await handled(bench, totals, usage)
+
+
+def database_name(bench: Bench) -> str:
+    """`user database` as PostgreSQL shows it in its backends' command lines."""
+    url = make_url(database_url(bench))
+    return f"{url.username} {url.database}"
 
 
 def database_url(bench: Bench) -> str:

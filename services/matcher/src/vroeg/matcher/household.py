@@ -153,6 +153,11 @@ class Household:
             if row.signal_id not in self.signals:
                 self.elsewhere[row.signal_id] = row
 
+    def seen_elsewhere(self, row: CaseSignal) -> None:
+        """A signal of one of its persons that joined another household meanwhile."""
+        if row.signal_id not in self.signals:
+            self.elsewhere[row.signal_id] = row
+
     def accepting(self) -> Case | None:
         """The case new signals join (R-MAT-2), if the household has one."""
         return next((c for c in self.cases.values() if c.accepting), None)
@@ -355,19 +360,28 @@ async def load(
 
 
 async def load_persons(
-    uow: UnitOfWork, homes: Mapping[tuple[str, str], Household], bsns: set[str]
+    uow: UnitOfWork,
+    homes: Mapping[tuple[str, str], Household],
+    persons: Mapping[tuple[str, str], set[str]],
 ) -> None:
-    """Load, in one statement, the signals of these persons (and of everyone in the loaded
-    cases) at other addresses, for R-IN-5's same debt."""
-    for home in homes.values():
-        bsns.update(r.bsn for r in home.signals.values() if r.bsn is not None)
-    if not homes or not bsns:
+    """Load, in one statement, the signals at other addresses of each household's persons
+    (`persons`: those of its new signals; and everyone in its loaded cases), for R-IN-5's same
+    debt. Each household gets its own persons' signals only, as when loaded alone."""
+    wanted = {
+        key: {r.bsn for r in home.signals.values() if r.bsn is not None} | persons.get(key, set())
+        for key, home in homes.items()
+    }
+    bsns = sorted(set().union(*wanted.values())) if wanted else []
+    if not bsns:
         return
     since = add_months(min(h.since for h in homes.values()), -rules.REPEAT_LOOKBACK_MONTHS)
     municipalities = sorted({h.municipality for h in homes.values()})
-    found = await repository.person_signals(uow.session, municipalities, sorted(bsns), since)
-    for home in homes.values():
-        home.persons_loaded.update(bsns)
-        for row in found:
-            if row.municipality == home.municipality and row.signal_id not in home.signals:
-                home.elsewhere[row.signal_id] = row
+    found: dict[tuple[str, str | None], list[CaseSignal]] = {}
+    for row in await repository.person_signals(uow.session, municipalities, bsns, since):
+        found.setdefault((row.municipality, row.bsn), []).append(row)
+    for key, home in homes.items():
+        home.persons_loaded.update(wanted[key])
+        for bsn in wanted[key]:
+            for row in found.get((home.municipality, bsn), ()):
+                if row.signal_id not in home.signals:
+                    home.elsewhere[row.signal_id] = row

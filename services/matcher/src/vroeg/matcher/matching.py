@@ -25,8 +25,10 @@ from vroeg.shared.messaging.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-# Where `prepare` leaves a batch's households for its handlers (UnitOfWork.prepared).
+# Where `prepare` leaves a batch's households for its handlers (UnitOfWork.prepared), and
+# which of them each person's signals elsewhere were loaded for.
 _HOMES = "matcher.households"
+_PERSONS = "matcher.persons"
 
 
 def _home_of(event: SignalRouted) -> tuple[str, str]:
@@ -39,13 +41,21 @@ async def prepare(uow: UnitOfWork, events: Sequence[SignalRouted]) -> None:
     if not events:
         return
     wanted: dict[tuple[str, str], datetime] = {}
+    persons: dict[tuple[str, str], set[str]] = {}
     for event in events:
         home = _home_of(event)
         received = event.signal.received_at
         wanted[home] = min(wanted.get(home, received), received)
+        if event.bsn is not None:
+            persons.setdefault(home, set()).add(event.bsn)
     homes = await load(uow, wanted, now_utc())
-    await load_persons(uow, homes, {e.bsn for e in events if e.bsn is not None})
+    await load_persons(uow, homes, persons)
     uow.prepared[_HOMES] = homes
+    by_person: dict[tuple[str, str], list[Household]] = {}
+    for household in homes.values():
+        for bsn in household.persons_loaded:
+            by_person.setdefault((household.municipality, bsn), []).append(household)
+    uow.prepared[_PERSONS] = by_person
 
 
 async def prepare_lifecycle(
@@ -59,7 +69,9 @@ async def prepare_lifecycle(
             home = (case.municipality, case.household_key)
             wanted[home] = min(wanted.get(home, case.opened_at), case.opened_at)
     if wanted:
-        uow.prepared[_HOMES] = await load(uow, wanted, now_utc())
+        homes = await load(uow, wanted, now_utc())
+        await load_persons(uow, homes, {})
+        uow.prepared[_HOMES] = homes
 
 
 async def _household(uow: UnitOfWork, case: Case, now: datetime) -> Household:
@@ -86,6 +98,12 @@ async def join(uow: UnitOfWork, event: SignalRouted, now: datetime) -> None:
     case = home.accepting() or home.new_case(signal.received_at)
     row = signal_row(event, case.id, key, now)
     home.signals[row.signal_id] = row
+    if row.bsn is not None:
+        # The batch's other households of this person see it, as they would if loaded after.
+        by_person: dict[tuple[str, str], list[Household]] = uow.prepared.get(_PERSONS, {})
+        for other in by_person.get((municipality, row.bsn), ()):
+            if other is not home:
+                other.seen_elsewhere(row)
     uow.session.add_all([case, row] if case.version == 0 else [row])
     await home.settle(
         uow,

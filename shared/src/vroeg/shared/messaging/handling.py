@@ -37,6 +37,8 @@ MAX_WAIT_S = 5.0
 BATCH_MAX = 200
 # `together`'s answer when the batch failed but no one record can be blamed.
 UNKNOWN = -1
+# Looked up once, not per record (a proxy until telemetry sets the provider).
+_tracer = trace.get_tracer(__name__)
 
 
 class DependencyUnavailable(RuntimeError):
@@ -115,7 +117,7 @@ class RecordHandling:
     @contextlib.contextmanager
     def _span(self, record: ConsumerRecord) -> Iterator[Span]:
         """The consumer span of one record, continuing its producer's trace."""
-        with trace.get_tracer(__name__).start_as_current_span(
+        with _tracer.start_as_current_span(
             f"process {record.topic}",
             context=propagate.extract(header_map(record.headers)),
             kind=SpanKind.CONSUMER,
