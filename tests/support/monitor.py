@@ -5,15 +5,20 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import httpx
 
+from tests.support.db import eventually, fetch
 from tests.support.fixtures import Isolation
+from tests.support.kafka import publish, wait_until_consumed
 from vroeg.shared.clock import dutch_date
-from vroeg.shared.events import now_utc
+from vroeg.shared.events import Event, now_utc
+from vroeg.shared.topics import consumed_by, topic_for
 
 Figures = dict[tuple[str, str, str | None], Decimal | None]
 
@@ -84,3 +89,31 @@ async def get_counts(
         )
         for v in response.json()["waarden"]
     }
+
+
+async def publish_facts(isolation: Isolation, events: Sequence[Event]) -> None:
+    """Publish events on the topics reporting reads, each on its own, and wait until reporting
+    has consumed every one of those topics to its end."""
+    for topic in consumed_by("reporting"):
+        mine = [e for e in events if topic_for(e) is topic]
+        if mine:
+            await publish(isolation.kafka, isolation.topic(topic.name), mine)
+    for topic in consumed_by("reporting"):
+        await wait_until_consumed(
+            isolation.kafka, isolation.group("reporting"), isolation.topic(topic.name)
+        )
+
+
+def twice_reversed(events: Sequence[Event]) -> list[Event]:
+    """Newest first, each fact again under its own id and once more under a new one."""
+    return [copy for e in reversed(events) for copy in (e, e, e.model_copy(update={"id": uuid4()}))]
+
+
+async def rolled_up(isolation: Isolation) -> None:
+    """Wait until the rollup job kept every month whose facts changed."""
+    left = await eventually(
+        lambda: fetch(isolation.database_url, "SELECT count(*) AS n FROM reporting.stale_months"),
+        lambda rows: rows[0]["n"] == 0,
+        timeout=60,
+    )
+    assert left[0]["n"] == 0

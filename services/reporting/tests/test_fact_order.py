@@ -11,7 +11,6 @@ id).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -21,8 +20,14 @@ import httpx
 import pytest
 
 from tests.support.fixtures import Isolation, PlatformFactory, staff_headers
-from tests.support.kafka import publish, wait_until_consumed
-from tests.support.monitor import Figures, get_figures, rebuild, this_month
+from tests.support.monitor import (
+    Figures,
+    get_figures,
+    publish_facts,
+    rebuild,
+    this_month,
+    twice_reversed,
+)
 from tests.support.signals import opened_case
 from vroeg.reporting.indicators import CATALOGUE
 from vroeg.reporting.indicators.creditors import SILENT_WEEKS
@@ -57,7 +62,6 @@ from vroeg.shared.events import (
     SignalKind,
     VlpType,
 )
-from vroeg.shared.topics import consumed_by, topic_for
 
 pytestmark = pytest.mark.infra
 
@@ -333,22 +337,6 @@ SILENT: dict[tuple[str, str, str | None], Decimal | None] = {
 }
 
 
-async def _publish(isolation: Isolation, events: Sequence[Event]) -> None:
-    for topic in consumed_by("reporting"):
-        mine = [e for e in events if topic_for(e) is topic]
-        if mine:
-            await publish(isolation.kafka, isolation.topic(topic.name), mine)
-    for topic in consumed_by("reporting"):
-        await wait_until_consumed(
-            isolation.kafka, isolation.group("reporting"), isolation.topic(topic.name)
-        )
-
-
-def _twice_reversed(events: Sequence[Event]) -> list[Event]:
-    """Newest first, each fact again under its own id and once more under a new one."""
-    return [copy for e in reversed(events) for copy in (e, e, e.model_copy(update={"id": uuid4()}))]
-
-
 @pytest.mark.parametrize("order", ["as-they-happened", "reversed-each-twice"])
 async def test_facts_in_any_order_and_number_give_the_same_figures_and_rebuild_gives_them_again(
     isolation: Isolation, make_platform: PlatformFactory, tmp_path: Path, order: str
@@ -362,7 +350,7 @@ async def test_facts_in_any_order_and_number_give_the_same_figures_and_rebuild_g
     platform["idp-standin"].env["VROEG_IDP_USERS"] = str(tmp_path / "users.json")
     platform.start(["idp-standin", "reporting"])
     facts = _month_of_facts()
-    await _publish(isolation, facts if order == "as-they-happened" else _twice_reversed(facts))
+    await publish_facts(isolation, facts if order == "as-they-happened" else twice_reversed(facts))
     url, regional = platform["reporting"].url, staff_headers(platform, "analyst-regio")
     found = await get_figures(url, regional, this_month())
     assert _differences(found) == {}
@@ -392,7 +380,7 @@ async def test_the_csv_the_definitions_and_bad_input(
 ) -> None:
     platform = make_platform()
     platform.start(["idp-standin", "reporting"])
-    await _publish(isolation, _month_of_facts())
+    await publish_facts(isolation, _month_of_facts())
     analyst = staff_headers(platform, "analyst-0363")
     async with httpx.AsyncClient(base_url=platform["reporting"].url, headers=analyst) as http:
         definitions = (await http.get("/v1/indicatoren")).json()
@@ -444,7 +432,9 @@ async def test_each_municipality_sets_its_own_silence_policy(
     platform = make_platform()
     platform["idp-standin"].env["VROEG_IDP_USERS"] = str(tmp_path / "users.json")
     platform.start(["idp-standin", "reporting"])
-    await _publish(isolation, [*_agreements_and_silence(), _signal("0518")])  # woonstad delivers
+    await publish_facts(
+        isolation, [*_agreements_and_silence(), _signal("0518")]
+    )  # woonstad delivers
     url, analyst = platform["reporting"].url, staff_headers(platform, "analyst-0518")
     admin = staff_headers(platform, "admin-0518")
     path = "/v1/beheer/gemeenten/0518/monitorbeleid"

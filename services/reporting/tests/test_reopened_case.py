@@ -19,14 +19,18 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from uuid import uuid4
 
 import pytest
 
-from tests.support.db import eventually, fetch
 from tests.support.fixtures import Isolation, PlatformFactory, staff_headers
-from tests.support.kafka import publish, wait_until_consumed
-from tests.support.monitor import Figures, get_figures, rebuild
+from tests.support.monitor import (
+    Figures,
+    get_figures,
+    publish_facts,
+    rebuild,
+    rolled_up,
+    twice_reversed,
+)
 from tests.support.signals import opened_case
 from vroeg.shared.events import (
     CaseChange,
@@ -40,7 +44,7 @@ from vroeg.shared.events import (
     OutcomeDetail,
     SignalKind,
 )
-from vroeg.shared.topics import CASE_REOPENED, consumed_by, topic_for
+from vroeg.shared.topics import CASE_REOPENED, consumed_by
 
 pytestmark = pytest.mark.infra
 
@@ -98,28 +102,7 @@ def _closed(
 def _arranged(events: Sequence[Event], order: str) -> list[Event]:
     if order == "as-they-happened":
         return list(events)
-    return [copy for e in reversed(events) for copy in (e, e, e.model_copy(update={"id": uuid4()}))]
-
-
-async def _publish(isolation: Isolation, events: Sequence[Event]) -> None:
-    for topic in consumed_by("reporting"):
-        mine = [e for e in events if topic_for(e) is topic]
-        if mine:
-            await publish(isolation.kafka, isolation.topic(topic.name), mine)
-    for topic in consumed_by("reporting"):
-        await wait_until_consumed(
-            isolation.kafka, isolation.group("reporting"), isolation.topic(topic.name)
-        )
-
-
-async def _rolled_up(isolation: Isolation) -> None:
-    """Wait until the rollup job kept every month whose facts changed."""
-    left = await eventually(
-        lambda: fetch(isolation.database_url, "SELECT count(*) AS n FROM reporting.stale_months"),
-        lambda rows: rows[0]["n"] == 0,
-        timeout=60,
-    )
-    assert left[0]["n"] == 0
+    return twice_reversed(events)
 
 
 @pytest.mark.parametrize("order", ["as-they-happened", "reversed-each-twice"])
@@ -151,19 +134,19 @@ async def test_a_reopened_case_counts_no_outcome_until_it_is_closed_again(
     async def shows(expected: Figures) -> None:
         """January as expected, counted from the facts, then from the rollup."""
         assert await january() == expected
-        await _rolled_up(isolation)
+        await rolled_up(isolation)
         assert await january() == expected
 
     now = datetime.now(UTC)
     case = opened_case(received_at=JANUARY, kind=SignalKind.VROEGSIGNAAL)
     first = _closed(case, 2, OutcomeCategory.WIL_HULP, OutcomeDetail.QUICK_FIX, now - HOUR * 2)
     closing = [case, *first]
-    await _publish(isolation, _arranged(closing, order))
+    await publish_facts(isolation, _arranged(closing, order))
     await shows(CLOSED_WIL_HULP)
 
     # Reopened: the matcher's restatement, and (newest first) the closing again besides.
     reopening = [_updated(case, 3, CaseStatus.OPEN, now - HOUR)]
-    await _publish(isolation, _arranged([*closing, *reopening], order))
+    await publish_facts(isolation, _arranged([*closing, *reopening], order))
     await shows(REOPENED)
     assert rebuild(isolation)
     await shows(REOPENED)
@@ -172,7 +155,7 @@ async def test_a_reopened_case_counts_no_outcome_until_it_is_closed_again(
     closing_again = _closed(
         case, 4, OutcomeCategory.WIL_GEEN_HULP, OutcomeDetail.ZELF_GEREGELD, now
     )
-    await _publish(isolation, _arranged([*closing, *reopening, *closing_again], order))
+    await publish_facts(isolation, _arranged([*closing, *reopening, *closing_again], order))
     await shows(CLOSED_AGAIN)
     assert rebuild(isolation)
     await shows(CLOSED_AGAIN)

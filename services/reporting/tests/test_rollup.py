@@ -9,7 +9,6 @@ by the dates the facts carry), so a year holds both months.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -19,10 +18,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.support.db import eventually, fetch
 from tests.support.fixtures import Isolation, PlatformFactory, staff_headers
-from tests.support.kafka import publish, wait_until_consumed
-from tests.support.monitor import Figures, get_figures
+from tests.support.monitor import Figures, get_figures, publish_facts, rolled_up
 from tests.support.signals import opened_case
 from vroeg.reporting import monitor
 from vroeg.reporting.settings import Settings
@@ -43,7 +40,6 @@ from vroeg.shared.events import (
     SignalKind,
     VlpType,
 )
-from vroeg.shared.topics import consumed_by, topic_for
 
 pytestmark = pytest.mark.infra
 
@@ -108,27 +104,6 @@ def _closed(case: CaseOpened, category: OutcomeCategory, detail: OutcomeDetail) 
     ]
 
 
-async def _publish(isolation: Isolation, events: Sequence[Event]) -> None:
-    for topic in consumed_by("reporting"):
-        mine = [e for e in events if topic_for(e) is topic]
-        if mine:
-            await publish(isolation.kafka, isolation.topic(topic.name), mine)
-    for topic in consumed_by("reporting"):
-        await wait_until_consumed(
-            isolation.kafka, isolation.group("reporting"), isolation.topic(topic.name)
-        )
-
-
-async def _rolled_up(isolation: Isolation) -> None:
-    """Wait until the rollup job kept every month whose facts changed."""
-    left = await eventually(
-        lambda: fetch(isolation.database_url, "SELECT count(*) AS n FROM reporting.stale_months"),
-        lambda rows: rows[0]["n"] == 0,
-        timeout=60,
-    )
-    assert left[0]["n"] == 0
-
-
 def _picked(found: Figures, expected: Figures) -> Figures:
     return {k: found.get(k) for k in expected}
 
@@ -158,7 +133,7 @@ async def test_a_period_is_its_months_added_up_and_a_late_fact_counts_in_its_own
     )
     old_case = opened_case(received_at=JANUARY, kind=SignalKind.VROEGSIGNAAL)
     new_case = opened_case(received_at=FEBRUARY, kind=SignalKind.VROEGSIGNAAL)
-    await _publish(
+    await publish_facts(
         isolation,
         [
             january,
@@ -190,7 +165,7 @@ async def test_a_period_is_its_months_added_up_and_a_late_fact_counts_in_its_own
     }
     # Counted from the facts, then from the rollup: the same.
     assert _picked(await get_figures(url, analyst, str(YEAR)), year) == year
-    await _rolled_up(isolation)
+    await rolled_up(isolation)
     kept = await get_figures(url, analyst, str(YEAR))
     assert _picked(kept, year) == year
     assert _picked(await get_figures(url, analyst, f"{YEAR}-01"), january_only) == january_only
@@ -198,9 +173,9 @@ async def test_a_period_is_its_months_added_up_and_a_late_fact_counts_in_its_own
     # January's signal reviewed and its case closed, today, and the case's outcome told after
     # the rollup kept the closed case: January's figures change.
     outcome, closed = _closed(old_case, OutcomeCategory.WIL_GEEN_HULP, OutcomeDetail.ZELF_GEREGELD)
-    await _publish(isolation, [_route(january, Route.RESIDENT), closed])
-    await _rolled_up(isolation)
-    await _publish(isolation, [outcome])
+    await publish_facts(isolation, [_route(january, Route.RESIDENT), closed])
+    await rolled_up(isolation)
+    await publish_facts(isolation, [outcome])
     later = {
         ("signalen", "0363", None): Decimal(2),
         ("eindroute", "0363", "resident"): Decimal("0.5"),
@@ -222,7 +197,7 @@ async def test_a_period_is_its_months_added_up_and_a_late_fact_counts_in_its_own
         assert _picked(await get_figures(url, analyst, f"{YEAR}-01"), january_later) == (
             january_later
         )
-        await _rolled_up(isolation)
+        await rolled_up(isolation)
 
     # Every by-month indicator, every key: the rollup's year equals the facts' year. (The
     # service stopped, so its job keeps no month while every month is marked stale.)
