@@ -11,19 +11,27 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 async def upgrade_to_head(engine: AsyncEngine, *, schema: str, script_location: str) -> None:
     """Create the schema if needed and apply every migration, one service replica at a time."""
+    await upgrade_to(engine, "head", schema=schema, script_location=script_location)
+
+
+async def upgrade_to(
+    engine: AsyncEngine, revision: str, *, schema: str, script_location: str
+) -> None:
+    """Create the schema if needed and apply the migrations up to `revision` (an upgrade is
+    tested from the revision before it, with the rows it found)."""
     async with engine.begin() as conn:
         # Replicas starting together would race on the same DDL; the lock orders them.
         await conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": schema})
         await conn.execute(sa.schema.CreateSchema(schema, if_not_exists=True))
-        await conn.run_sync(_upgrade, schema, script_location)
+        await conn.run_sync(_upgrade, revision, schema, script_location)
 
 
-def _upgrade(connection: Connection, schema: str, script_location: str) -> None:
+def _upgrade(connection: Connection, revision: str, schema: str, script_location: str) -> None:
     config = Config()
     config.set_main_option("script_location", script_location)
     config.attributes["connection"] = connection
     config.attributes["schema"] = schema
-    command.upgrade(config, "head")
+    command.upgrade(config, revision)
 
 
 def run_env() -> None:

@@ -20,7 +20,8 @@ down_revision = "0008"
 
 
 def upgrade() -> None:
-    op.create_table(pending.name, *(column.copy() for column in pending.columns))
+    # The list as this revision made it (the module's table may change in later revisions).
+    op.create_table(pending.name, sa.Column("municipality", sa.String(4), primary_key=True))
     keyring = RegistryKeySettings().registry_keyring
     connection = op.get_bind()
     rows = connection.execute(sa.select(tenants.c.municipality, tenants.c.api_keys)).all()
