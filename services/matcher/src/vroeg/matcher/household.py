@@ -150,11 +150,11 @@ class Household:
         self.persons_loaded.update(bsns)
         since = add_months(self.since, -rules.REPEAT_LOOKBACK_MONTHS)
         for row in await repository.person_signals(uow.session, [self.municipality], bsns, since):
-            if row.signal_id not in self.signals:
-                self.elsewhere[row.signal_id] = row
+            self.seen_elsewhere(row)
 
     def seen_elsewhere(self, row: CaseSignal) -> None:
-        """A signal of one of its persons that joined another household meanwhile."""
+        """A signal of one of its persons at another address (loaded, or joined to another
+        household of the batch meanwhile)."""
         if row.signal_id not in self.signals:
             self.elsewhere[row.signal_id] = row
 
@@ -383,5 +383,4 @@ async def load_persons(
         home.persons_loaded.update(wanted[key])
         for bsn in wanted[key]:
             for row in found.get((home.municipality, bsn), ()):
-                if row.signal_id not in home.signals:
-                    home.elsewhere[row.signal_id] = row
+                home.seen_elsewhere(row)
