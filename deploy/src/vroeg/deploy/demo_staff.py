@@ -172,11 +172,16 @@ async def what_accounts_see(platform: Platform, period: str, *, keep: bool) -> N
         f"\nStaff web app{running}: {platform[WEB].url}/ — sign in with a demo account "
         "(password = account name); what its pages show now:"
     )
+    served = {MUNICIPALITY, SECOND_TENANT}
     for user in WEB_ACCOUNTS:
-        sees = await _sees(platform, user, period)
+        sees = (
+            await _sees(platform, user, period)
+            if served & set(user.gemeenten)
+            else "nothing: none of its municipalities is served here"
+        )
         roles, municipalities = ", ".join(user.roles), ", ".join(user.gemeenten)
         print(f"  {user.username:<24} {roles:<18} {municipalities:<16} {sees}")
-    others = sorted({m for u in WEB_ACCOUNTS for m in u.gemeenten} - {MUNICIPALITY, SECOND_TENANT})
+    others = sorted({m for u in WEB_ACCOUNTS for m in u.gemeenten} - served)
     if others:
         print(
             f"  ({', '.join(others)}: not served by this deployment, so the web app does not "
