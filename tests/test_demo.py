@@ -5,6 +5,7 @@ webhook receiver and the demo's database), and Ctrl-C stops it and every service
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import re
@@ -140,11 +141,16 @@ def demo(
         urls = {name: f"http://127.0.0.1:{base_port + i}" for i, name in enumerate(names)}
         yield KeptDemo(process, out.read_text(), urls, database_url)
     finally:
+        # Its children are looked up while it still runs: once it is reaped, its pid may be
+        # another process's (pids wrap at 32,768 here), whose children (say, a parallel test's
+        # Chromium renderers) must not be killed.
+        children = _children(process.pid) if process.poll() is None else []
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-        for pid in _children(process.pid):
-            os.kill(pid, signal.SIGKILL)
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         asyncio.run(infra.drop_database(database_url))
 
 
