@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -130,13 +131,22 @@ class BrpCandidate:
 class BrpClient:
     """Asks the BRP who a signal is about, and who lives at an address."""
 
-    def __init__(self, http: httpx.AsyncClient, breaker: CircuitBreaker) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, breaker: CircuitBreaker, *, concurrency: int = 8
+    ) -> None:
         self._http = http
         self._breaker = breaker
+        # Queries in flight at once, whatever a batch asks: the BRP is a shared, metered service.
+        self._slots = asyncio.Semaphore(concurrency)
 
     async def find(self, signal: SignalData) -> list[BrpPerson]:
         """The BRP's candidates for the signal's debtor, deceased included; UnsearchableName
         when the name cannot be put to the BRP."""
+        bsns = await self.search(signal)
+        return candidates(bsns, await self.persons(bsns[:MAX_BSNS_PER_QUERY]) if bsns else {})
+
+    async def search(self, signal: SignalData) -> list[str]:
+        """The BSNs of the BRP's candidates for the signal's debtor (`find`'s first query)."""
         debtor, address = signal.debtor, signal.address
         if debtor is None:
             return []  # only a business name: nobody to look up
@@ -160,17 +170,27 @@ class BrpClient:
                 query["huisletter"] = address.huisletter
             if address.toevoeging:
                 query["huisnummertoevoeging"] = address.toevoeging
-        found = await self._query(
-            {**query, "inclusiefOverledenPersonen": True, "fields": ["burgerservicenummer"]}
+        return _bsns(
+            await self._query(
+                {**query, "inclusiefOverledenPersonen": True, "fields": ["burgerservicenummer"]}
+            )
         )
-        bsns = _bsns(found)
-        if not bsns:
-            return []
-        # More candidates than one query may name is review work anyway; look up the first 20.
-        details = await self._by_bsn(bsns[:MAX_BSNS_PER_QUERY], PERSON_FIELDS)
-        return [_person(p) for p in details] + [
-            BrpPerson(bsn, None, None, None, None) for bsn in bsns[MAX_BSNS_PER_QUERY:]
+
+    async def persons(self, bsns: Sequence[str]) -> dict[str, list[BrpPerson]]:
+        """The records routing needs of these persons, by BSN (a BSN can have more than one
+        record: the RvIG test population holds such): one query per 20 of them (`find`'s
+        second query; a batch of signals shares it), asked at once."""
+        unique = list(dict.fromkeys(bsns))
+        chunks = [
+            unique[start : start + MAX_BSNS_PER_QUERY]
+            for start in range(0, len(unique), MAX_BSNS_PER_QUERY)
         ]
+        answers = await asyncio.gather(*(self._by_bsn(chunk, PERSON_FIELDS) for chunk in chunks))
+        records: dict[str, list[BrpPerson]] = {}
+        for answer in answers:
+            for person in map(_person, answer):
+                records.setdefault(person.bsn, []).append(person)
+        return records
 
     async def person(self, bsn: str) -> BrpPerson | None:
         """One person's record as routing needs it."""
@@ -224,11 +244,12 @@ class BrpClient:
     async def _query(self, body: dict[str, Any]) -> Sequence[dict[str, Any]]:
         self._breaker.before()
         try:
-            response = await self._http.post(
-                "/personen",
-                content=json.dumps(body, ensure_ascii=False).encode(),
-                headers={"Content-Type": MEDIA_TYPE, "Accept": MEDIA_TYPE},
-            )
+            async with self._slots:
+                response = await self._http.post(
+                    "/personen",
+                    content=json.dumps(body, ensure_ascii=False).encode(),
+                    headers={"Content-Type": MEDIA_TYPE, "Accept": MEDIA_TYPE},
+                )
         except httpx.HTTPError as exc:
             self._breaker.failed()
             raise DependencyUnavailable(f"BRP unreachable: {exc!r}") from exc
@@ -242,6 +263,16 @@ class BrpClient:
             raise BrpError(f"BRP refused {body['type']}: {response.status_code}")
         personen: list[dict[str, Any]] = response.json().get("personen", [])
         return personen
+
+
+def candidates(bsns: Sequence[str], persons: Mapping[str, list[BrpPerson]]) -> list[BrpPerson]:
+    """The candidates a search found: the records of its first 20 persons (more than one
+    query may name is review work anyway: the rest are BSNs alone)."""
+    return [
+        record
+        for bsn in dict.fromkeys(bsns[:MAX_BSNS_PER_QUERY])
+        for record in persons.get(bsn, [])
+    ] + [BrpPerson(bsn, None, None, None, None) for bsn in bsns[MAX_BSNS_PER_QUERY:]]
 
 
 def _date(value: dict[str, Any] | None) -> date | None:

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from functools import partial
 
 from vroeg.brp_check import repository, rules
-from vroeg.brp_check.brp import BrpClient, UnsearchableName
+from vroeg.brp_check.brp import BrpClient
 from vroeg.brp_check.brp_transport import CircuitBreaker, http_client
 from vroeg.brp_check.debt_help import TableRegister
+from vroeg.brp_check.lookup import FOUND, Found, found, look_up
 from vroeg.brp_check.models import Check, Review
 from vroeg.brp_check.routing import Router
 from vroeg.brp_check.settings import Settings
@@ -23,21 +24,22 @@ from vroeg.shared.topics import SIGNAL_RECEIVED
 async def on_signal_received(uow: UnitOfWork, event: SignalReceived, *, router: Router) -> None:
     """Look the debtor, their debt-help standing and household up; route; publish.
 
-    A signal without a single match also waits in the review queue (R-BRP-5).
+    The BRP's answers come with the batch (`lookup.look_up`), else are asked now. A signal
+    without a single match also waits in the review queue (R-BRP-5).
     """
     signal = event.signal
-    unsearchable = None
-    try:
-        candidates = await router.brp.find(signal)
-    except UnsearchableName as exc:  # not a BRP fault to retry: a reviewer looks (R-BRP-5)
-        candidates, unsearchable = [], str(exc)
-    single = candidates[0] if len(candidates) == 1 else None
+    answer: Found | Exception | None = uow.prepared.get((FOUND, str(event.id)))
+    if isinstance(answer, Exception):
+        raise answer  # the BRP failed it as its batch asked: it goes alone, and is asked again
+    if answer is None:  # handled alone (its batch's failure, or a retry)
+        answer = await found(router.brp, signal)
+    candidates, single = answer.candidates, answer.single
     decision = rules.decide_route(
         candidates,
         municipality=event.municipality,
         signal_date=signal.signal_date,
         person_named=signal.debtor is not None,
-        unsearchable=unsearchable,
+        unsearchable=answer.unsearchable,
         debt_help=await router.standing(uow, event.municipality, single),
     )
     now = now_utc()
@@ -74,6 +76,7 @@ async def on_signal_received(uow: UnitOfWork, event: SignalReceived, *, router: 
         signal=signal,
         decision=decision,
         address_key=single.address_key if single else None,
+        residents=answer.residents,
         born=single.birth_date if single else None,
         reviewed=False,
         now=now,
@@ -83,8 +86,16 @@ async def on_signal_received(uow: UnitOfWork, event: SignalReceived, *, router: 
 async def subscriptions(resources: Resources, settings: Settings) -> Sequence[Subscription]:
     """Open the BRP client for the life of the service (the review API routes with it too)."""
     http = await resources.enter_async_context(http_client(settings))
-    router = Router(BrpClient(http, CircuitBreaker()), TableRegister())
+    brp = BrpClient(http, CircuitBreaker(), concurrency=settings.brp_concurrency)
+    router = Router(brp, TableRegister())
     resources.provide(router)
-    # One transaction per signal: the handler asks the BRP, and a batch's transaction would
-    # stay open across all its calls (and a slow BRP would hold every row it locked).
-    return [Subscription(SIGNAL_RECEIVED, partial(on_signal_received, router=router), batch=False)]
+    # A batch's signals share one transaction; the BRP is asked about them all before it
+    # opens (`look_up`), so no transaction stays open across the calls.
+    return [
+        Subscription(
+            SIGNAL_RECEIVED,
+            partial(on_signal_received, router=router),
+            batch=True,
+            look_up=partial(look_up, brp=brp),
+        )
+    ]

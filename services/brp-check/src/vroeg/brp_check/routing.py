@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -36,16 +37,20 @@ class Router:
         decision: rules.Decision,
         address_key: str | None,
         born: date | None,
+        residents: Sequence[date | None] | None = None,
         reviewed: bool,
         now: datetime,
     ) -> None:
         """Publish the signal on its route, with the household at the address (§5.5), keyed by
         household so one household's signals stay in order downstream; and its lean fact for
         the monitor (`RouteFact`: the age band from `born`, the person's birth date the BRP
-        holds, else the creditor's) in the same transaction."""
+        holds, else the creditor's) in the same transaction. `residents`: the birth dates of
+        those living at `address_key` if already asked."""
         household = None
         if address_key:
-            birth_dates = await self.brp.residents(address_key)
+            birth_dates = (
+                residents if residents is not None else await self.brp.residents(address_key)
+            )
             household = Household(
                 address_key=address_key,
                 size=len(birth_dates),

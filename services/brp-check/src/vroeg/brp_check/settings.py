@@ -21,6 +21,8 @@ class Settings(ServiceSettings):
     )
     brp_api_key: SecretStr | None = Field(default=None, alias="BRP_API_KEY")
     brp_timeout_s: float = Field(default=5.0, alias="BRP_TIMEOUT_S", gt=0)
+    # Queries in flight to the BRP at once (a batch's signals are asked about together).
+    brp_concurrency: int = Field(default=8, alias="BRP_CONCURRENCY", ge=1, le=100)
     # OAuth2 client credentials, as the BRP gateway wants them in production.
     brp_oauth_token_url: str | None = Field(default=None, alias="BRP_OAUTH_TOKEN_URL")
     brp_oauth_client_id: str | None = Field(default=None, alias="BRP_OAUTH_CLIENT_ID")

@@ -23,6 +23,7 @@ from vroeg.shared.messaging.handling import (
     BATCH_MAX,
     UNKNOWN,
     Handler,
+    LookUp,
     Preparer,
     RecordHandling,
     pause,
@@ -48,14 +49,20 @@ class Subscription:
     topic: Topic
     handler: Handler
     # Whether a partition's polled events may share one transaction: only for a handler that
-    # touches nothing but its own database. One that calls out (brp-check asks the BRP) would
-    # hold a transaction open across every call of the batch, so it gets one per event.
+    # touches nothing but its own database, or whose calls out a `look_up` makes before the
+    # transaction opens (else it would stay open across every call of the batch).
     batch: bool = False
     # Called once with a batch's new events before their handlers, in the same transaction,
     # to load at once what the handlers will need (e.g. lock and read every household of the
     # batch in one statement); what it keeps in `uow.prepared` the handlers may use. Only an
     # optimisation: handlers work without it, as when an event is retried alone.
     prepare: Preparer | None = None
+    # Called once with a batch's events before its transaction opens, outside it, to fetch
+    # from other systems at once what the handlers will need (brp-check asks the BRP about a
+    # batch's signals together); the mapping it returns goes in `uow.prepared`. Lets a
+    # handler that calls out be `batch`ed: no transaction stays open across those calls. Only
+    # an optimisation, as `prepare` is; a failure in it leaves the handlers to ask themselves.
+    look_up: LookUp | None = None
 
 
 def consumer_group(settings: ServiceSettings, service: str) -> str:
@@ -126,6 +133,7 @@ class EventConsumer:
             database=database,
             handlers=self._handlers,
             preparers={settings.topic(s.topic.name): s.prepare for s in subscriptions if s.prepare},
+            look_ups={settings.topic(s.topic.name): s.look_up for s in subscriptions if s.look_up},
             failpoints=failpoints,
         )
         self._stopping = asyncio.Event()

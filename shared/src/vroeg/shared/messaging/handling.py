@@ -13,7 +13,7 @@ from typing import Any
 from aiokafka import TopicPartition
 from aiokafka.structs import ConsumerRecord
 from opentelemetry import propagate, trace
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode
 from prometheus_client import Counter
 
 from vroeg.shared import metrics
@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[UnitOfWork, Any], Awaitable[None]]
 Preparer = Callable[[UnitOfWork, Sequence[Any]], Awaitable[None]]
+LookUp = Callable[[Sequence[Any]], Awaitable[Mapping[Any, Any]]]
 
 # Longest pause between tries while a dependency is down: bounds the delay once it is back.
 MAX_WAIT_S = 5.0
@@ -57,6 +58,7 @@ class RecordHandling:
         database: Database,
         handlers: Mapping[str, Handler],
         preparers: Mapping[str, Preparer],
+        look_ups: Mapping[str, LookUp],
         failpoints: Failpoints,
     ) -> None:
         self._group = group
@@ -64,6 +66,7 @@ class RecordHandling:
         self._db = database
         self._handlers = handlers
         self._preparers = preparers
+        self._look_ups = look_ups
         self._failpoints = failpoints
         self.waiting: dict[TopicPartition, str] = {}
 
@@ -78,10 +81,12 @@ class RecordHandling:
                 events.append(decode(record.headers, record.value))
             except UndecodableMessage:
                 return index
+        looked_up = await self._look_up(records, events)
         current = UNKNOWN
         handled: list[float] = []  # each handler call's seconds, counted once all commit
         try:
             async with self._db.unit_of_work() as uow:
+                uow.prepared.update(looked_up)
                 fresh = await uow.claim_many([str(e.id) for e in events])
                 prepare = self._preparers.get(records[0].topic)
                 if prepare is not None:
@@ -113,6 +118,40 @@ class RecordHandling:
             _count(metrics.EVENTS_HANDLED, tp.topic, seconds)
         self._failpoints.hit(CONSUMER_AFTER_COMMIT)
         return None
+
+    async def _look_up(
+        self, records: list[ConsumerRecord], events: list[Event]
+    ) -> Mapping[Any, Any]:
+        """What the subscription's `look_up` fetches for the batch, before its transaction
+        opens; nothing if it has none or it failed (the handlers then ask for themselves, and
+        meet the failure where it is handled). One span for the batch, linked to each
+        record's trace (OpenTelemetry's batch operations)."""
+        look_up = self._look_ups.get(records[0].topic)
+        if look_up is None:
+            return {}
+        links = [
+            Link(
+                trace.get_current_span(propagate.extract(header_map(r.headers))).get_span_context()
+            )
+            for r in records
+        ]
+        with _tracer.start_as_current_span(
+            f"look up {records[0].topic}",
+            kind=SpanKind.INTERNAL,
+            links=links,
+            attributes={"messaging.batch.message_count": len(records)},
+        ) as span:
+            try:
+                return await look_up(events)
+            except Exception as exc:
+                span.set_status(Status(StatusCode.ERROR, error_text(exc)))
+                log.info(
+                    "looking up %d events of %s failed (%s)",
+                    len(events),
+                    records[0].topic,
+                    type(exc).__name__,
+                )
+                return {}
 
     @contextlib.contextmanager
     def _span(self, record: ConsumerRecord) -> Iterator[Span]:
