@@ -3,14 +3,15 @@ queries (their text lives in the catalogue, `indicators`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vroeg.reporting.models import (
@@ -18,6 +19,7 @@ from vroeg.reporting.models import (
     ROLLUP_TABLES,
     AgreementRow,
     AttemptRow,
+    Base,
     CaseRow,
     DeadlineRow,
     DebtHelpHandledRow,
@@ -30,72 +32,126 @@ from vroeg.reporting.models import (
     StaleMonthRow,
 )
 
+# Each fact's statement is built once per shape and executed with the row as its parameters:
+# SQLAlchemy reuses the compiled statement, where building it anew per fact (`.values(row)`)
+# cost as much CPU as the database's work.
+Newer = Callable[[Any, sa.Table], sa.ColumnElement[bool]]
+
+
+def _table(model: type[Base]) -> sa.Table:
+    return cast(sa.Table, model.__table__)
+
+
+_SIGNALS = _table(SignalFactRow)
+_ROUTES = _table(RouteFactRow)
+_CASES = _table(CaseRow)
+_ATTEMPTS = _table(AttemptRow)
+_OUTCOMES = _table(OutcomeRow)
+_DEADLINES = _table(DeadlineRow)
+_INTERMEDIATE_RESULTS = _table(IntermediateResultRow)
+_DEBT_HELP_HANDLED = _table(DebtHelpHandledRow)
+_FORWARDS = _table(ForwardRow)
+_AGREEMENTS = _table(AgreementRow)
+
+
+@functools.cache
+def _upsert(
+    table: sa.Table, columns: tuple[str, ...], keys: tuple[str, ...], newer: Newer
+) -> Insert:
+    """Insert a row, or set the stored row's `columns` (but its `keys`) to the proposed
+    row's where `newer` (given the proposed row, `excluded`, and the table) holds."""
+    statement = insert(table)
+    new = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=[table.c[key] for key in keys],
+        set_={column: new[column] for column in columns if column not in keys},
+        where=newer(new, table),
+    )
+
+
+@functools.cache
+def _insert_once(table: sa.Table) -> Insert:
+    """Insert a row unless its key is there: the first one stays."""
+    return insert(table).on_conflict_do_nothing()
+
+
+async def _put(
+    session: AsyncSession,
+    table: sa.Table,
+    row: Mapping[str, Any],
+    keys: tuple[str, ...],
+    newer: Newer,
+) -> None:
+    await session.execute(_upsert(table, tuple(row), keys, newer), dict(row))
+
+
+def _final_or_later(new: Any, table: sa.Table) -> sa.ColumnElement[bool]:
+    return sa.tuple_(new.final, new.routed_at) > sa.tuple_(table.c.final, table.c.routed_at)
+
+
+def _higher_version(new: Any, table: sa.Table) -> sa.ColumnElement[bool]:
+    return new.version > table.c.version  # type: ignore[no-any-return]
+
+
+def _later_as_of(new: Any, table: sa.Table) -> sa.ColumnElement[bool]:
+    return new.as_of > table.c.as_of  # type: ignore[no-any-return]
+
+
+def _later_closing(new: Any, table: sa.Table) -> sa.ColumnElement[bool]:
+    return new.closed_at > table.c.closed_at  # type: ignore[no-any-return]
+
+
+def _later_decision(new: Any, table: sa.Table) -> sa.ColumnElement[bool]:
+    return new.decided_at > table.c.decided_at  # type: ignore[no-any-return]
+
+
+def _later_change(new: Any, table: sa.Table) -> sa.ColumnElement[bool]:
+    return new.changed_at > table.c.changed_at  # type: ignore[no-any-return]
+
+
+def _later_or_first_deadline(new: Any, table: sa.Table) -> sa.ColumnElement[bool]:
+    return sa.or_(table.c.set_at.is_(None), new.set_at > table.c.set_at)
+
+
+@functools.cache
+def _mark(column: str) -> Insert:
+    statement = insert(_DEADLINES)
+    return statement.on_conflict_do_update(
+        index_elements=[_DEADLINES.c.case_id], set_={column: statement.excluded[column]}
+    )
+
 
 async def add_signal(session: AsyncSession, row: Mapping[str, Any]) -> None:
     """A signal's fact never changes: the first one stays."""
-    await session.execute(insert(SignalFactRow).values(row).on_conflict_do_nothing())
+    await session.execute(_insert_once(_SIGNALS), dict(row))
 
 
 async def put_route(session: AsyncSession, row: Mapping[str, Any]) -> None:
     """A final route replaces `review`, never the other way round; of two the later."""
-    statement = insert(RouteFactRow).values(row)
-    table, new = RouteFactRow.__table__, statement.excluded
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[RouteFactRow.signal_id],
-            set_={c: new[c] for c in row if c != "signal_id"},
-            where=sa.tuple_(new.final, new.routed_at) > sa.tuple_(table.c.final, table.c.routed_at),
-        )
-    )
+    await _put(session, _ROUTES, row, ("signal_id",), _final_or_later)
 
 
 async def put_case(session: AsyncSession, row: Mapping[str, Any]) -> None:
     """A case at its highest state version."""
-    statement = insert(CaseRow).values(row)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[CaseRow.case_id],
-            set_={c: statement.excluded[c] for c in row if c != "case_id"},
-            where=statement.excluded.version > CaseRow.version,
-        )
-    )
+    await _put(session, _CASES, row, ("case_id",), _higher_version)
 
 
 async def put_attempt(session: AsyncSession, row: Mapping[str, Any]) -> None:
     """An attempt as last told."""
-    statement = insert(AttemptRow).values(row)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[AttemptRow.attempt_id],
-            set_={c: statement.excluded[c] for c in row if c != "attempt_id"},
-            where=statement.excluded.as_of > AttemptRow.as_of,
-        )
-    )
+    await _put(session, _ATTEMPTS, row, ("attempt_id",), _later_as_of)
 
 
 async def put_outcome(session: AsyncSession, row: Mapping[str, Any]) -> None:
     """A case's latest outcome."""
-    statement = insert(OutcomeRow).values(row)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[OutcomeRow.case_id],
-            set_={c: statement.excluded[c] for c in row if c != "case_id"},
-            where=statement.excluded.closed_at > OutcomeRow.closed_at,
-        )
-    )
+    await _put(session, _OUTCOMES, row, ("case_id",), _later_closing)
 
 
 async def put_deadline(session: AsyncSession, row: Mapping[str, Any]) -> None:
-    """A case's latest deadline (whether it was met or missed is kept beside it)."""
-    statement = insert(DeadlineRow).values(row)
+    """A case's latest deadline (whether it was met or missed is kept beside it): only its
+    date and when it was set change."""
+    columns = ("case_id", "due_date", "set_at")
     await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[DeadlineRow.case_id],
-            set_={"due_date": statement.excluded.due_date, "set_at": statement.excluded.set_at},
-            where=sa.or_(
-                DeadlineRow.set_at.is_(None), statement.excluded.set_at > DeadlineRow.set_at
-            ),
-        )
+        _upsert(_DEADLINES, columns, ("case_id",), _later_or_first_deadline), dict(row)
     )
 
 
@@ -104,48 +160,29 @@ async def mark_deadline(
 ) -> None:
     """Mark what became of a case's deadline (`met_on_time`, `missed`, `due_soon`): each is
     announced once per case, and any order of them gives the same row."""
-    statement = insert(DeadlineRow).values(
-        {"case_id": case_id, "municipality": municipality, column: value}
-    )
     await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[DeadlineRow.case_id], set_={column: statement.excluded[column]}
-        )
+        _mark(column), {"case_id": case_id, "municipality": municipality, column: value}
     )
 
 
 async def add_intermediate_result(session: AsyncSession, row: Mapping[str, Any]) -> None:
     """A case's intermediate result is announced once."""
-    await session.execute(insert(IntermediateResultRow).values(row).on_conflict_do_nothing())
+    await session.execute(_insert_once(_INTERMEDIATE_RESULTS), dict(row))
 
 
 async def add_debt_help_handled(session: AsyncSession, row: Mapping[str, Any]) -> None:
     """An SHV item is handled once."""
-    await session.execute(insert(DebtHelpHandledRow).values(row).on_conflict_do_nothing())
+    await session.execute(_insert_once(_DEBT_HELP_HANDLED), dict(row))
 
 
 async def put_forward(session: AsyncSession, row: Mapping[str, Any]) -> None:
     """A forward is decided once; were it told twice, the later decision stands."""
-    statement = insert(ForwardRow).values(row)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[ForwardRow.signal_id],
-            set_={c: statement.excluded[c] for c in row if c != "signal_id"},
-            where=statement.excluded.decided_at > ForwardRow.decided_at,
-        )
-    )
+    await _put(session, _FORWARDS, row, ("signal_id",), _later_decision)
 
 
 async def put_agreement(session: AsyncSession, row: Mapping[str, Any]) -> None:
     """An agreement as last changed; a deletion too (an older change arriving late loses)."""
-    statement = insert(AgreementRow).values(row)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[AgreementRow.vlp_id, AgreementRow.municipality],
-            set_={c: statement.excluded[c] for c in row if c not in ("vlp_id", "municipality")},
-            where=statement.excluded.changed_at > AgreementRow.changed_at,
-        )
-    )
+    await _put(session, _AGREEMENTS, row, ("vlp_id", "municipality"), _later_change)
 
 
 async def clear(session: AsyncSession) -> None:
@@ -178,7 +215,7 @@ async def figures(
             numerator=Decimal(num),
             denominator=None if den is None else Decimal(den),
         )
-        for m, key, num, den in rows.tuples()
+        for m, key, num, den in rows
     ]
 
 
