@@ -6,9 +6,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vroeg.followup.models import (
@@ -25,6 +25,7 @@ from vroeg.followup.models import (
 )
 from vroeg.shared import versions
 from vroeg.shared.events import CaseStatus, ContactResult
+from vroeg.shared.upserts import insert_once, table_of, upsert
 
 # The most deadlines one scheduler transaction announces: a large backlog goes in chunks.
 SCHEDULER_CHUNK = 1000
@@ -48,9 +49,7 @@ async def case_for_update(session: AsyncSession, new: FollowupCase) -> FollowupC
     its row, instead of failing on the key (and being retried, or parked, for it).
     """
     values = {c.name: getattr(new, c.key) for c in sa.inspect(FollowupCase).columns}
-    await session.execute(
-        insert(FollowupCase).values(values).on_conflict_do_nothing(index_elements=["case_id"])
-    )
+    await session.execute(insert_once(table_of(FollowupCase), ("case_id",)), values)
     case = await session.get(FollowupCase, new.case_id, with_for_update=True)
     assert case is not None  # inserted above, or by the transaction it waited for
     return case
@@ -343,14 +342,12 @@ async def plans_in_force(
 async def store_contacts(session: AsyncSession, contacts: CaseContacts) -> None:
     """Keep a case's contacts, unless newer ones are kept already."""
     values = {c.name: getattr(contacts, c.key) for c in sa.inspect(CaseContacts).columns}
-    statement = insert(CaseContacts).values(values)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[CaseContacts.case_id],
-            set_={k: statement.excluded[k] for k in values if k != "case_id"},
-            where=CaseContacts.version < statement.excluded.version,
-        )
-    )
+    statement = upsert(table_of(CaseContacts), tuple(values), ("case_id",), _newer_version)
+    await session.execute(statement, values)
+
+
+def _newer_version(proposed: Any, table: sa.Table) -> sa.ColumnElement[bool]:
+    return table.c.version < proposed.version  # type: ignore[no-any-return]
 
 
 async def get_contacts(session: AsyncSession, case_id: uuid.UUID) -> CaseContacts | None:

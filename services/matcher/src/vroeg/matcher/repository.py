@@ -9,7 +9,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vroeg.matcher.models import (
@@ -25,6 +24,7 @@ from vroeg.matcher.models import (
 )
 from vroeg.shared import versions
 from vroeg.shared.events import SignalKind
+from vroeg.shared.upserts import insert_once, table_of, upsert
 
 
 async def lock_households(session: AsyncSession, municipality_keys: Sequence[str]) -> None:
@@ -184,49 +184,37 @@ async def add_audit(session: AsyncSession, entry: AuditEntry) -> None:
 async def keep_routed_signal(session: AsyncSession, row: RoutedSignal) -> None:
     """Keep a signal that reaches no case (once)."""
     values = {c.key: getattr(row, c.key) for c in RoutedSignal.__table__.columns}
-    await session.execute(
-        pg_insert(RoutedSignal).values(values).on_conflict_do_nothing(index_elements=["signal_id"])
-    )
+    await session.execute(insert_once(table_of(RoutedSignal), ("signal_id",)), values)
 
 
 async def keep_refused_signal(session: AsyncSession, row: RefusedSignal) -> None:
     """Keep a signal intake refused (once)."""
     values = {c.key: getattr(row, c.key) for c in RefusedSignal.__table__.columns}
-    await session.execute(
-        pg_insert(RefusedSignal).values(values).on_conflict_do_nothing(index_elements=["signal_id"])
-    )
+    await session.execute(insert_once(table_of(RefusedSignal), ("signal_id",)), values)
 
 
 async def keep_attempt(session: AsyncSession, row: ContactAttempt) -> None:
     """Keep a contact attempt; a newer announcement of it (a reply, §8.5.3) replaces an older
     one, an older one changes nothing."""
     values = {c.key: getattr(row, c.key) for c in ContactAttempt.__table__.columns}
-    insert = pg_insert(ContactAttempt).values(values)
-    await session.execute(
-        insert.on_conflict_do_update(
-            index_elements=["attempt_id"],
-            set_={k: insert.excluded[k] for k in values if k != "attempt_id"},
-            where=ContactAttempt.occurred_at <= insert.excluded.occurred_at,
-        )
-    )
+    statement = upsert(table_of(ContactAttempt), tuple(values), ("attempt_id",), _not_older)
+    await session.execute(statement, values)
+
+
+def _not_older(proposed: Any, table: sa.Table) -> sa.ColumnElement[bool]:
+    return table.c.occurred_at <= proposed.occurred_at  # type: ignore[no-any-return]
 
 
 async def keep_first_contact(session: AsyncSession, row: FirstContact) -> None:
     """Keep the day a case was picked up (announced once)."""
     values = {c.key: getattr(row, c.key) for c in FirstContact.__table__.columns}
-    await session.execute(
-        pg_insert(FirstContact).values(values).on_conflict_do_nothing(index_elements=["case_id"])
-    )
+    await session.execute(insert_once(table_of(FirstContact), ("case_id",)), values)
 
 
 async def keep_debt_help_outcome(session: AsyncSession, row: DebtHelpOutcome) -> None:
     """Keep what the SHV professional registered for a signal (once)."""
     values = {c.key: getattr(row, c.key) for c in DebtHelpOutcome.__table__.columns}
-    await session.execute(
-        pg_insert(DebtHelpOutcome)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["signal_id"])
-    )
+    await session.execute(insert_once(table_of(DebtHelpOutcome), ("signal_id",)), values)
 
 
 async def period_case_signals(

@@ -4,11 +4,11 @@ queries (their text lives in the catalogue, `indicators`)."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import Insert, insert
@@ -19,7 +19,6 @@ from vroeg.reporting.models import (
     ROLLUP_TABLES,
     AgreementRow,
     AttemptRow,
-    Base,
     CaseRow,
     DeadlineRow,
     DebtHelpHandledRow,
@@ -31,48 +30,18 @@ from vroeg.reporting.models import (
     SignalFactRow,
     StaleMonthRow,
 )
+from vroeg.shared.upserts import Newer, insert_once, table_of, upsert
 
-# Each fact's statement is built once per shape and executed with the row as its parameters:
-# SQLAlchemy reuses the compiled statement, where building it anew per fact (`.values(row)`)
-# cost as much CPU as the database's work.
-Newer = Callable[[Any, sa.Table], sa.ColumnElement[bool]]
-
-
-def _table(model: type[Base]) -> sa.Table:
-    return cast(sa.Table, model.__table__)
-
-
-_SIGNALS = _table(SignalFactRow)
-_ROUTES = _table(RouteFactRow)
-_CASES = _table(CaseRow)
-_ATTEMPTS = _table(AttemptRow)
-_OUTCOMES = _table(OutcomeRow)
-_DEADLINES = _table(DeadlineRow)
-_INTERMEDIATE_RESULTS = _table(IntermediateResultRow)
-_DEBT_HELP_HANDLED = _table(DebtHelpHandledRow)
-_FORWARDS = _table(ForwardRow)
-_AGREEMENTS = _table(AgreementRow)
-
-
-@functools.cache
-def _upsert(
-    table: sa.Table, columns: tuple[str, ...], keys: tuple[str, ...], newer: Newer
-) -> Insert:
-    """Insert a row, or set the stored row's `columns` (but its `keys`) to the proposed
-    row's where `newer` (given the proposed row, `excluded`, and the table) holds."""
-    statement = insert(table)
-    new = statement.excluded
-    return statement.on_conflict_do_update(
-        index_elements=[table.c[key] for key in keys],
-        set_={column: new[column] for column in columns if column not in keys},
-        where=newer(new, table),
-    )
-
-
-@functools.cache
-def _insert_once(table: sa.Table) -> Insert:
-    """Insert a row unless its key is there: the first one stays."""
-    return insert(table).on_conflict_do_nothing()
+_SIGNALS = table_of(SignalFactRow)
+_ROUTES = table_of(RouteFactRow)
+_CASES = table_of(CaseRow)
+_ATTEMPTS = table_of(AttemptRow)
+_OUTCOMES = table_of(OutcomeRow)
+_DEADLINES = table_of(DeadlineRow)
+_INTERMEDIATE_RESULTS = table_of(IntermediateResultRow)
+_DEBT_HELP_HANDLED = table_of(DebtHelpHandledRow)
+_FORWARDS = table_of(ForwardRow)
+_AGREEMENTS = table_of(AgreementRow)
 
 
 async def _put(
@@ -82,7 +51,7 @@ async def _put(
     keys: tuple[str, ...],
     newer: Newer,
 ) -> None:
-    await session.execute(_upsert(table, tuple(row), keys, newer), dict(row))
+    await session.execute(upsert(table, tuple(row), keys, newer), dict(row))
 
 
 def _final_or_later(new: Any, table: sa.Table) -> sa.ColumnElement[bool]:
@@ -123,7 +92,7 @@ def _mark(column: str) -> Insert:
 
 async def add_signal(session: AsyncSession, row: Mapping[str, Any]) -> None:
     """A signal's fact never changes: the first one stays."""
-    await session.execute(_insert_once(_SIGNALS), dict(row))
+    await session.execute(insert_once(_SIGNALS), dict(row))
 
 
 async def put_route(session: AsyncSession, row: Mapping[str, Any]) -> None:
@@ -151,7 +120,7 @@ async def put_deadline(session: AsyncSession, row: Mapping[str, Any]) -> None:
     date and when it was set change."""
     columns = ("case_id", "due_date", "set_at")
     await session.execute(
-        _upsert(_DEADLINES, columns, ("case_id",), _later_or_first_deadline), dict(row)
+        upsert(_DEADLINES, columns, ("case_id",), _later_or_first_deadline), dict(row)
     )
 
 
@@ -167,12 +136,12 @@ async def mark_deadline(
 
 async def add_intermediate_result(session: AsyncSession, row: Mapping[str, Any]) -> None:
     """A case's intermediate result is announced once."""
-    await session.execute(_insert_once(_INTERMEDIATE_RESULTS), dict(row))
+    await session.execute(insert_once(_INTERMEDIATE_RESULTS), dict(row))
 
 
 async def add_debt_help_handled(session: AsyncSession, row: Mapping[str, Any]) -> None:
     """An SHV item is handled once."""
-    await session.execute(_insert_once(_DEBT_HELP_HANDLED), dict(row))
+    await session.execute(insert_once(_DEBT_HELP_HANDLED), dict(row))
 
 
 async def put_forward(session: AsyncSession, row: Mapping[str, Any]) -> None:
