@@ -124,19 +124,18 @@ class RecordHandling:
     ) -> Mapping[Any, Any]:
         """What the subscription's `look_up` fetches for the batch, before its transaction
         opens; nothing if it has none or it failed (the handlers then ask for themselves, and
-        meet the failure where it is handled). One span for the batch, linked to each
-        record's trace (OpenTelemetry's batch operations)."""
+        meet the failure where it is handled). One span for the batch, in its first record's
+        trace and linked to the others' (OpenTelemetry's batch operations): no root trace of
+        its own, as no background work makes one."""
         look_up = self._look_ups.get(records[0].topic)
         if look_up is None:
             return {}
-        links = [
-            Link(
-                trace.get_current_span(propagate.extract(header_map(r.headers))).get_span_context()
-            )
-            for r in records
-        ]
+        contexts = [propagate.extract(header_map(r.headers)) for r in records]
+        linked = [trace.get_current_span(c).get_span_context() for c in contexts[1:]]
+        links = [Link(context) for context in linked if context.is_valid]
         with _tracer.start_as_current_span(
             f"look up {records[0].topic}",
+            context=contexts[0],
             kind=SpanKind.INTERNAL,
             links=links,
             attributes={"messaging.batch.message_count": len(records)},
