@@ -16,6 +16,7 @@ produce→consume rate and the PostgreSQL commit rate of this machine (`ceilings
 end-to-end throughput as a share of each.
     uv run python bench/national_month.py [--signals N] [--persons N] [--municipalities SPEC]
         [--seed N] [--clients C] [--batch B] [--sample S] [--partitions P]
+        [--workers SERVICE=N ...]
 """
 
 from __future__ import annotations
@@ -283,6 +284,8 @@ async def main(args: argparse.Namespace) -> None:
     async with isolated_platform("national", env, served=towns) as bench:
         started = time.monotonic()
         bench.platform.start(STANDINS, timeout=900)
+        for name, workers in args.workers:
+            bench.platform[name].env["VROEG_WORKERS"] = str(workers)
         bench.platform.start(SERVICES, timeout=300)
         print(f"platform ready after {time.monotonic() - started:.0f} s")
         await import_debt_help(bench, generated, keys)
@@ -343,6 +346,14 @@ def pid(bench: Bench, name: str) -> int:
     return popen.pid
 
 
+def service_workers(value: str) -> tuple[str, int]:
+    """`--workers SERVICE=N`."""
+    name, _, workers = value.partition("=")
+    if name not in SERVICES or not workers.isdigit() or int(workers) < 1:
+        raise argparse.ArgumentTypeError(f"expected SERVICE=N with a service of {SERVICES}")
+    return name, int(workers)
+
+
 def load() -> str:
     return "/".join(f"{v:.1f}" for v in os.getloadavg())
 
@@ -356,6 +367,14 @@ if __name__ == "__main__":
     parser.add_argument("--clients", type=int, default=4, help="concurrent creditor clients")
     parser.add_argument("--batch", type=int, default=500, help="signals per POST")
     parser.add_argument("--sample", type=float, default=5, help="seconds between lag samples")
+    parser.add_argument(
+        "--workers",
+        type=service_workers,
+        action="append",
+        default=[],
+        metavar="SERVICE=N",
+        help="worker processes of a service (VROEG_WORKERS), e.g. brp-check=2; repeatable",
+    )
     parser.add_argument(
         "--partitions", type=int, default=0, help="partitions per topic (default: the platform's)"
     )
