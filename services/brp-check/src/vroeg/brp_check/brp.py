@@ -242,9 +242,11 @@ class BrpClient:
         return [_date(p.get("geboorte", {}).get("datum")) for p in found]
 
     async def _query(self, body: dict[str, Any]) -> Sequence[dict[str, Any]]:
-        self._breaker.before()
         try:
             async with self._slots:
+                # Once a slot is free: queries queued behind an outage's first failures do
+                # not go out once the breaker opened.
+                self._breaker.before()
                 response = await self._http.post(
                     "/personen",
                     content=json.dumps(body, ensure_ascii=False).encode(),

@@ -9,7 +9,7 @@ from vroeg.brp_check import repository, rules
 from vroeg.brp_check.brp import BrpClient
 from vroeg.brp_check.brp_transport import CircuitBreaker, http_client
 from vroeg.brp_check.debt_help import TableRegister
-from vroeg.brp_check.lookup import FOUND, Found, found, look_up
+from vroeg.brp_check.lookup import Found, found, look_up
 from vroeg.brp_check.models import Check, Review
 from vroeg.brp_check.routing import Router
 from vroeg.brp_check.settings import Settings
@@ -28,7 +28,7 @@ async def on_signal_received(uow: UnitOfWork, event: SignalReceived, *, router: 
     without a single match also waits in the review queue (R-BRP-5).
     """
     signal = event.signal
-    answer: Found | Exception | None = uow.prepared.get((FOUND, str(event.id)))
+    answer: Found | Exception | None = uow.looked_up.get(str(event.id))
     if isinstance(answer, Exception):
         raise answer  # the BRP failed it as its batch asked: it goes alone, and is asked again
     if answer is None:  # handled alone (its batch's failure, or a retry)

@@ -18,9 +18,6 @@ from vroeg.brp_check.brp import (
 )
 from vroeg.shared.events import SignalData, SignalReceived
 
-# Where a batch's answers wait for its handlers in `uow.prepared`, with the event's id.
-FOUND = "brp-found"
-
 
 @dataclass(frozen=True)
 class Found:
@@ -51,36 +48,45 @@ async def found(brp: BrpClient, signal: SignalData) -> Found:
 
 async def look_up(
     events: Sequence[SignalReceived], *, brp: BrpClient
-) -> dict[object, Found | Exception]:
+) -> dict[str, Found | Exception]:
     """Ask the BRP about a batch's signals at once: each debtor's search, then one records
     query per 20 candidates of the whole batch, then one household query per address.
 
-    Keyed `(FOUND, event id)`. A signal whose query failed gets the failure: its handler
-    raises it, so the batch's transaction does not wait on the BRP, and the signal goes
-    alone, where the runtime waits for the BRP or retries."""
+    By event id. A signal whose query failed gets the failure: its handler raises it, so the
+    batch's transaction does not wait on the BRP, and the signal goes alone, where the
+    runtime waits for the BRP or retries (the others' answers are kept for their next try)."""
     searched = await asyncio.gather(
         *(brp.search(event.signal) for event in events), return_exceptions=True
     )
-    wanted = [
-        bsn for bsns in searched if isinstance(bsns, list) for bsn in bsns[:MAX_BSNS_PER_QUERY]
+    wanted = list(
+        dict.fromkeys(
+            bsn for bsns in searched if isinstance(bsns, list) for bsn in bsns[:MAX_BSNS_PER_QUERY]
+        )
+    )
+    chunks = [
+        wanted[start : start + MAX_BSNS_PER_QUERY]
+        for start in range(0, len(wanted), MAX_BSNS_PER_QUERY)
     ]
-    persons: dict[str, list[BrpPerson]] | Exception
-    try:
-        persons = await brp.persons(wanted) if wanted else {}
-    except Exception as exc:  # every signal with a candidate needed it
-        persons = exc
+    records = await asyncio.gather(
+        *(brp.persons(chunk) for chunk in chunks), return_exceptions=True
+    )
+    persons: dict[str, list[BrpPerson]] = {}
+    failed: dict[str, Exception] = {}  # the BSNs of a records query that failed
+    for chunk, got in zip(chunks, records, strict=True):
+        if isinstance(got, dict):
+            persons.update(got)
+        else:
+            failed.update(dict.fromkeys(chunk, _failure(got)))
     answers: dict[str, Found | Exception] = {}
     for event, bsns in zip(events, searched, strict=True):
         if isinstance(bsns, UnsearchableName):
             answers[str(event.id)] = Found([], unsearchable=str(bsns))
         elif not isinstance(bsns, list):
             answers[str(event.id)] = _failure(bsns)
-        elif bsns and isinstance(persons, Exception):
-            answers[str(event.id)] = persons
+        elif error := next((failed[b] for b in bsns[:MAX_BSNS_PER_QUERY] if b in failed), None):
+            answers[str(event.id)] = error
         else:
-            answers[str(event.id)] = Found(
-                candidates(bsns, persons if isinstance(persons, dict) else {})
-            )
+            answers[str(event.id)] = Found(candidates(bsns, persons))
     homes = sorted({key for a in answers.values() if (key := _home(a)) is not None})
     households = dict(
         zip(
@@ -89,18 +95,16 @@ async def look_up(
             strict=True,
         )
     )
-    looked_up: dict[object, Found | Exception] = {}
     for event_id, answer in answers.items():
         key = _home(answer)
         if key is not None and isinstance(answer, Found):
             residents = households[key]
-            answer = (
+            answers[event_id] = (
                 Found(answer.candidates, residents=residents)
                 if isinstance(residents, list)
                 else _failure(residents)
             )
-        looked_up[(FOUND, event_id)] = answer
-    return looked_up
+    return answers
 
 
 def _home(answer: Found | Exception) -> str | None:

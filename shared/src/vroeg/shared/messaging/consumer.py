@@ -59,9 +59,10 @@ class Subscription:
     prepare: Preparer | None = None
     # Called once with a batch's events before its transaction opens, outside it, to fetch
     # from other systems at once what the handlers will need (brp-check asks the BRP about a
-    # batch's signals together); the mapping it returns goes in `uow.prepared`. Lets a
-    # handler that calls out be `batch`ed: no transaction stays open across those calls. Only
-    # an optimisation, as `prepare` is; a failure in it leaves the handlers to ask themselves.
+    # batch's signals together); its answers, by event id, go in `uow.looked_up` (kept for
+    # the events' next try if the batch fails). Lets a handler that calls out be `batch`ed:
+    # no transaction stays open across those calls. Only an optimisation, as `prepare` is;
+    # a failure in it leaves the handlers to ask themselves.
     look_up: LookUp | None = None
 
 
@@ -294,6 +295,7 @@ class EventConsumer:
             await pause(self._settings.consumer_retry_backoff_s, halt)
         finally:
             self._handling.waiting.pop(tp, None)
+            self._handling.forget(tp)
             if self._workers.get(tp) is not None and self._workers[tp].halt is halt:
                 del self._workers[tp]
             # The partition may have been revoked meanwhile: its new owner (or this consumer,

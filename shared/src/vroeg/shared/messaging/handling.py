@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[UnitOfWork, Any], Awaitable[None]]
 Preparer = Callable[[UnitOfWork, Sequence[Any]], Awaitable[None]]
-LookUp = Callable[[Sequence[Any]], Awaitable[Mapping[Any, Any]]]
+LookUp = Callable[[Sequence[Any]], Awaitable[Mapping[str, Any]]]
 
 # Longest pause between tries while a dependency is down: bounds the delay once it is back.
 MAX_WAIT_S = 5.0
@@ -40,6 +40,13 @@ BATCH_MAX = 200
 UNKNOWN = -1
 # Looked up once, not per record (a proxy until telemetry sets the provider).
 _tracer = trace.get_tracer(__name__)
+
+
+class _Unasked:
+    """No answer looked up yet."""
+
+
+_UNASKED = _Unasked()
 
 
 class DependencyUnavailable(RuntimeError):
@@ -67,6 +74,9 @@ class RecordHandling:
         self._handlers = handlers
         self._preparers = preparers
         self._look_ups = look_ups
+        # Per partition, what `look_up` answered for its events not yet committed: a batch
+        # that fails and goes again (in part) reuses the answers instead of asking again.
+        self._answers: dict[TopicPartition, dict[str, Any]] = {}
         self._failpoints = failpoints
         self.waiting: dict[TopicPartition, str] = {}
 
@@ -81,12 +91,12 @@ class RecordHandling:
                 events.append(decode(record.headers, record.value))
             except UndecodableMessage:
                 return index
-        looked_up = await self._look_up(records, events)
+        looked_up = await self._look_up(records, events, tp)
         current = UNKNOWN
         handled: list[float] = []  # each handler call's seconds, counted once all commit
         try:
             async with self._db.unit_of_work() as uow:
-                uow.prepared.update(looked_up)
+                uow.looked_up = looked_up
                 fresh = await uow.claim_many([str(e.id) for e in events])
                 prepare = self._preparers.get(records[0].topic)
                 if prepare is not None:
@@ -114,43 +124,60 @@ class RecordHandling:
             # Nothing of them happened: the records go again, and only those runs are counted.
             return current
         self.waiting.pop(tp, None)
+        for event in events:
+            self._answers.get(tp, {}).pop(str(event.id), None)
         for seconds in handled:
             _count(metrics.EVENTS_HANDLED, tp.topic, seconds)
         self._failpoints.hit(CONSUMER_AFTER_COMMIT)
         return None
 
     async def _look_up(
-        self, records: list[ConsumerRecord], events: list[Event]
-    ) -> Mapping[Any, Any]:
-        """What the subscription's `look_up` fetches for the batch, before its transaction
-        opens; nothing if it has none or it failed (the handlers then ask for themselves, and
-        meet the failure where it is handled). One span for the batch, in its first record's
-        trace and linked to the others' (OpenTelemetry's batch operations): no root trace of
-        its own, as no background work makes one."""
+        self, records: list[ConsumerRecord], events: list[Event], tp: TopicPartition
+    ) -> dict[str, Any]:
+        """What the subscription's `look_up` answers for the batch's events (by event id),
+        asked before its transaction opens; answers kept from an earlier try of the same
+        events are reused, failed ones asked again. Nothing if it has none or it failed (the
+        handlers then ask for themselves, and meet the failure where it is handled). One span
+        for the batch, in its first traced record's trace and linked to the others'
+        (OpenTelemetry's batch operations): no root trace of its own, as no background work
+        makes one."""
         look_up = self._look_ups.get(records[0].topic)
         if look_up is None:
             return {}
-        contexts = [propagate.extract(header_map(r.headers)) for r in records]
-        linked = [trace.get_current_span(c).get_span_context() for c in contexts[1:]]
-        links = [Link(context) for context in linked if context.is_valid]
-        with _tracer.start_as_current_span(
-            f"look up {records[0].topic}",
-            context=contexts[0],
-            kind=SpanKind.INTERNAL,
-            links=links,
-            attributes={"messaging.batch.message_count": len(records)},
-        ) as span:
-            try:
-                return await look_up(events)
-            except Exception as exc:
-                span.set_status(Status(StatusCode.ERROR, error_text(exc)))
-                log.info(
-                    "looking up %d events of %s failed (%s)",
-                    len(events),
-                    records[0].topic,
-                    type(exc).__name__,
-                )
-                return {}
+        known = self._answers.setdefault(tp, {})
+        ask = [
+            (record, event)
+            for record, event in zip(records, events, strict=True)
+            if isinstance(known.get(str(event.id), _UNASKED), Exception | _Unasked)
+        ]
+        if ask:
+            traced = [
+                (context, span_context)
+                for context in (propagate.extract(header_map(r.headers)) for r, _ in ask)
+                if (span_context := trace.get_current_span(context).get_span_context()).is_valid
+            ]
+            with _tracer.start_as_current_span(
+                f"look up {records[0].topic}",
+                context=traced[0][0] if traced else None,
+                kind=SpanKind.INTERNAL,
+                links=[Link(span_context) for _, span_context in traced[1:]],
+                attributes={"messaging.batch.message_count": len(ask)},
+            ) as span:
+                try:
+                    known.update(await look_up([event for _, event in ask]))
+                except Exception as exc:
+                    span.set_status(Status(StatusCode.ERROR, error_text(exc)))
+                    log.info(
+                        "looking up %d events of %s failed (%s)",
+                        len(ask),
+                        records[0].topic,
+                        type(exc).__name__,
+                    )
+        return {str(e.id): known[str(e.id)] for e in events if str(e.id) in known}
+
+    def forget(self, tp: TopicPartition) -> None:
+        """Drop what was looked up for a partition's events (its worker is done)."""
+        self._answers.pop(tp, None)
 
     @contextlib.contextmanager
     def _span(self, record: ConsumerRecord) -> Iterator[Span]:

@@ -65,6 +65,8 @@ class UnitOfWork:
         self.published = 0
         # What a subscription's `prepare` loaded for the handlers of this transaction's batch.
         self.prepared: dict[Any, Any] = {}
+        # What a subscription's `look_up` answered for this transaction's events, by event id.
+        self.looked_up: dict[str, Any] = {}
         # Outbox rows, written in one statement when the work is done (before the commit).
         self._outbox: list[dict[str, Any]] = []
 
