@@ -146,6 +146,7 @@ def test_an_admin_issues_a_key_that_works_against_intake_and_stops_when_revoked(
     check_page(page, test, "sleutel")
     assert beheer.deliver(api_key) == 201
     page.get_by_role("link", name="Terug naar schuldeisers en sleutels").click()
+    page.wait_for_url(f"{beheer.web}/beheer/schuldeisers")
     assert api_key not in page.content()
 
     revoke = page.get_by_role("region", name="Sleutel intrekken")

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Locator, Page, expect
 
 from tests.support.browser import check_page
 from tests.support.cases import household, routed
@@ -170,7 +170,8 @@ def test_a_vroegsignaleerder_registers_an_attempt_and_an_outcome_on_the_crisis_c
 
     # One case: the signal with the debtor's details, the deadline, the score's parts.
     page.locator(f'a[href="/werkvoorraad/{cases.crisis}"]').click()
-    assert page.get_by_role("heading", name="Afsluiting: drinkwater", exact=False).is_visible()
+    # Waits for the case's page: a bare is_visible() read the queue's page under load.
+    expect(page.get_by_role("heading", name="Afsluiting: drinkwater", exact=False)).to_be_visible()
     assert page.get_by_text("Piet Jansen").is_visible()
     assert page.get_by_text("0612345678").is_visible()
     assert page.get_by_text("piet.jansen@example.nl").is_visible()

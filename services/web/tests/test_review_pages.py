@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from tests.support.browser import check_page, run_beside
 from tests.support.db import eventually, execute, fetch
@@ -147,7 +147,7 @@ def test_a_reviewer_signs_in_opens_an_item_and_decides_and_the_signal_moves_on(
 
     # One item: the signal's data beside the BRP candidates.
     page.locator(f'a[href="/uitval/{queue.to_decide}"]').click()
-    assert page.get_by_role("heading", name="Gegevens uit het signaal").is_visible()
+    expect(page.get_by_role("heading", name="Gegevens uit het signaal")).to_be_visible()
     assert page.get_by_role("heading", name="Kandidaten in de BRP").is_visible()
     assert page.get_by_text(f"BSN {EVA_MULDER}").first.is_visible()
     check_page(page, test, "uitval-item")

@@ -18,7 +18,7 @@ from uuid import uuid4
 
 import httpx
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from tests.support.browser import check_page, csrf_token, run_beside, sign_in
 from tests.support.db import eventually, fetch
@@ -136,7 +136,7 @@ def test_a_professional_handles_a_signal_and_it_leaves_followups_queue(
     assert rows.first.get_by_text("Jansen").is_visible()
 
     page.locator(f'a[href="/shv/{queue.active}"]').click()
-    assert page.get_by_role("heading", name="Signaal afhandelen", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Signaal afhandelen", level=1)).to_be_visible()
     assert page.get_by_text("999993653").is_visible()
     check_page(page, test, "shv-signaal")
     page.get_by_label("Wat hebt u gedaan?").fill("Gebeld met de schuldhulpverlener van de inwoner.")
