@@ -39,6 +39,17 @@ def upsert(
 
 
 @functools.cache
+def later(column: str) -> Newer:
+    """The proposed row's `column` is greater (later, a higher version) than the stored
+    row's: one function per column, as `upsert`'s shape wants."""
+
+    def newer(proposed: Any, table: sa.Table) -> sa.ColumnElement[bool]:
+        return proposed[column] > table.c[column]  # type: ignore[no-any-return]
+
+    return newer
+
+
+@functools.cache
 def insert_once(table: sa.Table, keys: tuple[str, ...] | None = None) -> Insert:
     """Insert a row unless its key (`keys`, else any unique constraint) is there: the first
     one stays."""

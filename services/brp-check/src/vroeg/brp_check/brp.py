@@ -143,7 +143,8 @@ class BrpClient:
         """The BRP's candidates for the signal's debtor, deceased included; UnsearchableName
         when the name cannot be put to the BRP."""
         bsns = await self.search(signal)
-        return candidates(bsns, await self.persons(bsns[:MAX_BSNS_PER_QUERY]) if bsns else {})
+        wanted = list(dict.fromkeys(bsns[:MAX_BSNS_PER_QUERY]))
+        return candidates(bsns, await self.persons(wanted) if wanted else {})
 
     async def search(self, signal: SignalData) -> list[str]:
         """The BSNs of the BRP's candidates for the signal's debtor (`find`'s first query)."""
@@ -177,19 +178,12 @@ class BrpClient:
         )
 
     async def persons(self, bsns: Sequence[str]) -> dict[str, list[BrpPerson]]:
-        """The records routing needs of these persons, by BSN (a BSN can have more than one
-        record: the RvIG test population holds such): one query per 20 of them (`find`'s
-        second query; a batch of signals shares it), asked at once."""
-        unique = list(dict.fromkeys(bsns))
-        chunks = [
-            unique[start : start + MAX_BSNS_PER_QUERY]
-            for start in range(0, len(unique), MAX_BSNS_PER_QUERY)
-        ]
-        answers = await asyncio.gather(*(self._by_bsn(chunk, PERSON_FIELDS) for chunk in chunks))
+        """The records routing needs of at most 20 persons, by BSN, in one query (`find`'s
+        second; a batch of signals shares them). A BSN can have more than one record: the
+        RvIG test population holds such."""
         records: dict[str, list[BrpPerson]] = {}
-        for answer in answers:
-            for person in map(_person, answer):
-                records.setdefault(person.bsn, []).append(person)
+        for person in map(_person, await self._by_bsn(bsns, PERSON_FIELDS)):
+            records.setdefault(person.bsn, []).append(person)
         return records
 
     async def person(self, bsn: str) -> BrpPerson | None:

@@ -6,7 +6,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,7 +24,7 @@ from vroeg.followup.models import (
 )
 from vroeg.shared import versions
 from vroeg.shared.events import CaseStatus, ContactResult
-from vroeg.shared.upserts import insert_once, table_of, upsert
+from vroeg.shared.upserts import insert_once, later, table_of, upsert
 
 # The most deadlines one scheduler transaction announces: a large backlog goes in chunks.
 SCHEDULER_CHUNK = 1000
@@ -342,12 +341,8 @@ async def plans_in_force(
 async def store_contacts(session: AsyncSession, contacts: CaseContacts) -> None:
     """Keep a case's contacts, unless newer ones are kept already."""
     values = {c.name: getattr(contacts, c.key) for c in sa.inspect(CaseContacts).columns}
-    statement = upsert(table_of(CaseContacts), tuple(values), ("case_id",), _newer_version)
+    statement = upsert(table_of(CaseContacts), tuple(values), ("case_id",), later("version"))
     await session.execute(statement, values)
-
-
-def _newer_version(proposed: Any, table: sa.Table) -> sa.ColumnElement[bool]:
-    return table.c.version < proposed.version  # type: ignore[no-any-return]
 
 
 async def get_contacts(session: AsyncSession, case_id: uuid.UUID) -> CaseContacts | None:

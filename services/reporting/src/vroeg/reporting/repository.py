@@ -30,7 +30,7 @@ from vroeg.reporting.models import (
     SignalFactRow,
     StaleMonthRow,
 )
-from vroeg.shared.upserts import Newer, insert_once, table_of, upsert
+from vroeg.shared.upserts import Newer, insert_once, later, table_of, upsert
 
 _SIGNALS = table_of(SignalFactRow)
 _ROUTES = table_of(RouteFactRow)
@@ -58,26 +58,6 @@ def _final_or_later(new: Any, table: sa.Table) -> sa.ColumnElement[bool]:
     return sa.tuple_(new.final, new.routed_at) > sa.tuple_(table.c.final, table.c.routed_at)
 
 
-def _higher_version(new: Any, table: sa.Table) -> sa.ColumnElement[bool]:
-    return new.version > table.c.version  # type: ignore[no-any-return]
-
-
-def _later_as_of(new: Any, table: sa.Table) -> sa.ColumnElement[bool]:
-    return new.as_of > table.c.as_of  # type: ignore[no-any-return]
-
-
-def _later_closing(new: Any, table: sa.Table) -> sa.ColumnElement[bool]:
-    return new.closed_at > table.c.closed_at  # type: ignore[no-any-return]
-
-
-def _later_decision(new: Any, table: sa.Table) -> sa.ColumnElement[bool]:
-    return new.decided_at > table.c.decided_at  # type: ignore[no-any-return]
-
-
-def _later_change(new: Any, table: sa.Table) -> sa.ColumnElement[bool]:
-    return new.changed_at > table.c.changed_at  # type: ignore[no-any-return]
-
-
 def _later_or_first_deadline(new: Any, table: sa.Table) -> sa.ColumnElement[bool]:
     return sa.or_(table.c.set_at.is_(None), new.set_at > table.c.set_at)
 
@@ -102,17 +82,17 @@ async def put_route(session: AsyncSession, row: Mapping[str, Any]) -> None:
 
 async def put_case(session: AsyncSession, row: Mapping[str, Any]) -> None:
     """A case at its highest state version."""
-    await _put(session, _CASES, row, ("case_id",), _higher_version)
+    await _put(session, _CASES, row, ("case_id",), later("version"))
 
 
 async def put_attempt(session: AsyncSession, row: Mapping[str, Any]) -> None:
     """An attempt as last told."""
-    await _put(session, _ATTEMPTS, row, ("attempt_id",), _later_as_of)
+    await _put(session, _ATTEMPTS, row, ("attempt_id",), later("as_of"))
 
 
 async def put_outcome(session: AsyncSession, row: Mapping[str, Any]) -> None:
     """A case's latest outcome."""
-    await _put(session, _OUTCOMES, row, ("case_id",), _later_closing)
+    await _put(session, _OUTCOMES, row, ("case_id",), later("closed_at"))
 
 
 async def put_deadline(session: AsyncSession, row: Mapping[str, Any]) -> None:
@@ -146,12 +126,12 @@ async def add_debt_help_handled(session: AsyncSession, row: Mapping[str, Any]) -
 
 async def put_forward(session: AsyncSession, row: Mapping[str, Any]) -> None:
     """A forward is decided once; were it told twice, the later decision stands."""
-    await _put(session, _FORWARDS, row, ("signal_id",), _later_decision)
+    await _put(session, _FORWARDS, row, ("signal_id",), later("decided_at"))
 
 
 async def put_agreement(session: AsyncSession, row: Mapping[str, Any]) -> None:
     """An agreement as last changed; a deletion too (an older change arriving late loses)."""
-    await _put(session, _AGREEMENTS, row, ("vlp_id", "municipality"), _later_change)
+    await _put(session, _AGREEMENTS, row, ("vlp_id", "municipality"), later("changed_at"))
 
 
 async def clear(session: AsyncSession) -> None:
