@@ -58,6 +58,20 @@ class ProcessError(RuntimeError):
 _PICKED_PORTS = range(20000, 32768)
 
 
+def _own_ports() -> range:
+    """The picked ports this process chooses from: under parallel tests (pytest-xdist sets
+    PYTEST_XDIST_WORKER=gwN and the worker count) a slice of its own, as two workers'
+    platforms pick their ports seconds before they bind them, and could pick the same one
+    (a BRP stand-in then failed to bind, and the test talked to another worker's)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    if not worker.startswith("gw") or count < 2:
+        return _PICKED_PORTS
+    size = len(_PICKED_PORTS) // count
+    start = _PICKED_PORTS.start + int(worker[2:]) % count * size
+    return range(start, start + size)
+
+
 # Handed out by this process already: a platform picks all its ports before its processes
 # bind them, so a second platform (two deployments in one test) must not get the same one.
 _HANDED_OUT: set[int] = set()
@@ -67,7 +81,7 @@ def free_port() -> int:
     """A TCP port on loopback that nothing is bound to right now, outside the ephemeral range,
     and that this process has not handed out before."""
     while True:
-        port = random.choice(_PICKED_PORTS)
+        port = random.choice(_own_ports())
         if port not in _HANDED_OUT and port_bindable(port):
             _HANDED_OUT.add(port)
             return port
