@@ -14,10 +14,10 @@ instrumentations read the W3C headers.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import pydantic_core
 from pydantic import ValidationError
 
 from vroeg.shared.events import EVENT_TYPES, LEGACY_EVENT_TYPES, Event
@@ -27,6 +27,7 @@ SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
 # Event fields that travel as CloudEvents attributes (`ce_id`, `ce_time`), not in the value.
 ENVELOPE_FIELDS = ("id", "occurred_at")
+_ENVELOPE = set(ENVELOPE_FIELDS)
 
 Headers = Sequence[tuple[str, bytes]]
 
@@ -47,7 +48,6 @@ class Message:
 
 def encode(event: Event, *, topic: str, source: str, trace: Mapping[str, str]) -> Message:
     """Turn an event into a binary-mode CloudEvent record for `topic`."""
-    data = event.model_dump(mode="json", exclude=set(ENVELOPE_FIELDS))
     headers = {
         "ce_specversion": SPEC_VERSION,
         "ce_id": str(event.id),
@@ -61,7 +61,9 @@ def encode(event: Event, *, topic: str, source: str, trace: Mapping[str, str]) -
     return Message(
         topic=topic,
         key=event.partition_key().encode(),
-        value=json.dumps(data, separators=(",", ":")).encode(),
+        # pydantic's own encoder: the same JSON as json.dumps of model_dump(mode="json"), at a
+        # fraction of the CPU (every event of every service goes through here).
+        value=event.model_dump_json(exclude=_ENVELOPE).encode(),
         headers=tuple((k, v.encode()) for k, v in headers.items()),
     )
 
@@ -84,7 +86,7 @@ def decode(headers: Headers | None, value: bytes | None) -> Event:
     if cls is None:
         raise UndecodableMessage(f"unknown event type {attrs.get('ce_type')!r}")
     try:
-        data = json.loads(value or b"")
+        data = pydantic_core.from_json(value or b"")
         if not isinstance(data, dict):
             raise UndecodableMessage("event data is not a JSON object")
         if legacy is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pydantic_core
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -31,6 +32,11 @@ def create_engine(settings: ServiceSettings, *, schema: str, service: str) -> As
         pool_recycle=1800,
         # A statement error would otherwise print its bound values: names, BSNs (issue 8, 16).
         hide_parameters=True,
+        # JSON columns through pydantic's Rust codec instead of the json module: a case's state,
+        # a signal's data, a fact's parts are read and written on every event (the json module
+        # was ~7 % of matcher's CPU per signal).
+        json_serializer=_json_text,
+        json_deserializer=pydantic_core.from_json,
         connect_args={
             "server_settings": {
                 "search_path": schema,
@@ -38,6 +44,10 @@ def create_engine(settings: ServiceSettings, *, schema: str, service: str) -> As
             }
         },
     )
+
+
+def _json_text(value: object) -> str:
+    return pydantic_core.to_json(value).decode()
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

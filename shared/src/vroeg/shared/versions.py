@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from vroeg.shared.sql import any_of
+
 
 class VersionedByMunicipality:
     """Mix into a mapped class: one row per (municipality, version)."""
@@ -65,5 +67,5 @@ async def newest(
         .order_by(model.municipality, model.version.desc())
     )
     if municipalities is not None:
-        query = query.where(model.municipality.in_(list(municipalities)))
+        query = query.where(any_of(model.municipality, municipalities))
     return {row.municipality: row for row in await session.scalars(query)}

@@ -24,6 +24,7 @@ from vroeg.matcher.models import (
 )
 from vroeg.shared import versions
 from vroeg.shared.events import SignalKind
+from vroeg.shared.sql import any_of
 from vroeg.shared.upserts import insert_once, table_of, upsert
 
 
@@ -41,6 +42,22 @@ async def lock_households(session: AsyncSession, municipality_keys: Sequence[str
     )
 
 
+def _of_households(
+    columns: tuple[sa.orm.InstrumentedAttribute[str], sa.orm.InstrumentedAttribute[str | None]],
+    keys: Sequence[tuple[str, str]],
+) -> sa.ColumnElement[bool]:
+    """(municipality, household key) among `keys`: two array parameters however many."""
+    pairs = (
+        sa.func.unnest(
+            sa.literal([m for m, _ in keys], ARRAY(sa.String())),
+            sa.literal([k for _, k in keys], ARRAY(sa.String())),
+        )
+        .table_valued("municipality", "household_key")
+        .render_derived()
+    )
+    return sa.tuple_(*columns).in_(sa.select(pairs.c.municipality, pairs.c.household_key))
+
+
 async def households(
     session: AsyncSession, keys: Sequence[tuple[str, str]], since: datetime
 ) -> tuple[list[Case], list[CaseSignal]]:
@@ -50,17 +67,19 @@ async def households(
     Read under the households' lock, as they are now: a row the session read before the lock
     (a closing's case, to find its household) is overwritten with what the transactions that
     held the lock meanwhile committed, else a reopening would undo a closing it never saw."""
-    of_households = sa.tuple_(CaseSignal.municipality, CaseSignal.household_key).in_(keys)
     recent = (
         sa.select(CaseSignal.case_id)
-        .where(of_households, CaseSignal.received_at >= since)
+        .where(
+            _of_households((CaseSignal.municipality, CaseSignal.household_key), keys),
+            CaseSignal.received_at >= since,
+        )
         .scalar_subquery()
     )
     cases = list(
         await session.scalars(
             sa.select(Case)
             .where(
-                sa.tuple_(Case.municipality, Case.household_key).in_(keys),
+                _of_households((Case.municipality, Case.household_key), keys),
                 sa.or_(Case.accepting, Case.id.in_(recent)),
             )
             .execution_options(populate_existing=True)
@@ -71,7 +90,7 @@ async def households(
     signals = list(
         await session.scalars(
             sa.select(CaseSignal)
-            .where(CaseSignal.case_id.in_([c.id for c in cases]))
+            .where(any_of(CaseSignal.case_id, [c.id for c in cases]))
             .execution_options(populate_existing=True)
         )
     )
@@ -85,8 +104,8 @@ async def person_signals(
     return list(
         await session.scalars(
             sa.select(CaseSignal).where(
-                CaseSignal.municipality.in_(municipalities),
-                CaseSignal.bsn.in_(bsns),
+                any_of(CaseSignal.municipality, municipalities),
+                any_of(CaseSignal.bsn, bsns),
                 CaseSignal.received_at >= since,
             )
         )
@@ -100,7 +119,7 @@ async def get_case(session: AsyncSession, case_id: uuid.UUID) -> Case | None:
 
 async def get_cases(session: AsyncSession, case_ids: Sequence[uuid.UUID]) -> Sequence[Case]:
     """Several cases, in one statement."""
-    return (await session.scalars(sa.select(Case).where(Case.id.in_(case_ids)))).all()
+    return (await session.scalars(sa.select(Case).where(any_of(Case.id, case_ids)))).all()
 
 
 async def add(session: AsyncSession, rows: Sequence[Case | CaseSignal]) -> None:
@@ -265,17 +284,11 @@ async def period_refused_signals(
     )
 
 
-def _among(column: sa.orm.InstrumentedAttribute[uuid.UUID], ids: Collection[uuid.UUID]) -> Any:
-    """`column = ANY($1)`: one array parameter however many ids (a year's export names tens of
-    thousands; an IN list takes a parameter each, and asyncpg takes at most 32,767)."""
-    return column == sa.any_(sa.literal(list(ids), ARRAY(sa.Uuid())))
-
-
 async def cases_by_id(session: AsyncSession, case_ids: Collection[uuid.UUID]) -> list[Case]:
     """These cases."""
     if not case_ids:
         return []
-    return list(await session.scalars(sa.select(Case).where(_among(Case.id, case_ids))))
+    return list(await session.scalars(sa.select(Case).where(any_of(Case.id, case_ids))))
 
 
 async def attempts_of(
@@ -286,7 +299,7 @@ async def attempts_of(
         return []
     return list(
         await session.scalars(
-            sa.select(ContactAttempt).where(_among(ContactAttempt.case_id, case_ids))
+            sa.select(ContactAttempt).where(any_of(ContactAttempt.case_id, case_ids))
         )
     )
 
@@ -298,7 +311,7 @@ async def first_contacts_of(
     if not case_ids:
         return {}
     found = await session.scalars(
-        sa.select(FirstContact).where(_among(FirstContact.case_id, case_ids))
+        sa.select(FirstContact).where(any_of(FirstContact.case_id, case_ids))
     )
     return {f.case_id: f for f in found}
 
@@ -310,6 +323,6 @@ async def debt_help_outcomes_of(
     if not signal_ids:
         return {}
     found = await session.scalars(
-        sa.select(DebtHelpOutcome).where(_among(DebtHelpOutcome.signal_id, signal_ids))
+        sa.select(DebtHelpOutcome).where(any_of(DebtHelpOutcome.signal_id, signal_ids))
     )
     return {o.signal_id: o for o in found}

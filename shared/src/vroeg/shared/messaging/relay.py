@@ -20,6 +20,7 @@ from vroeg.shared.messaging.failpoints import (
 )
 from vroeg.shared.messaging.tables import outbox
 from vroeg.shared.messaging.unit_of_work import Database, decode_headers
+from vroeg.shared.sql import any_of
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +174,9 @@ class OutboxRelay:
                 (row.topic, row.key, row.value, decode_headers(row.headers)) for row in rows
             ]
             await self._send(messages)
-            await session.execute(sa.delete(outbox).where(outbox.c.seq.in_([r.seq for r in rows])))
+            await session.execute(
+                sa.delete(outbox).where(any_of(outbox.c.seq, [r.seq for r in rows]))
+            )
         metrics.OUTBOX_SENT.inc(len(rows))
         for _, _, _, headers in messages:
             parked_from = dict(headers).get(_PARKED_FROM)
