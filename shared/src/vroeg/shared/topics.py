@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from vroeg.shared.events import (
@@ -396,9 +397,15 @@ def topic_for(event: Event) -> Topic:
     """The topic an event is published on."""
     if isinstance(event, SignalRouted):
         return ROUTE_TOPICS[event.route]
-    matches = [t for t in TOPICS if isinstance(event, t.event)]
+    return _topic_of(type(event))
+
+
+@functools.cache
+def _topic_of(event_type: type[Event]) -> Topic:
+    """The one topic of an event type (asked per event published: looked up once)."""
+    matches = [t for t in TOPICS if issubclass(event_type, t.event)]
     if len(matches) != 1:
-        raise LookupError(f"no single topic for {type(event).__name__}")
+        raise LookupError(f"no single topic for {event_type.__name__}")
     return matches[0]
 
 

@@ -24,6 +24,7 @@ from vroeg.followup.models import (
 )
 from vroeg.shared import versions
 from vroeg.shared.events import CaseStatus, ContactResult
+from vroeg.shared.sql import any_of
 from vroeg.shared.upserts import insert_once, later, table_of, upsert
 
 # The most deadlines one scheduler transaction announces: a large backlog goes in chunks.
@@ -282,7 +283,7 @@ async def attempt_summaries(
             sa.func.count(),
             sa.func.bool_or(Attempt.result == ContactResult.BEREIKT),
         )
-        .where(Attempt.case_id.in_(list(case_ids)))
+        .where(any_of(Attempt.case_id, case_ids))
         .group_by(Attempt.case_id)
     )
     return {case_id: (int(n), bool(reached)) for case_id, n, reached in rows.tuples()}
@@ -372,7 +373,7 @@ async def plan_candidates(
     sends: dict[uuid.UUID, dict[str, PlanSend]] = {}
     if rows:
         for send in await session.scalars(
-            sa.select(PlanSend).where(PlanSend.case_id.in_([case.case_id for case, _ in rows]))
+            sa.select(PlanSend).where(any_of(PlanSend.case_id, [case.case_id for case, _ in rows]))
         ):
             sends.setdefault(send.case_id, {})[send.step] = send
     return [(case, contacts, sends.get(case.case_id, {})) for case, contacts in rows]

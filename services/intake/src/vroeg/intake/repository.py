@@ -22,6 +22,7 @@ from vroeg.intake.models import (
 )
 from vroeg.shared import versions
 from vroeg.shared.creditor_keys import creditor_keys
+from vroeg.shared.sql import any_of
 
 
 async def key_state(session: AsyncSession, key_id: str, *, lock: bool = False) -> Row[Any] | None:
@@ -141,7 +142,7 @@ async def signals_by_reference(
         sa.select(Signal).where(
             Signal.vlp_id == vlp_id,
             Signal.forwarded_by == forwarded_by,
-            Signal.vlp_reference.in_(references),
+            any_of(Signal.vlp_reference, references),
         )
     )
     return {row.vlp_reference: row for row in rows}

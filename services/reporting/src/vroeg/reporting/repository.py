@@ -30,6 +30,7 @@ from vroeg.reporting.models import (
     SignalFactRow,
     StaleMonthRow,
 )
+from vroeg.shared.sql import any_of
 from vroeg.shared.upserts import Newer, insert_once, later, table_of, upsert
 
 _SIGNALS = table_of(SignalFactRow)
@@ -176,7 +177,7 @@ async def stale_months(
     rows = await session.scalars(
         sa.select(StaleMonthRow.month)
         .where(
-            StaleMonthRow.municipality.in_(municipalities),
+            any_of(StaleMonthRow.municipality, municipalities),
             StaleMonthRow.month >= start,
             StaleMonthRow.month < end,
         )
@@ -234,7 +235,9 @@ async def keep_figures(
 ) -> None:
     """Replace the rollup's figures of a month for the municipalities."""
     f = MonthlyFigureRow
-    await session.execute(sa.delete(f).where(f.month == month, f.municipality.in_(municipalities)))
+    await session.execute(
+        sa.delete(f).where(f.month == month, any_of(f.municipality, municipalities))
+    )
     if figures:
         await session.execute(
             insert(f),

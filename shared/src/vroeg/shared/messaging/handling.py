@@ -182,7 +182,9 @@ class RecordHandling:
     @contextlib.contextmanager
     def _span(self, record: ConsumerRecord) -> Iterator[Span]:
         """The consumer span of one record, continuing its producer's trace."""
-        with _tracer.start_as_current_span(
+        # start_span and use_span: what start_as_current_span does, without the proxy tracer's
+        # second context manager around it (a third of a span's cost, per record).
+        span = _tracer.start_span(
             f"process {record.topic}",
             context=propagate.extract(header_map(record.headers)),
             kind=SpanKind.CONSUMER,
@@ -195,7 +197,8 @@ class RecordHandling:
                 "messaging.destination.partition.id": str(record.partition),
                 "messaging.kafka.offset": record.offset,
             },
-        ) as span:
+        )
+        with trace.use_span(span, end_on_exit=True):
             yield span
 
     async def alone(self, record: ConsumerRecord, tp: TopicPartition, halt: asyncio.Event) -> bool:
