@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from vroeg.matcher import contacts, repository, rules
 from vroeg.matcher.models import Case, CaseSignal
@@ -250,6 +251,7 @@ class Household:
             if case.id not in by_case:
                 continue  # a case whose signals all moved out keeps its last state
             after = self.state_of(case, by_case)
+            stored = after.model_dump(mode="json")
             if case.version == 0:
                 events.append(
                     CaseOpened(
@@ -261,7 +263,11 @@ class Household:
                     )
                 )
             else:
-                before = self.announced.get(case.id) or CaseState.model_validate(case.state)
+                before = self.announced.get(case.id)
+                if before is None:
+                    if {**case.state, "version": after.version} == stored:
+                        continue  # as stored: nothing to read back, nothing changed
+                    before = CaseState.model_validate(case.state)
                 found = rules.changes(before, after, why=why, signal_id=signal_id)
                 if not found:
                     continue
@@ -274,16 +280,16 @@ class Household:
                         state=after,
                     )
                 )
-            self._store(case, after)
+            self._store(case, after, stored)
             events.extend(self._repeats_found(case, after))
         # For followup's contact plan only, on a personal-data topic of its own.
         changed_contacts = contacts.changed(events, self.of_case)
         await uow.publish_many([*events, *changed_contacts])
 
-    def _store(self, case: Case, state: CaseState) -> None:
+    def _store(self, case: Case, state: CaseState, stored: dict[str, Any]) -> None:
         self.announced[case.id] = state
         case.version = state.version
-        case.state = state.model_dump(mode="json")
+        case.state = stored
         case.opened_at = state.opened_at
 
     def _repeats_found(self, case: Case, state: CaseState) -> list[SignalRepeated]:

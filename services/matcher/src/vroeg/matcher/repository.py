@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from vroeg.matcher.models import (
     AuditEntry,
@@ -42,20 +43,18 @@ async def lock_households(session: AsyncSession, municipality_keys: Sequence[str
     )
 
 
-def _of_households(
-    columns: tuple[sa.orm.InstrumentedAttribute[str], sa.orm.InstrumentedAttribute[str | None]],
-    keys: Sequence[tuple[str, str]],
-) -> sa.ColumnElement[bool]:
-    """(municipality, household key) among `keys`: two array parameters however many."""
-    pairs = (
+def _keys(keys: Sequence[tuple[str, str]], name: str) -> sa.TableValuedAlias:
+    """(municipality, household key) pairs as a table: two array parameters however many
+    (an IN list of pairs is a new statement per count; a semi-join on it was planned as a
+    sequential scan of all cases)."""
+    return (
         sa.func.unnest(
             sa.literal([m for m, _ in keys], ARRAY(sa.String())),
             sa.literal([k for _, k in keys], ARRAY(sa.String())),
         )
-        .table_valued("municipality", "household_key")
+        .table_valued("municipality", "household_key", name=name)
         .render_derived()
     )
-    return sa.tuple_(*columns).in_(sa.select(pairs.c.municipality, pairs.c.household_key))
 
 
 async def households(
@@ -67,21 +66,38 @@ async def households(
     Read under the households' lock, as they are now: a row the session read before the lock
     (a closing's case, to find its household) is overwritten with what the transactions that
     held the lock meanwhile committed, else a reopening would undo a closing it never saw."""
-    recent = (
-        sa.select(CaseSignal.case_id)
-        .where(
-            _of_households((CaseSignal.municipality, CaseSignal.household_key), keys),
-            CaseSignal.received_at >= since,
+    homes, recent = _keys(keys, "homes"), _keys(keys, "recent")
+    # Each household's case that takes signals (its partial unique index), and the cases of
+    # its signals received since (the signals' household index): index look-ups per key.
+    taking = aliased(Case, name="taking")
+    accepting = (
+        sa.select(taking.id)
+        .select_from(homes)
+        .join(
+            taking,
+            sa.and_(
+                taking.municipality == homes.c.municipality,
+                taking.household_key == homes.c.household_key,
+            ),
         )
-        .scalar_subquery()
+        .where(taking.accepting)
+    )
+    received = (
+        sa.select(CaseSignal.case_id)
+        .select_from(recent)
+        .join(
+            CaseSignal,
+            sa.and_(
+                CaseSignal.municipality == recent.c.municipality,
+                CaseSignal.household_key == recent.c.household_key,
+            ),
+        )
+        .where(CaseSignal.received_at >= since)
     )
     cases = list(
         await session.scalars(
             sa.select(Case)
-            .where(
-                _of_households((Case.municipality, Case.household_key), keys),
-                sa.or_(Case.accepting, Case.id.in_(recent)),
-            )
+            .where(Case.id.in_(sa.union_all(accepting, received)))
             .execution_options(populate_existing=True)
         )
     )
