@@ -43,17 +43,29 @@ async def lock_households(session: AsyncSession, municipality_keys: Sequence[str
     )
 
 
-def _keys(keys: Sequence[tuple[str, str]], name: str) -> sa.TableValuedAlias:
-    """(municipality, household key) pairs as a table: two array parameters however many
-    (an IN list of pairs is a new statement per count; a semi-join on it was planned as a
-    sequential scan of all cases)."""
-    return (
+def _of_keys(keys: Sequence[tuple[str, str]], rows: Any, name: str) -> sa.Select[Any]:
+    """`rows` (cases or signals) of these (municipality, household key) pairs, by an index
+    look-up per pair: the pairs are a table of two array parameters however many (an IN list
+    of pairs is a new statement per count; a semi-join on it was planned as a sequential scan
+    of all cases)."""
+    pairs = (
         sa.func.unnest(
             sa.literal([m for m, _ in keys], ARRAY(sa.String())),
             sa.literal([k for _, k in keys], ARRAY(sa.String())),
         )
         .table_valued("municipality", "household_key", name=name)
         .render_derived()
+    )
+    return (
+        sa.select()
+        .select_from(pairs)
+        .join(
+            rows,
+            sa.and_(
+                rows.municipality == pairs.c.municipality,
+                rows.household_key == pairs.c.household_key,
+            ),
+        )
     )
 
 
@@ -66,32 +78,13 @@ async def households(
     Read under the households' lock, as they are now: a row the session read before the lock
     (a closing's case, to find its household) is overwritten with what the transactions that
     held the lock meanwhile committed, else a reopening would undo a closing it never saw."""
-    homes, recent = _keys(keys, "homes"), _keys(keys, "recent")
     # Each household's case that takes signals (its partial unique index), and the cases of
-    # its signals received since (the signals' household index): index look-ups per key.
+    # its signals received since (the signals' household index).
     taking = aliased(Case, name="taking")
-    accepting = (
-        sa.select(taking.id)
-        .select_from(homes)
-        .join(
-            taking,
-            sa.and_(
-                taking.municipality == homes.c.municipality,
-                taking.household_key == homes.c.household_key,
-            ),
-        )
-        .where(taking.accepting)
-    )
+    accepting = _of_keys(keys, taking, "homes").add_columns(taking.id).where(taking.accepting)
     received = (
-        sa.select(CaseSignal.case_id)
-        .select_from(recent)
-        .join(
-            CaseSignal,
-            sa.and_(
-                CaseSignal.municipality == recent.c.municipality,
-                CaseSignal.household_key == recent.c.household_key,
-            ),
-        )
+        _of_keys(keys, CaseSignal, "recent")
+        .add_columns(CaseSignal.case_id)
         .where(CaseSignal.received_at >= since)
     )
     cases = list(
