@@ -307,6 +307,11 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="municipality")
     parser.add_argument("--signals", type=int, default=None, help="in the measured month")
-    parser.add_argument("--workers", type=int, default=1, help="matcher worker processes")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="matcher worker processes (default: one per core)",
+    )
     args = parser.parse_args()
     asyncio.run(main(args.scenario, args.signals, args.workers))
