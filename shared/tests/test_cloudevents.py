@@ -72,7 +72,7 @@ def test_a_record_carries_exactly_the_cloudevents_headers_and_a_compact_value() 
     data = json.loads(message.value)
     assert "id" not in data
     assert "occurred_at" not in data
-    assert message.value == json.dumps(data, separators=(",", ":")).encode()
+    assert message.value == json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def test_header_bytes_that_are_not_utf8_are_replaced_not_fatal() -> None:

@@ -306,3 +306,30 @@ async def _waiting_for(connection: asyncpg.Connection, home: str, expected: int)
         return found
 
     return await eventually(waiting, lambda n: n == expected)
+
+
+async def test_r_mat_5_a_case_whose_address_is_erased_before_its_signals_is_not_the_household_s(
+    matcher: MatcherUnderTest,
+) -> None:
+    # Retention erases cases and their signals in transactions of their own (R-MAT-5): between
+    # them a closed case has no address while its signal still names it. A new signal of the
+    # address opens a case of its own; the erased case is no household's any more.
+    home = household()
+    first = routed(household=home, received=NOW - timedelta(days=45))
+    await matcher.route(first)
+    [case] = await matcher.cases(home, signals=1)
+    await matcher.handled(await matcher.close(case["id"], [first.signal.signal_id]))
+    await fetch(
+        matcher.iso.database_url,
+        "UPDATE matcher.cases SET household_key = NULL WHERE id = $1",
+        case["id"],
+    )
+    new = routed(household=home)
+    await matcher.route(new)
+
+    [later] = await matcher.cases(home, signals=1)
+    assert later["signal_ids"] == [new.signal.signal_id]
+    assert later["accepting"]
+    [opened] = await matcher.events(later["id"])
+    assert isinstance(opened, CaseOpened)
+    assert opened.state.recidive is False

@@ -17,4 +17,7 @@ def any_of(
     parameter per value, so each count is a new statement: compiled again by SQLAlchemy,
     prepared again by asyncpg, parsed and planned again by PostgreSQL (and asyncpg takes at
     most 32,767 parameters). This statement's text is the same for every count."""
-    return column == sa.any_(sa.literal(list(values), ARRAY(column.type)))
+    # Without a string column's length: a cast to varchar(n)[] would cut longer values to
+    # n characters without an error, so '03631' would match '0363'.
+    item = sa.String() if isinstance(column.type, sa.String) else column.type
+    return column == sa.any_(sa.literal(list(values), ARRAY(item)))

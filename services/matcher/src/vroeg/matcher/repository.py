@@ -43,7 +43,7 @@ async def lock_households(session: AsyncSession, municipality_keys: Sequence[str
     )
 
 
-def _of_keys(keys: Sequence[tuple[str, str]], rows: Any, name: str) -> sa.Select[Any]:
+def _of_keys(keys: Sequence[tuple[str, str]], rows: Any) -> sa.Select[Any]:
     """`rows` (cases or signals) of these (municipality, household key) pairs, by an index
     look-up per pair: the pairs are a table of two array parameters however many (an IN list
     of pairs is a new statement per count; a semi-join on it was planned as a sequential scan
@@ -53,7 +53,7 @@ def _of_keys(keys: Sequence[tuple[str, str]], rows: Any, name: str) -> sa.Select
             sa.literal([m for m, _ in keys], ARRAY(sa.String())),
             sa.literal([k for _, k in keys], ARRAY(sa.String())),
         )
-        .table_valued("municipality", "household_key", name=name)
+        .table_valued("municipality", "household_key")
         .render_derived()
     )
     return (
@@ -81,15 +81,18 @@ async def households(
     # Each household's case that takes signals (its partial unique index), and the cases of
     # its signals received since (the signals' household index).
     taking = aliased(Case, name="taking")
-    accepting = _of_keys(keys, taking, "homes").add_columns(taking.id).where(taking.accepting)
+    accepting = _of_keys(keys, taking).add_columns(taking.id).where(taking.accepting)
     received = (
-        _of_keys(keys, CaseSignal, "recent")
+        _of_keys(keys, CaseSignal)
         .add_columns(CaseSignal.case_id)
         .where(CaseSignal.received_at >= since)
     )
+    # The cases of the households themselves: a case whose key was erased (retention erases
+    # cases and signals in separate transactions) is no longer its signals' household's.
     cases = list(
         await session.scalars(
-            sa.select(Case)
+            _of_keys(keys, Case)
+            .add_columns(Case)
             .where(Case.id.in_(sa.union_all(accepting, received)))
             .execution_options(populate_existing=True)
         )
