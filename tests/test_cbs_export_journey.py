@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -21,12 +21,14 @@ from tests.support.kafka import read_events
 from vroeg.deploy import infra
 from vroeg.deploy.demo import signal_body
 from vroeg.deploy.processes import Platform
+from vroeg.shared.clock import dutch_date
 from vroeg.shared.events import CaseOpened, ContactAttempted, Route, SignalRouted
 from vroeg.shared.topics import CASE_OPENED, CONTACT_ATTEMPTED, ROUTE_TOPICS
 
 # A loaded machine answers slower than httpx's default 5 s; a slow answer is not a failure here.
 _TIMEOUT = 60.0
-TODAY = date.today()
+# The services' today is the Dutch one: between 23:00 and midnight UTC it is already tomorrow.
+TODAY = dutch_date(datetime.now(UTC))
 ACCOUNTS = {
     "cbs-0363": (["cbs-export"], ["0363"]),
     "vroegsignaleerder-0363": (["vroegsignaleerder"], ["0363"]),

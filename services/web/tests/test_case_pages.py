@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -27,6 +27,7 @@ from tests.support.fixtures import Isolation, isolated, platform_for, staff_head
 from tests.support.kafka import publish
 from vroeg.deploy import infra
 from vroeg.deploy.processes import Platform
+from vroeg.shared.clock import dutch_date
 from vroeg.shared.events import Person, SignalKind, SignalRouted, VlpType
 from vroeg.shared.topics import ROUTE_TOPICS
 
@@ -287,7 +288,8 @@ def test_a_letter_its_reply_a_note_and_the_circumstances(
     assert page.get_by_role("status").inner_text() == "De reactie is vastgelegd."
     [letter] = cases.followup(cases.letters)["attempts"]
     assert (letter["kind"], letter["result"]) == ("BRIEF", "BEREIKT")
-    assert letter["repliedOn"] == date.today().isoformat()
+    # Followup's today is the Dutch one (already tomorrow from 23:00 UTC in winter).
+    assert letter["repliedOn"] == dutch_date(datetime.now(UTC)).isoformat()
 
     page.get_by_label("Nieuwe notitie").fill("Belt maandag terug over de huur.")
     page.get_by_role("button", name="Notitie opslaan").click()
@@ -384,7 +386,11 @@ def test_a_case_form_posted_without_the_csrf_token_changes_nothing(
     sign_in(page, cases, CASE_WORKER, f"/werkvoorraad/{cases.to_forge}")
     url = f"{cases.web}/werkvoorraad/{cases.to_forge}"
     forms = {
-        "contactpoging": {"soort": "TELEFOON", "datum": str(date.today()), "resultaat": "BEREIKT"},
+        "contactpoging": {
+            "soort": "TELEFOON",
+            "datum": str(dutch_date(datetime.now(UTC))),
+            "resultaat": "BEREIKT",
+        },
         "uitkomst": {"categorie": "NIET_BEREIKT", "detail": "GEEN_CONTACT"},
         "notitie": {"tekst": "Vervalst."},
         "omstandigheden": {"curatele": "ja"},
