@@ -404,6 +404,11 @@ async def test_r_mat_5_the_resident_s_contacts_are_erased_counted_from_the_case_
     assert {(r["name"], r["address"]) for r in kept} == {
         (NAME, "Ĳsselstraat 12 bis\n1011 AB  AMSTERDAM")
     }
+    # The two topics are consumed independently: the contacts may be kept before the case opens.
+    await eventually(
+        lambda: fetch(isolation.database_url, "SELECT 1 FROM followup.cases"),
+        lambda rows: len(rows) == 2,
+    )
     worker = staff_headers(platform, "vroegsignaleerder-0363")
     path = f"{platform['followup'].url}/v1/meldingen/{closing.case_id}"
     today = date.today().isoformat()
