@@ -138,8 +138,21 @@ async def test_the_export_tells_what_every_service_did_with_the_signals(
 
     def done(response: httpx.Response) -> bool:
         levering = response.json()["leveringen"][0]
-        return len(levering["vroegsignalen"]) == 3 and all(
-            "resultaat" in z for z in levering["vroegsignaalzaken"]
+        # The outcome, the first contact and the attempts reach the matcher on three topics,
+        # in any order: wait for all three of the resident's case.
+        resident = [
+            z
+            for z in levering["vroegsignaalzaken"]
+            if z["vroegsignalen"][0]["ID"] == ids["resident"]
+        ]
+        return (
+            len(levering["vroegsignalen"]) == 3
+            and all("resultaat" in z for z in levering["vroegsignaalzaken"])
+            and any(
+                "datum_opgepakt" in z
+                and any(p["soort"] == "Telefoon" for p in z.get("contactpogingen", []))
+                for z in resident
+            )
         )
 
     response = await eventually(

@@ -227,6 +227,15 @@ async def test_two_replicas_relay_each_item_of_a_receiving_feed_once(
         for n in range(SIGNALS):
             deliver(platform, key, f"WS-BAKKER-{n}")
         await eventually(lambda: asyncio.to_thread(lambda: receiver.ids), _all_forwarded)
+        # The receiver has the ids before its 201 reaches us: the feed's items are ours once
+        # feedback has recorded what each was given there.
+        await eventually(
+            lambda: fetch(
+                isolation.database_url,
+                "SELECT 1 FROM feedback.forwards WHERE remote_signal_id IS NOT NULL",
+            ),
+            lambda rows: len(rows) >= SIGNALS,
+        )
 
         # The feed grows in two steps while both replicas poll it.
         receiver.add(*(item(remote, "BEKEND_BIJ_SHV") for remote in receiver.ids))

@@ -109,10 +109,32 @@ def journey(
                     ),
                 )
             )
+            # The rest of the journey's ends, which reach the services by other topics than
+            # the figures: the creditors' feedback, the deadlines, and every event sent.
+            asyncio.run(
+                eventually(
+                    lambda: _ends(iso.database_url), lambda ends: ends == (2, 2, 0), timeout=30
+                )
+            )
         finally:
             platform.stop()  # a graceful stop flushes every process's spans
         yield Journey(iso, ids, counts, receiver.snapshot())
     receiver.stop()
+
+
+async def _ends(database_url: str) -> tuple[int, int, int]:
+    """Feedback rows, first-contact deadlines, and events still in an outbox."""
+    schemas = await fetch(
+        database_url,
+        "SELECT table_schema FROM information_schema.tables WHERE table_name = 'outbox'",
+    )
+    unsent = 0
+    for row in schemas:
+        [count] = await fetch(database_url, f'SELECT count(*) FROM "{row["table_schema"]}".outbox')
+        unsent += count[0]
+    [feedback] = await fetch(database_url, "SELECT count(*) FROM feedback.feedback")
+    [deadlines] = await fetch(database_url, "SELECT count(*) FROM followup.first_contact_deadlines")
+    return feedback[0], deadlines[0], unsent
 
 
 async def test_each_signal_is_published_on_the_topic_of_its_route(journey: Journey) -> None:

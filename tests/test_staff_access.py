@@ -92,11 +92,18 @@ async def test_staff_reads_are_scoped_to_role_and_municipality(
 
     # Records: their own municipality's staff read them; the other municipality's get 404,
     # a role that does not fit gets 403, no token 401.
-    for service, path in (
+    records = (
         ("brp-check", f"/signalen/{bakker}/route"),
         ("matcher", f"/meldingen/{case.case_id}"),
         ("followup", f"/meldingen/{case.case_id}/termijn"),
-    ):
+    )
+    # Each service takes its part from topics (and partitions) of its own, in any order.
+    for service, path in records:
+        await eventually(
+            lambda s=service, p=path: asyncio.to_thread(get, s, p, "vroegsignaleerder-0363"),
+            lambda r: r.status_code == 200,
+        )
+    for service, path in records:
         assert get(service, path, None).status_code == 401, path
         assert get(service, path, "analyst-0363").status_code == 403, path
         assert get(service, path, "vroegsignaleerder-0518").status_code == 404, path
@@ -115,6 +122,10 @@ async def test_staff_reads_are_scoped_to_role_and_municipality(
 
     # Aggregates: analysts of the municipality only.
     counts = f"/indicatorwaarden?periode={this_month()}&gemeente=0363"
-    assert figures(get("reporting", counts, "analyst-0363").json())[("signalen", "0363", None)]
+    counted = await eventually(
+        lambda: asyncio.to_thread(get, "reporting", counts, "analyst-0363"),
+        lambda r: bool(figures(r.json()).get(("signalen", "0363", None))),
+    )
+    assert figures(counted.json())[("signalen", "0363", None)]
     assert get("reporting", counts, "analyst-0518").status_code == 403
     assert get("reporting", counts, "vroegsignaleerder-0363").status_code == 403

@@ -33,13 +33,19 @@ def at(day: str) -> datetime:
 
 
 async def announced(iso: Isolation, *, expect: int) -> Counter[tuple[str, UUID]]:
-    """How many distinct events of each kind each case got (a resend repeats an id)."""
-    events: dict[UUID, Event] = {}
-    for topic in (FIRST_CONTACT_DUE_SOON, FIRST_CONTACT_MISSED):
-        for event in await read_events(
-            iso.kafka, iso.topic(topic.name), expect=0, timeout=5, settle=2.5
-        ):
-            events[event.id] = event
+    """How many distinct events of each kind each case got (a resend repeats an id), once at
+    least `expect` were announced (the scheduler and the relay run on their own time)."""
+
+    async def read() -> dict[UUID, Event]:
+        events: dict[UUID, Event] = {}
+        for topic in (FIRST_CONTACT_DUE_SOON, FIRST_CONTACT_MISSED):
+            for event in await read_events(
+                iso.kafka, iso.topic(topic.name), expect=0, timeout=5, settle=2.5
+            ):
+                events[event.id] = event
+        return events
+
+    events = await eventually(read, lambda found: len(found) >= expect)
     assert len(events) >= expect
     return Counter(
         (type(e).__name__, e.case_id)

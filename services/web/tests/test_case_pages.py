@@ -157,6 +157,7 @@ def test_a_vroegsignaleerder_registers_an_attempt_and_an_outcome_on_the_crisis_c
     page = new_page()
     sign_in(page, cases, CASE_WORKER, "/")
     page.get_by_role("navigation").get_by_role("link", name="Werkvoorraad").click()
+    page.wait_for_url(f"{cases.web}/werkvoorraad")
     check_page(page, test, "werkvoorraad")
 
     # The queue: the crisis case first (its deadline is 3 working days, the others' 10).
@@ -186,9 +187,8 @@ def test_a_vroegsignaleerder_registers_an_attempt_and_an_outcome_on_the_crisis_c
     page.get_by_label("Dagdeel").select_option("OCHTEND")
     result(page, "Bereikt").check()
     page.get_by_role("button", name="Contactpoging vastleggen").click()
-    page.wait_for_load_state()
-    assert page.get_by_role("status").inner_text() == "De contactpoging is vastgelegd."
-    assert page.get_by_text("Op tijd opgepakt").is_visible()
+    expect(page.get_by_role("status")).to_have_text("De contactpoging is vastgelegd.")
+    expect(page.get_by_text("Op tijd opgepakt")).to_be_visible()
     check_page(page, test, "melding-na-poging")
     followup = cases.followup(cases.crisis)
     [attempt] = followup["attempts"]
@@ -204,9 +204,8 @@ def test_a_vroegsignaleerder_registers_an_attempt_and_an_outcome_on_the_crisis_c
     outcome(page, "Wil hulp").check()
     page.get_by_label("Nadere uitkomst").select_option("VERWIJZING_FINANCIEEL")
     page.get_by_role("button", name="Uitkomst vastleggen").click()
-    page.wait_for_load_state()
-    assert "gesloten" in page.get_by_role("status").inner_text()
-    assert page.get_by_role("heading", name="Melding heropenen").is_visible()
+    expect(page.get_by_role("status")).to_contain_text("gesloten")
+    expect(page.get_by_role("heading", name="Melding heropenen")).to_be_visible()
     check_page(page, test, "melding-gesloten")
     followup = cases.followup(cases.crisis)
     assert followup["status"] == "CLOSED"
@@ -215,6 +214,7 @@ def test_a_vroegsignaleerder_registers_an_attempt_and_an_outcome_on_the_crisis_c
     ]
     assert cases.crisis not in cases.queued()
     page.get_by_role("link", name="Terug naar de werkvoorraad").click()
+    page.wait_for_url(f"{cases.web}/werkvoorraad")
     assert f"/werkvoorraad/{cases.crisis}" not in queue_links(page)
 
     # The resident came back: reopened with the reason, the case is open again.

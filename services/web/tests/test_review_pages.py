@@ -137,6 +137,7 @@ def test_a_reviewer_signs_in_opens_an_item_and_decides_and_the_signal_moves_on(
 
     # The queue: the reviewer's municipality only, with each item's age.
     page.get_by_role("navigation").get_by_role("link", name="Uitval").click()
+    page.wait_for_url(f"{queue.web}/uitval")
     check_page(page, test, "uitval")
     rows = page.locator("tbody tr")
     links = [rows.nth(i).locator("a").get_attribute("href") for i in range(rows.count())]

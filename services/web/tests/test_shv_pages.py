@@ -124,6 +124,7 @@ def test_a_professional_handles_a_signal_and_it_leaves_followups_queue(
     ] == ["SHV"]
     check_page(page, test, "start-shv")
     menu.get_by_role("link", name="SHV").click()
+    page.wait_for_url(f"{queue.web}/shv")
     check_page(page, test, "shv-lijst")
 
     # The municipality's open signals, oldest first, with who each is about and the standing.
