@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.support.asyncapi import AsyncApiContract
-from tests.support.db import eventually, fetch
+from tests.support.db import eventually, fetch, unsent
 from tests.support.fixtures import (
     Isolation,
     creditor_key,
@@ -124,17 +124,9 @@ def journey(
 
 async def _ends(database_url: str) -> tuple[int, int, int]:
     """Feedback rows, first-contact deadlines, and events still in an outbox."""
-    schemas = await fetch(
-        database_url,
-        "SELECT table_schema FROM information_schema.tables WHERE table_name = 'outbox'",
-    )
-    unsent = 0
-    for row in schemas:
-        [count] = await fetch(database_url, f'SELECT count(*) FROM "{row["table_schema"]}".outbox')
-        unsent += count[0]
     [feedback] = await fetch(database_url, "SELECT count(*) FROM feedback.feedback")
     [deadlines] = await fetch(database_url, "SELECT count(*) FROM followup.first_contact_deadlines")
-    return feedback[0], deadlines[0], unsent
+    return feedback[0], deadlines[0], await unsent(database_url)
 
 
 async def test_each_signal_is_published_on_the_topic_of_its_route(journey: Journey) -> None:

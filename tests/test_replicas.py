@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.db import eventually, fetch
+from tests.support.db import eventually, fetch, unsent
 from tests.support.fixtures import Isolation, PlatformFactory, creditor_key, staff_headers
 from tests.support.kafka import read_events, read_topic, wait_until_consumed
 from tests.support.metrics import scrape
@@ -155,8 +155,10 @@ async def _post(urls: list[str], key: str, body: dict[str, Any], first: int) -> 
 
 async def _settled(iso: Isolation, passes: int = 3) -> None:
     """Every service's group has consumed everything on its topics, pass after pass, so what
-    one stage sent late is consumed by the next."""
+    one stage sent late is consumed by the next; each pass once every outbox is empty (a relay
+    whose send hung replaces its producer after the send's time limit, and sends again)."""
     for _ in range(passes):
+        assert await eventually(lambda: unsent(iso.database_url), lambda n: n == 0, 120) == 0
         for service in SERVICES:
             for topic in consumed_by(service):
                 await wait_until_consumed(iso.kafka, iso.group(service), iso.topic(topic.name), 120)

@@ -45,3 +45,15 @@ async def eventually(
         await asyncio.sleep(0.25)
         result = await probe()
     return result
+
+
+async def unsent(url: str) -> int:
+    """Events still in any service's outbox: decided, not yet on their topics."""
+    schemas = await fetch(
+        url, "SELECT table_schema FROM information_schema.tables WHERE table_name = 'outbox'"
+    )
+    total = 0
+    for row in schemas:
+        [count] = await fetch(url, f'SELECT count(*) AS n FROM "{row["table_schema"]}".outbox')
+        total += int(count["n"])
+    return total
