@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from decimal import Decimal
 from functools import partial
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from vroeg.followup import repository, rules, shv, work
@@ -28,6 +29,31 @@ from vroeg.shared.messaging.unit_of_work import UnitOfWork
 from vroeg.shared.topics import CASE_CONTACTS, CASE_OPENED, CASE_UPDATED, ROUTE_TOPICS
 
 SYSTEM = "vroeg-followup"  # who closes a case by itself (R-BRP-2)
+# Where `prepare` leaves a batch's cases and deadlines (UnitOfWork.prepared), locked, and the
+# closings of the cases whose contacts change.
+_CASES = "followup.cases"
+_DEADLINES = "followup.deadlines"
+_CLOSINGS = "followup.closings"
+
+
+async def prepare_cases(uow: UnitOfWork, events: Sequence[CaseOpened | CaseUpdated]) -> None:
+    """Store the cases of these events that are new, then lock and load every one of them and
+    its deadline: one statement each for the batch (locks in the order of the case ids)."""
+    first: dict[UUID, CaseOpened | CaseUpdated] = {}
+    for event in events:
+        first.setdefault(event.case_id, event)
+    cases = await repository.cases_for_update(uow.session, [_new_case(e) for e in first.values()])
+    deadlines = await repository.deadlines_for_update(uow.session, list(first))
+    uow.prepared.setdefault(_CASES, {}).update(cases)
+    prepared = uow.prepared.setdefault(_DEADLINES, {})
+    prepared.update({case_id: deadlines.get(case_id) for case_id in first})
+
+
+async def prepare_contacts(uow: UnitOfWork, events: Sequence[CaseContactsChanged]) -> None:
+    """When the cases whose contacts change closed, read for the batch at once."""
+    case_ids = list({event.case_id for event in events})
+    closings = await repository.closings(uow.session, case_ids)
+    uow.prepared.setdefault(_CLOSINGS, {}).update({c: closings.get(c) for c in case_ids})
 
 
 async def on_case_changed(
@@ -37,9 +63,9 @@ async def on_case_changed(
     signal's working days from its receipt (Dutch date), the earliest kept, so a crisis signal
     that joins tightens it; a deadline is never loosened, so the order of events does not
     matter. A deceased debtor's case with nobody else at the address closes by itself."""
-    case = await repository.get_case(uow.session, event.case_id, for_update=True)
-    if case is None:
-        case = await repository.case_for_update(uow.session, _new_case(event))
+    if event.case_id not in uow.prepared.get(_CASES, {}):  # handled alone (retried)
+        await prepare_cases(uow, [event])
+    case: FollowupCase = uow.prepared[_CASES][event.case_id]
     if case.case_version < event.state.version:
         _apply(case, event.state)
     await _fix_deadline(uow, event, settings)
@@ -102,23 +128,22 @@ async def _fix_deadline(
     due_soon_on = rules.subtract_working_days(
         due, settings.due_soon_working_days, settings.decreed_days_off
     )
-    deadline = await repository.get_deadline(uow.session, event.case_id, for_update=True)
+    deadlines: dict[UUID, Deadline | None] = uow.prepared[_DEADLINES]
+    deadline = deadlines[event.case_id]
     if deadline is None:
-        repository.add(
-            uow.session,
-            Deadline(
-                case_id=event.case_id,
-                municipality=event.municipality,
-                opened_on=counted_from,
-                due_date=due,
-                working_days=working_days,
-                crisis=event.state.crisis,
-                due_soon_on=due_soon_on,
-                due_soon_sent_at=None,
-                missed_sent_at=None,
-                met_on=None,
-            ),
+        deadlines[event.case_id] = Deadline(
+            case_id=event.case_id,
+            municipality=event.municipality,
+            opened_on=counted_from,
+            due_date=due,
+            working_days=working_days,
+            crisis=event.state.crisis,
+            due_soon_on=due_soon_on,
+            due_soon_sent_at=None,
+            missed_sent_at=None,
+            met_on=None,
         )
+        repository.add(uow.session, deadlines[event.case_id])
     elif due < deadline.due_date:
         deadline.opened_on, deadline.due_date, deadline.due_soon_on = counted_from, due, due_soon_on
         deadline.working_days = working_days
@@ -145,7 +170,8 @@ async def _fix_deadline(
 async def on_contacts_changed(uow: UnitOfWork, event: CaseContactsChanged) -> None:
     """Keep how to reach the case's resident, for the contact plan (R-FU-3); personal data,
     its retention clock the case's closing (R-MAT-5)."""
-    case = await repository.get_case(uow.session, event.case_id)
+    if event.case_id not in uow.prepared.get(_CLOSINGS, {}):  # handled alone (retried)
+        await prepare_contacts(uow, [event])
     await repository.store_contacts(
         uow.session,
         CaseContacts(
@@ -156,7 +182,7 @@ async def on_contacts_changed(uow: UnitOfWork, event: CaseContactsChanged) -> No
             address="\n".join(event.address_lines) or None,
             phone=event.phone,
             email=event.email,
-            case_closed_at=case.closed_at if case else None,
+            case_closed_at=uow.prepared[_CLOSINGS][event.case_id],
         ),
     )
 
@@ -166,8 +192,8 @@ async def subscriptions(stack: AsyncExitStack, settings: Settings) -> Sequence[S
     debt help (the SHV queue)."""
     handler = partial(on_case_changed, settings=settings)
     return [
-        Subscription(CASE_OPENED, handler, batch=True),
-        Subscription(CASE_UPDATED, handler, batch=True),
+        Subscription(CASE_OPENED, handler, batch=True, prepare=prepare_cases),
+        Subscription(CASE_UPDATED, handler, batch=True, prepare=prepare_cases),
         Subscription(ROUTE_TOPICS[Route.DEBT_HELP], shv.on_debt_help_routed, batch=True),
-        Subscription(CASE_CONTACTS, on_contacts_changed, batch=True),
+        Subscription(CASE_CONTACTS, on_contacts_changed, batch=True, prepare=prepare_contacts),
     ]

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from vroeg.followup import repository, rules, work
+from vroeg.followup import repository, rules, schedule_repository, work
 from vroeg.followup.consumer import SYSTEM
 from vroeg.followup.settings import Settings
 from vroeg.shared import metrics
@@ -43,8 +43,8 @@ async def announce_due(database: Database, settings: Settings) -> dict[str, int]
         async with database.unit_of_work() as uow:
             now = clock.now()
             today = clock.today()
-            soon = await repository.mark_due_soon(uow.session, today, now)
-            missed = await repository.mark_missed(uow.session, today, now)
+            soon = await schedule_repository.mark_due_soon(uow.session, today, now)
+            missed = await schedule_repository.mark_missed(uow.session, today, now)
             await uow.publish_many(
                 [
                     *(
@@ -71,7 +71,10 @@ async def announce_due(database: Database, settings: Settings) -> dict[str, int]
             )
         announced["due_soon"] += len(soon)
         announced["missed"] += len(missed)
-        if len(soon) < repository.SCHEDULER_CHUNK and len(missed) < repository.SCHEDULER_CHUNK:
+        if (
+            len(soon) < schedule_repository.SCHEDULER_CHUNK
+            and len(missed) < schedule_repository.SCHEDULER_CHUNK
+        ):
             break
     for state, count in announced.items():
         metrics.DEADLINES_ANNOUNCED.labels(state).inc(count)
@@ -94,10 +97,10 @@ async def settle_offer_windows(database: Database, settings: Settings) -> dict[s
         async with database.unit_of_work() as uow:
             now = clock.now()
             window_ended = opened_before(settings.offer_window_days)
-            due = await repository.intermediate_due(
+            due = await schedule_repository.intermediate_due(
                 uow.session, opened_before(settings.intermediate_result_days), window_ended
             )
-            ended = await repository.offer_window_ended(uow.session, window_ended)
+            ended = await schedule_repository.offer_window_ended(uow.session, window_ended)
             summaries = await repository.attempt_summaries(
                 uow.session, [case.case_id for case in (*due, *ended)]
             )
@@ -129,7 +132,10 @@ async def settle_offer_windows(database: Database, settings: Settings) -> dict[s
                 )
         settled["intermediate"] += len(due)
         settled["closed"] += len(ended)
-        if len(due) < repository.SCHEDULER_CHUNK and len(ended) < repository.SCHEDULER_CHUNK:
+        if (
+            len(due) < schedule_repository.SCHEDULER_CHUNK
+            and len(ended) < schedule_repository.SCHEDULER_CHUNK
+        ):
             break
     if any(settled.values()):
         log.info("offer windows settled", extra={"settled": settled})
@@ -158,7 +164,7 @@ async def open_deadline_gauges(database: Database, settings: ServiceSettings) ->
     """The `vroeg_open_deadlines` gauge, read at each scrape: the alerts on crisis deadlines
     due soon or missed watch it."""
     async with database.sessionmaker() as session:
-        counts = await repository.open_deadline_counts(session)
+        counts = await schedule_repository.open_deadline_counts(session)
     metrics.OPEN_DEADLINES.clear()
     for municipality, crisis, state, count in counts:
         metrics.OPEN_DEADLINES.labels(municipality, str(crisis).lower(), state).set(count)
