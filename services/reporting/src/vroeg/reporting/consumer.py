@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack
+from functools import partial
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,46 +32,81 @@ from vroeg.shared.messaging.consumer import Subscription
 from vroeg.shared.messaging.unit_of_work import UnitOfWork
 from vroeg.shared.topics import consumed_by
 
+# How a kind of fact is kept: the repository's function for its rows.
+_Keeper = Callable[[AsyncSession, repository.Rows], Awaitable[None]]
+# The deadline's column each of its announcements marks (a met one: whether on time).
+_MARK_MET = partial(repository.mark_deadlines, column="met_on_time")
+_MARK_MISSED = partial(repository.mark_deadlines, column="missed")
+_MARK_DUE_SOON = partial(repository.mark_deadlines, column="due_soon")
+# Where `prepare` leaves which events of a batch it kept (UnitOfWork.prepared).
+_KEPT = "reporting.kept"
 
-async def ingest(session: AsyncSession, event: Event) -> None:
-    """Keep a fact: the same fact twice, or facts in another order, leave the same rows."""
+
+def _kept(event: Event) -> tuple[_Keeper, Mapping[str, Any]] | None:
+    """How the fact is kept, and its row (None: not a fact reporting keeps)."""
     if isinstance(event, SignalFact):
-        await repository.add_signal(session, rules.signal_row(event))
-    elif isinstance(event, RouteFact):
-        await repository.put_route(session, rules.route_row(event))
-    elif isinstance(event, CaseOpened | CaseUpdated):
-        await repository.put_case(
-            session, rules.case_row(event.case_id, event.municipality, event.state)
-        )
-    elif isinstance(event, ContactAttempted):
-        await repository.put_attempt(session, rules.attempt_row(event))
-    elif isinstance(event, CaseOutcomeRegistered):
-        await repository.put_outcome(session, rules.outcome_row(event))
-    elif isinstance(event, FirstContactDeadlineSet):
-        await repository.put_deadline(session, rules.deadline_row(event))
-    elif isinstance(event, FirstContactMet):
-        await repository.mark_deadline(
-            session, event.case_id, event.municipality, "met_on_time", event.on_time
-        )
-    elif isinstance(event, FirstContactMissed):
-        await repository.mark_deadline(session, event.case_id, event.municipality, "missed", True)
-    elif isinstance(event, FirstContactDueSoon):
-        await repository.mark_deadline(session, event.case_id, event.municipality, "due_soon", True)
-    elif isinstance(event, CaseIntermediateResult):
-        await repository.add_intermediate_result(session, rules.intermediate_row(event))
-    elif isinstance(event, DebtHelpSignalHandled):
-        await repository.add_debt_help_handled(session, rules.debt_help_row(event))
-    elif isinstance(event, SignalForwarded):
-        await repository.put_forward(session, rules.forward_row(event))
-    elif isinstance(event, AgreementChanged):
-        await repository.put_agreement(session, rules.agreement_row(event))
+        return repository.add_signals, rules.signal_row(event)
+    if isinstance(event, RouteFact):
+        return repository.put_routes, rules.route_row(event)
+    if isinstance(event, CaseOpened | CaseUpdated):
+        return repository.put_cases, rules.case_row(event.case_id, event.municipality, event.state)
+    if isinstance(event, ContactAttempted):
+        return repository.put_attempts, rules.attempt_row(event)
+    if isinstance(event, CaseOutcomeRegistered):
+        return repository.put_outcomes, rules.outcome_row(event)
+    if isinstance(event, FirstContactDeadlineSet):
+        return repository.put_deadlines, rules.deadline_row(event)
+    if isinstance(event, FirstContactMet):
+        return _MARK_MET, _fate(event, "met_on_time", event.on_time)
+    if isinstance(event, FirstContactMissed):
+        return _MARK_MISSED, _fate(event, "missed", True)
+    if isinstance(event, FirstContactDueSoon):
+        return _MARK_DUE_SOON, _fate(event, "due_soon", True)
+    if isinstance(event, CaseIntermediateResult):
+        return repository.add_intermediate_results, rules.intermediate_row(event)
+    if isinstance(event, DebtHelpSignalHandled):
+        return repository.add_debt_help_handled, rules.debt_help_row(event)
+    if isinstance(event, SignalForwarded):
+        return repository.put_forwards, rules.forward_row(event)
+    if isinstance(event, AgreementChanged):
+        return repository.put_agreements, rules.agreement_row(event)
+    return None
+
+
+def _fate(
+    event: FirstContactMet | FirstContactMissed | FirstContactDueSoon, column: str, value: bool
+) -> dict[str, Any]:
+    return {"case_id": event.case_id, "municipality": event.municipality, column: value}
+
+
+async def ingest(session: AsyncSession, events: Sequence[Event]) -> None:
+    """Keep facts, one statement per kind with all of its rows: the same fact twice, or
+    facts in another order, leave the same rows."""
+    rows: dict[tuple[_Keeper, tuple[str, ...]], list[Mapping[str, Any]]] = {}
+    for event in events:
+        kept = _kept(event)
+        if kept is not None:
+            keep, row = kept
+            rows.setdefault((keep, tuple(row)), []).append(row)
+    for (keep, _), group in rows.items():
+        await keep(session, group)
+
+
+async def prepare(uow: UnitOfWork, events: Sequence[Event]) -> None:
+    """Keep a batch's facts at once (`ingest`); their handlers then have nothing left to do."""
+    await ingest(uow.session, events)
+    uow.prepared[_KEPT] = {event.id for event in events}
 
 
 async def on_event(uow: UnitOfWork, event: Event) -> None:
     """A fact from a topic (the inbox skips a redelivery besides)."""
-    await ingest(uow.session, event)
+    if event.id not in uow.prepared.get(_KEPT, ()):  # handled alone (retried)
+        await ingest(uow.session, [event])
 
 
 async def subscriptions(stack: AsyncExitStack, settings: Settings) -> Sequence[Subscription]:
     """Every topic the catalogue lists reporting as a reader of: lean facts only."""
-    return [Subscription(topic, on_event, batch=True) for topic in consumed_by("reporting")]
+    return [
+        Subscription(topic, on_event, batch=True, prepare=prepare)
+        for topic in consumed_by("reporting")
+    ]

@@ -64,7 +64,7 @@ async def rebuild(settings: Settings) -> Rebuilt:
                                 except UndecodableMessage:
                                     unreadable += 1
                                     continue
-                                await ingest(session, event)
+                                await ingest(session, [event])
                                 counted[tp.topic] += 1
             finally:
                 await consumer.stop()

@@ -45,14 +45,15 @@ _FORWARDS = table_of(ForwardRow)
 _AGREEMENTS = table_of(AgreementRow)
 
 
+Rows = Sequence[Mapping[str, Any]]
+
+
 async def _put(
-    session: AsyncSession,
-    table: sa.Table,
-    row: Mapping[str, Any],
-    keys: tuple[str, ...],
-    newer: Newer,
+    session: AsyncSession, table: sa.Table, rows: Rows, keys: tuple[str, ...], newer: Newer
 ) -> None:
-    await session.execute(upsert(table, tuple(row), keys, newer), dict(row))
+    # The rows of one kind of fact have the same columns; one statement runs for them all
+    # (asyncpg's executemany: in order, so a key twice in them is as if told twice).
+    await session.execute(upsert(table, tuple(rows[0]), keys, newer), [dict(r) for r in rows])
 
 
 def _final_or_later(new: Any, table: sa.Table) -> sa.ColumnElement[bool]:
@@ -71,68 +72,66 @@ def _mark(column: str) -> Insert:
     )
 
 
-async def add_signal(session: AsyncSession, row: Mapping[str, Any]) -> None:
+async def add_signals(session: AsyncSession, rows: Rows) -> None:
     """A signal's fact never changes: the first one stays."""
-    await session.execute(insert_once(_SIGNALS), dict(row))
+    await session.execute(insert_once(_SIGNALS), [dict(r) for r in rows])
 
 
-async def put_route(session: AsyncSession, row: Mapping[str, Any]) -> None:
+async def put_routes(session: AsyncSession, rows: Rows) -> None:
     """A final route replaces `review`, never the other way round; of two the later."""
-    await _put(session, _ROUTES, row, ("signal_id",), _final_or_later)
+    await _put(session, _ROUTES, rows, ("signal_id",), _final_or_later)
 
 
-async def put_case(session: AsyncSession, row: Mapping[str, Any]) -> None:
+async def put_cases(session: AsyncSession, rows: Rows) -> None:
     """A case at its highest state version."""
-    await _put(session, _CASES, row, ("case_id",), later("version"))
+    await _put(session, _CASES, rows, ("case_id",), later("version"))
 
 
-async def put_attempt(session: AsyncSession, row: Mapping[str, Any]) -> None:
+async def put_attempts(session: AsyncSession, rows: Rows) -> None:
     """An attempt as last told."""
-    await _put(session, _ATTEMPTS, row, ("attempt_id",), later("as_of"))
+    await _put(session, _ATTEMPTS, rows, ("attempt_id",), later("as_of"))
 
 
-async def put_outcome(session: AsyncSession, row: Mapping[str, Any]) -> None:
+async def put_outcomes(session: AsyncSession, rows: Rows) -> None:
     """A case's latest outcome."""
-    await _put(session, _OUTCOMES, row, ("case_id",), later("closed_at"))
+    await _put(session, _OUTCOMES, rows, ("case_id",), later("closed_at"))
 
 
-async def put_deadline(session: AsyncSession, row: Mapping[str, Any]) -> None:
+async def put_deadlines(session: AsyncSession, rows: Rows) -> None:
     """A case's latest deadline (whether it was met or missed is kept beside it): only its
     date and when it was set change."""
     columns = ("case_id", "due_date", "set_at")
     await session.execute(
-        upsert(_DEADLINES, columns, ("case_id",), _later_or_first_deadline), dict(row)
+        upsert(_DEADLINES, columns, ("case_id",), _later_or_first_deadline),
+        [dict(r) for r in rows],
     )
 
 
-async def mark_deadline(
-    session: AsyncSession, case_id: Any, municipality: str, column: str, value: bool
-) -> None:
-    """Mark what became of a case's deadline (`met_on_time`, `missed`, `due_soon`): each is
-    announced once per case, and any order of them gives the same row."""
-    await session.execute(
-        _mark(column), {"case_id": case_id, "municipality": municipality, column: value}
-    )
+async def mark_deadlines(session: AsyncSession, rows: Rows, *, column: str) -> None:
+    """Mark what became of cases' deadlines (`met_on_time`, `missed`, `due_soon`; rows of
+    `case_id`, `municipality` and the column): each is announced once per case, and any order
+    of them gives the same row."""
+    await session.execute(_mark(column), [dict(r) for r in rows])
 
 
-async def add_intermediate_result(session: AsyncSession, row: Mapping[str, Any]) -> None:
+async def add_intermediate_results(session: AsyncSession, rows: Rows) -> None:
     """A case's intermediate result is announced once."""
-    await session.execute(insert_once(_INTERMEDIATE_RESULTS), dict(row))
+    await session.execute(insert_once(_INTERMEDIATE_RESULTS), [dict(r) for r in rows])
 
 
-async def add_debt_help_handled(session: AsyncSession, row: Mapping[str, Any]) -> None:
+async def add_debt_help_handled(session: AsyncSession, rows: Rows) -> None:
     """An SHV item is handled once."""
-    await session.execute(insert_once(_DEBT_HELP_HANDLED), dict(row))
+    await session.execute(insert_once(_DEBT_HELP_HANDLED), [dict(r) for r in rows])
 
 
-async def put_forward(session: AsyncSession, row: Mapping[str, Any]) -> None:
+async def put_forwards(session: AsyncSession, rows: Rows) -> None:
     """A forward is decided once; were it told twice, the later decision stands."""
-    await _put(session, _FORWARDS, row, ("signal_id",), later("decided_at"))
+    await _put(session, _FORWARDS, rows, ("signal_id",), later("decided_at"))
 
 
-async def put_agreement(session: AsyncSession, row: Mapping[str, Any]) -> None:
+async def put_agreements(session: AsyncSession, rows: Rows) -> None:
     """An agreement as last changed; a deletion too (an older change arriving late loses)."""
-    await _put(session, _AGREEMENTS, row, ("vlp_id", "municipality"), later("changed_at"))
+    await _put(session, _AGREEMENTS, rows, ("vlp_id", "municipality"), later("changed_at"))
 
 
 async def clear(session: AsyncSession) -> None:
