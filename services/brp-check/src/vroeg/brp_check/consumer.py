@@ -43,7 +43,7 @@ async def on_signal_received(uow: UnitOfWork, event: SignalReceived, *, router: 
         debt_help=await router.standing(uow, event.municipality, single),
     )
     now = now_utc()
-    await repository.add_check(
+    repository.add_check(
         uow.session,
         Check(
             signal_id=signal.signal_id,
@@ -54,7 +54,7 @@ async def on_signal_received(uow: UnitOfWork, event: SignalReceived, *, router: 
         ),
     )
     if decision.route is Route.REVIEW:
-        await repository.add_review(
+        repository.add_review(
             uow.session,
             Review(
                 signal_id=signal.signal_id,
@@ -97,5 +97,6 @@ async def subscriptions(resources: Resources, settings: Settings) -> Sequence[Su
             partial(on_signal_received, router=router),
             batch=True,
             look_up=partial(look_up, brp=brp),
+            prepare=router.prepare,
         )
     ]

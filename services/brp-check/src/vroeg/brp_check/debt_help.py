@@ -9,6 +9,7 @@ Another administration (a municipality's own system) plugs in by implementing th
 from __future__ import annotations
 
 import csv
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
@@ -33,6 +34,12 @@ class DebtHelpRegister(Protocol):
         self, session: AsyncSession, municipality: str, bsn: str
     ) -> DebtHelpStatus | None: ...
 
+    async def statuses(
+        self, session: AsyncSession, people: Collection[tuple[str, str]]
+    ) -> dict[tuple[str, str], DebtHelpStatus]:
+        """The standing of each (municipality, BSN) known to debt help, at once."""
+        ...
+
 
 class TableRegister:
     """The default register: the imported table in brp-check's own schema."""
@@ -44,6 +51,16 @@ class TableRegister:
         if row is None:
             return None
         return DebtHelpStatus(row.active_product, row.final_decision_on)
+
+    async def statuses(
+        self, session: AsyncSession, people: Collection[tuple[str, str]]
+    ) -> dict[tuple[str, str], DebtHelpStatus]:
+        rows = await repository.debt_help_of(session, people)
+        return {
+            (r.municipality, r.bsn): DebtHelpStatus(r.active_product, r.final_decision_on)
+            for r in rows
+            if (r.municipality, r.bsn) in people
+        }
 
 
 CSV_COLUMNS = ("bsn", "activeProduct", "finalDecisionOn")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -11,12 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vroeg.brp_check.models import AuditEntry, Check, DebtHelpRegistration, Review
 from vroeg.shared.events import CRISIS_KINDS
+from vroeg.shared.sql import any_of
 
 
-async def add_check(session: AsyncSession, check: Check) -> None:
-    """Record a signal's route."""
+def add_check(session: AsyncSession, check: Check) -> None:
+    """Record a signal's route (written with the transaction's other rows when it commits)."""
     session.add(check)
-    await session.flush()
 
 
 async def set_route(
@@ -40,6 +40,21 @@ async def get_debt_help(
     return await session.get(DebtHelpRegistration, (municipality, bsn))
 
 
+async def debt_help_of(
+    session: AsyncSession, people: Collection[tuple[str, str]]
+) -> Sequence[DebtHelpRegistration]:
+    """The registrations of these (municipality, BSN) pairs, and of other pairs of their
+    municipalities and BSNs: an index look-up per combination, one statement however many."""
+    return (
+        await session.scalars(
+            sa.select(DebtHelpRegistration).where(
+                any_of(DebtHelpRegistration.municipality, {m for m, _ in people}),
+                any_of(DebtHelpRegistration.bsn, {b for _, b in people}),
+            )
+        )
+    ).all()
+
+
 async def replace_debt_help(
     session: AsyncSession, municipality: str, rows: Sequence[dict[str, object]], now: datetime
 ) -> int:
@@ -61,10 +76,9 @@ async def replace_debt_help(
 _open = sa.and_(Review.decided_at.is_(None), Review.signal.is_not(None))
 
 
-async def add_review(session: AsyncSession, review: Review) -> None:
-    """Queue a signal for review."""
+def add_review(session: AsyncSession, review: Review) -> None:
+    """Queue a signal for review (written with the transaction's other rows when it commits)."""
     session.add(review)
-    await session.flush()
 
 
 async def open_reviews(

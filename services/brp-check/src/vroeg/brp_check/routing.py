@@ -9,8 +9,20 @@ from datetime import date, datetime
 from vroeg.brp_check import rules
 from vroeg.brp_check.brp import BrpClient, BrpPerson
 from vroeg.brp_check.debt_help import DebtHelpRegister, DebtHelpStatus
-from vroeg.shared.events import Household, Route, RouteFact, SignalData, SignalRouted, age_band
+from vroeg.brp_check.lookup import Found
+from vroeg.shared.events import (
+    Household,
+    Route,
+    RouteFact,
+    SignalData,
+    SignalReceived,
+    SignalRouted,
+    age_band,
+)
 from vroeg.shared.messaging.unit_of_work import UnitOfWork
+
+# Where `Router.prepare` leaves a batch's debt-help standings (UnitOfWork.prepared).
+_STANDINGS = "brp-check.standings"
 
 
 @dataclass(frozen=True)
@@ -26,7 +38,22 @@ class Router:
         """The person's standing with the municipality's debt help (R-BRP-4)."""
         if person is None:
             return None
+        prepared: dict[tuple[str, str], DebtHelpStatus | None] = uow.prepared.get(_STANDINGS, {})
+        if (municipality, person.bsn) in prepared:
+            return prepared[(municipality, person.bsn)]
         return await self.debt_help.status(uow.session, municipality, person.bsn)
+
+    async def prepare(self, uow: UnitOfWork, events: Sequence[SignalReceived]) -> None:
+        """Read the debt-help standing of every single candidate the BRP found for a batch
+        (`uow.looked_up`) at once, for `standing`."""
+        people = {
+            (event.municipality, answer.single.bsn)
+            for event in events
+            if isinstance(answer := uow.looked_up.get(str(event.id)), Found) and answer.single
+        }
+        if people:
+            known = await self.debt_help.statuses(uow.session, people)
+            uow.prepared[_STANDINGS] = {person: known.get(person) for person in people}
 
     async def send(
         self,
