@@ -68,3 +68,26 @@ async def test_a_new_case_on_two_topics_at_once_is_stored_once_and_no_attempt_fa
     assert len(announced) == 1
     dead = isolation.topic(dead_letter_topic("followup"))
     assert await read_topic(isolation.kafka, dead, expect=0, timeout=1) == []
+
+
+async def test_a_batch_of_redelivered_events_is_skipped_at_the_first_attempt(
+    isolation: Isolation, make_platform: PlatformFactory
+) -> None:
+    # After a crash between a batch's commit and its offsets' commit, the records come again,
+    # all of them handled already: the batch has no new event to prepare, and goes through
+    # without failing (a prepare of no events wrote an empty case row, and each such batch
+    # failed and went again halved until its records went one by one).
+    platform = make_platform()
+    platform.start(["idp-standin", "followup"])
+    followup = platform["followup"]
+    cases = [opened_case() for _ in range(12)]
+    topic = isolation.topic(CASE_OPENED.name)
+    for _ in range(2):  # the second time: the same events, ids and all
+        await publish(isolation.kafka, topic, cases)
+        await wait_until_consumed(isolation.kafka, isolation.group("followup"), topic)
+
+    assert "failed together" not in followup.tail(10**7)
+    samples = await scrape(followup.url)
+    assert value(samples, "vroeg_events_handled_total", topic=topic) == len(cases)
+    stored = await fetch(isolation.database_url, "SELECT case_id FROM followup.cases")
+    assert sorted(r["case_id"] for r in stored) == sorted(c.case_id for c in cases)

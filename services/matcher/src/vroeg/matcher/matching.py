@@ -38,8 +38,6 @@ def _home_of(event: SignalRouted) -> tuple[str, str]:
 async def prepare(uow: UnitOfWork, events: Sequence[SignalRouted]) -> None:
     """Lock and load every household of a batch of routed signals at once, so that joining
     them needs no more reads (one statement per kind of row, locks in sorted order)."""
-    if not events:
-        return
     wanted: dict[tuple[str, str], datetime] = {}
     persons: dict[tuple[str, str], set[str]] = {}
     for event in events:

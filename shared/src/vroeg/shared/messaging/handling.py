@@ -99,8 +99,9 @@ class RecordHandling:
                 uow.looked_up = looked_up
                 fresh = await uow.claim_many([str(e.id) for e in events])
                 prepare = self._preparers.get(records[0].topic)
-                if prepare is not None:
-                    await prepare(uow, [e for e in events if str(e.id) in fresh])
+                new = [e for e in events if str(e.id) in fresh]
+                if prepare is not None and new:  # a batch of redeliveries has nothing to load
+                    await prepare(uow, new)
                 for index, (record, event) in enumerate(zip(records, events, strict=True)):
                     current = index
                     with self._span(record) as span:
