@@ -34,49 +34,44 @@ from vroeg.shared.topics import consumed_by
 
 # How a kind of fact is kept: the repository's function for its rows.
 _Keeper = Callable[[AsyncSession, repository.Rows], Awaitable[None]]
-# The deadline's column each of its announcements marks (a met one: whether on time).
-_MARK_MET = partial(repository.mark_deadlines, column="met_on_time")
-_MARK_MISSED = partial(repository.mark_deadlines, column="missed")
-_MARK_DUE_SOON = partial(repository.mark_deadlines, column="due_soon")
 # Where `prepare` leaves which events of a batch it kept (UnitOfWork.prepared).
 _KEPT = "reporting.kept"
 
 
-def _kept(event: Event) -> tuple[_Keeper, Mapping[str, Any]] | None:
-    """How the fact is kept, and its row (None: not a fact reporting keeps)."""
-    if isinstance(event, SignalFact):
-        return repository.add_signals, rules.signal_row(event)
-    if isinstance(event, RouteFact):
-        return repository.put_routes, rules.route_row(event)
-    if isinstance(event, CaseOpened | CaseUpdated):
-        return repository.put_cases, rules.case_row(event.case_id, event.municipality, event.state)
-    if isinstance(event, ContactAttempted):
-        return repository.put_attempts, rules.attempt_row(event)
-    if isinstance(event, CaseOutcomeRegistered):
-        return repository.put_outcomes, rules.outcome_row(event)
-    if isinstance(event, FirstContactDeadlineSet):
-        return repository.put_deadlines, rules.deadline_row(event)
-    if isinstance(event, FirstContactMet):
-        return _MARK_MET, _fate(event, "met_on_time", event.on_time)
-    if isinstance(event, FirstContactMissed):
-        return _MARK_MISSED, _fate(event, "missed", True)
-    if isinstance(event, FirstContactDueSoon):
-        return _MARK_DUE_SOON, _fate(event, "due_soon", True)
-    if isinstance(event, CaseIntermediateResult):
-        return repository.add_intermediate_results, rules.intermediate_row(event)
-    if isinstance(event, DebtHelpSignalHandled):
-        return repository.add_debt_help_handled, rules.debt_help_row(event)
-    if isinstance(event, SignalForwarded):
-        return repository.put_forwards, rules.forward_row(event)
-    if isinstance(event, AgreementChanged):
-        return repository.put_agreements, rules.agreement_row(event)
-    return None
+def _case_row(event: CaseOpened | CaseUpdated) -> dict[str, Any]:
+    return rules.case_row(event.case_id, event.municipality, event.state)
 
 
-def _fate(
-    event: FirstContactMet | FirstContactMissed | FirstContactDueSoon, column: str, value: bool
-) -> dict[str, Any]:
-    return {"case_id": event.case_id, "municipality": event.municipality, column: value}
+def _fate(column: str) -> Callable[[Any], dict[str, Any]]:
+    """A deadline's fate as its row: a met one says whether on time, the others just are."""
+
+    def row(event: FirstContactMet | FirstContactMissed | FirstContactDueSoon) -> dict[str, Any]:
+        value = event.on_time if isinstance(event, FirstContactMet) else True
+        return {"case_id": event.case_id, "municipality": event.municipality, column: value}
+
+    return row
+
+
+# Each kind of fact reporting keeps: how its rows are kept, and its row.
+_KEEPERS: dict[type[Event], tuple[_Keeper, Callable[[Any], Mapping[str, Any]]]] = {
+    SignalFact: (repository.add_signals, rules.signal_row),
+    RouteFact: (repository.put_routes, rules.route_row),
+    CaseOpened: (repository.put_cases, _case_row),
+    CaseUpdated: (repository.put_cases, _case_row),
+    ContactAttempted: (repository.put_attempts, rules.attempt_row),
+    CaseOutcomeRegistered: (repository.put_outcomes, rules.outcome_row),
+    FirstContactDeadlineSet: (repository.put_deadlines, rules.deadline_row),
+    FirstContactMet: (
+        partial(repository.mark_deadlines, column="met_on_time"),
+        _fate("met_on_time"),
+    ),
+    FirstContactMissed: (partial(repository.mark_deadlines, column="missed"), _fate("missed")),
+    FirstContactDueSoon: (partial(repository.mark_deadlines, column="due_soon"), _fate("due_soon")),
+    CaseIntermediateResult: (repository.add_intermediate_results, rules.intermediate_row),
+    DebtHelpSignalHandled: (repository.add_debt_help_handled, rules.debt_help_row),
+    SignalForwarded: (repository.put_forwards, rules.forward_row),
+    AgreementChanged: (repository.put_agreements, rules.agreement_row),
+}
 
 
 async def ingest(session: AsyncSession, events: Sequence[Event]) -> None:
@@ -84,9 +79,10 @@ async def ingest(session: AsyncSession, events: Sequence[Event]) -> None:
     facts in another order, leave the same rows."""
     rows: dict[tuple[_Keeper, tuple[str, ...]], list[Mapping[str, Any]]] = {}
     for event in events:
-        kept = _kept(event)
+        kept = _KEEPERS.get(type(event))
         if kept is not None:
-            keep, row = kept
+            keep, row_of = kept
+            row = row_of(event)
             rows.setdefault((keep, tuple(row)), []).append(row)
     for (keep, _), group in rows.items():
         await keep(session, group)
