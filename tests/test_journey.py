@@ -103,7 +103,9 @@ def journey(
                     lambda c: (
                         c.get(("signalen", "0363", None)) == 3
                         and c.get(("meldingen", "0363", None)) == 2
-                        and len(breakdown(c, "eindroute", "0363")) == 3
+                        # Every route counted, none still "nog-niet-gecontroleerd".
+                        and set(breakdown(c, "eindroute", "0363"))
+                        == {"resident", "deceased", "relocated"}
                         # The deceased's case closed by followup and mirrored by the matcher.
                         and c.get(("uitkomst_detail", "0363", "OVERLEDEN")) == 1
                     ),
