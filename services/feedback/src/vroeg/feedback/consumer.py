@@ -37,6 +37,21 @@ from vroeg.shared.topics import (
 _OUTCOME_ROUTES = rules.CASE_ROUTES | {Route.DEBT_HELP}
 
 
+# Where `prepare_routes` leaves the outcomes that waited for a batch's signals (by signal id;
+# UnitOfWork.prepared): a signal in it has its creditor remembered.
+_WAITING = "feedback.waiting"
+
+
+async def prepare_routes(uow: UnitOfWork, events: Sequence[SignalRouted]) -> None:
+    """Remember the creditors of a batch's signals whose outcome may be told later, and take
+    the outcomes that waited for them: two statements for the batch."""
+    remembered = [_creditor(event) for event in events if _remembered(event)]
+    waiting = await repository.remember_creditors(uow.session, remembered)
+    uow.prepared.setdefault(_WAITING, {}).update(
+        {signal.signal_id: waiting.get(signal.signal_id, []) for signal in remembered}
+    )
+
+
 async def on_signal_routed(uow: UnitOfWork, event: SignalRouted) -> None:
     """Store the feedback the route allows at once (R-FB); remember the creditor of a signal
     whose outcome may be told later, and tell the outcomes that came before the route."""
@@ -44,7 +59,6 @@ async def on_signal_routed(uow: UnitOfWork, event: SignalRouted) -> None:
         await forwarding.on_relocated(uow, event)
         return
     signal = event.signal
-    now = now_utc()
     told = rules.feedback_for_route(
         event.route, debt_help=event.debt_help, destination_known=event.destination_known
     )
@@ -54,21 +68,11 @@ async def on_signal_routed(uow: UnitOfWork, event: SignalRouted) -> None:
     )  # fmt: skip
     if told is not None:
         await _record(uow, told, whose)
-    if event.route not in _OUTCOME_ROUTES:
+    if not _remembered(event):
         return
-    waiting = await repository.remember_creditor(
-        uow.session,
-        SignalCreditor(
-            signal_id=signal.signal_id,
-            municipality=event.municipality,
-            route=event.route.value,
-            vlp_id=signal.vlp_id,
-            vlp_reference=signal.vlp_reference,
-            forwarded_by=signal.forwarded_by,
-            recorded_at=now,
-        ),
-    )
-    for outcome in waiting:
+    if signal.signal_id not in uow.prepared.get(_WAITING, {}):  # handled alone (retried)
+        await prepare_routes(uow, [event])
+    for outcome in uow.prepared[_WAITING].pop(signal.signal_id):  # once, if it came twice
         await _tell_outcome(
             uow,
             whose,
@@ -80,6 +84,25 @@ async def on_signal_routed(uow: UnitOfWork, event: SignalRouted) -> None:
                 DebtHelpStanding(outcome.debt_help) if outcome.debt_help else None,
             ),
         )
+
+
+def _remembered(event: SignalRouted) -> bool:
+    """Whether a routed signal's creditor is remembered: its route may earn an outcome's
+    feedback later, and it is not forwarded instead."""
+    return event.route in _OUTCOME_ROUTES and not forwarding.takes(event)
+
+
+def _creditor(event: SignalRouted) -> SignalCreditor:
+    signal = event.signal
+    return SignalCreditor(
+        signal_id=signal.signal_id,
+        municipality=event.municipality,
+        route=event.route.value,
+        vlp_id=signal.vlp_id,
+        vlp_reference=signal.vlp_reference,
+        forwarded_by=signal.forwarded_by,
+        recorded_at=now_utc(),
+    )
 
 
 async def on_signal_refused(uow: UnitOfWork, event: SignalRefused) -> None:
@@ -202,7 +225,7 @@ async def subscriptions(stack: AsyncExitStack, settings: Settings) -> Sequence[S
         creditor_keys.subscription(),
         tenants.subscription(),
         *(
-            Subscription(ROUTE_TOPICS[route], on_signal_routed, batch=True)
+            Subscription(ROUTE_TOPICS[route], on_signal_routed, batch=True, prepare=prepare_routes)
             for route in sorted(rules.ROUTES_READ)
         ),
     ]

@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vroeg.feedback import webhooks
 from vroeg.feedback.models import Base, Feedback, PendingOutcome, SignalCreditor
 from vroeg.shared.db import application_name
+from vroeg.shared.sql import any_of
+from vroeg.shared.upserts import upsert
 
 _COLUMNS = (
     "id",
@@ -31,21 +33,39 @@ _COLUMNS = (
 )
 
 
+_feedback = Base.metadata.tables[Feedback.__tablename__]
+_ADDED = (
+    insert(_feedback)
+    .values({name: sa.bindparam(name) for name in _COLUMNS})
+    .on_conflict_do_nothing(index_elements=["signal_id", "feedback_type"])
+    .returning(
+        _feedback.c.id,
+        _feedback.c.vlp_id,
+        _feedback.c.municipality,
+        _feedback.c.forwarded_by,
+        _feedback.c.created_at,
+    )
+    .cte("added")
+)
+# One statement, built once: the row, and its webhook delivery if the row is new.
+_ADD = (
+    sa.select(sa.func.count())
+    .select_from(_ADDED)
+    .add_cte(webhooks.enqueued(_ADDED).cte("enqueued"))
+)
+
+
 async def add_feedback(session: AsyncSession, feedback: Feedback) -> bool:
-    """Store feedback for a creditor, once: the same type on the same signal again (a
-    redelivered or repeated event) changes nothing. Whether the row is new.
+    """Store feedback for a creditor, once, with its webhook delivery: the same type on the
+    same signal again (a redelivered or repeated event) changes nothing. Whether the row is
+    new.
 
     Every feedback row is inserted here, in the transaction of what caused it."""
-    inserted = await session.scalar(
-        insert(Feedback)
-        .values({name: getattr(feedback, name) for name in _COLUMNS})
-        .on_conflict_do_nothing(index_elements=["signal_id", "feedback_type"])
-        .returning(Feedback.id)
+    added = await session.scalar(
+        _ADD,
+        {**{name: getattr(feedback, name) for name in _COLUMNS}, "body": webhooks.body(feedback)},
     )
-    if inserted is None:
-        return False
-    await webhooks.enqueue(session, feedback)
-    return True
+    return added == 1
 
 
 async def feedback_for_signal(session: AsyncSession, signal_id: uuid.UUID) -> Sequence[Feedback]:
@@ -166,33 +186,48 @@ _creditors = Base.metadata.tables[SignalCreditor.__tablename__]
 _pending = Base.metadata.tables[PendingOutcome.__tablename__]
 
 
-async def remember_creditor(session: AsyncSession, signal: SignalCreditor) -> Sequence[sa.Row[Any]]:
-    """Record whose signal it is, and take the outcomes that waited for it.
+_REMEMBERED = (
+    "signal_id",
+    "municipality",
+    "route",
+    "vlp_id",
+    "vlp_reference",
+    "forwarded_by",
+    "recorded_at",
+)
 
-    The upsert locks the signal's row; an outcome handled at the same time upserts the same
-    row, so one of the two waits for the other's commit and then sees what it wrote: either
-    the outcome finds the creditor, or the route finds the outcome (READ COMMITTED: the
-    delete below reads after the wait)."""
-    values = {
-        "signal_id": signal.signal_id,
-        "municipality": signal.municipality,
-        "route": signal.route,
-        "vlp_id": signal.vlp_id,
-        "vlp_reference": signal.vlp_reference,
-        "forwarded_by": signal.forwarded_by,
-        "recorded_at": signal.recorded_at,
-    }
-    statement = insert(_creditors).values(values)
+
+def _always(proposed: Any, table: sa.Table) -> sa.ColumnElement[bool]:
+    """A route's creditor replaces what an outcome stored before it (only the id)."""
+    return sa.true()
+
+
+async def remember_creditors(
+    session: AsyncSession, signals: Sequence[SignalCreditor]
+) -> dict[uuid.UUID, list[sa.Row[Any]]]:
+    """Record whose signals they are, and take the outcomes that waited for them: by signal,
+    oldest first. Two statements however many signals.
+
+    The upserts lock the signals' rows (in the order of their ids, as every batch does); an
+    outcome handled at the same time upserts the same row, so one of the two waits for the
+    other's commit and then sees what it wrote: either the outcome finds the creditor, or
+    the route finds the outcome (READ COMMITTED: the delete below reads after the wait)."""
+    if not signals:
+        return {}
+    ordered = sorted(signals, key=lambda signal: signal.signal_id)
     await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[_creditors.c.signal_id],
-            set_={k: statement.excluded[k] for k in values if k != "signal_id"},
-        )
+        upsert(_creditors, _REMEMBERED, ("signal_id",), _always),
+        [{column: getattr(signal, column) for column in _REMEMBERED} for signal in ordered],
     )
     pending = await session.execute(
-        sa.delete(_pending).where(_pending.c.signal_id == signal.signal_id).returning(*_pending.c)
+        sa.delete(_pending)
+        .where(any_of(_pending.c.signal_id, [signal.signal_id for signal in ordered]))
+        .returning(*_pending.c)
     )
-    return sorted(pending.all(), key=lambda p: p.received_at)
+    waiting: dict[uuid.UUID, list[sa.Row[Any]]] = {}
+    for outcome in sorted(pending.all(), key=lambda p: p.received_at):
+        waiting.setdefault(outcome.signal_id, []).append(outcome)
+    return waiting
 
 
 async def creditor_of(

@@ -2,10 +2,11 @@
 
 A creditor registers its endpoint and rotates its secret with its own API key (`api`); every
 feedback row of a creditor with an endpoint is enqueued as a delivery in the transaction that
-records it (`enqueue`, called by `repository.add_feedback`); each replica's worker delivers
-(`worker`); deliveries the retry policy gave up on are parked for an operator (`admin_api`).
+records it (`enqueued`, part of `repository.add_feedback`'s statement); each replica's worker
+delivers (`worker`); deliveries the retry policy gave up on are parked for an operator
+(`admin_api`).
 """
 
-from vroeg.feedback.webhooks.store import enqueue
+from vroeg.feedback.webhooks.store import body, enqueued
 
-__all__ = ["enqueue"]
+__all__ = ["body", "enqueued"]

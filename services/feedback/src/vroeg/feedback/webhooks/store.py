@@ -20,43 +20,46 @@ _deliveries = Base.metadata.tables["webhook_deliveries"]
 _endpoints = Base.metadata.tables["webhook_endpoints"]
 
 
-async def enqueue(session: AsyncSession, feedback: Feedback) -> None:
-    """A delivery of this feedback to its creditor's endpoint, in the transaction that records
-    the feedback (nothing lost, nothing twice); none when the creditor has no endpoint (it
-    polls). One statement: the endpoint's row is read and key-share locked by the insert.
+def body(feedback: Feedback) -> str:
+    """What a delivery of this feedback sends: the creditor's view of it."""
+    return FeedbackOut.model_validate(feedback, from_attributes=True).model_dump_json(by_alias=True)
+
+
+def enqueued(added: sa.CTE) -> sa.Insert:
+    """The deliveries of the feedback rows just `added` (a data-modifying CTE returning their
+    id, vlp_id, municipality, forwarded_by and created_at) to their creditors' endpoints, in
+    the transaction that records them (nothing lost, nothing twice), with the body bound as
+    `body`; none when the creditor has no endpoint (it polls). The endpoint's row is read and
+    key-share locked by the insert.
 
     None either for feedback on a signal another municipality forwarded here: that goes back
     to the forwarder, who tells its creditor (Awb 2:3); pushed from here it would reveal where
     the resident moved, and the creditor would hear it twice."""
-    if feedback.forwarded_by is not None:
-        return
-    body = FeedbackOut.model_validate(feedback, from_attributes=True).model_dump_json(by_alias=True)
-    moment = sa.literal(feedback.created_at, sa.DateTime(timezone=True))
-    await session.execute(
-        sa.insert(_deliveries).from_select(
-            [
-                "id",
-                "vlp_id",
-                "municipality",
-                "body",
-                "state",
-                "created_at",
-                "pending_since",
-                "next_attempt_at",
-                "attempts",
-            ],
-            sa.select(
-                sa.literal(feedback.id, sa.Uuid),
-                _endpoints.c.vlp_id,
-                sa.literal(feedback.municipality),
-                sa.literal(body),
-                sa.literal(DeliveryState.PENDING.value),
-                moment,
-                moment,
-                moment,
-                sa.literal(0),
-            ).where(_endpoints.c.vlp_id == feedback.vlp_id),
+    return sa.insert(_deliveries).from_select(
+        [
+            "id",
+            "vlp_id",
+            "municipality",
+            "body",
+            "state",
+            "created_at",
+            "pending_since",
+            "next_attempt_at",
+            "attempts",
+        ],
+        sa.select(
+            added.c.id,
+            _endpoints.c.vlp_id,
+            added.c.municipality,
+            sa.bindparam("body", type_=_deliveries.c.body.type),
+            sa.literal(DeliveryState.PENDING.value),
+            added.c.created_at,
+            added.c.created_at,
+            added.c.created_at,
+            sa.literal(0),
         )
+        .select_from(added.join(_endpoints, _endpoints.c.vlp_id == added.c.vlp_id))
+        .where(added.c.forwarded_by.is_(None)),
     )
 
 
