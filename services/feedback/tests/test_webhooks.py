@@ -6,13 +6,15 @@ it, so each attempt is counted, never timed."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from tests.support.db import eventually, execute
+from tests.support.db import eventually, execute, fetch
 from tests.support.fixtures import Isolation, PlatformFactory, staff_headers
+from tests.support.kafka import publish
 from tests.support.webhooks import (
     PROBLEM,
     MovableClock,
@@ -21,7 +23,8 @@ from tests.support.webhooks import (
     feedback_for,
     started,
 )
-from vroeg.shared.events import KeyHolderKind
+from vroeg.shared.events import KeyHolderKind, RefusalReason, SignalRefused
+from vroeg.shared.topics import SIGNAL_REFUSED
 
 
 def outcomes(received: list[dict[str, Any]]) -> list[str]:
@@ -50,6 +53,48 @@ async def test_a_delivery_carries_the_feedback_signed_per_standard_webhooks(
         lambda: deliveries(isolation), lambda d: d[feedback_id]["state"] == "DELIVERED"
     )
     assert (row[feedback_id]["body"], row[feedback_id]["attempts"]) == (None, 1)
+
+
+async def test_feedback_told_twice_is_one_row_and_one_delivery(
+    isolation: Isolation, make_platform: PlatformFactory, tmp_path: Path
+) -> None:
+    """The same feedback on the same signal again (another event saying it) stores nothing
+    and enqueues nothing: the row and its delivery are written together, once."""
+    clock = MovableClock(tmp_path / "clock")
+    platform = started(make_platform, clock)
+    woonstad = await creditor(isolation, platform, "woonstad")
+    woonstad.register()
+    [feedback_id] = await feedback_for(isolation, woonstad)
+    await eventually(lambda: deliveries(isolation), lambda d: feedback_id in d)
+    [stored] = await fetch(
+        isolation.database_url, "SELECT * FROM feedback.feedback WHERE id = $1", feedback_id
+    )
+    again = SignalRefused(
+        municipality="0363",
+        occurred_at=datetime.now(UTC),
+        signal_id=stored["signal_id"],
+        vlp_id="woonstad",
+        vlp_reference=stored["vlp_reference"],
+        reason=RefusalReason.ONDER_DREMPEL,
+        rule="R-IN-4",
+        policy_version=0,
+    )
+    await publish(isolation.kafka, isolation.topic(SIGNAL_REFUSED.name), [again])
+    assert await eventually(
+        lambda: fetch(
+            isolation.database_url,
+            "SELECT 1 FROM feedback.processed_events WHERE event_id = $1",
+            str(again.id),
+        ),
+        bool,
+    )
+    rows = await fetch(
+        isolation.database_url,
+        "SELECT id FROM feedback.feedback WHERE signal_id = $1",
+        stored["signal_id"],
+    )
+    assert [r["id"] for r in rows] == [feedback_id]
+    assert list(await deliveries(isolation)) == [feedback_id]
 
 
 async def test_a_receiver_down_for_a_while_gets_the_delivery_exactly_once_when_it_returns(

@@ -39,6 +39,7 @@ from vroeg.shared.events import (
     DebtHelpSignalHandled,
     DebtHelpStanding,
     Event,
+    Household,
     OutcomeCategory,
     OutcomeDetail,
     Person,
@@ -405,3 +406,56 @@ def test_an_outcome_that_comes_before_its_signals_route_is_told_when_the_route_c
             {"waternet": {(signal.signal_id, "HULP_GEACCEPTEERD", paused.isoformat())}},
         )
     )
+
+
+def test_routes_that_come_together_each_tell_the_outcomes_that_waited_for_their_own_signal(
+    running: Running,
+) -> None:
+    """Routes of one household come on one partition, produced together: the consumer takes
+    them as one batch (`prepare_routes`). Each signal's creditor hears its own signal's waiting
+    outcome, once, also when the batch carries the same signal's route twice."""
+    now = datetime.now(UTC)
+    paused = collection_paused_until(OutcomeCategory.WIL_HULP, now)
+    assert paused is not None
+    accepted = _signal(Planned("waternet", "resident", None, False, OutcomeCategory.WIL_HULP))
+    declined = _signal(Planned("eneco", "resident", None, False, OutcomeCategory.WIL_HULP))
+    untold = _signal(Planned("woonstad", "resident", None, False, OutcomeCategory.WIL_HULP))
+    outcomes: list[Event] = [
+        CaseOutcomeRegistered(
+            municipality="0363", occurred_at=now, case_id=uuid4(), signal_ids=(accepted.signal_id,),
+            category=OutcomeCategory.WIL_HULP, detail=DETAIL[OutcomeCategory.WIL_HULP],
+            closed_at=now, collection_paused_until=paused,
+        ),
+        CaseOutcomeRegistered(
+            municipality="0363", occurred_at=now, case_id=uuid4(), signal_ids=(declined.signal_id,),
+            category=OutcomeCategory.WIL_GEEN_HULP, detail=DETAIL[OutcomeCategory.WIL_GEEN_HULP],
+            closed_at=now, creditor_consent=True,
+        ),
+    ]  # fmt: skip
+    asyncio.run(_publish_and_wait(running, outcomes))
+    home = Household(address_key="0363010000123456", size=3, minors_present=False)
+    routes: list[Event] = [
+        SignalRouted(
+            municipality="0363", occurred_at=now, route=Route.RESIDENT, reasons=("resident",),
+            signal=signal, household=home,
+        )
+        for signal in (accepted, declined, untold, accepted)
+    ]  # fmt: skip
+    asyncio.run(_publish_and_wait(running, routes))
+    asyncio.run(
+        _heard(
+            running,
+            {
+                "waternet": {(accepted.signal_id, "HULP_GEACCEPTEERD", paused.isoformat())},
+                "eneco": {(declined.signal_id, "WIL_GEEN_HULP", None)},
+            },
+        )
+    )
+    waiting = asyncio.run(
+        fetch(
+            running.iso.database_url,
+            "SELECT count(*) AS n FROM feedback.pending_outcomes WHERE signal_id = ANY($1)",
+            [accepted.signal_id, declined.signal_id, untold.signal_id],
+        )
+    )
+    assert waiting[0]["n"] == 0

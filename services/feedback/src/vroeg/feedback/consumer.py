@@ -33,7 +33,8 @@ from vroeg.shared.topics import (
     SIGNAL_REPEATED,
 )
 
-# The routes whose later outcome may earn feedback: their creditors are remembered per signal.
+# The routes whose later outcome may earn feedback: their creditors are remembered per signal
+# (not RELOCATED: a signal forwarded elsewhere earns its feedback there).
 _OUTCOME_ROUTES = rules.CASE_ROUTES | {Route.DEBT_HELP}
 
 
@@ -45,7 +46,7 @@ _WAITING = "feedback.waiting"
 async def prepare_routes(uow: UnitOfWork, events: Sequence[SignalRouted]) -> None:
     """Remember the creditors of a batch's signals whose outcome may be told later, and take
     the outcomes that waited for them: two statements for the batch."""
-    remembered = [_creditor(event) for event in events if _remembered(event)]
+    remembered = [_creditor(event) for event in events if event.route in _OUTCOME_ROUTES]
     waiting = await repository.remember_creditors(uow.session, remembered)
     uow.prepared.setdefault(_WAITING, {}).update(
         {signal.signal_id: waiting.get(signal.signal_id, []) for signal in remembered}
@@ -68,7 +69,7 @@ async def on_signal_routed(uow: UnitOfWork, event: SignalRouted) -> None:
     )  # fmt: skip
     if told is not None:
         await _record(uow, told, whose)
-    if not _remembered(event):
+    if event.route not in _OUTCOME_ROUTES:
         return
     if signal.signal_id not in uow.prepared.get(_WAITING, {}):  # handled alone (retried)
         await prepare_routes(uow, [event])
@@ -84,12 +85,6 @@ async def on_signal_routed(uow: UnitOfWork, event: SignalRouted) -> None:
                 DebtHelpStanding(outcome.debt_help) if outcome.debt_help else None,
             ),
         )
-
-
-def _remembered(event: SignalRouted) -> bool:
-    """Whether a routed signal's creditor is remembered: its route may earn an outcome's
-    feedback later, and it is not forwarded instead."""
-    return event.route in _OUTCOME_ROUTES and not forwarding.takes(event)
 
 
 def _creditor(event: SignalRouted) -> SignalCreditor:

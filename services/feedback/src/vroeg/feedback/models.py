@@ -139,7 +139,7 @@ class DeliveryState(StrEnum):
 
 class WebhookDelivery(Base):
     """One feedback row to push to its creditor's endpoint: enqueued in the transaction that
-    recorded the feedback (`webhooks.enqueue`), claimed by a replica's worker, retried with
+    recorded the feedback (`webhooks.enqueued`), claimed by a replica's worker, retried with
     backoff for a bounded time, then parked as a dead letter an operator may replay."""
 
     __tablename__ = "webhook_deliveries"

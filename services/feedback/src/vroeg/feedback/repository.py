@@ -63,7 +63,11 @@ async def add_feedback(session: AsyncSession, feedback: Feedback) -> bool:
     Every feedback row is inserted here, in the transaction of what caused it."""
     added = await session.scalar(
         _ADD,
-        {**{name: getattr(feedback, name) for name in _COLUMNS}, "body": webhooks.body(feedback)},
+        {
+            **{name: getattr(feedback, name) for name in _COLUMNS},
+            # Feedback on a signal forwarded here is not pushed (`webhooks.enqueued`).
+            "body": webhooks.body(feedback) if feedback.forwarded_by is None else None,
+        },
     )
     return added == 1
 
@@ -208,10 +212,12 @@ async def remember_creditors(
     """Record whose signals they are, and take the outcomes that waited for them: by signal,
     oldest first. Two statements however many signals.
 
-    The upserts lock the signals' rows (in the order of their ids, as every batch does); an
-    outcome handled at the same time upserts the same row, so one of the two waits for the
-    other's commit and then sees what it wrote: either the outcome finds the creditor, or
-    the route finds the outcome (READ COMMITTED: the delete below reads after the wait)."""
+    The upserts lock the signals' rows, in the order of their ids; an outcome handled at the
+    same time upserts the same row, so one of the two waits for the other's commit and then
+    sees what it wrote: either the outcome finds the creditor, or the route finds the outcome
+    (READ COMMITTED: the delete below reads after the wait). A batch of outcomes locks its
+    signals in the order of its events: should it and a batch of routes each hold a row the
+    other wants, PostgreSQL ends one of them as deadlocked and the runtime does it again."""
     if not signals:
         return {}
     ordered = sorted(signals, key=lambda signal: signal.signal_id)
