@@ -33,17 +33,31 @@ def client_options(kafka: Kafka) -> dict[str, Any]:
 
 
 async def produce(
-    bootstrap: Kafka, messages: Sequence[Message], *, partition: int | None = None
+    bootstrap: Kafka,
+    messages: Sequence[Message],
+    *,
+    partition: int | None = None,
+    together: bool = False,
 ) -> None:
     """Send records (to `partition` if given, else as keyed) and wait for the broker's
-    acknowledgement."""
-    producer = AIOKafkaProducer(**client_options(bootstrap), acks="all")
+    acknowledgement: each before the next, or `together` in one request (a consumer then
+    fetches a partition's records at once, as one batch)."""
+    producer = AIOKafkaProducer(
+        **client_options(bootstrap), acks="all", linger_ms=1000 if together else 0
+    )
     await producer.start()
     try:
+        sent = []
         for m in messages:
-            await producer.send_and_wait(
+            sending = await producer.send(
                 m.topic, value=m.value, key=m.key, headers=list(m.headers), partition=partition
             )
+            if together:
+                sent.append(sending)
+            else:
+                await sending
+        await producer.flush()
+        await asyncio.gather(*sent)
     finally:
         await producer.stop()
 

@@ -287,11 +287,11 @@ async def _create_unread_topics(iso: Isolation) -> None:
         await admin.close()
 
 
-async def _publish_and_wait(run: Running, events: list[Event]) -> None:
+async def _publish_and_wait(run: Running, events: list[Event], *, together: bool = False) -> None:
     messages: list[Message] = [
         encode(e, topic=run.iso.topic(topic_for(e).name), source="/tests", trace={}) for e in events
     ]
-    await produce(run.iso.kafka, messages)
+    await produce(run.iso.kafka, messages, together=together)
     wanted = {str(e.id) for e in events if not isinstance(e, _NOT_READ)}
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -411,9 +411,9 @@ def test_an_outcome_that_comes_before_its_signals_route_is_told_when_the_route_c
 def test_routes_that_come_together_each_tell_the_outcomes_that_waited_for_their_own_signal(
     running: Running,
 ) -> None:
-    """Routes of one household come on one partition, produced together: the consumer takes
-    them as one batch (`prepare_routes`). Each signal's creditor hears its own signal's waiting
-    outcome, once, also when the batch carries the same signal's route twice."""
+    """Routes of one household come on one partition, produced in one request: the consumer
+    takes them as one batch (`prepare_routes`). Each signal's creditor hears its own signal's
+    waiting outcome, once, also when the batch carries the same signal's route twice."""
     now = datetime.now(UTC)
     paused = collection_paused_until(OutcomeCategory.WIL_HULP, now)
     assert paused is not None
@@ -441,7 +441,7 @@ def test_routes_that_come_together_each_tell_the_outcomes_that_waited_for_their_
         )
         for signal in (accepted, declined, untold, accepted)
     ]  # fmt: skip
-    asyncio.run(_publish_and_wait(running, routes))
+    asyncio.run(_publish_and_wait(running, routes, together=True))
     asyncio.run(
         _heard(
             running,
