@@ -30,6 +30,7 @@ from vroeg.reporting.models import (
     SignalFactRow,
     StaleMonthRow,
 )
+from vroeg.shared.clock import add_months
 from vroeg.shared.sql import any_of
 from vroeg.shared.upserts import Newer, insert_once, later, table_of, upsert
 
@@ -226,29 +227,29 @@ async def take_stale_month(session: AsyncSession) -> tuple[date, list[str]] | No
     return month, sorted(set(taken))
 
 
+# A by-month indicator's figures written by PostgreSQL itself: a national month's thousands
+# of rows never pass through Python. Its columns typed as `figures` reads them (a count's
+# denominator is an untyped NULL).
+_KEEP = """
+    INSERT INTO monthly_figures (municipality, month, indicator, key, numerator, denominator)
+    SELECT q.municipality, CAST(:start AS date), :indicator, q.key::text,
+           q.numerator::numeric, q.denominator::numeric
+    FROM ({query}) AS q(municipality, key, numerator, denominator)
+"""
+
+
 async def keep_figures(
     session: AsyncSession,
     month: date,
     municipalities: Sequence[str],
-    figures: Sequence[tuple[str, Figure]],
+    indicators: Sequence[tuple[str, str]],
 ) -> None:
-    """Replace the rollup's figures of a month for the municipalities."""
+    """Replace the rollup's figures of a month for the municipalities with those of each
+    indicator (name, query) over the month."""
     f = MonthlyFigureRow
     await session.execute(
         sa.delete(f).where(f.month == month, any_of(f.municipality, municipalities))
     )
-    if figures:
-        await session.execute(
-            insert(f),
-            [
-                {
-                    "municipality": figure.municipality,
-                    "month": month,
-                    "indicator": name,
-                    "key": figure.key,
-                    "numerator": figure.numerator,
-                    "denominator": figure.denominator,
-                }
-                for name, figure in sorted(figures, key=lambda f: f[1].municipality)
-            ],
-        )
+    period = {"ms": list(municipalities), "start": month, "end": add_months(month, 1)}
+    for name, query in indicators:
+        await session.execute(sa.text(_KEEP.format(query=query)), {**period, "indicator": name})

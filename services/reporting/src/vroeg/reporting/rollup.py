@@ -1,12 +1,13 @@
 """The by-month indicators kept per municipality and month, so a period's figures are its
 months added up instead of every fact of the period counted again on each request.
 
-A month's figures are the catalogue's own query run over that month (the catalogue stays the
-one definition); the fact tables' triggers (migration 0007) mark a month stale in the same
-transaction as any change to a fact counting in it, and `monitor.compute` counts stale months
-from the facts. This job brings stale months up to date, the earliest first, one month (all
-its stale municipalities together) per transaction. Its marks are taken before the figures
-are computed, so a fact arriving meanwhile leaves its month stale for the next turn.
+A month's figures are the catalogue's own query run over that month, by PostgreSQL straight
+into the table (the catalogue stays the one definition); the fact tables' triggers (migration
+0007) mark a month stale in the same transaction as any change to a fact counting in it, and
+`monitor.compute` counts stale months from the facts. This job brings stale months up to date,
+the earliest first, one month (all its stale municipalities together) per transaction. Its
+marks are taken before the figures are computed, so a fact arriving meanwhile leaves its month
+stale for the next turn.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from collections.abc import Sequence
 from vroeg.reporting import repository
 from vroeg.reporting.indicators import CATALOGUE, Indicator
 from vroeg.reporting.settings import Settings
-from vroeg.shared.clock import add_months
 from vroeg.shared.messaging.unit_of_work import Database
 from vroeg.shared.service import Resources
 from vroeg.shared.supervision import PeriodicJob
@@ -48,14 +48,9 @@ async def refresh(database: Database, indicators: Sequence[Indicator] = CATALOGU
             if stale is None:
                 return refreshed
             month, municipalities = stale
-            figures = [
-                (indicator.name, figure)
-                for indicator in monthly
-                for figure in await repository.figures(
-                    uow.session, indicator.query, municipalities, month, add_months(month, 1)
-                )
-            ]
-            await repository.keep_figures(uow.session, month, municipalities, figures)
+            await repository.keep_figures(
+                uow.session, month, municipalities, [(i.name, i.query) for i in monthly]
+            )
         refreshed += 1
 
 
