@@ -13,6 +13,7 @@ from collections.abc import AsyncGenerator
 
 import httpx
 
+from vroeg.brp_check import network
 from vroeg.brp_check.settings import Settings
 from vroeg.shared import metrics
 from vroeg.shared.messaging.consumer import DependencyUnavailable
@@ -124,4 +125,5 @@ def http_client(settings: Settings) -> httpx.AsyncClient:
         headers=headers,
         auth=auth,
         verify=verify,
+        transport=network.transport(verify),
     )

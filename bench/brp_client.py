@@ -1,0 +1,123 @@
+"""Benchmark of brp-check's HTTP client: CPU per BRP query, httpx's default transport against
+the one brp-check uses (`network.AsyncioTransport`, httpx over asyncio's own streams).
+
+A child process serves a canned `POST /personen` answer over keep-alive HTTP/1.1 (so only the
+client's work is measured); the client sends `--requests` queries, `--concurrency` in flight
+(brp-check's default), traced as in the service (OpenTelemetry's httpx instrumentation, spans
+recorded, not exported). Prints CPU ms per query and queries/s for each transport, `--rounds`
+times in turn.
+    uv run python bench/brp_client.py [--requests N] [--concurrency C] [--rounds R]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import time
+
+import httpx
+from opentelemetry import trace
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+from opentelemetry.sdk.trace import TracerProvider
+
+from vroeg.brp_check.network import AsyncioTransport
+
+PORT = 18765
+ANSWER = json.dumps(
+    {
+        "type": "ZoekMetGeslachtsnaamEnGeboortedatum",
+        "personen": [{"burgerservicenummer": "999993653"}],
+    }
+).encode()
+QUERY = json.dumps(
+    {
+        "type": "ZoekMetGeslachtsnaamEnGeboortedatum",
+        "geslachtsnaam": "Jansen",
+        "geboortedatum": "1980-01-01",
+        "inclusiefOverledenPersonen": True,
+        "fields": ["burgerservicenummer"],
+    }
+).encode()
+
+
+def serve() -> None:
+    """Answer every request on a connection with ANSWER, until the client closes it."""
+    response = (
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json; charset=utf-8\r\n"
+        b"content-length: %d\r\n\r\n" % len(ANSWER) + ANSWER
+    )
+
+    async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = next(
+                    int(line.split(b":")[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                )
+                await reader.readexactly(length)
+                writer.write(response)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    async def main() -> None:
+        server = await asyncio.start_server(connection, "127.0.0.1", PORT)
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(main())
+
+
+async def measure(
+    transport: httpx.AsyncBaseTransport | None, requests: int, concurrency: int
+) -> tuple[float, float]:
+    """CPU ms per query and queries/s over `requests` queries (after a warm-up)."""
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{PORT}", timeout=10, transport=transport
+    ) as http:
+        slots = asyncio.Semaphore(concurrency)
+
+        async def query() -> None:
+            async with slots:
+                response = await http.post(
+                    "/personen", content=QUERY, headers={"Content-Type": "application/json"}
+                )
+                response.json()
+
+        await asyncio.gather(*(query() for _ in range(concurrency * 50)))
+        cpu, wall = time.process_time(), time.perf_counter()
+        await asyncio.gather(*(query() for _ in range(requests)))
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    return cpu / requests * 1000, requests / wall
+
+
+async def main(args: argparse.Namespace) -> None:
+    trace.set_tracer_provider(TracerProvider())
+    HTTPXClientInstrumentor().instrument()
+    with trace.get_tracer("bench").start_as_current_span("bench"):
+        for _ in range(args.rounds):
+            for name, transport in (
+                ("httpx default (anyio)", None),
+                ("AsyncioTransport", AsyncioTransport()),
+            ):
+                ms, rate = await measure(transport, args.requests, args.concurrency)
+                print(f"{name:>22}: {ms:.3f} CPU ms per query, {rate:,.0f} queries/s")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=2)
+    arguments = parser.parse_args()
+    server = multiprocessing.Process(target=serve, daemon=True)
+    server.start()
+    time.sleep(1)
+    try:
+        asyncio.run(main(arguments))
+    finally:
+        server.terminate()

@@ -1,0 +1,109 @@
+"""brp-check's HTTP client over asyncio's streams (`network`): a BRP that is silent, gone, or
+that closed an idle connection is a BRP unreachable or a query that goes through — never an
+error of another kind. (TLS and mutual TLS: test_brp_mtls.)"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import httpx
+import pytest
+
+from vroeg.brp_check import network
+from vroeg.brp_check.brp import BrpClient
+from vroeg.brp_check.brp_transport import CircuitBreaker
+from vroeg.shared.messaging.consumer import DependencyUnavailable
+
+ANSWER = b'{"type": "RaadpleegMetBurgerservicenummer", "personen": []}'
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+async def _request(reader: asyncio.StreamReader) -> None:
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":")[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    await reader.readexactly(length)
+
+
+async def _answer(writer: asyncio.StreamWriter) -> None:
+    writer.write(
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n"
+        % len(ANSWER)
+        + ANSWER
+    )
+    await writer.drain()
+
+
+@pytest.fixture
+async def serve() -> AsyncIterator[Callable[[Handler], Awaitable[str]]]:
+    servers: list[asyncio.Server] = []
+
+    async def start(handler: Handler) -> str:
+        server = await asyncio.start_server(handler, "127.0.0.1", 0)
+        servers.append(server)
+        return f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+def _client(url: str, timeout: float = 5) -> BrpClient:
+    transport = network.transport(False)
+    assert isinstance(transport, network.AsyncioTransport)
+    http = httpx.AsyncClient(base_url=url, timeout=timeout, transport=transport)
+    return BrpClient(http, CircuitBreaker())
+
+
+async def test_a_brp_that_takes_the_query_and_stays_silent_is_unreachable_after_the_timeout(
+    serve: Callable[[Handler], Awaitable[str]],
+) -> None:
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _request(reader)
+        await asyncio.sleep(30)
+
+    brp = _client(await serve(silent), timeout=0.5)
+    started = time.monotonic()
+    with pytest.raises(DependencyUnavailable, match="ReadTimeout"):
+        await brp.persons(["999993653"])
+    assert time.monotonic() - started < 5
+
+
+async def test_a_brp_that_is_gone_is_unreachable() -> None:
+    server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    server.close()
+    await server.wait_closed()  # nothing listens on the port now
+    with pytest.raises(DependencyUnavailable, match="ConnectError"):
+        await _client(f"http://127.0.0.1:{port}").persons(["999993653"])
+
+
+async def test_a_connection_the_brp_closed_while_idle_is_not_used_again(
+    serve: Callable[[Handler], Awaitable[str]],
+) -> None:
+    connections = 0
+
+    async def one_query_each(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        await _request(reader)
+        await _answer(writer)
+        writer.close()  # as a gateway does when a keep-alive connection has idled too long
+
+    brp = _client(await serve(one_query_each))
+    for _ in range(3):
+        assert await brp.persons(["999993653"]) == {}
+        await asyncio.sleep(0.1)  # the close reaches the client
+    assert connections == 3
+
+
+async def test_with_a_proxy_in_the_environment_the_client_uses_httpx_s_own_transport(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("https_proxy", "http://proxy.gemeente.example:3128")
+    assert network.transport(False) is None
