@@ -22,12 +22,13 @@ from pypdf import PdfReader
 
 from tests.support.db import eventually, execute, fetch
 from tests.support.fixtures import Isolation, PlatformFactory, staff_headers
-from tests.support.kafka import publish, read_events
+from tests.support.kafka import produce, publish, read_events
 from tests.support.signals import opened_case as opened
 from vroeg.deploy.processes import NOTIFY_STANDIN, Platform
 from vroeg.followup import contact_plan
 from vroeg.followup.contact_plan import CaseFacts, Criteria, Skip, Step
 from vroeg.followup.notify import DEVELOPMENT_API_KEY, Notify, NotifySettings
+from vroeg.shared.cloudevents import encode
 from vroeg.shared.events import CaseContactsChanged, CaseFlag, CaseOpened, ContactKind, SignalKind
 from vroeg.shared.topics import CASE_CONTACTS, CASE_OPENED, FIRST_CONTACT_MET
 
@@ -383,6 +384,49 @@ def test_r_fu_3_a_step_s_day_counts_working_days_from_the_opening() -> None:
     assert contact_plan.due_automatic(planned, date(2026, 12, 6)) == [steps[0]]
     # The call is a person's task, never sent.
     assert contact_plan.due_automatic(planned, date(2026, 12, 7)) == steps[:2]
+
+
+async def test_contacts_that_come_together_keep_each_case_s_latest_and_its_closing(
+    isolation: Isolation, make_platform: PlatformFactory
+) -> None:
+    platform = make_platform()
+    platform.start(["idp-standin", "followup"])
+    closed, moved = opened(), opened()
+    await publish(isolation.kafka, isolation.topic(CASE_OPENED.name), [closed, moved])
+    await eventually(
+        lambda: fetch(isolation.database_url, "SELECT 1 FROM followup.cases"),
+        lambda rows: len(rows) == 2,
+    )
+    await execute(
+        isolation.database_url,
+        f"UPDATE followup.cases SET status = 'CLOSED', closed_at = now() "
+        f"WHERE case_id = '{closed.case_id}'",
+    )
+    # One partition, one produce: one batch, with the second case's newer contacts before its
+    # older ones.
+    topic = isolation.topic(CASE_CONTACTS.name)
+    told = [
+        contacts(closed, phone="0611111111"),
+        contacts(moved, phone="0622222222").model_copy(update={"version": 3}),
+        contacts(moved, phone="0633333333").model_copy(update={"version": 2}),
+    ]
+    await produce(
+        isolation.kafka,
+        [encode(e, topic=topic, source="/tests", trace={}) for e in told],
+        partition=0,
+        together=True,
+    )
+    rows = await eventually(
+        lambda: fetch(
+            isolation.database_url,
+            "SELECT case_id, version, phone, case_closed_at FROM followup.case_contacts",
+        ),
+        lambda rows: len(rows) == 2,
+    )
+    kept = {r["case_id"]: (r["version"], r["phone"], r["case_closed_at"]) for r in rows}
+    assert kept[moved.case_id] == (3, "0622222222", None)
+    assert kept[closed.case_id][:2] == (closed.state.version, "0611111111")
+    assert kept[closed.case_id][2] is not None  # its retention clock runs from the closing
 
 
 async def test_r_mat_5_the_resident_s_contacts_are_erased_counted_from_the_case_s_closing(

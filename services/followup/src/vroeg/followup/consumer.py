@@ -30,10 +30,10 @@ from vroeg.shared.topics import CASE_CONTACTS, CASE_OPENED, CASE_UPDATED, ROUTE_
 
 SYSTEM = "vroeg-followup"  # who closes a case by itself (R-BRP-2)
 # Where `prepare` leaves a batch's cases and deadlines (UnitOfWork.prepared), locked, and the
-# closings of the cases whose contacts change.
+# ids of the contact changes it kept.
 _CASES = "followup.cases"
 _DEADLINES = "followup.deadlines"
-_CLOSINGS = "followup.closings"
+_CONTACTS_KEPT = "followup.contacts"
 
 
 async def prepare_cases(uow: UnitOfWork, events: Sequence[CaseOpened | CaseUpdated]) -> None:
@@ -50,10 +50,27 @@ async def prepare_cases(uow: UnitOfWork, events: Sequence[CaseOpened | CaseUpdat
 
 
 async def prepare_contacts(uow: UnitOfWork, events: Sequence[CaseContactsChanged]) -> None:
-    """When the cases whose contacts change closed, read for the batch at once."""
-    case_ids = list({event.case_id for event in events})
-    closings = await repository.closings(uow.session, case_ids)
-    uow.prepared.setdefault(_CLOSINGS, {}).update({c: closings.get(c) for c in case_ids})
+    """Keep how to reach the cases' residents, for the contact plan (R-FU-3): personal data,
+    its retention clock the case's closing (R-MAT-5). The batch's at once: one statement reads
+    the closings, one keeps the contacts (in the order of the case ids)."""
+    closings = await repository.closings(uow.session, list({e.case_id for e in events}))
+    await repository.store_contacts(
+        uow.session,
+        [
+            CaseContacts(
+                case_id=event.case_id,
+                municipality=event.municipality,
+                version=event.version,
+                name=event.name,
+                address="\n".join(event.address_lines) or None,
+                phone=event.phone,
+                email=event.email,
+                case_closed_at=closings.get(event.case_id),
+            )
+            for event in sorted(events, key=lambda e: e.case_id)
+        ],
+    )
+    uow.prepared.setdefault(_CONTACTS_KEPT, set()).update(event.id for event in events)
 
 
 async def on_case_changed(
@@ -168,23 +185,9 @@ async def _fix_deadline(
 
 
 async def on_contacts_changed(uow: UnitOfWork, event: CaseContactsChanged) -> None:
-    """Keep how to reach the case's resident, for the contact plan (R-FU-3); personal data,
-    its retention clock the case's closing (R-MAT-5)."""
-    if event.case_id not in uow.prepared.get(_CLOSINGS, {}):  # handled alone (retried)
+    """A case's contacts changed: kept with the batch (`prepare_contacts`), or now."""
+    if event.id not in uow.prepared.get(_CONTACTS_KEPT, ()):  # handled alone (retried)
         await prepare_contacts(uow, [event])
-    await repository.store_contacts(
-        uow.session,
-        CaseContacts(
-            case_id=event.case_id,
-            municipality=event.municipality,
-            version=event.version,
-            name=event.name,
-            address="\n".join(event.address_lines) or None,
-            phone=event.phone,
-            email=event.email,
-            case_closed_at=uow.prepared[_CLOSINGS][event.case_id],
-        ),
-    )
 
 
 async def subscriptions(stack: AsyncExitStack, settings: Settings) -> Sequence[Subscription]:

@@ -244,11 +244,15 @@ async def plans_in_force(
     return await versions.newest(session, ContactPlanVersion, municipalities)
 
 
-async def store_contacts(session: AsyncSession, contacts: CaseContacts) -> None:
-    """Keep a case's contacts, unless newer ones are kept already."""
-    values = {c.name: getattr(contacts, c.key) for c in sa.inspect(CaseContacts).columns}
-    statement = upsert(table_of(CaseContacts), tuple(values), ("case_id",), later("version"))
-    await session.execute(statement, values)
+async def store_contacts(session: AsyncSession, contacts: Sequence[CaseContacts]) -> None:
+    """Keep cases' contacts, each unless newer ones are kept already (in the given order: a
+    case's contacts twice are as if told twice)."""
+    if not contacts:
+        return
+    columns = sa.inspect(CaseContacts).columns
+    rows = [{c.name: getattr(each, c.key) for c in columns} for each in contacts]
+    statement = upsert(table_of(CaseContacts), tuple(rows[0]), ("case_id",), later("version"))
+    await session.execute(statement, rows)
 
 
 async def get_contacts(session: AsyncSession, case_id: uuid.UUID) -> CaseContacts | None:
