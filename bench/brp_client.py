@@ -72,7 +72,7 @@ async def measure(
 ) -> tuple[float, float]:
     """CPU ms per query and queries/s over `requests` queries (after a warm-up)."""
     async with httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{PORT}", timeout=10, transport=transport
+        base_url=f"http://127.0.0.1:{PORT}", timeout=10, transport=transport, trust_env=False
     ) as http:
         slots = asyncio.Semaphore(concurrency)
 

@@ -54,8 +54,7 @@ async def serve() -> AsyncIterator[Callable[[Handler], Awaitable[str]]]:
 
 
 def _client(url: str, timeout: float = 5) -> BrpClient:
-    transport = network.transport(False)
-    assert isinstance(transport, network.AsyncioTransport)
+    transport = network.AsyncioTransport(False)
     http = httpx.AsyncClient(base_url=url, timeout=timeout, transport=transport)
     return BrpClient(http, CircuitBreaker())
 
@@ -65,7 +64,7 @@ async def test_a_brp_that_takes_the_query_and_stays_silent_is_unreachable_after_
 ) -> None:
     async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await _request(reader)
-        await asyncio.sleep(30)
+        await reader.read()  # until the client gives up and closes
 
     brp = _client(await serve(silent), timeout=0.5)
     started = time.monotonic()
@@ -83,8 +82,13 @@ async def test_a_brp_that_is_gone_is_unreachable() -> None:
         await _client(f"http://127.0.0.1:{port}").persons(["999993653"])
 
 
+@pytest.mark.parametrize(
+    "last_words",
+    [b"", b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"],
+    ids=["closed", "408-then-closed"],
+)
 async def test_a_connection_the_brp_closed_while_idle_is_not_used_again(
-    serve: Callable[[Handler], Awaitable[str]],
+    serve: Callable[[Handler], Awaitable[str]], last_words: bytes
 ) -> None:
     connections = 0
 
@@ -93,7 +97,11 @@ async def test_a_connection_the_brp_closed_while_idle_is_not_used_again(
         connections += 1
         await _request(reader)
         await _answer(writer)
-        writer.close()  # as a gateway does when a keep-alive connection has idled too long
+        # As a gateway does when a keep-alive connection has idled too long (some say so).
+        await asyncio.sleep(0.05)  # after the client took the answer
+        writer.write(last_words)
+        await writer.drain()
+        writer.close()
 
     brp = _client(await serve(one_query_each))
     for _ in range(3):
@@ -105,5 +113,8 @@ async def test_a_connection_the_brp_closed_while_idle_is_not_used_again(
 async def test_with_a_proxy_in_the_environment_the_client_uses_httpx_s_own_transport(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert isinstance(network.transport(False), network.AsyncioTransport)
     monkeypatch.setenv("https_proxy", "http://proxy.gemeente.example:3128")
     assert network.transport(False) is None

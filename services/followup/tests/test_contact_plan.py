@@ -427,6 +427,8 @@ async def test_contacts_that_come_together_keep_each_case_s_latest_and_its_closi
     assert kept[moved.case_id] == (3, "0622222222", None)
     assert kept[closed.case_id][:2] == (closed.state.version, "0611111111")
     assert kept[closed.case_id][2] is not None  # its retention clock runs from the closing
+    # Kept as one batch: not one by one after the batch failed (the rows would be the same).
+    assert "failed together" not in platform["followup"].tail(10**7)
 
 
 async def test_r_mat_5_the_resident_s_contacts_are_erased_counted_from_the_case_s_closing(

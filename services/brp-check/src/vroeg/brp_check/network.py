@@ -72,8 +72,15 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         return self
 
     def get_extra_info(self, info: str) -> Any:
-        if info == "is_readable":  # asked of an idle connection: has the server closed it?
-            return self._reader.at_eof() or self._writer.transport.is_closing()
+        if info == "is_readable":  # asked of an idle connection: did the server close it, or
+            # say something (a 408 before its close) that no request of ours asked for?
+            return (
+                self._reader.at_eof()
+                # What the transport read and nobody took yet (typeshed omits the attribute).
+                or bool(self._reader._buffer)  # type: ignore[attr-defined]
+                or self._reader.exception() is not None
+                or self._writer.transport.is_closing()
+            )
         names = {"client_addr": "sockname", "server_addr": "peername"}
         return self._writer.get_extra_info(names.get(info, info))
 
@@ -90,11 +97,16 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         async with _guarded(timeout, httpcore.ConnectTimeout, httpcore.ConnectError):
+            # No `happy_eyeballs_delay`: uvloop, the services' event loop, does not take it.
             reader, writer = await asyncio.open_connection(
                 host, port, local_addr=(local_address, 0) if local_address else None
             )
-        for option in socket_options or ():
-            writer.get_extra_info("socket").setsockopt(*option)
+            try:
+                for option in socket_options or ():
+                    writer.get_extra_info("socket").setsockopt(*option)
+            except OSError:
+                writer.close()
+                raise
         return AsyncioStream(reader, writer)
 
     async def sleep(self, seconds: float) -> None:
@@ -107,12 +119,12 @@ class AsyncioTransport(httpx.AsyncHTTPTransport):
 
     def __init__(self, verify: ssl.SSLContext | bool = True) -> None:
         super().__init__(verify=verify)
-        limits = httpx.Limits()  # the transport's defaults, as httpx sets its own pool
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=httpx.create_ssl_context(verify=verify),
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
+            # httpx's own defaults for a client's pool (`Limits()` alone would be unbounded).
+            max_connections=100,
+            max_keepalive_connections=20,
+            keepalive_expiry=5.0,
             network_backend=AsyncioBackend(),
         )
 
@@ -120,6 +132,7 @@ class AsyncioTransport(httpx.AsyncHTTPTransport):
 def transport(verify: ssl.SSLContext | bool) -> httpx.AsyncBaseTransport | None:
     """The transport for a client of the BRP: None (httpx's own, which honours the proxy)
     where the environment names a proxy, else `AsyncioTransport`."""
-    if any(os.environ.get(name) or os.environ.get(name.lower()) for name in PROXY_VARIABLES):
+    named = {name.upper() for name, value in os.environ.items() if value}
+    if named & set(PROXY_VARIABLES):
         return None
     return AsyncioTransport(verify)
