@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from tests.support.db import fetch
-from tests.support.feedback import KeyOf, issue_keys, poll_all
+from tests.support.feedback import KeyOf, issue_keys, poll_all, said
 from tests.support.fixtures import Isolation, isolated, platform_for
 from tests.support.kafka import client_options, produce
 from vroeg.deploy import infra
@@ -338,7 +338,7 @@ async def _heard(run: Running, want: dict[str, set[tuple[UUID, str, str | None]]
             }
             assert len(got) == len(heard), f"{creditor} heard something twice"
             assert heard == expected, creditor
-            body = b"".join(raw).decode()
+            body = "".join(said(page) for page in raw)
             for secret in SECRETS:
                 assert secret not in body, (creditor, secret)
 
