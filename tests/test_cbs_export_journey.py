@@ -27,34 +27,39 @@ from vroeg.shared.topics import CASE_OPENED, CONTACT_ATTEMPTED, ROUTE_TOPICS
 
 # A loaded machine answers slower than httpx's default 5 s; a slow answer is not a failure here.
 _TIMEOUT = 60.0
-# The services' today is the Dutch one: between 23:00 and midnight UTC it is already tomorrow.
-TODAY = dutch_date(datetime.now(UTC))
 ACCOUNTS = {
     "cbs-0363": (["cbs-export"], ["0363"]),
     "vroegsignaleerder-0363": (["vroegsignaleerder"], ["0363"]),
 }
 
 
-def _body(name: str, **kw: Any) -> dict[str, Any]:
-    return signal_body(
-        reference=f"cbs-journey-{name}",
-        kind="VROEGSIGNAAL",
-        arrears_type="HUUR",
-        today=TODAY,
-        geslachtsnaam=name,
-        **kw,
-    )
+def _batch(today: date) -> dict[str, dict[str, Any]]:
+    """Persons of the BRP stand-in's demo population: a resident, a deceased debtor who lived
+    alone, and one who moved away."""
 
+    def body(name: str, **kw: Any) -> dict[str, Any]:
+        return signal_body(
+            reference=f"cbs-journey-{name}",
+            kind="VROEGSIGNAAL",
+            arrears_type="HUUR",
+            today=today,
+            geslachtsnaam=name,
+            **kw,
+        )
 
-# Persons of the BRP stand-in's demo population: a resident, a deceased debtor who lived
-# alone, and one who moved away.
-BATCH = {
-    "resident": _body("Jansen", geboortedatum=date(1980, 5, 1), postcode="1012AB", huisnummer=1),
-    "deceased": _body(
-        "Vries", voorvoegsel="de", geboortedatum=date(1950, 2, 2), postcode="1012AB", huisnummer=3
-    ),
-    "relocated": _body("Bakker", geboortedatum=date(1975, 7, 7), postcode="1012AB", huisnummer=8),
-}
+    return {
+        "resident": body("Jansen", geboortedatum=date(1980, 5, 1), postcode="1012AB", huisnummer=1),
+        "deceased": body(
+            "Vries",
+            voorvoegsel="de",
+            geboortedatum=date(1950, 2, 2),
+            postcode="1012AB",
+            huisnummer=3,
+        ),
+        "relocated": body(
+            "Bakker", geboortedatum=date(1975, 7, 7), postcode="1012AB", huisnummer=8
+        ),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -92,8 +97,12 @@ async def test_the_export_tells_what_every_service_did_with_the_signals(
 ) -> None:
     iso, services = platform
     key = await creditor_key(services["intake"].url)
+    # The services' today is the Dutch one: between 23:00 and midnight UTC it is already
+    # tomorrow. Read when the signals are sent, not when the module was loaded.
+    today = dutch_date(datetime.now(UTC))
+    batch = _batch(today)
     ids = {}
-    for name, body in BATCH.items():
+    for name, body in batch.items():
         posted = httpx.post(
             f"{services['intake'].url}/v1/signalen",
             json=body,
@@ -120,7 +129,7 @@ async def test_the_export_tells_what_every_service_did_with_the_signals(
     )
     attempt = {
         "kind": "TELEFOON",
-        "attemptedOn": TODAY.isoformat(),
+        "attemptedOn": today.isoformat(),
         "partOfDay": "MIDDAG",
         "result": "BEREIKT",
     }
@@ -133,7 +142,7 @@ async def test_the_export_tells_what_every_service_did_with_the_signals(
     assert closed.status_code == 201, closed.text
 
     exporter = staff_headers(services, "cbs-0363")
-    period = {"startdatum": TODAY.replace(day=1).isoformat(), "einddatum": TODAY.isoformat()}
+    period = {"startdatum": today.replace(day=1).isoformat(), "einddatum": today.isoformat()}
     url = f"{services['matcher'].url}/v1/gemeenten/0363/cbs-levering"
 
     def done(response: httpx.Response) -> bool:
@@ -179,12 +188,12 @@ async def test_the_export_tells_what_every_service_did_with_the_signals(
     for name, signal_id in ids.items():
         client = signals[signal_id]["client"]
         assert client["Burgerservicenummer"] == found[signal_id], name
-        assert client["Achternaam"] == BATCH[name]["debtor"]["geslachtsnaam"]
+        assert client["Achternaam"] == batch[name]["debtor"]["geslachtsnaam"]
         assert client["Postcode"] == "1012AB"
     zaken = {z["vroegsignalen"][0]["ID"]: z for z in levering["vroegsignaalzaken"]}
     resident = zaken[ids["resident"]]
     assert resident["resultaat"] == "Vervolghulp en/of verwijzing financieel"
-    assert resident["datum_opgepakt"] == TODAY.isoformat()
+    assert resident["datum_opgepakt"] == today.isoformat()
     # Every attempt followup announced for the case, automatic letters included.
     announced = [
         e
@@ -195,7 +204,7 @@ async def test_the_export_tells_what_every_service_did_with_the_signals(
     assert {
         "soort": "Telefoon",
         "bereikt": True,
-        "datum": TODAY.isoformat(),
+        "datum": today.isoformat(),
         "dagdeel": "Middag",
     } in (resident["contactpogingen"])
     assert zaken[ids["deceased"]]["resultaat"] == "Inwoner is overleden"

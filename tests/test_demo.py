@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import random
 import re
 import signal
 import socket
@@ -27,25 +26,11 @@ from sqlalchemy.engine import make_url
 
 from tests.support.db import fetch
 from vroeg.deploy import infra
-from vroeg.deploy.processes import Platform
+from vroeg.deploy.processes import Platform, free_ports
 
 UP = "Ctrl-C stops it."
 # The demo starts a dozen processes and works its traffic through them before the tests look.
 pytestmark = pytest.mark.timeout(600)
-
-
-def _consecutive_free_ports(count: int) -> int:
-    """The first of `count` consecutive loopback ports that nothing listens on."""
-    for _ in range(200):
-        base = random.randrange(20000, 60000)
-        try:
-            for port in range(base, base + count):
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return base
-    raise RuntimeError("no run of free ports")
 
 
 def _children(pid: int) -> list[int]:
@@ -120,7 +105,7 @@ def demo(
     database = make_url(endpoints.database_url).set(database=f"vroeg_demo_{prefix[:-1]}")
     database_url = database.render_as_string(hide_password=False)
     names = Platform.names()
-    base_port = _consecutive_free_ports(len(names))
+    base_port = free_ports(len(names))
     out = tmp / "demo.out"
     vroeg = str(Path(sys.executable).parent / "vroeg")
     with out.open("wb") as sink:

@@ -65,14 +65,14 @@ async def test_a_relay_statement_waiting_on_a_lock_is_ended_and_retried(
             # Held well past the statement timeout: the relay's transactions come and go,
             # none lives much longer than the limit.
             seen, oldest = 0, 0.0
-            deadline = time.monotonic() + 10
+            deadline = time.monotonic() + 12
             while time.monotonic() < deadline:
                 for row in await observer.fetch(_RELAY_TRANSACTIONS):
                     seen += 1
                     oldest = max(oldest, float(row["age"]))
                 await asyncio.sleep(0.1)
             assert seen > 0, "the relay never waited on the lock"
-            assert oldest < 4, f"a relay transaction stayed open {oldest:.1f}s"
+            assert oldest < 6, f"a relay transaction stayed open {oldest:.1f}s"
             await lock.rollback()
             assert [(await p).status_code for p in posts] == [201, 201, 201]
     finally:

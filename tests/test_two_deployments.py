@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from tests.support.db import eventually, fetch
+from tests.support.feedback import said
 from tests.support.fixtures import (
     Isolation,
     creditor_key,
@@ -216,8 +217,8 @@ async def test_the_receiving_deployments_feedback_reaches_the_creditor_through_t
         assert {i["signalId"] for i in items} == {signal_id, repeat}
         helped = [i for i in items if i["feedbackType"] == "HULP_GEACCEPTEERD"]
         assert all(i["collectionPausedUntil"] is not None for i in helped)
-        assert b"0599" not in heard.content
-        assert b"rotterdam" not in heard.content.lower()
+        assert "0599" not in said(heard.content)
+        assert "rotterdam" not in said(heard.content).lower()
 
         # Rotterdam's own rules refuse the next forward (R-IN-4): the refusal is addressed to
         # Amsterdam there, and the creditor hears it from Amsterdam on its own signal.
@@ -235,7 +236,7 @@ async def test_the_receiving_deployments_feedback_reaches_the_creditor_through_t
             if i["feedbackType"] == "NIET_OPGEPAKT" and i["signalId"] == third
         ]
         assert (refused["vlpReference"], refused["reason"]) == ("WS-BAKKER-3", "ONDER_DREMPEL")
-        assert b"0599" not in heard.content
+        assert "0599" not in said(heard.content)
         # The relay read Rotterdam's feed again for the third: still everything once.
         told = [(i["signalId"], i["feedbackType"]) for i in heard.json()["items"]]
         assert len(told) == len(set(told)) == 7

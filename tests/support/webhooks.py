@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 
 import httpx
 
+from tests.support.clock import set_clock
 from tests.support.db import eventually, fetch
 from tests.support.fixtures import Isolation, PlatformFactory
 from tests.support.kafka import publish
@@ -41,7 +42,7 @@ class MovableClock:
         self._write()
 
     def _write(self) -> None:
-        self.path.write_text(self.now.isoformat())
+        set_clock(self.path, self.now.isoformat())
 
 
 def started(make_platform: PlatformFactory, clock: MovableClock, **env: str) -> Platform:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -52,6 +53,9 @@ def received(municipality: str, debtor: Person, address: Address) -> SignalRecei
 AMBIGUOUS = Person(geslachtsnaam="Mulder", geboortedatum=date(1985, 4, 4))
 UNKNOWN_AT_JANSENS = Person(geslachtsnaam="Onbekend", geboortedatum=date(1990, 1, 1))
 JANSENS = Address(postcode="1012AB", huisnummer=1)
+# The postcodes of these signals, with or without a space: their four digits alone turn up by
+# chance in the queue's ids and timestamps.
+POSTCODE = re.compile(r"1012 ?A[A-Z]")
 
 
 def start(platform: Platform, tmp_path: Path) -> None:
@@ -127,7 +131,7 @@ async def test_reviewers_list_open_and_decide_and_each_signal_goes_on_its_route(
     assert queue.json()["total"] == 3
     assert [i["signalId"] for i in queue.json()["items"]] == ids
     assert "Mulder" not in queue.text
-    assert "1012" not in queue.text
+    assert not POSTCODE.search(queue.text)
     assert [i["signalId"] for i in (await other.get("/uitval")).json()["items"]] == [
         str(elsewhere.signal.signal_id)
     ]
@@ -437,8 +441,9 @@ async def test_crisis_items_come_first_each_with_its_first_contact_deadline(
             plain.signal.received_at,
         ]
         # No personal data in the list.
-        for personal in ("Onbekend", "Mulder", "1012", "Jansen"):
+        for personal in ("Onbekend", "Mulder", "Jansen"):
             assert personal not in queue.text
+        assert not POSTCODE.search(queue.text)
         # A page of one holds the crisis item, not the oldest.
         first = (await reviewer.get("/uitval", params={"limit": 1})).json()
         assert [i["signalId"] for i in first["items"]] == [str(water.signal.signal_id)]

@@ -8,6 +8,8 @@ The expected feedback is worked out here from the domain text, not from `rules`.
 from __future__ import annotations
 
 import asyncio
+import random
+import string
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -132,7 +134,8 @@ def _signal(planned: Planned) -> SignalData:
         signal_id=uuid4(),
         vlp_id=planned.creditor,
         vlp_type=VlpType.HUUR,
-        vlp_reference=f"ref-{uuid4().hex[:10]}",
+        # Letters only: digits could spell ELSEWHERE by chance.
+        vlp_reference="ref-" + "".join(random.choices(string.ascii_lowercase, k=10)),
         kind=SignalKind.VROEGSIGNAAL,
         arrears_type=ArrearsType.HUUR,
         signal_date=date(2026, 11, 27),

@@ -20,6 +20,7 @@ import httpx
 import pytest
 from pypdf import PdfReader
 
+from tests.support.clock import set_clock
 from tests.support.db import eventually, execute, fetch
 from tests.support.fixtures import Isolation, PlatformFactory, staff_headers
 from tests.support.kafka import produce, publish, read_events
@@ -115,7 +116,7 @@ def pdf_text(entry: dict[str, Any]) -> str:
 
 
 def started(make_platform: PlatformFactory, clock: Path, *names: str) -> Platform:
-    clock.write_text(at("2026-12-07").isoformat())  # a Monday
+    set_clock(clock, at("2026-12-07").isoformat())  # a Monday
     platform = make_platform(
         {"VROEG_CLOCK_FILE": str(clock), "VROEG_CONTACT_PLAN_INTERVAL_S": "0.2"}
     )
@@ -183,7 +184,7 @@ async def test_r_fu_3_the_plan_sends_a_letter_and_an_sms_through_notify_as_autom
     assert (steps["HUISBEZOEK"]["dueOn"], steps["HUISBEZOEK"]["skipped"]) == ("2026-12-09", None)
 
     # Days later nothing goes out again; the crisis deadline passes unmet.
-    clock.write_text(at("2026-12-11").isoformat())
+    set_clock(clock, at("2026-12-11").isoformat())
     later = await eventually(
         lambda: _followup(platform, crisis.case_id), lambda f: f["deadline"]["state"] == "MISSED"
     )
@@ -261,7 +262,7 @@ async def test_r_fu_3_nothing_goes_out_twice_after_notify_was_down_and_followup_
 
     sent = await received_when(platform, lambda r: len(r) >= 2)
     # Tuesday: the e-mail's day. Once it went out, the passes before it sent nothing again.
-    clock.write_text(at("2026-12-08").isoformat())
+    set_clock(clock, at("2026-12-08").isoformat())
     sent = await received_when(platform, lambda r: len(r) >= 3)
     work = await eventually(
         lambda: _followup(platform, case.case_id), lambda f: len(f["attempts"]) == 3

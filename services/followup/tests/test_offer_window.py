@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from tests.support.clock import set_clock
 from tests.support.db import eventually, fetch
 from tests.support.fixtures import Isolation, PlatformFactory, staff_headers
 from tests.support.kafka import publish, read_events
@@ -39,7 +40,7 @@ def day(n: int) -> str:
 
 async def distinct(iso: Isolation, topic: str, *, expect: int) -> list[Event]:
     """The distinct events on a topic (a resend after a kill repeats an id)."""
-    events = await read_events(iso.kafka, iso.topic(topic), expect=expect, timeout=15, settle=2.5)
+    events = await read_events(iso.kafka, iso.topic(topic), expect=expect, settle=2.5)
     return list({e.id: e for e in events}.values())
 
 
@@ -63,7 +64,7 @@ async def test_the_offer_window_sets_its_results_once_and_never_over_a_persons_o
     isolation: Isolation, make_platform: PlatformFactory, tmp_path: Path
 ) -> None:
     clock = tmp_path / "clock"
-    clock.write_text(day(0))
+    set_clock(clock, day(0))
     platform = make_platform({"VROEG_CLOCK_FILE": str(clock), "VROEG_SCHEDULER_INTERVAL_S": "0.2"})
 
     def case() -> CaseOpened:
@@ -89,7 +90,7 @@ async def test_the_offer_window_sets_its_results_once_and_never_over_a_persons_o
     # Day 2: one resident is reached by phone, no outcome yet; another case is closed by a
     # person at once, and reopened: a person's outcome was registered, so the window's
     # automatic results are no longer its.
-    clock.write_text(day(2))
+    set_clock(clock, day(2))
     today = dutch_date(OPENED + timedelta(days=2)).isoformat()
     call = {"kind": "TELEFOON", "attemptedOn": today, "result": "BEREIKT"}
     assert (
@@ -104,11 +105,11 @@ async def test_the_offer_window_sets_its_results_once_and_never_over_a_persons_o
     assert (await http.post(f"/{closed_early.case_id}/heropening", json=reopen)).status_code == 204
 
     # Day 13: too early for anything.
-    clock.write_text(day(13))
+    set_clock(clock, day(13))
     assert await intermediate(isolation, expect=0) == Counter()
 
     # Day 14: the intermediate result of each open case with no outcome, once.
-    clock.write_text(day(14))
+    set_clock(clock, day(14))
     at_14 = Counter(
         {(silent.case_id, False): 1, (reached_only.case_id, True): 1, (person.case_id, False): 1}
     )
@@ -127,20 +128,20 @@ async def test_the_offer_window_sets_its_results_once_and_never_over_a_persons_o
     assert await intermediate(isolation, expect=3) == at_14
 
     # Day 20: a person reaches the third resident, who accepts help.
-    clock.write_text(day(20))
+    set_clock(clock, day(20))
     call["attemptedOn"] = dutch_date(OPENED + timedelta(days=20)).isoformat()
     assert (await http.post(f"/{person.case_id}/contactpogingen", json=call)).status_code == 201
     accepted = {"category": "WIL_HULP", "detail": "QUICK_FIX"}
     assert (await http.post(f"/{person.case_id}/uitkomst", json=accepted)).status_code == 201
 
     # Day 27: the window is still open.
-    clock.write_text(day(27))
+    set_clock(clock, day(27))
     assert set(await outcomes(isolation, expect=2)) == {closed_early.case_id, person.case_id}
 
     # Day 28: the two cases nobody registered an outcome on close by themselves, NIET_BEREIKT
     # (the one reached: no reaction after contact); the persons' outcomes stand, and the case
     # reopened after a person's outcome stays open.
-    clock.write_text(day(28))
+    set_clock(clock, day(28))
     await eventually(
         lambda: fetch(
             isolation.database_url, "SELECT case_id FROM followup.cases WHERE status = 'OPEN'"
@@ -150,7 +151,7 @@ async def test_the_offer_window_sets_its_results_once_and_never_over_a_persons_o
     followup.kill()
     followup.start()
     followup.wait_ready()
-    clock.write_text(day(40))
+    set_clock(clock, day(40))
     closed = await outcomes(isolation, expect=4)
     assert {
         case_id: [(e.category, e.detail) for e in events] for case_id, events in closed.items()

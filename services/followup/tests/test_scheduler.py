@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from tests.support.clock import set_clock
 from tests.support.db import eventually, fetch
 from tests.support.fixtures import Isolation, PlatformFactory, staff_headers
 from tests.support.kafka import publish, read_events
@@ -58,7 +59,7 @@ async def test_each_deadline_is_announced_once_by_two_replicas_and_after_a_kill(
     isolation: Isolation, make_platform: PlatformFactory, tmp_path: Path
 ) -> None:
     clock = tmp_path / "clock"
-    clock.write_text(at("2026-12-07").isoformat())  # a Monday
+    set_clock(clock, at("2026-12-07").isoformat())  # a Monday
     env = {"VROEG_CLOCK_FILE": str(clock), "VROEG_SCHEDULER_INTERVAL_S": "0.2"}
     platform = make_platform(env)
     crisis = opened(received_at=at("2026-12-07"))  # water: due Thursday 10 December
@@ -87,7 +88,7 @@ async def test_each_deadline_is_announced_once_by_two_replicas_and_after_a_kill(
         assert await announced(isolation, expect=0) == Counter()
 
         # Tuesday: a person calls the third household; it is picked up (R-FU-1).
-        clock.write_text(at("2026-12-08").isoformat())
+        set_clock(clock, at("2026-12-08").isoformat())
         call = httpx.post(
             f"{first.url}/v1/meldingen/{picked_up.case_id}/contactpogingen",
             json={"kind": "TELEFOON", "attemptedOn": "2026-12-08", "result": "NIET_BEREIKT"},
@@ -96,7 +97,7 @@ async def test_each_deadline_is_announced_once_by_two_replicas_and_after_a_kill(
         assert call.status_code == 201, call.text
 
         # Wednesday: one working day left of the crisis deadline.
-        clock.write_text(at("2026-12-09").isoformat())
+        set_clock(clock, at("2026-12-09").isoformat())
         assert await announced(isolation, expect=1) == Counter(
             {("FirstContactDueSoon", crisis.case_id): 1}
         )
@@ -105,7 +106,7 @@ async def test_each_deadline_is_announced_once_by_two_replicas_and_after_a_kill(
         first.kill()
         first.start()
         first.wait_ready()
-        clock.write_text(at("2026-12-11").isoformat())
+        set_clock(clock, at("2026-12-11").isoformat())
         assert await announced(isolation, expect=2) == Counter(
             {
                 ("FirstContactDueSoon", crisis.case_id): 1,
@@ -114,7 +115,7 @@ async def test_each_deadline_is_announced_once_by_two_replicas_and_after_a_kill(
         )
 
         # Past the ordinary deadline at once: missed, never "due soon" after the fact.
-        clock.write_text(at("2026-12-22").isoformat())
+        set_clock(clock, at("2026-12-22").isoformat())
         assert await announced(isolation, expect=3) == Counter(
             {
                 ("FirstContactDueSoon", crisis.case_id): 1,

@@ -87,6 +87,19 @@ def free_port() -> int:
             return port
 
 
+def free_ports(count: int) -> int:
+    """The first of `count` consecutive ports, each free as `free_port` gives one (a demo's
+    base port)."""
+    own = _own_ports()
+    for _ in range(200):
+        base = random.randrange(own.start, own.stop - count)
+        run = range(base, base + count)
+        if _HANDED_OUT.isdisjoint(run) and all(port_bindable(port) for port in run):
+            _HANDED_OUT.update(run)
+            return base
+    raise RuntimeError(f"no {count} consecutive free ports in {own}")
+
+
 def port_bindable(port: int) -> bool:
     """True when a server could bind `port` on loopback now."""
     with socket.socket() as sock:
