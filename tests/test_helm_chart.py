@@ -352,6 +352,19 @@ def test_the_brp_credentials_come_from_secrets(helm: Path) -> None:
     assert volumes["brp-tls"]["secret"]["secretName"] == "vroeg-brp-client-tls"
 
 
+def test_every_service_records_the_same_share_of_the_signals_traces(helm: Path) -> None:
+    deployments = of_kind(render(helm, "-f", str(REGIONAL)), "Deployment")
+    for name in SERVICES:
+        env = env_of(deployments[name]["spec"]["template"]["spec"]["containers"][0])
+        assert env["OTEL_TRACES_SAMPLER"]["value"] == "parentbased_traceidratio", name
+        assert env["OTEL_TRACES_SAMPLER_ARG"]["value"] == "0.1", name
+    # No collector: nothing exported, and no share set.
+    for deployment in of_kind(render(helm), "Deployment").values():
+        assert "OTEL_TRACES_SAMPLER" not in env_of(
+            deployment["spec"]["template"]["spec"]["containers"][0]
+        )
+
+
 def test_only_intake_and_feedback_hold_the_key_that_seals_the_registrys_keys(helm: Path) -> None:
     deployments = of_kind(render(helm), "Deployment")
     holders = {}
@@ -456,6 +469,7 @@ def test_the_chart_refuses_more_consumers_than_partitions(helm: Path, setting: s
         ("environmnet=test", "Additional property environmnet is not allowed"),
         ("kafka.securityProtocol=SSL", "kafka.securityProtocol must be one of"),
         ("services.matcher.autoscalling.enabled=false", "Additional property autoscalling"),
+        ("otlp.sampledShare=1.5", "otlp.sampledShare"),
     ],
 )
 def test_the_chart_refuses_values_it_does_not_know(

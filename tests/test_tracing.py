@@ -202,3 +202,46 @@ async def test_a_large_batch_exports_every_signals_span(
     ]
     # More than the span processor's default queue (2,048) at once: none is dropped.
     assert len(creates) == LARGE
+
+
+async def test_a_share_of_the_signals_is_traced_whole_and_every_signal_is_handled(
+    isolation: Isolation, make_platform: PlatformFactory, receiver: OtlpReceiver
+) -> None:
+    """`OTEL_TRACES_SAMPLER=parentbased_traceidratio`: each signal's trace is recorded in
+    every service or in none, as its root decided; the others still carry their trace ids."""
+    sampled = {
+        "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+        "OTEL_TRACES_SAMPLER_ARG": "0.5",
+    }
+    platform = make_platform({"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, **OTEL, **sampled})
+    platform.start(["brp-standin", "intake", "brp-check"])
+    key = await creditor_key(platform["intake"].url)
+    batch = [_body(f"share-{n}", "Jansen") for n in range(40)]
+    async with httpx.AsyncClient(
+        base_url=platform["intake"].url, headers={"X-Api-Key": key}
+    ) as http:
+        response = await http.post("/v1/signalen/batches", json={"signalen": batch})
+    assert response.status_code == 201, response.text
+    routed = await read_topic(
+        isolation.kafka, isolation.topic(ROUTE_TOPICS[Route.RESIDENT].name), expect=len(batch)
+    )
+    assert len(routed) == len(batch)
+    platform.stop()
+    spans = receiver.snapshot()
+
+    creates = {
+        s.trace_id
+        for s in spans
+        if s.attributes.get("messaging.operation.type") == "create" and s.parent_span_id == ""
+    }
+    # Half of 40 by trace id: none or all of them once in 2**39 runs.
+    assert 0 < len(creates) < len(batch)
+    processed = {
+        s.trace_id for s in spans if s.service == "vroeg-brp-check" and s.name.startswith("process")
+    }
+    assert processed == creates
+    # Every routed signal keeps its own trace, recorded (the flags' sampled bit) or not.
+    parents = [headers_of(r)["traceparent"].split("-") for r in routed]
+    assert len({trace_id for _, trace_id, _, _ in parents}) == len(batch)
+    recorded = {trace_id for _, trace_id, _, flags in parents if int(flags, 16) & 1}
+    assert recorded == creates

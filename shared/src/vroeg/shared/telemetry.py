@@ -26,7 +26,14 @@ from opentelemetry.sdk.trace.export import (
     SpanExporter,
     SpanExportResult,
 )
-from opentelemetry.sdk.trace.sampling import Decision, ParentBased, Sampler, SamplingResult
+from opentelemetry.sdk.trace.sampling import (
+    ALWAYS_ON,
+    Decision,
+    ParentBased,
+    Sampler,
+    SamplingResult,
+    TraceIdRatioBased,
+)
 from opentelemetry.trace import Link, SpanKind, Status
 from opentelemetry.trace.span import TraceState
 from opentelemetry.util.types import Attributes
@@ -163,11 +170,14 @@ def configure_logging(service: str, level: str) -> None:
 
 
 class NoRootClientSpans(Sampler):
-    """Records every trace except those a client call would start on its own.
+    """Records the traces `then` samples, except those a client call would start on its own.
 
     A database statement or HTTP call outside any request or event (the outbox relay's poll,
     housekeeping, a readiness probe's `SELECT 1`) would otherwise make a root trace each time.
     """
+
+    def __init__(self, then: Sampler = ALWAYS_ON) -> None:
+        self._then = then
 
     def should_sample(
         self,
@@ -179,14 +189,44 @@ class NoRootClientSpans(Sampler):
         links: Sequence[Link] | None = None,
         trace_state: TraceState | None = None,
     ) -> SamplingResult:
-        """Drop a client span that has no parent; record everything else."""
+        """Drop a client span that has no parent; leave the rest to `then`."""
         if kind is SpanKind.CLIENT:
             return SamplingResult(Decision.DROP)
-        return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes)
+        return self._then.should_sample(
+            parent_context, trace_id, name, kind, attributes, links, trace_state
+        )
 
     def get_description(self) -> str:
         """The sampler's name."""
-        return "NoRootClientSpans"
+        return f"NoRootClientSpans{{{self._then.get_description()}}}"
+
+
+def sampler() -> Sampler:
+    """The sampler `OTEL_TRACES_SAMPLER` names: `parentbased_always_on` (the default, every
+    trace) or `parentbased_traceidratio`, the share `OTEL_TRACES_SAMPLER_ARG` (0 to 1) of the
+    traces by trace id.
+
+    Parent-based either way: a span follows the decision its trace's root made, which the
+    `traceparent` carries between services, so a signal's trace is whole in every service or
+    in none. A span not recorded still has its trace's ids, and the log lines written in it
+    carry them.
+    """
+    name = os.environ.get("OTEL_TRACES_SAMPLER", "").strip() or "parentbased_always_on"
+    if name == "parentbased_always_on":
+        return ParentBased(root=NoRootClientSpans())
+    if name == "parentbased_traceidratio":
+        arg = os.environ.get("OTEL_TRACES_SAMPLER_ARG", "").strip() or "1"
+        try:
+            ratio = float(arg)
+        except ValueError:
+            ratio = -1.0
+        if not 0 <= ratio <= 1:
+            raise ValueError(f"OTEL_TRACES_SAMPLER_ARG must be a share from 0 to 1, not {arg!r}")
+        return ParentBased(root=NoRootClientSpans(TraceIdRatioBased(ratio)))
+    raise ValueError(
+        f"unsupported OTEL_TRACES_SAMPLER {name!r}: parentbased_always_on or "
+        "parentbased_traceidratio (the others ignore the decision a trace's root made)"
+    )
 
 
 def current_traceparent() -> str | None:
@@ -219,11 +259,12 @@ def configure_tracing(service: str) -> TracerProvider:
     a Zipkin endpoint is, and to `none` otherwise, so a service without a collector does not
     log export failures. The OTLP exporter (HTTP, protobuf) reads its endpoint, headers and
     timeouts from `OTEL_EXPORTER_OTLP_*`; the Zipkin exporter (JSON v2) its endpoint from
-    `OTEL_EXPORTER_ZIPKIN_ENDPOINT` (a Zipkin server's `/api/v2/spans`).
+    `OTEL_EXPORTER_ZIPKIN_ENDPOINT` (a Zipkin server's `/api/v2/spans`). Which traces are
+    recorded: `sampler`.
     """
     # The process id tells a service's workers apart (VROEG_WORKERS).
     resource = Resource.create({"service.name": f"vroeg-{service}", "process.pid": os.getpid()})
-    provider = TracerProvider(resource=resource, sampler=ParentBased(root=NoRootClientSpans()))
+    provider = TracerProvider(resource=resource, sampler=sampler())
     has_endpoint = any(
         os.environ.get(v)
         for v in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")

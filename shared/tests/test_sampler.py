@@ -1,0 +1,70 @@
+"""Which traces a service records (`OTEL_TRACES_SAMPLER`): every one by default, or a share by
+trace id that every service decides alike — and never a root trace of a client call alone."""
+
+from __future__ import annotations
+
+import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace.sampling import Decision
+from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
+
+from vroeg.shared.telemetry import sampler
+
+TRACES = range(1, 2**64, 2**64 // 1000)  # 1,000 trace ids spread over the ratio's range
+
+
+def _remote(trace_id: int, sampled: bool) -> trace.Span:
+    flags = TraceFlags(TraceFlags.SAMPLED if sampled else TraceFlags.DEFAULT)
+    return NonRecordingSpan(SpanContext(trace_id, 1, is_remote=True, trace_flags=flags))
+
+
+def _records(
+    trace_id: int, kind: SpanKind = SpanKind.SERVER, parent: trace.Span | None = None
+) -> bool:
+    context = trace.set_span_in_context(parent) if parent is not None else None
+    result = sampler().should_sample(context, trace_id, "span", kind)
+    return result.decision is Decision.RECORD_AND_SAMPLE
+
+
+def test_by_default_every_trace_is_recorded_but_a_client_call_s_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("OTEL_TRACES_SAMPLER", raising=False)
+    assert all(_records(t) for t in TRACES)
+    assert not any(_records(t, SpanKind.CLIENT) for t in TRACES)
+    # A client call within a request or an event belongs to its trace.
+    assert all(_records(t, SpanKind.CLIENT, _remote(t, sampled=True)) for t in TRACES)
+
+
+def test_a_share_of_the_traces_is_recorded_and_each_service_follows_its_root(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "parentbased_traceidratio")
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER_ARG", "0.25")
+    roots = [t for t in TRACES if _records(t)]
+    assert 200 <= len(roots) <= 300
+    assert not any(_records(t, SpanKind.CLIENT) for t in TRACES)
+    # Downstream, the root's decision as the traceparent carries it, whatever the trace id.
+    for t in TRACES:
+        assert _records(t, SpanKind.CONSUMER, _remote(t, sampled=True))
+        assert not _records(t, SpanKind.CONSUMER, _remote(t, sampled=False))
+        assert not _records(t, SpanKind.CLIENT, _remote(t, sampled=False))
+
+
+@pytest.mark.parametrize(
+    ("name", "arg", "message"),
+    [
+        ("traceidratio", "0.5", "unsupported OTEL_TRACES_SAMPLER 'traceidratio'"),
+        ("always_off", "", "unsupported OTEL_TRACES_SAMPLER 'always_off'"),
+        ("parentbased_traceidratio", "1.5", "a share from 0 to 1, not '1.5'"),
+        ("parentbased_traceidratio", "tenth", "a share from 0 to 1, not 'tenth'"),
+        ("parentbased_traceidratio", "nan", "a share from 0 to 1, not 'nan'"),
+    ],
+)
+def test_a_sampler_that_would_break_a_signal_s_trace_or_no_share_is_refused(
+    monkeypatch: pytest.MonkeyPatch, name: str, arg: str, message: str
+) -> None:
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", name)
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER_ARG", arg)
+    with pytest.raises(ValueError, match=message):
+        sampler()
