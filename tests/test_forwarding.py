@@ -10,10 +10,12 @@ delivers his signal to Amsterdam (0363).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from cryptography.fernet import Fernet
 
 from tests.support.db import eventually, fetch
@@ -31,6 +33,7 @@ from tests.support.forwarding import (
 )
 from tests.support.kafka import read_events
 from tests.support.metrics import scrape, value
+from tests.support.otlp import OtlpReceiver
 from vroeg.deploy.processes import ServiceProcess, free_port
 from vroeg.shared.events import ForwardingOutcome, Route, SignalForwarded, SignalRouted
 from vroeg.shared.registry_keys import SETTING as REGISTRY_KEY_SETTING
@@ -86,6 +89,48 @@ async def test_a_regional_centre_forwards_to_its_other_tenant_once_with_provenan
     assert [p["payload"] for p in payloads] == [None]
     # Once: still one there, whatever the worker does next.
     assert len(await forwarded_rows(isolation)) == 1
+
+
+@pytest.fixture
+def receiver() -> Iterator[OtlpReceiver]:
+    otlp = OtlpReceiver()
+    otlp.start()
+    yield otlp
+    otlp.stop()
+
+
+async def test_a_forwarded_signal_is_one_trace_in_both_municipalities(
+    make_platform: PlatformFactory, isolation: Isolation, receiver: OtlpReceiver
+) -> None:
+    """The post to the receiving intake continues the signal's trace (kept with the forward),
+    so the receiving deployment records it too: before, the post made a trace of its own
+    that nothing recorded, and the receiving deployment followed that decision."""
+    tracing = {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "100"}
+    platform = make_platform({**FAST_RETRIES, **tracing}, served=("0363", "0599"))
+    platform.start(PROCESSES)
+    enter_rotterdam(platform, platform["intake"].url, served_here=True)
+    await feedback_knows(isolation, "0599")
+    deliver(platform, await creditor_key(platform["intake"].url))
+    [arrived] = await eventually(lambda: forwarded_rows(isolation), bool)
+    # Rotterdam's BRP check routes it (its resident).
+    await read_events(isolation.kafka, isolation.topic(ROUTE_TOPICS[Route.RESIDENT].name), expect=1)
+    platform.stop()  # a graceful stop flushes every process's spans
+    spans = receiver.snapshot()
+
+    [delivered] = [s for s in spans if s.name == "POST /v1/signalen"]
+    [forward] = [s for s in spans if s.name == "forward signal"]
+    [received] = [s for s in spans if s.name == "POST /v1/doorgestuurde-signalen"]
+    assert forward.trace_id == received.trace_id == delivered.trace_id
+    # Checked in Amsterdam (relocated) and again in Rotterdam (resident), in that trace.
+    checks = [
+        s
+        for s in spans
+        if s.service == "vroeg-brp-check"
+        and s.name.startswith("process")
+        and s.trace_id == delivered.trace_id
+    ]
+    assert len(checks) == 2
+    assert arrived["municipality"] == "0599"
 
 
 async def test_a_receiving_intake_that_is_down_gets_the_forward_once_when_it_returns(

@@ -55,6 +55,7 @@ from vroeg.shared.events import ForwardingOutcome, Route, SignalForwarded, Signa
 from vroeg.shared.messaging.unit_of_work import Database, UnitOfWork
 from vroeg.shared.service import Resources
 from vroeg.shared.supervision import PeriodicJob
+from vroeg.shared.telemetry import continuing, current_traceparent
 from vroeg.shared.tenants import TenantEntry
 
 log = logging.getLogger(__name__)
@@ -148,6 +149,7 @@ async def on_relocated(uow: UnitOfWork, event: SignalRouted) -> None:
         next_attempt_at=now,
         last_error=None,
         created_at=now,
+        traceparent=current_traceparent(),
         decided_at=None if why_not is None else now,
     )
     if not await forwards.add_forward(uow.session, forward) or why_not is None:
@@ -194,6 +196,7 @@ class _Claim:
     attempt: int
     payload: dict[str, Any]
     entry: TenantEntry
+    traceparent: str | None
 
 
 class Forwarder:
@@ -235,7 +238,12 @@ class Forwarder:
             seconds=_LEASE_FACTOR * self._settings.forwarding_timeout_s
         )
         return _Claim(
-            forward.signal_id, forward.municipality, forward.attempts, forward.payload, entry
+            forward.signal_id,
+            forward.municipality,
+            forward.attempts,
+            forward.payload,
+            entry,
+            forward.traceparent,
         )
 
     async def _post(self, claim: _Claim) -> httpx.Response | str:
@@ -243,13 +251,18 @@ class Forwarder:
         quote what was sent)."""
         entry = claim.entry
         assert entry.intake_url is not None
-        try:
-            key = entry.key_for(claim.municipality, self._settings.registry_keyring)
-            assert key is not None
-            async with client(entry, entry.intake_url, self._settings.forwarding_timeout_s) as http:
-                return await http.post(FORWARD_PATH, json=claim.payload, headers={"X-Api-Key": key})
-        except (httpx.HTTPError, ssl.SSLError, OSError, tenants.UnreadableKey) as exc:
-            return type(exc).__name__
+        # In the signal's trace, which the receiving intake continues.
+        with continuing(claim.traceparent, "forward signal"):
+            try:
+                key = entry.key_for(claim.municipality, self._settings.registry_keyring)
+                assert key is not None
+                timeout = self._settings.forwarding_timeout_s
+                async with client(entry, entry.intake_url, timeout) as http:
+                    return await http.post(
+                        FORWARD_PATH, json=claim.payload, headers={"X-Api-Key": key}
+                    )
+            except (httpx.HTTPError, ssl.SSLError, OSError, tenants.UnreadableKey) as exc:
+                return type(exc).__name__
 
     async def _record(self, claim: _Claim, answer: httpx.Response | str) -> int:
         """Record the attempt's end — only if the forward is still waiting at this attempt:

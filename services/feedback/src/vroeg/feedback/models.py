@@ -220,6 +220,8 @@ class Forward(Base):
     last_error: Mapped[str | None]
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     decided_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # The signal's trace (W3C `traceparent`), which each post to the receiving intake continues.
+    traceparent: Mapped[str | None] = mapped_column(sa.String(55))
     # When the relay stopped asking the receiving deployment about it: its feedback there was
     # final (`rules.FINAL`, told the creditor). Retention ends it too, by erasing the link.
     relay_ended_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
