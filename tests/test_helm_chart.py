@@ -358,6 +358,25 @@ def test_every_service_records_the_same_share_of_the_signals_traces(helm: Path) 
         env = env_of(deployments[name]["spec"]["template"]["spec"]["containers"][0])
         assert env["OTEL_TRACES_SAMPLER"]["value"] == "parentbased_traceidratio", name
         assert env["OTEL_TRACES_SAMPLER_ARG"]["value"] == "0.1", name
+    # As `--set` gives it (a string), and out of bounds as a number.
+    deployment = of_kind(
+        render(helm, "--set", "otlp.endpoint=http://collector:4318,otlp.sampledShare=0.25"),
+        "Deployment",
+    )["matcher"]
+    env = env_of(deployment["spec"]["template"]["spec"]["containers"][0])
+    assert env["OTEL_TRACES_SAMPLER_ARG"]["value"] == "0.25"
+    refused = run_helm(
+        helm,
+        "template",
+        "vroeg",
+        str(CHART),
+        "--kube-version",
+        KUBERNETES,
+        "--set-json",
+        "otlp.sampledShare=1.5",
+    )
+    assert refused.returncode != 0
+    assert "Must be less than or equal to 1" in refused.stderr
     # No collector: nothing exported, and no share set.
     for deployment in of_kind(render(helm), "Deployment").values():
         assert "OTEL_TRACES_SAMPLER" not in env_of(
@@ -470,6 +489,7 @@ def test_the_chart_refuses_more_consumers_than_partitions(helm: Path, setting: s
         ("kafka.securityProtocol=SSL", "kafka.securityProtocol must be one of"),
         ("services.matcher.autoscalling.enabled=false", "Additional property autoscalling"),
         ("otlp.sampledShare=1.5", "otlp.sampledShare"),
+        ("otlp.sampledShare=tenth", "otlp.sampledShare"),
     ],
 )
 def test_the_chart_refuses_values_it_does_not_know(

@@ -240,6 +240,13 @@ async def test_a_share_of_the_signals_is_traced_whole_and_every_signal_is_handle
         s.trace_id for s in spans if s.service == "vroeg-brp-check" and s.name.startswith("process")
     }
     assert processed == creates
+    # The BRP is asked for a fetch's signals at once: in a recorded signal's trace whenever the
+    # fetch has one, linked to the others'.
+    looked_up = set()
+    for span in spans:
+        if span.service == "vroeg-brp-check" and span.name.startswith("look up"):
+            looked_up |= {span.trace_id} | {trace_id for trace_id, _ in span.links}
+    assert creates <= looked_up
     # Every routed signal keeps its own trace, recorded (the flags' sampled bit) or not.
     parents = [headers_of(r)["traceparent"].split("-") for r in routed]
     assert len({trace_id for _, trace_id, _, _ in parents}) == len(batch)

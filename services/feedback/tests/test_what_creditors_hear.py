@@ -8,8 +8,6 @@ The expected feedback is worked out here from the domain text, not from `rules`.
 from __future__ import annotations
 
 import asyncio
-import random
-import string
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -66,6 +64,7 @@ ELSEWHERE = "0599"
 STREET, POSTCODE, PHONE, EMAIL = "Geheimstraat", "9999ZZ", "+31612345678", "geheim@example.org"
 NAME, NOTE = "Verborgen", "Inwoner vertelde over schulden bij de buren"
 SECRETS = (STREET, POSTCODE, PHONE, EMAIL, NAME, NOTE, ELSEWHERE)
+DIGITS_AS_LETTERS = str.maketrans("0123456789", "ghijklmnop")
 
 ROUTES = st.sampled_from(
     [
@@ -135,7 +134,7 @@ def _signal(planned: Planned) -> SignalData:
         vlp_id=planned.creditor,
         vlp_type=VlpType.HUUR,
         # Letters only: digits could spell ELSEWHERE by chance.
-        vlp_reference="ref-" + "".join(random.choices(string.ascii_lowercase, k=10)),
+        vlp_reference=f"ref-{uuid4().hex[:10].translate(DIGITS_AS_LETTERS)}",
         kind=SignalKind.VROEGSIGNAAL,
         arrears_type=ArrearsType.HUUR,
         signal_date=date(2026, 11, 27),

@@ -92,7 +92,7 @@ def free_ports(count: int) -> int:
     base port)."""
     own = _own_ports()
     for _ in range(200):
-        base = random.randrange(own.start, own.stop - count)
+        base = random.randrange(own.start, own.stop - count + 1)
         run = range(base, base + count)
         if _HANDED_OUT.isdisjoint(run) and all(port_bindable(port) for port in run):
             _HANDED_OUT.update(run)

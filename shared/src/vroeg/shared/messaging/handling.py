@@ -139,9 +139,9 @@ class RecordHandling:
         asked before its transaction opens; answers kept from an earlier try of the same
         events are reused, failed ones asked again. Nothing if it has none or it failed (the
         handlers then ask for themselves, and meet the failure where it is handled). One span
-        for the batch, in its first traced record's trace and linked to the others'
-        (OpenTelemetry's batch operations): no root trace of its own, as no background work
-        makes one."""
+        for the batch, in its first recorded (else first traced) record's trace and linked to
+        the others' (OpenTelemetry's batch operations): no root trace of its own, as no
+        background work makes one."""
         look_up = self._look_ups.get(records[0].topic)
         if look_up is None:
             return {}
@@ -157,6 +157,8 @@ class RecordHandling:
                 for context in (propagate.extract(header_map(r.headers)) for r, _ in ask)
                 if (span_context := trace.get_current_span(context).get_span_context()).is_valid
             ]
+            # In a recorded trace when the batch has one (a share of the traces recorded).
+            traced.sort(key=lambda pair: not pair[1].trace_flags.sampled)
             with _tracer.start_as_current_span(
                 f"look up {records[0].topic}",
                 context=traced[0][0] if traced else None,
