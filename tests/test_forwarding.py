@@ -10,12 +10,10 @@ delivers his signal to Amsterdam (0363).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from cryptography.fernet import Fernet
 
 from tests.support.db import eventually, fetch
@@ -91,21 +89,13 @@ async def test_a_regional_centre_forwards_to_its_other_tenant_once_with_provenan
     assert len(await forwarded_rows(isolation)) == 1
 
 
-@pytest.fixture
-def receiver() -> Iterator[OtlpReceiver]:
-    otlp = OtlpReceiver()
-    otlp.start()
-    yield otlp
-    otlp.stop()
-
-
 async def test_a_forwarded_signal_is_one_trace_in_both_municipalities(
-    make_platform: PlatformFactory, isolation: Isolation, receiver: OtlpReceiver
+    make_platform: PlatformFactory, isolation: Isolation, otlp: OtlpReceiver
 ) -> None:
     """The post to the receiving intake continues the signal's trace (kept with the forward),
     so the receiving deployment records it too: before, the post made a trace of its own
     that nothing recorded, and the receiving deployment followed that decision."""
-    tracing = {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "100"}
+    tracing = {"OTEL_EXPORTER_OTLP_ENDPOINT": otlp.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "100"}
     platform = make_platform({**FAST_RETRIES, **tracing}, served=("0363", "0599"))
     platform.start(PROCESSES)
     enter_rotterdam(platform, platform["intake"].url, served_here=True)
@@ -115,7 +105,7 @@ async def test_a_forwarded_signal_is_one_trace_in_both_municipalities(
     # Rotterdam's BRP check routes it (its resident).
     await read_events(isolation.kafka, isolation.topic(ROUTE_TOPICS[Route.RESIDENT].name), expect=1)
     platform.stop()  # a graceful stop flushes every process's spans
-    spans = receiver.snapshot()
+    spans = otlp.snapshot()
 
     [delivered] = [s for s in spans if s.name == "POST /v1/signalen"]
     [forward] = [s for s in spans if s.name == "forward signal"]

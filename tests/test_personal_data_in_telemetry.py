@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from uuid import uuid4
 
 import httpx
-import pytest
 
 from tests.support.db import eventually, execute, fetch
 from tests.support.fixtures import Isolation, PlatformFactory, creditor_key, staff_headers
@@ -35,14 +33,6 @@ NAME = "Kapmeijer" + "".join(chr(ord("a") + int(c, 16)) for c in uuid4().hex[:12
 BSN = "987654329"
 EVA_MULDER = "999990083"  # of the BRP stand-in's demo population
 FAULT = "vroeg_test_fault"
-
-
-@pytest.fixture
-def receiver() -> Iterator[OtlpReceiver]:
-    otlp = OtlpReceiver()
-    otlp.start()
-    yield otlp
-    otlp.stop()
 
 
 def _signal(reference: str) -> dict[str, object]:
@@ -79,11 +69,11 @@ async def _reviews(iso: Isolation) -> int:
 async def test_no_name_or_bsn_in_logs_spans_or_dead_letters_when_every_path_fails(
     isolation: Isolation,
     make_platform: PlatformFactory,
-    receiver: OtlpReceiver,
+    otlp: OtlpReceiver,
     tmp_path: Path,
 ) -> None:
     platform = make_platform(
-        {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "100"}
+        {"OTEL_EXPORTER_OTLP_ENDPOINT": otlp.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "100"}
     )
     platform.start(["brp-standin", "idp-standin", "intake", "brp-check"])
     intake, brp, check = platform["intake"], platform["brp-standin"], platform["brp-check"]
@@ -152,7 +142,7 @@ async def test_no_name_or_bsn_in_logs_spans_or_dead_letters_when_every_path_fail
         if process.log_path.exists()
     }
     assert set(logs) == {"intake", "brp-check", "brp-standin", "idp-standin"}
-    spans = receiver.snapshot()
+    spans = otlp.snapshot()
     for secret in (NAME, BSN, EVA_MULDER):
         for name, text in logs.items():
             leaks = [line for line in text.splitlines() if secret in line]

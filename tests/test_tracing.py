@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.support.db import eventually, fetch
 from tests.support.fixtures import Isolation, PlatformFactory, creditor_key, staff_headers
@@ -25,14 +23,6 @@ SERVER, PRODUCER = 2, 4  # OTLP span kinds
 OTEL = {"OTEL_BSP_SCHEDULE_DELAY": "100"}
 POST = "POST /v1/signalen"
 LARGE = 10_000
-
-
-@pytest.fixture
-def receiver() -> Iterator[OtlpReceiver]:
-    otlp = OtlpReceiver()
-    otlp.start()
-    yield otlp
-    otlp.stop()
 
 
 def _body(reference: str, name: str) -> dict[str, object]:
@@ -54,9 +44,9 @@ async def _checked(iso: Isolation) -> int:
 
 
 async def test_each_signal_of_a_batch_is_its_own_trace_and_a_decision_continues_it(
-    isolation: Isolation, make_platform: PlatformFactory, receiver: OtlpReceiver
+    isolation: Isolation, make_platform: PlatformFactory, otlp: OtlpReceiver
 ) -> None:
-    platform = make_platform({"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, **OTEL})
+    platform = make_platform({"OTEL_EXPORTER_OTLP_ENDPOINT": otlp.endpoint, **OTEL})
     platform.start(["brp-standin", "idp-standin", "intake", "brp-check"])
     intake, check = platform["intake"], platform["brp-check"]
     key = await creditor_key(intake.url)
@@ -85,7 +75,7 @@ async def test_each_signal_of_a_batch_is_its_own_trace_and_a_decision_continues_
         assert (await asyncio.to_thread(httpx.get, f"{intake.url}/ready")).status_code == 200
         await asyncio.sleep(0.3)
     platform.stop()  # a graceful stop flushes every process's spans
-    spans = receiver.snapshot()
+    spans = otlp.snapshot()
 
     # The batch request is one trace; each signal starts its own, linked to the request.
     (request,) = [s for s in spans if s.name == "POST /v1/signalen/batches"]
@@ -129,9 +119,9 @@ async def test_each_signal_of_a_batch_is_its_own_trace_and_a_decision_continues_
 
 
 async def test_with_two_workers_both_log_as_json_and_export_spans_one_trace_per_signal(
-    isolation: Isolation, make_platform: PlatformFactory, receiver: OtlpReceiver
+    isolation: Isolation, make_platform: PlatformFactory, otlp: OtlpReceiver
 ) -> None:
-    platform = make_platform({"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, **OTEL})
+    platform = make_platform({"OTEL_EXPORTER_OTLP_ENDPOINT": otlp.endpoint, **OTEL})
     intake = platform["intake"]
     intake.env["VROEG_WORKERS"] = "2"
     platform.start(["brp-standin", "intake", "brp-check"])
@@ -146,7 +136,7 @@ async def test_with_two_workers_both_log_as_json_and_export_spans_one_trace_per_
 
     def serving() -> set[str]:
         """The pids of the workers whose spans of deliveries have arrived."""
-        return {s.resource["process.pid"] for s in receiver.snapshot() if s.name == POST}
+        return {s.resource["process.pid"] for s in otlp.snapshot() if s.name == POST}
 
     # Ready means one worker answers; on a busy machine the other may still be starting.
     await eventually(lambda: asyncio.to_thread(_started, intake.log_path), lambda n: n == 2, 180)
@@ -158,7 +148,7 @@ async def test_with_two_workers_both_log_as_json_and_export_spans_one_trace_per_
         await asyncio.sleep(0.5)  # spans are exported every 100 ms
     assert await eventually(lambda: _checked(isolation), lambda n: n == signals) == signals
     platform.stop()
-    spans = receiver.snapshot()
+    spans = otlp.snapshot()
 
     posts = [s for s in spans if s.name == POST]
     assert len(posts) == signals
@@ -182,9 +172,9 @@ def _started(log: Path) -> int:
 
 
 async def test_a_large_batch_exports_every_signals_span(
-    isolation: Isolation, make_platform: PlatformFactory, receiver: OtlpReceiver
+    isolation: Isolation, make_platform: PlatformFactory, otlp: OtlpReceiver
 ) -> None:
-    platform = make_platform({"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, **OTEL})
+    platform = make_platform({"OTEL_EXPORTER_OTLP_ENDPOINT": otlp.endpoint, **OTEL})
     platform.start(["intake"])
     intake = platform["intake"]
     key = await creditor_key(intake.url)
@@ -197,7 +187,7 @@ async def test_a_large_batch_exports_every_signals_span(
     platform.stop()
     creates = [
         s
-        for s in receiver.snapshot()
+        for s in otlp.snapshot()
         if s.attributes.get("messaging.operation.type") == "create" and s.parent_span_id == ""
     ]
     # More than the span processor's default queue (2,048) at once: none is dropped.
@@ -205,7 +195,7 @@ async def test_a_large_batch_exports_every_signals_span(
 
 
 async def test_a_share_of_the_signals_is_traced_whole_and_every_signal_is_handled(
-    isolation: Isolation, make_platform: PlatformFactory, receiver: OtlpReceiver
+    isolation: Isolation, make_platform: PlatformFactory, otlp: OtlpReceiver
 ) -> None:
     """`OTEL_TRACES_SAMPLER=parentbased_traceidratio`: each signal's trace is recorded in
     every service or in none, as its root decided; the others still carry their trace ids."""
@@ -213,7 +203,7 @@ async def test_a_share_of_the_signals_is_traced_whole_and_every_signal_is_handle
         "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
         "OTEL_TRACES_SAMPLER_ARG": "0.5",
     }
-    platform = make_platform({"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, **OTEL, **sampled})
+    platform = make_platform({"OTEL_EXPORTER_OTLP_ENDPOINT": otlp.endpoint, **OTEL, **sampled})
     platform.start(["brp-standin", "intake", "brp-check"])
     key = await creditor_key(platform["intake"].url)
     batch = [_body(f"share-{n}", "Jansen") for n in range(40)]
@@ -227,7 +217,7 @@ async def test_a_share_of_the_signals_is_traced_whole_and_every_signal_is_handle
     )
     assert len(routed) == len(batch)
     platform.stop()
-    spans = receiver.snapshot()
+    spans = otlp.snapshot()
 
     creates = {
         s.trace_id

@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from tests.support.kafka import delete_topics_with_prefix
+from tests.support.otlp import OtlpReceiver
 from vroeg.deploy import infra
 from vroeg.deploy.processes import DEVELOPMENT_TENANTS, Platform, free_port
 from vroeg.deploy.provisioning import register_creditor, serve_municipalities
@@ -161,3 +162,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+@pytest.fixture
+def otlp() -> Iterator[OtlpReceiver]:
+    """An OpenTelemetry collector's OTLP/HTTP endpoint, keeping the spans it is sent."""
+    receiver = OtlpReceiver()
+    receiver.start()
+    yield receiver
+    receiver.stop()
