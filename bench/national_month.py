@@ -209,6 +209,7 @@ async def counted(
                     run.rows.append((now - first, run.posted, lags))
                     for usage in run.usage.values():
                         usage.sample_rss()
+                        usage.cpu_s()  # a process that exits keeps what it used
                     next_row += sample_s
                 if delivering.done():
                     delivered = delivering.result()
@@ -298,7 +299,8 @@ async def main(args: argparse.Namespace) -> None:
         await asyncio.sleep(3)  # the services' consumers learn the creditors and tenants
         database = bench.platform["intake"].env["DATABASE_URL"].rsplit("/", 1)[1]
         usage = {name: Usage([pid(bench, name)]) for name in (*SERVICES, BRP_STANDIN)}
-        usage["postgresql (ours)"] = Usage(pids_of(f" {database} "))
+        # Found anew at each look: a pool opens backends during the run.
+        usage["postgresql (ours)"] = Usage([], command=f" {database} ")
         usage["kafka broker"] = Usage(pids_of("kafka.Kafka"))
         run = Run(bench, usage)
         cpu0 = {name: u.cpu_s() for name, u in usage.items()}
