@@ -223,6 +223,7 @@ async def take_stale_month(session: AsyncSession) -> tuple[date, list[str]] | No
         sa.delete(StaleMonthRow)
         .where(StaleMonthRow.month == month)
         .returning(StaleMonthRow.municipality)
+        .execution_options(synchronize_session=False)
     )
     return month, sorted(set(taken))
 
@@ -247,8 +248,12 @@ async def keep_figures(
     """Replace the rollup's figures of a month for the municipalities with those of each
     indicator (name, query) over the month."""
     f = MonthlyFigureRow
+    # No objects of these rows are in the session: without this the ORM fetched the key of
+    # each row it deleted (a national month's thousands, every refresh) to evict them.
     await session.execute(
-        sa.delete(f).where(f.month == month, any_of(f.municipality, municipalities))
+        sa.delete(f)
+        .where(f.month == month, any_of(f.municipality, municipalities))
+        .execution_options(synchronize_session=False)
     )
     period = {"ms": list(municipalities), "start": month, "end": add_months(month, 1)}
     for name, query in indicators:
