@@ -34,9 +34,11 @@ from tests.support.forwarding import (
     staff_forwards,
 )
 from tests.support.metrics import scrape, value
+from tests.support.otlp import OtlpReceiver
 from tests.support.webhooks import Creditor
 from tests.test_retention import erased_counts
 from vroeg.deploy.processes import WEBHOOK_STANDIN, Platform, ServiceProcess, free_port
+from vroeg.shared.topics import SIGNAL_FORWARDED
 
 # The relay asks the receiving deployment often in these tests (production: every minute).
 FAST_RELAY = {**FAST_RETRIES, "VROEG_FORWARDED_FEEDBACK_INTERVAL_S": "0.2"}
@@ -196,15 +198,17 @@ async def test_retention_erases_a_forwards_link_and_reference_and_the_relay_stop
 
 
 async def test_two_replicas_relay_each_item_of_a_receiving_feed_once(
-    make_platform: PlatformFactory, isolation: Isolation, tmp_path: Path
+    make_platform: PlatformFactory, isolation: Isolation, tmp_path: Path, otlp: OtlpReceiver
 ) -> None:
     """Two feedback processes poll the same receiving feed while it grows: each item is read
     from it once, and each piece of feedback is recorded once and reaches the creditor's
-    webhook once (whichever replica relayed it, and whichever delivered it)."""
+    webhook once (whichever replica relayed it, and whichever delivered it) — in the trace of
+    the signal it is about."""
     receiver = FakeReceiver(delay_s=0.05)  # each read takes a while: room to overlap
     receiver.start()
+    tracing = {"OTEL_EXPORTER_OTLP_ENDPOINT": otlp.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "100"}
     platform = make_platform(
-        {**FAST_RELAY, "VROEG_WEBHOOK_POLL_INTERVAL_S": "0.1"}, served=("0363",)
+        {**FAST_RELAY, "VROEG_WEBHOOK_POLL_INTERVAL_S": "0.1", **tracing}, served=("0363",)
     )
     second = ServiceProcess(
         "feedback", free_port(), dict(platform["feedback"].env), tmp_path / "feedback-2.log"
@@ -265,6 +269,18 @@ async def test_two_replicas_relay_each_item_of_a_receiving_feed_once(
     finally:
         second.stop()
         receiver.stop()
+    platform.stop()  # a graceful stop flushes the spans
+    spans = otlp.snapshot()
+    # Each signal is a trace from its POST on: its forward's feedback relayed and each
+    # delivery to the creditor are in it (one attempt each: the receiver accepts them all).
+    signals = {s.trace_id for s in spans if s.name == "POST /v1/signalen"}
+    assert len(signals) == SIGNALS
+    relayed = [s.trace_id for s in spans if s.name == "relay forwarded feedback"]
+    assert sorted(relayed) == sorted(2 * list(signals))
+    delivered = [s.trace_id for s in spans if s.name == "deliver feedback"]
+    assert sorted(delivered) == sorted(3 * list(signals))
+    facts = [s.trace_id for s in spans if s.name.endswith(SIGNAL_FORWARDED.name)]
+    assert sorted(facts) == sorted(signals)  # the fact for reporting, sent
 
 
 SIGNALS = 6

@@ -81,9 +81,11 @@ class Creditor:
     def receiver_url(self) -> str:
         return f"{self.platform[WEBHOOK_STANDIN].url}/ontvangers/{self.name}"
 
-    def register(self) -> str:
-        """Its endpoint on the stand-in, whose receiver it tells the secret; the secret."""
-        made = httpx.put(self.webhook, json={"url": self.receiver_url}, headers=self.headers)
+    def register(self, query: str = "") -> str:
+        """Its endpoint on the stand-in (with `query`, which the receiver ignores), whose
+        receiver it tells the secret; the secret."""
+        url = self.receiver_url + query
+        made = httpx.put(self.webhook, json={"url": url}, headers=self.headers)
         assert made.status_code == 201, made.text
         secret = str(made.json()["secret"])
         self.receiver_knows(secret)

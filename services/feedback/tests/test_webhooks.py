@@ -15,6 +15,7 @@ import httpx
 from tests.support.db import eventually, execute, fetch
 from tests.support.fixtures import Isolation, PlatformFactory, staff_headers
 from tests.support.kafka import publish
+from tests.support.otlp import OtlpReceiver
 from tests.support.webhooks import (
     PROBLEM,
     MovableClock,
@@ -25,6 +26,8 @@ from tests.support.webhooks import (
 )
 from vroeg.shared.events import KeyHolderKind, RefusalReason, SignalRefused
 from vroeg.shared.topics import SIGNAL_REFUSED
+
+CLIENT = 3  # an OTLP span kind
 
 
 def outcomes(received: list[dict[str, Any]]) -> list[str]:
@@ -53,6 +56,49 @@ async def test_a_delivery_carries_the_feedback_signed_per_standard_webhooks(
         lambda: deliveries(isolation), lambda d: d[feedback_id]["state"] == "DELIVERED"
     )
     assert (row[feedback_id]["body"], row[feedback_id]["attempts"]) == (None, 1)
+
+
+async def test_each_attempt_is_in_the_trace_of_what_caused_the_feedback(
+    isolation: Isolation, make_platform: PlatformFactory, tmp_path: Path, otlp: OtlpReceiver
+) -> None:
+    """An operator following a signal sees its creditor told: every attempt is a `deliver
+    feedback` span in the trace of the event the feedback came from, around its POST. Before,
+    the POST was a trace of its own, which nothing recorded. The span has the endpoint's URL
+    but not the values of its query, where a creditor may put a token."""
+    clock = MovableClock(tmp_path / "clock")
+    platform = started(
+        make_platform,
+        clock,
+        OTEL_EXPORTER_OTLP_ENDPOINT=otlp.endpoint,
+        OTEL_BSP_SCHEDULE_DELAY="100",
+    )
+    woonstad = await creditor(isolation, platform, "woonstad")
+    woonstad.register("?via=vroeg&token=woonstad-s3cret")  # a token in its URL
+    woonstad.receiver_fails("down", 503)
+    await feedback_for(isolation, woonstad)
+    await woonstad.received_when(lambda r: len(r) == 1)
+    woonstad.receiver_recovers()
+    clock.advance(minutes=15)
+    await woonstad.received_when(lambda r: len(r) == 2)
+    platform.stop()  # a graceful stop flushes the spans
+    spans = otlp.snapshot()
+    assert not [s for s in spans if any("s3cret" in text for text in s.texts())]
+
+    [caused] = [
+        s
+        for s in spans
+        if s.service == "vroeg-feedback"
+        and s.name == f"process {isolation.topic(SIGNAL_REFUSED.name)}"
+    ]
+    attempts = [s for s in spans if s.name == "deliver feedback"]
+    assert len(attempts) == 2
+    assert {s.trace_id for s in attempts} == {caused.trace_id}
+    posts = [s for s in spans if s.kind == CLIENT and s.name == "POST"]
+    assert sorted(s.parent_span_id for s in posts) == sorted(s.span_id for s in attempts)
+    # Where it went, without what its query says.
+    assert {p.attributes.get("url.full", p.attributes.get("http.url")) for p in posts} == {
+        woonstad.receiver_url + "?via=REDACTED&token=REDACTED"
+    }
 
 
 async def test_feedback_told_twice_is_one_row_and_one_delivery(

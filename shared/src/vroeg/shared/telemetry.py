@@ -14,6 +14,8 @@ import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fastapi.exceptions import RequestValidationError
 from opentelemetry import propagate, trace
@@ -227,6 +229,32 @@ def sampler() -> Sampler:
         f"unsupported OTEL_TRACES_SAMPLER {name!r}: parentbased_always_on or "
         "parentbased_traceidratio (the others ignore the decision a trace's root made)"
     )
+
+
+# Where OpenTelemetry's HTTP client instrumentation writes a request's URL (the stable
+# conventions' name, and the older one).
+_URL_ATTRIBUTES = ("url.full", "http.url")
+
+
+def query_values_redacted(span: trace.Span, request: Any) -> None:
+    """An outgoing request's URL in its span with its query's values replaced by `REDACTED`
+    (an `HTTPXClientInstrumentor` request hook). A creditor's webhook URL may carry its token
+    there; OpenTelemetry removes only a URL's credentials and four cloud signatures."""
+    parts = urlsplit(str(request.url))
+    if not parts.query or not span.is_recording():
+        return
+    recorded = getattr(span, "attributes", None) or {}  # an SDK span's
+    query = urlencode(
+        [(name, "REDACTED") for name, _ in parse_qsl(parts.query, keep_blank_values=True)]
+    )
+    for name in _URL_ATTRIBUTES:
+        if name in recorded:
+            span.set_attribute(name, urlunsplit(parts._replace(query=query)))
+
+
+async def query_values_redacted_async(span: trace.Span, request: Any) -> None:
+    """`query_values_redacted` for an async client."""
+    query_values_redacted(span, request)
 
 
 def current_traceparent() -> str | None:

@@ -51,6 +51,7 @@ from vroeg.shared.events import now_utc
 from vroeg.shared.messaging.unit_of_work import Database, UnitOfWork
 from vroeg.shared.service import Resources
 from vroeg.shared.supervision import PeriodicJob
+from vroeg.shared.telemetry import continuing
 
 log = logging.getLogger(__name__)
 
@@ -249,18 +250,20 @@ async def _relay(uow: UnitOfWork, destination: str, municipality: str, raw: obje
     if told is None:
         return 0
     now = now_utc()
-    added = await repository.add_feedback(
-        uow.session,
-        Feedback.of(
-            told,
-            signal_id=forward.signal_id,
-            vlp_id=forward.vlp_id,
-            vlp_reference=forward.vlp_reference,
-            municipality=forward.municipality,
-            forwarded_by=forward.forwarded_by,
-            now=now,
-        ),
-    )
+    # In the signal's trace, kept with its forward: so is the creditor's webhook delivery.
+    with continuing(forward.traceparent, "relay forwarded feedback"):
+        added = await repository.add_feedback(
+            uow.session,
+            Feedback.of(
+                told,
+                signal_id=forward.signal_id,
+                vlp_id=forward.vlp_id,
+                vlp_reference=forward.vlp_reference,
+                municipality=forward.municipality,
+                forwarded_by=forward.forwarded_by,
+                now=now,
+            ),
+        )
     if rules.is_final(told):
         forward.relay_ended_at = now
     return int(added)

@@ -311,7 +311,10 @@ class Forwarder:
         forward.decided_at = now_utc()
         # Erased at once: the receiving municipality has it now (or a person acts on it).
         forward.payload = None
-        await _decided(uow, forward, outcome)
+        # In the signal's trace: the creditor's feedback (and its webhook delivery) and the
+        # fact that it was forwarded.
+        with continuing(forward.traceparent, "forward decided"):
+            await _decided(uow, forward, outcome)
         return 1
 
 

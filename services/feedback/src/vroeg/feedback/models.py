@@ -180,6 +180,8 @@ class WebhookDelivery(Base):
     # An operator's replay of a dead letter: who, when.
     replayed_by: Mapped[str | None]
     replayed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # The trace of what caused the feedback (W3C `traceparent`), which each attempt continues.
+    traceparent: Mapped[str | None] = mapped_column(sa.String(55))
 
 
 class Forward(Base):

@@ -16,6 +16,7 @@ from vroeg.feedback import webhooks
 from vroeg.feedback.models import Base, Feedback, PendingOutcome, SignalCreditor
 from vroeg.shared.db import application_name
 from vroeg.shared.sql import any_of
+from vroeg.shared.telemetry import current_traceparent
 from vroeg.shared.upserts import upsert
 
 _COLUMNS = (
@@ -67,6 +68,8 @@ async def add_feedback(session: AsyncSession, feedback: Feedback) -> bool:
             **{name: getattr(feedback, name) for name in _COLUMNS},
             # Feedback on a signal forwarded here is not pushed (`webhooks.enqueued`).
             "body": webhooks.body(feedback) if feedback.forwarded_by is None else None,
+            # The delivery's attempts go in the trace of what caused the feedback.
+            "traceparent": current_traceparent(),
         },
     )
     return added == 1

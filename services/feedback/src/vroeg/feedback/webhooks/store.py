@@ -29,8 +29,8 @@ def enqueued(added: sa.CTE) -> sa.Insert:
     """The deliveries of the feedback rows just `added` (a data-modifying CTE returning their
     id, vlp_id, municipality, forwarded_by and created_at) to their creditors' endpoints, in
     the transaction that records them (nothing lost, nothing twice), with the body bound as
-    `body`; none when the creditor has no endpoint (it polls). The endpoint's row is read and
-    key-share locked by the insert.
+    `body` and the trace its attempts continue as `traceparent`; none when the creditor has
+    no endpoint (it polls). The endpoint's row is read and key-share locked by the insert.
 
     None either for feedback on a signal another municipality forwarded here: that goes back
     to the forwarder, who tells its creditor (Awb 2:3); pushed from here it would reveal where
@@ -46,6 +46,7 @@ def enqueued(added: sa.CTE) -> sa.Insert:
             "pending_since",
             "next_attempt_at",
             "attempts",
+            "traceparent",
         ],
         sa.select(
             added.c.id,
@@ -57,6 +58,7 @@ def enqueued(added: sa.CTE) -> sa.Insert:
             added.c.created_at,
             added.c.created_at,
             sa.literal(0),
+            sa.bindparam("traceparent", type_=_deliveries.c.traceparent.type),
         )
         .select_from(added.join(_endpoints, _endpoints.c.vlp_id == added.c.vlp_id))
         .where(added.c.forwarded_by.is_(None)),
@@ -111,6 +113,7 @@ class Claimed:
     pending_since: datetime
     url: str
     secrets: tuple[str, ...]
+    traceparent: str | None
 
 
 async def claim_due(
@@ -147,6 +150,7 @@ async def claim_due(
                 _deliveries.c.body,
                 _deliveries.c.attempts,
                 _deliveries.c.pending_since,
+                _deliveries.c.traceparent,
             )
         )
     ).all()
@@ -175,6 +179,7 @@ async def claim_due(
                 row.pending_since,
                 target.url,
                 tuple(in_use),
+                row.traceparent,
             )
         )
     return claimed

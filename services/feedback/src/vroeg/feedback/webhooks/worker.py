@@ -31,6 +31,7 @@ from vroeg.shared.clock import Clock
 from vroeg.shared.messaging.unit_of_work import Database
 from vroeg.shared.settings import DEVELOPMENT_ENVIRONMENTS, ServiceSettings
 from vroeg.shared.supervision import Worker
+from vroeg.shared.telemetry import continuing
 
 log = logging.getLogger(__name__)
 WORKER = "webhook-deliveries"
@@ -80,7 +81,10 @@ class Deliveries:
         body = delivery.body
         headers = signing.headers(str(delivery.id), body, delivery.secrets)
         headers["user-agent"] = USER_AGENT
-        return await self._egress.post(delivery.url, body.encode(), headers)
+        # In the trace of what caused the feedback (the signal's, for most): an operator
+        # following a signal sees each attempt to tell its creditor.
+        with continuing(delivery.traceparent, "deliver feedback"):
+            return await self._egress.post(delivery.url, body.encode(), headers)
 
     async def _settle(
         self,
