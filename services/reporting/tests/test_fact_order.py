@@ -25,7 +25,6 @@ from tests.support.monitor import (
     get_figures,
     publish_facts,
     rebuild,
-    this_month,
     twice_reversed,
 )
 from tests.support.signals import opened_case
@@ -70,6 +69,8 @@ TODAY = dutch_date(NOW)
 # This month: the period the figures are asked for, and the day after it.
 START = TODAY.replace(day=1)
 END = add_months(START, 1)
+# The period asked for: the facts' own month, also when the run crosses a month's end.
+MONTH = START.strftime("%Y-%m")
 
 
 def _signal(
@@ -352,16 +353,16 @@ async def test_facts_in_any_order_and_number_give_the_same_figures_and_rebuild_g
     facts = _month_of_facts()
     await publish_facts(isolation, facts if order == "as-they-happened" else twice_reversed(facts))
     url, regional = platform["reporting"].url, staff_headers(platform, "analyst-regio")
-    found = await get_figures(url, regional, this_month())
+    found = await get_figures(url, regional, MONTH)
     assert _differences(found) == {}
     assert {k[1] for k in found} == {"0363", "0518", "regio"}
 
     printed = rebuild(isolation)
     assert "facts kept" in printed
-    assert await get_figures(url, regional, this_month()) == found
+    assert await get_figures(url, regional, MONTH) == found
     # An analyst of 0363 gets 0363 only; 0518 is another municipality's (403).
     analyst = staff_headers(platform, "analyst-0363")
-    assert (await get_figures(url, analyst, this_month()))[("signalen", "0363", None)] == 4
+    assert (await get_figures(url, analyst, MONTH))[("signalen", "0363", None)] == 4
     async with httpx.AsyncClient(base_url=url, headers=analyst) as http:
         other = await http.get(
             "/v1/indicatorwaarden", params={"periode": "2026", "gemeente": "0518"}
@@ -387,14 +388,14 @@ async def test_the_csv_the_definitions_and_bad_input(
         assert {d["naam"] for d in definitions} == {i.name for i in CATALOGUE}
         assert all(d["label"] and d["definitie"] and d["teller"] and d["bron"] for d in definitions)
 
-        csv = await http.get("/v1/indicatorwaarden/csv", params={"periode": this_month()})
+        csv = await http.get("/v1/indicatorwaarden/csv", params={"periode": MONTH})
         assert csv.status_code == 200
         assert csv.headers["content-type"].startswith("text/csv")
         lines = csv.text.splitlines()
         assert lines[0] == "Periode;Gemeente;Indicator;Uitsplitsing;Waarde;Teller;Noemer"
-        assert f"{this_month()};0363;Aantal vroegsignalen;;4;4;" in lines
-        assert f"{this_month()};0363;Signalen naar eindroute;route: resident;0,5000;2;4" in lines
-        assert any(line.startswith(f"{this_month()};Regio (alle gemeenten);") for line in lines)
+        assert f"{MONTH};0363;Aantal vroegsignalen;;4;4;" in lines
+        assert f"{MONTH};0363;Signalen naar eindroute;route: resident;0,5000;2;4" in lines
+        assert any(line.startswith(f"{MONTH};Regio (alle gemeenten);") for line in lines)
 
         # A quarter and a year hold the month's figures too.
         quarter = f"{TODAY.year}-K{(TODAY.month - 1) // 3 + 1}"
@@ -440,7 +441,7 @@ async def test_each_municipality_sets_its_own_silence_policy(
     path = "/v1/beheer/gemeenten/0518/monitorbeleid"
 
     async def silent() -> set[str]:
-        found = await get_figures(url, analyst, this_month(), gemeente="0518")
+        found = await get_figures(url, analyst, MONTH, gemeente="0518")
         return {k[2] for k in found if k[0] == "vlp_stilgevallen" and k[1] == "0518" and k[2]}
 
     async with httpx.AsyncClient(base_url=url) as http:
