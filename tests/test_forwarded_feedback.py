@@ -11,6 +11,7 @@ Amsterdam (0363), which forwards it to the fake Rotterdam.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -271,16 +272,24 @@ async def test_two_replicas_relay_each_item_of_a_receiving_feed_once(
         receiver.stop()
     platform.stop()  # a graceful stop flushes the spans
     spans = otlp.snapshot()
-    # Each signal is a trace from its POST on: its forward's feedback relayed and each
-    # delivery to the creditor are in it (one attempt each: the receiver accepts them all).
+    # Each signal is a trace from its POST on: its forward's decision and the fact of it, the
+    # feedback relayed back, and each delivery to the creditor are in it. At least so many:
+    # a transaction tried again (a replica's relay, a retried attempt) adds its own spans.
     signals = {s.trace_id for s in spans if s.name == "POST /v1/signalen"}
     assert len(signals) == SIGNALS
-    relayed = [s.trace_id for s in spans if s.name == "relay forwarded feedback"]
-    assert sorted(relayed) == sorted(2 * list(signals))
-    delivered = [s.trace_id for s in spans if s.name == "deliver feedback"]
-    assert sorted(delivered) == sorted(3 * list(signals))
-    facts = [s.trace_id for s in spans if s.name.endswith(SIGNAL_FORWARDED.name)]
-    assert sorted(facts) == sorted(signals)  # the fact for reporting, sent
+
+    def per_signal(name: str) -> Counter[str]:
+        return Counter(s.trace_id for s in spans if s.name == name or s.name.endswith(name))
+
+    for name, least in (
+        ("forward decided", 1),
+        (SIGNAL_FORWARDED.name, 1),  # the fact for reporting, sent
+        ("relay forwarded feedback", 2),  # BEKEND_BIJ_SHV, HULP_GEACCEPTEERD
+        ("deliver feedback", 3),  # and NIET_WOONACHTIG
+    ):
+        found = per_signal(name)
+        assert set(found) == signals, name
+        assert min(found.values()) >= least, name
 
 
 SIGNALS = 6

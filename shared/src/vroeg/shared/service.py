@@ -43,8 +43,8 @@ from vroeg.shared.supervision import PeriodicJob, Supervisor, Worker, run_period
 from vroeg.shared.telemetry import (
     configure_logging,
     configure_tracing,
-    query_values_redacted,
-    query_values_redacted_async,
+    query_redacted,
+    query_redacted_async,
 )
 from vroeg.shared.topics import SERVICE_JOBS, Topic, consumed_by, dead_letter_topic, produced_by
 
@@ -264,8 +264,8 @@ async def running(spec: ServiceSpec, settings: ServiceSettings) -> AsyncIterator
     gracefully when the block ends."""
     failpoints = Failpoints(settings.failpoints)
     HTTPXClientInstrumentor().instrument(
-        request_hook=query_values_redacted,
-        async_request_hook=query_values_redacted_async,
+        request_hook=query_redacted,
+        async_request_hook=query_redacted_async,
     )
     engine = create_engine(settings, schema=spec.schema, service=spec.name)
     SQLAlchemyInstrumentor().instrument(

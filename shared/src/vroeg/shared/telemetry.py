@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from fastapi.exceptions import RequestValidationError
 from opentelemetry import propagate, trace
@@ -169,6 +169,9 @@ def configure_logging(service: str, level: str) -> None:
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     logging.getLogger("aiokafka").setLevel(max(logging.WARNING, root.level))
+    # httpx logs each request's whole URL at INFO: a creditor's webhook URL may hold its
+    # token. A request is a span (its URL's query redacted) and a metric instead.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))
 
 
 class NoRootClientSpans(Sampler):
@@ -236,25 +239,23 @@ def sampler() -> Sampler:
 _URL_ATTRIBUTES = ("url.full", "http.url")
 
 
-def query_values_redacted(span: trace.Span, request: Any) -> None:
-    """An outgoing request's URL in its span with its query's values replaced by `REDACTED`
-    (an `HTTPXClientInstrumentor` request hook). A creditor's webhook URL may carry its token
-    there; OpenTelemetry removes only a URL's credentials and four cloud signatures."""
-    parts = urlsplit(str(request.url))
-    if not parts.query or not span.is_recording():
+def query_redacted(span: trace.Span, _request: Any) -> None:
+    """An outgoing request's URL in its span with its query replaced by `REDACTED` (an
+    `HTTPXClientInstrumentor` request hook): a creditor's webhook URL may carry its token there,
+    as a value or a name, and OpenTelemetry removes only a URL's credentials and four cloud
+    signatures. Works on the URL as recorded, its credentials already removed."""
+    if not span.is_recording():
         return
     recorded = getattr(span, "attributes", None) or {}  # an SDK span's
-    query = urlencode(
-        [(name, "REDACTED") for name, _ in parse_qsl(parts.query, keep_blank_values=True)]
-    )
     for name in _URL_ATTRIBUTES:
-        if name in recorded:
-            span.set_attribute(name, urlunsplit(parts._replace(query=query)))
+        url = recorded.get(name)
+        if isinstance(url, str) and (parts := urlsplit(url)).query:
+            span.set_attribute(name, urlunsplit(parts._replace(query="REDACTED")))
 
 
-async def query_values_redacted_async(span: trace.Span, request: Any) -> None:
-    """`query_values_redacted` for an async client."""
-    query_values_redacted(span, request)
+async def query_redacted_async(span: trace.Span, request: Any) -> None:
+    """`query_redacted` for an async client."""
+    query_redacted(span, request)
 
 
 def current_traceparent() -> str | None:

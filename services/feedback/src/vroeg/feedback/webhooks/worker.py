@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import httpx
+from opentelemetry.trace import Status, StatusCode
 
 from vroeg.feedback.settings import Settings
 from vroeg.feedback.webhooks import retry, signing, store
@@ -82,9 +83,15 @@ class Deliveries:
         headers = signing.headers(str(delivery.id), body, delivery.secrets)
         headers["user-agent"] = USER_AGENT
         # In the trace of what caused the feedback (the signal's, for most): an operator
-        # following a signal sees each attempt to tell its creditor.
-        with continuing(delivery.traceparent, "deliver feedback"):
-            return await self._egress.post(delivery.url, body.encode(), headers)
+        # following a signal sees each attempt to tell its creditor, and how it ended.
+        with continuing(delivery.traceparent, "deliver feedback") as span:
+            status, error = await self._egress.post(delivery.url, body.encode(), headers)
+            if status is not None:
+                span.set_attribute("http.response.status_code", status)
+            if error is not None:  # our own words: a status, a timeout, a refusal's reason
+                span.set_attribute("error.type", error)
+                span.set_status(Status(StatusCode.ERROR))
+            return status, error
 
     async def _settle(
         self,
