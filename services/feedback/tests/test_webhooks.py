@@ -27,7 +27,7 @@ from tests.support.webhooks import (
 from vroeg.shared.events import KeyHolderKind, RefusalReason, SignalRefused
 from vroeg.shared.topics import SIGNAL_REFUSED
 
-CLIENT = 3  # an OTLP span kind
+SERVER, CLIENT = 2, 3  # OTLP span kinds
 
 
 def outcomes(received: list[dict[str, Any]]) -> list[str]:
@@ -80,8 +80,13 @@ async def test_each_attempt_is_in_the_trace_of_what_caused_the_feedback(
     woonstad.receiver_recovers()
     clock.advance(minutes=15)
     await woonstad.received_when(lambda r: len(r) == 2)
+    # A query of our own API's: not in its server span either.
+    feed = f"{platform['feedback'].url}/v1/terugkoppelingen?na=s3cret"
+    assert httpx.get(feed, headers=woonstad.headers).status_code == 200  # "na": not a parameter
     platform.stop()  # a graceful stop flushes the spans
     spans = otlp.snapshot()
+    [read] = [s for s in spans if s.kind == SERVER and s.name == "GET /v1/terugkoppelingen"]
+    assert read.attributes["url.query"] == "REDACTED"
     assert not [s for s in spans if any("s3cret" in text for text in s.texts())]
     assert "s3cret" not in platform["feedback"].log_path.read_text()
 

@@ -40,12 +40,7 @@ from vroeg.shared.retention import Erasure, retention_job
 from vroeg.shared.settings import ServiceSettings, load_settings
 from vroeg.shared.staff import StaffVerifier
 from vroeg.shared.supervision import PeriodicJob, Supervisor, Worker, run_periodically
-from vroeg.shared.telemetry import (
-    configure_logging,
-    configure_tracing,
-    query_redacted,
-    query_redacted_async,
-)
+from vroeg.shared.telemetry import configure_logging, configure_tracing
 from vroeg.shared.topics import SERVICE_JOBS, Topic, consumed_by, dead_letter_topic, produced_by
 
 log = logging.getLogger(__name__)
@@ -263,10 +258,7 @@ async def running(spec: ServiceSpec, settings: ServiceSettings) -> AsyncIterator
     """The service running: database migrated, relay, consumer and jobs supervised; stopped
     gracefully when the block ends."""
     failpoints = Failpoints(settings.failpoints)
-    HTTPXClientInstrumentor().instrument(
-        request_hook=query_redacted,
-        async_request_hook=query_redacted_async,
-    )
+    HTTPXClientInstrumentor().instrument()
     engine = create_engine(settings, schema=spec.schema, service=spec.name)
     SQLAlchemyInstrumentor().instrument(
         engine=engine.sync_engine,

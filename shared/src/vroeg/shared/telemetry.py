@@ -14,8 +14,6 @@ import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from fastapi.exceptions import RequestValidationError
 from opentelemetry import propagate, trace
@@ -234,30 +232,6 @@ def sampler() -> Sampler:
     )
 
 
-# Where OpenTelemetry's HTTP client instrumentation writes a request's URL (the stable
-# conventions' name, and the older one).
-_URL_ATTRIBUTES = ("url.full", "http.url")
-
-
-def query_redacted(span: trace.Span, _request: Any) -> None:
-    """An outgoing request's URL in its span with its query replaced by `REDACTED` (an
-    `HTTPXClientInstrumentor` request hook): a creditor's webhook URL may carry its token there,
-    as a value or a name, and OpenTelemetry removes only a URL's credentials and four cloud
-    signatures. Works on the URL as recorded, its credentials already removed."""
-    if not span.is_recording():
-        return
-    recorded = getattr(span, "attributes", None) or {}  # an SDK span's
-    for name in _URL_ATTRIBUTES:
-        url = recorded.get(name)
-        if isinstance(url, str) and (parts := urlsplit(url)).query:
-            span.set_attribute(name, urlunsplit(parts._replace(query="REDACTED")))
-
-
-async def query_redacted_async(span: trace.Span, request: Any) -> None:
-    """`query_redacted` for an async client."""
-    query_redacted(span, request)
-
-
 def current_traceparent() -> str | None:
     """The W3C `traceparent` of the current span, to keep with work that continues later."""
     carrier: dict[str, str] = {}
@@ -329,25 +303,28 @@ DEFAULT_SPAN_QUEUE = 20_000
 
 
 def _processor(exporter: SpanExporter) -> BatchSpanProcessor:
-    """Batched export without error texts; `OTEL_BSP_MAX_QUEUE_SIZE` overrides the queue."""
+    """Batched export, scrubbed; `OTEL_BSP_MAX_QUEUE_SIZE` overrides the queue."""
     queue = None if os.environ.get("OTEL_BSP_MAX_QUEUE_SIZE") else DEFAULT_SPAN_QUEUE
-    return BatchSpanProcessor(WithoutErrorTexts(exporter), max_queue_size=queue)
+    return BatchSpanProcessor(Scrubbed(exporter), max_queue_size=queue)
 
 
-class WithoutErrorTexts(SpanExporter):
-    """Exports spans without exception messages, stack traces and status descriptions.
+class Scrubbed(SpanExporter):
+    """Exports spans without exception messages, stack traces, status descriptions and URL
+    queries.
 
     The instrumentations (FastAPI, SQLAlchemy, httpx) record an exception's own text, which
     can hold personal data; a span keeps the exception's type and its error status, and the
-    log line with the same trace id tells the rest through `error_text`.
+    log line with the same trace id tells the rest through `error_text`. They record a URL's
+    query too, redacting only a few cloud signatures: a creditor's webhook URL may hold its
+    token there, a sign-in's callback its authorisation code. A query is `REDACTED` whole.
     """
 
     def __init__(self, exporter: SpanExporter) -> None:
         self._exporter = exporter
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        """Export the spans, stripped."""
-        return self._exporter.export([_without_error_texts(span) for span in spans])
+        """Export the spans, scrubbed."""
+        return self._exporter.export([_scrubbed(span) for span in spans])
 
     def shutdown(self) -> None:
         """Shut the wrapped exporter down."""
@@ -359,10 +336,24 @@ class WithoutErrorTexts(SpanExporter):
 
 
 _KEPT_EXCEPTION_ATTRIBUTES = frozenset({"exception.type", "exception.escaped"})
+# Where the HTTP instrumentations write a URL or its query (the stable conventions' names and
+# the older ones).
+_URL_ATTRIBUTES = frozenset({"url.full", "http.url", "http.target"})
+_QUERY_ATTRIBUTES = frozenset({"url.query"})
 
 
-def _without_error_texts(span: ReadableSpan) -> ReadableSpan:
-    if span.status.description is None and not any(e.name == "exception" for e in span.events):
+def _scrubbed(span: ReadableSpan) -> ReadableSpan:
+    attributes = span.attributes or {}
+    queried = {
+        name: "REDACTED" if name in _QUERY_ATTRIBUTES else str(value).split("?", 1)[0] + "?REDACTED"
+        for name, value in attributes.items()
+        if name in _QUERY_ATTRIBUTES or (name in _URL_ATTRIBUTES and "?" in str(value))
+    }
+    if (
+        not queried
+        and span.status.description is None
+        and not any(e.name == "exception" for e in span.events)
+    ):
         return span
     events = [
         Event(
@@ -379,7 +370,7 @@ def _without_error_texts(span: ReadableSpan) -> ReadableSpan:
         context=span.context,
         parent=span.parent,
         resource=span.resource,
-        attributes=span.attributes,
+        attributes={**attributes, **queried},
         events=events,
         links=span.links,
         kind=span.kind,
