@@ -7,6 +7,7 @@ import asyncio
 import json
 from datetime import date
 from pathlib import Path
+from uuid import uuid4
 
 import httpx
 
@@ -116,6 +117,30 @@ async def test_each_signal_of_a_batch_is_its_own_trace_and_a_decision_continues_
     roots = [s for s in spans if s.parent_span_id == ""]
     strays = [s for s in roots if s.kind != SERVER and s.name.split()[0] != "create"]
     assert not strays, [(s.service, s.name) for s in strays]
+
+
+async def test_a_creditor_s_trace_is_continued_but_its_sampled_flag_does_not_decide(
+    isolation: Isolation, make_platform: PlatformFactory, otlp: OtlpReceiver
+) -> None:
+    """A creditor whose client sends its trace unsampled (flags 00): the signal is recorded,
+    in its trace, in intake and brp-check — every trace is, by default. Before, intake
+    followed the caller's flag and nothing of the signal was recorded anywhere."""
+    platform = make_platform({"OTEL_EXPORTER_OTLP_ENDPOINT": otlp.endpoint, **OTEL})
+    platform.start(["brp-standin", "intake", "brp-check"])
+    intake = platform["intake"]
+    key = await creditor_key(intake.url)
+    trace_id = uuid4().hex
+    headers = {"X-Api-Key": key, "traceparent": f"00-{trace_id}-{uuid4().hex[:16]}-00"}
+    async with httpx.AsyncClient(base_url=intake.url, headers=headers) as http:
+        response = await http.post("/v1/signalen", json=_body("unsampled-caller", "Jansen"))
+    assert response.status_code == 201, response.text
+    assert await eventually(lambda: _checked(isolation), lambda n: n == 1) == 1
+    platform.stop()
+    spans = otlp.snapshot()
+    [post] = [s for s in spans if s.name == POST]
+    assert post.trace_id == trace_id
+    checked = [s for s in spans if s.service == "vroeg-brp-check" and s.name.startswith("process")]
+    assert {s.trace_id for s in checked} == {trace_id}
 
 
 async def test_with_two_workers_both_log_as_json_and_export_spans_one_trace_per_signal(

@@ -51,6 +51,20 @@ def test_a_share_of_the_traces_is_recorded_and_each_service_follows_its_root(
         assert not _records(t, SpanKind.CLIENT, _remote(t, sampled=False))
 
 
+def test_a_caller_s_sampled_flag_does_not_decide_for_us(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A request under a caller's trace is decided as a root is, by the trace id: a creditor
+    whose traces are unsampled still has its signals recorded, one that samples all does not
+    have all recorded. Our own services decide alike, so one's request to another keeps the
+    decision the trace's root made."""
+    monkeypatch.delenv("OTEL_TRACES_SAMPLER", raising=False)
+    assert all(_records(t, SpanKind.SERVER, _remote(t, sampled=False)) for t in TRACES)
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "parentbased_traceidratio")
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER_ARG", "0.25")
+    own = [_records(t) for t in TRACES]
+    for sampled in (True, False):
+        assert [_records(t, SpanKind.SERVER, _remote(t, sampled)) for t in TRACES] == own
+
+
 @pytest.mark.parametrize(
     ("name", "arg", "message"),
     [

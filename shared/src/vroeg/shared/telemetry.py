@@ -27,6 +27,7 @@ from opentelemetry.sdk.trace.export import (
     SpanExportResult,
 )
 from opentelemetry.sdk.trace.sampling import (
+    ALWAYS_OFF,
     ALWAYS_ON,
     Decision,
     ParentBased,
@@ -204,6 +205,54 @@ class NoRootClientSpans(Sampler):
         return f"NoRootClientSpans{{{self._then.get_description()}}}"
 
 
+class OwnDecisionOnRequests(Sampler):
+    """For a request a service answers (a server span) under a caller's `traceparent`: the
+    decision `decide` makes by the trace id, whatever the caller's sampled flag says. Any
+    other span under a remote parent (a Kafka record's processing) goes to `then`.
+
+    A creditor's client that sends its traces unsampled would otherwise leave its signals
+    unrecorded in every service; one that samples all would have every one recorded. Our own
+    services decide alike by the same trace id, so a request from one to another keeps the
+    decision its trace's root made."""
+
+    def __init__(self, decide: Sampler, then: Sampler) -> None:
+        self._decide = decide
+        self._then = then
+
+    def should_sample(
+        self,
+        parent_context: Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: TraceState | None = None,
+    ) -> SamplingResult:
+        """The own decision for a server span; `then`'s for the rest."""
+        chosen = self._decide if kind is SpanKind.SERVER else self._then
+        return chosen.should_sample(
+            parent_context, trace_id, name, kind, attributes, links, trace_state
+        )
+
+    def get_description(self) -> str:
+        """The sampler's name."""
+        return (
+            f"OwnDecisionOnRequests{{{self._decide.get_description()},"
+            f"{self._then.get_description()}}}"
+        )
+
+
+def _parent_based(decide: Sampler) -> Sampler:
+    """`decide` for a trace's root (not a client call's own) and for a request under a
+    caller's trace; a remote parent's decision for the rest, a local parent's for all."""
+    return ParentBased(
+        root=NoRootClientSpans(decide),
+        remote_parent_sampled=OwnDecisionOnRequests(decide, ALWAYS_ON),
+        remote_parent_not_sampled=OwnDecisionOnRequests(decide, ALWAYS_OFF),
+    )
+
+
 def sampler() -> Sampler:
     """The sampler `OTEL_TRACES_SAMPLER` names: `parentbased_always_on` (the default, every
     trace) or `parentbased_traceidratio`, the share `OTEL_TRACES_SAMPLER_ARG` (0 to 1) of the
@@ -211,12 +260,13 @@ def sampler() -> Sampler:
 
     Parent-based either way: a span follows the decision its trace's root made, which the
     `traceparent` carries between services, so a signal's trace is whole in every service or
-    in none. A span not recorded still has its trace's ids, and the log lines written in it
-    carry them.
+    in none. A request under a caller's trace is decided anew, alike by the trace id
+    (`OwnDecisionOnRequests`): a caller does not choose for us. A span not recorded still has
+    its trace's ids, and the log lines written in it carry them.
     """
     name = os.environ.get("OTEL_TRACES_SAMPLER", "").strip() or "parentbased_always_on"
     if name == "parentbased_always_on":
-        return ParentBased(root=NoRootClientSpans())
+        return _parent_based(ALWAYS_ON)
     if name == "parentbased_traceidratio":
         arg = os.environ.get("OTEL_TRACES_SAMPLER_ARG", "").strip() or "1"
         try:
@@ -225,7 +275,7 @@ def sampler() -> Sampler:
             ratio = -1.0
         if not 0 <= ratio <= 1:
             raise ValueError(f"OTEL_TRACES_SAMPLER_ARG must be a share from 0 to 1, not {arg!r}")
-        return ParentBased(root=NoRootClientSpans(TraceIdRatioBased(ratio)))
+        return _parent_based(TraceIdRatioBased(ratio))
     raise ValueError(
         f"unsupported OTEL_TRACES_SAMPLER {name!r}: parentbased_always_on or "
         "parentbased_traceidratio (the others ignore the decision a trace's root made)"
