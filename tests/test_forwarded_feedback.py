@@ -290,6 +290,10 @@ async def test_two_replicas_relay_each_item_of_a_receiving_feed_once(
         found = per_signal(name)
         assert set(found) == signals, name
         assert min(found.values()) >= least, name
+    # The feed's reads are no part of a trace: the other deployment records each as a
+    # request of its own, not under a parent nobody records.
+    assert receiver.read_traceparents
+    assert set(receiver.read_traceparents) == {None}
 
 
 SIGNALS = 6

@@ -3,6 +3,9 @@ trace id that every service decides alike — and never a root trace of a client
 
 from __future__ import annotations
 
+import random
+import uuid
+
 import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace.sampling import Decision
@@ -63,6 +66,24 @@ def test_a_caller_s_sampled_flag_does_not_decide_for_us(monkeypatch: pytest.Monk
     own = [_records(t) for t in TRACES]
     for sampled in (True, False):
         assert [_records(t, SpanKind.SERVER, _remote(t, sampled)) for t in TRACES] == own
+        # Work continuing a kept trace (a review's decision, a forward's post) follows it.
+        assert all(_records(t, SpanKind.INTERNAL, _remote(t, sampled)) == sampled for t in TRACES)
+
+
+def test_a_share_of_traces_whose_ids_are_uuids_is_recorded_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A creditor's systems may make trace ids of version 4 UUIDs, whose lower half starts
+    with fixed bits: read as they are (OpenTelemetry's TraceIdRatioBased), a quarter recorded
+    none of them."""
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "parentbased_traceidratio")
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER_ARG", "0.25")
+    draw = random.Random(7)
+    uuids = [uuid.UUID(int=draw.getrandbits(128), version=4).int for _ in range(1000)]
+    assert 200 <= sum(_records(t) for t in uuids) <= 300
+    # A creditor's request under such a trace, and every service after it, alike.
+    for t in uuids[:100]:
+        assert _records(t, SpanKind.SERVER, _remote(t, sampled=False)) == _records(t)
 
 
 @pytest.mark.parametrize(

@@ -98,8 +98,9 @@ class FakeReceiver(LocalServer):
         self.key = new_key().api_key
         self.ids: list[str] = []
         self.items: list[dict[str, Any]] = []
-        # Each read of the feed: the index of every item it handed out.
+        # Each read of the feed: the index of every item it handed out, and its traceparent.
         self.reads: list[list[int]] = []
+        self.read_traceparents: list[str | None] = []
         self.posts = 0
         self.answering = threading.Event()
         self.answering.set()
@@ -135,6 +136,7 @@ class FakeReceiver(LocalServer):
                     served = list(range(start, min(start + limit, len(receiver.items))))
                     items = [receiver.items[n] for n in served]
                     receiver.reads.append(served)
+                    receiver.read_traceparents.append(self.headers.get("traceparent"))
                 cursor = str(served[-1]) if served else (str(start - 1) if start else None)
                 self._answer(200, {"items": items, "cursor": cursor})
 

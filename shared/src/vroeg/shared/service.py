@@ -183,7 +183,9 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         # FastAPI's own OpenTelemetry server spans (global tracer provider, which `main` sets
         # before serving): one per request, named by the route as called (`POST /v1/signalen`),
         # continuing a caller's `traceparent`. Probes are not traced.
-        telemetry={"exclude": _is_probe},
+        # Never FastAPI's own exporters (FASTAPI_OTEL_AUTO_CONFIGURE): they would send spans
+        # past `telemetry.Scrubbed`.
+        telemetry={"exclude": _is_probe, "auto_configure": False},
     )
     install_conventions(app)
     app.add_middleware(metrics.HttpMetrics)

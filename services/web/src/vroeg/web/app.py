@@ -127,8 +127,9 @@ def create_app(spec: ServiceSpec, settings: Settings) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
-        # One server span per page request; probes and the style sheet are not traced.
-        telemetry={"exclude": _untraced},
+        # One server span per page request; probes and the style sheet are not traced. Never
+        # FastAPI's own exporters (FASTAPI_OTEL_AUTO_CONFIGURE): past `telemetry.Scrubbed`.
+        telemetry={"exclude": _untraced, "auto_configure": False},
     )
     app.state.templates = templates()
     app.add_middleware(RequestBodyLimitMiddleware, max_body_size=MAX_BODY_BYTES)
