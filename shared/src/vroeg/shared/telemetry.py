@@ -12,7 +12,7 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -30,7 +30,6 @@ from opentelemetry.sdk.trace.export import (
 from opentelemetry.sdk.trace.sampling import (
     ALWAYS_OFF,
     ALWAYS_ON,
-    Decision,
     ParentBased,
     Sampler,
     SamplingResult,
@@ -174,15 +173,12 @@ def configure_logging(service: str, level: str) -> None:
     logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))
 
 
-class NoRootClientSpans(Sampler):
-    """Records the traces `then` samples, except those a client call would start on its own.
+class ByKind(Sampler):
+    """`then`'s decision, but for a span of a kind `by_kind` names, that kind's sampler's."""
 
-    A database statement or HTTP call outside any request or event (the outbox relay's poll,
-    housekeeping, a readiness probe's `SELECT 1`) would otherwise make a root trace each time.
-    """
-
-    def __init__(self, then: Sampler = ALWAYS_ON) -> None:
+    def __init__(self, then: Sampler, by_kind: Mapping[SpanKind, Sampler]) -> None:
         self._then = then
+        self._by_kind = dict(by_kind)
 
     def should_sample(
         self,
@@ -194,54 +190,16 @@ class NoRootClientSpans(Sampler):
         links: Sequence[Link] | None = None,
         trace_state: TraceState | None = None,
     ) -> SamplingResult:
-        """Drop a client span that has no parent; leave the rest to `then`."""
-        if kind is SpanKind.CLIENT:
-            return SamplingResult(Decision.DROP)
-        return self._then.should_sample(
-            parent_context, trace_id, name, kind, attributes, links, trace_state
-        )
-
-    def get_description(self) -> str:
-        """The sampler's name."""
-        return f"NoRootClientSpans{{{self._then.get_description()}}}"
-
-
-class OwnDecisionOnRequests(Sampler):
-    """For a request a service answers (a server span) under a caller's `traceparent`: the
-    decision `decide` makes by the trace id, whatever the caller's sampled flag says. Any
-    other span under a remote parent (a Kafka record's processing) goes to `then`.
-
-    A creditor's client that sends its traces unsampled would otherwise leave its signals
-    unrecorded in every service; one that samples all would have every one recorded. Our own
-    services decide alike by the same trace id, so a request from one to another keeps the
-    decision its trace's root made."""
-
-    def __init__(self, decide: Sampler, then: Sampler) -> None:
-        self._decide = decide
-        self._then = then
-
-    def should_sample(
-        self,
-        parent_context: Context | None,
-        trace_id: int,
-        name: str,
-        kind: SpanKind | None = None,
-        attributes: Attributes = None,
-        links: Sequence[Link] | None = None,
-        trace_state: TraceState | None = None,
-    ) -> SamplingResult:
-        """The own decision for a server span; `then`'s for the rest."""
-        chosen = self._decide if kind is SpanKind.SERVER else self._then
+        """The decision of the kind's sampler, or `then`'s."""
+        chosen = self._by_kind.get(kind, self._then) if kind is not None else self._then
         return chosen.should_sample(
             parent_context, trace_id, name, kind, attributes, links, trace_state
         )
 
     def get_description(self) -> str:
         """The sampler's name."""
-        return (
-            f"OwnDecisionOnRequests{{{self._decide.get_description()},"
-            f"{self._then.get_description()}}}"
-        )
+        kinds = ",".join(f"{k.name}:{s.get_description()}" for k, s in self._by_kind.items())
+        return f"ByKind{{{self._then.get_description()},{kinds}}}"
 
 
 class HashedTraceIdRatio(TraceIdRatioBased):
@@ -279,12 +237,20 @@ class HashedTraceIdRatio(TraceIdRatioBased):
 
 
 def _parent_based(decide: Sampler) -> Sampler:
-    """`decide` for a trace's root (not a client call's own) and for a request under a
-    caller's trace; a remote parent's decision for the rest, a local parent's for all."""
+    """`decide` for a trace's root and for a request a service answers under a caller's
+    `traceparent`; the parent's decision for every other span.
+
+    Never a root of a client call alone: a database statement or HTTP call outside any
+    request or event (the outbox relay's poll, housekeeping, a readiness probe's `SELECT 1`)
+    would make a root trace each time. A request under a caller's trace is decided by the
+    trace id whatever the caller's sampled flag says: a creditor's client that sends its
+    traces unsampled would otherwise leave its signals unrecorded in every service, one that
+    samples all would have every one recorded. Our own services decide alike by the same
+    trace id, so a request from one to another keeps the decision its trace's root made."""
     return ParentBased(
-        root=NoRootClientSpans(decide),
-        remote_parent_sampled=OwnDecisionOnRequests(decide, ALWAYS_ON),
-        remote_parent_not_sampled=OwnDecisionOnRequests(decide, ALWAYS_OFF),
+        root=ByKind(decide, {SpanKind.CLIENT: ALWAYS_OFF}),
+        remote_parent_sampled=ByKind(ALWAYS_ON, {SpanKind.SERVER: decide}),
+        remote_parent_not_sampled=ByKind(ALWAYS_OFF, {SpanKind.SERVER: decide}),
     )
 
 
@@ -296,7 +262,7 @@ def sampler() -> Sampler:
     Parent-based either way: a span follows the decision its trace's root made, which the
     `traceparent` carries between services, so a signal's trace is whole in every service or
     in none. A request under a caller's trace is decided anew, alike by the trace id
-    (`OwnDecisionOnRequests`): a caller does not choose for us. A span not recorded still has
+    (`_parent_based`): a caller's sampled flag does not choose for us. A span not recorded still has
     its trace's ids, and the log lines written in it carry them.
     """
     name = os.environ.get("OTEL_TRACES_SAMPLER", "").strip() or "parentbased_always_on"
