@@ -1,5 +1,5 @@
-"""Benchmark of brp-check's HTTP client: CPU per BRP query, httpx's default transport against
-the one brp-check uses (`network.AsyncioTransport`, httpx over asyncio's own streams).
+"""Benchmark of brp-check's HTTP client: CPU per BRP query, httpx's own transport against
+the one brp-check uses (`network.transport`, httpx over aiohttp).
 
 A child process serves a canned `POST /personen` answer over keep-alive HTTP/1.1 (so only the
 client's work is measured); the client sends `--requests` queries, `--concurrency` in flight
@@ -22,7 +22,7 @@ from opentelemetry import trace
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
 
-from vroeg.brp_check.network import AsyncioTransport
+from vroeg.brp_check import network
 
 PORT = 18765
 ANSWER = json.dumps(
@@ -96,8 +96,8 @@ async def main(args: argparse.Namespace) -> None:
     with trace.get_tracer("bench").start_as_current_span("bench"):
         for _ in range(args.rounds):
             for name, transport in (
-                ("httpx default (anyio)", None),
-                ("AsyncioTransport", AsyncioTransport()),
+                ("httpx's own", None),
+                ("httpx over aiohttp", network.transport(verify=True)),
             ):
                 ms, rate = await measure(transport, args.requests, args.concurrency)
                 print(f"{name:>22}: {ms:.3f} CPU ms per query, {rate:,.0f} queries/s")

@@ -1,4 +1,4 @@
-"""brp-check's HTTP client over asyncio's streams (`network`): a BRP that is silent, gone, or
+"""brp-check's HTTP client over aiohttp (`network`): a BRP that is silent, gone, or
 that closed an idle connection is a BRP unreachable or a query that goes through — never an
 error of another kind. (TLS and mutual TLS: test_brp_mtls.)"""
 
@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 import pytest
+from opentelemetry.instrumentation.httpx import AsyncOpenTelemetryTransport
 
 from vroeg.brp_check import network
 from vroeg.brp_check.brp import BrpClient
@@ -54,7 +55,7 @@ async def serve() -> AsyncIterator[Callable[[Handler], Awaitable[str]]]:
 
 
 def _client(url: str, timeout: float = 5) -> BrpClient:
-    transport = network.AsyncioTransport(False)
+    transport = network.AiohttpTransport(verify=False)
     http = httpx.AsyncClient(base_url=url, timeout=timeout, transport=transport)
     return BrpClient(http, CircuitBreaker())
 
@@ -80,6 +81,24 @@ async def test_a_brp_that_is_gone_is_unreachable() -> None:
     await server.wait_closed()  # nothing listens on the port now
     with pytest.raises(DependencyUnavailable, match="ConnectError"):
         await _client(f"http://127.0.0.1:{port}").persons(["999993653"])
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [(b"", "NetworkError"), (b"SSH-2.0-OpenSSH_9.2\r\n", "RemoteProtocolError")],
+    ids=["closed-without-answering", "not-http"],
+)
+async def test_a_brp_that_answers_no_http_is_unreachable(
+    serve: Callable[[Handler], Awaitable[str]], answer: bytes, error: str
+) -> None:
+    async def broken(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _request(reader)
+        writer.write(answer)
+        await writer.drain()
+        writer.close()
+
+    with pytest.raises(DependencyUnavailable, match=error):
+        await _client(await serve(broken)).persons(["999993653"])
 
 
 @pytest.mark.parametrize(
@@ -115,6 +134,6 @@ async def test_with_a_proxy_in_the_environment_the_client_uses_httpx_s_own_trans
 ) -> None:
     for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy"):
         monkeypatch.delenv(name, raising=False)
-    assert isinstance(network.transport(False), network.AsyncioTransport)
+    assert isinstance(network.transport(False), AsyncOpenTelemetryTransport)
     monkeypatch.setenv("https_proxy", "http://proxy.gemeente.example:3128")
     assert network.transport(False) is None
