@@ -8,6 +8,7 @@ by the dates the facts carry), so a year holds both months.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tests.support.fixtures import Isolation, PlatformFactory, staff_headers
 from tests.support.monitor import Figures, get_figures, publish_facts, rolled_up
 from tests.support.signals import opened_case
-from vroeg.reporting import monitor
+from vroeg.reporting import monitor, rollup
 from vroeg.reporting.settings import Settings
 from vroeg.shared.db import create_engine, create_sessionmaker
 from vroeg.shared.events import (
@@ -40,6 +41,7 @@ from vroeg.shared.events import (
     SignalKind,
     VlpType,
 )
+from vroeg.shared.messaging.unit_of_work import Database
 
 pytestmark = pytest.mark.infra
 
@@ -219,6 +221,48 @@ async def test_a_period_is_its_months_added_up_and_a_late_fact_counts_in_its_own
         await engine.dispose()
     assert len({name for name, *_ in kept}) > 20
     assert kept == counted
+
+
+async def test_a_month_that_goes_stale_again_meanwhile_waits_for_the_next_run(
+    isolation: Isolation, make_platform: PlatformFactory
+) -> None:
+    """Each run of the rollup refreshes a stale month once: in a national month facts keep
+    coming, and refreshed back to back until none came, the month's every fact was counted
+    again and again. The marks written meanwhile stay, for the next run."""
+    platform = make_platform()
+    platform.start(["reporting"])  # its schema
+    platform.stop()
+    settings = Settings.model_validate(
+        {"DATABASE_URL": isolation.database_url, "VROEG_ENVIRONMENT": "test"}
+    )
+    engine = create_engine(settings, schema="reporting", service="reporting")
+    sessions = create_sessionmaker(engine)
+    month = JANUARY.date().replace(day=1)
+    mark = sa.text("INSERT INTO stale_months (municipality, month) VALUES ('0363', :month)")
+    marking = asyncio.Event()
+
+    async def facts_keep_coming() -> None:
+        while not marking.is_set():
+            async with sessions() as session, session.begin():
+                await session.execute(mark, {"month": month})
+            await asyncio.sleep(0.005)
+
+    try:
+        async with sessions() as session, session.begin():
+            await session.execute(mark, {"month": month})
+        facts = asyncio.create_task(facts_keep_coming())
+        try:
+            database = Database(sessions, service="reporting", settings=settings)
+            refreshed = await asyncio.wait_for(rollup.refresh(database), 10)
+        finally:
+            marking.set()
+            await facts
+        assert refreshed == 1
+        async with sessions() as session:
+            stale = sa.text("SELECT count(*) FROM stale_months WHERE month = :month")
+            assert await session.scalar(stale, {"month": month}) > 0
+    finally:
+        await engine.dispose()
 
 
 async def _year(session: AsyncSession) -> list[tuple[object, ...]]:

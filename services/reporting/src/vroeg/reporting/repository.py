@@ -213,10 +213,15 @@ async def kept_figures(
     return [(name, Figure(m, key, num, den), whole) for name, m, key, num, den, whole in rows]
 
 
-async def take_stale_month(session: AsyncSession) -> tuple[date, list[str]] | None:
-    """The earliest stale month and its stale municipalities, their marks taken (a mark a
-    fact writes after this, even while the figures are computed, stays)."""
-    month = await session.scalar(sa.select(sa.func.min(StaleMonthRow.month)))
+async def take_stale_month(
+    session: AsyncSession, *, after: date | None = None
+) -> tuple[date, list[str]] | None:
+    """The earliest stale month (later than `after`) and its stale municipalities, their
+    marks taken (a mark a fact writes after this, even while the figures are computed, stays)."""
+    earliest = sa.select(sa.func.min(StaleMonthRow.month))
+    if after is not None:
+        earliest = earliest.where(StaleMonthRow.month > after)
+    month = await session.scalar(earliest)
     if month is None:
         return None
     taken = await session.scalars(

@@ -13,6 +13,7 @@ stale for the next turn.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from vroeg.reporting import repository
 from vroeg.reporting.indicators import CATALOGUE, Indicator
@@ -39,17 +40,22 @@ TRACKED = frozenset(
 
 
 async def refresh(database: Database, indicators: Sequence[Indicator] = CATALOGUE) -> int:
-    """Bring every stale month up to date; how many months it refreshed."""
+    """Bring every stale month up to date, each once; how many months it refreshed.
+
+    A month that goes stale again while this runs waits for the next run: in a busy month
+    facts keep coming, and refreshed back to back until none came, its every fact was counted
+    again and again (most of PostgreSQL's work in a national month)."""
     monthly = [i for i in indicators if i.by_month]
     refreshed = 0
+    last: date | None = None
     while True:
         async with database.unit_of_work() as uow:
-            stale = await repository.take_stale_month(uow.session)
+            stale = await repository.take_stale_month(uow.session, after=last)
             if stale is None:
                 return refreshed
-            month, municipalities = stale
+            last, municipalities = stale
             await repository.keep_figures(
-                uow.session, month, municipalities, [(i.name, i.query) for i in monthly]
+                uow.session, last, municipalities, [(i.name, i.query) for i in monthly]
             )
         refreshed += 1
 
