@@ -59,7 +59,6 @@ class TableRegister:
         return {
             (r.municipality, r.bsn): DebtHelpStatus(r.active_product, r.final_decision_on)
             for r in rows
-            if (r.municipality, r.bsn) in people
         }
 
 

@@ -7,11 +7,11 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vroeg.brp_check.models import AuditEntry, Check, DebtHelpRegistration, Review
 from vroeg.shared.events import CRISIS_KINDS
-from vroeg.shared.sql import any_of
 
 
 def add_check(session: AsyncSession, check: Check) -> None:
@@ -43,13 +43,23 @@ async def get_debt_help(
 async def debt_help_of(
     session: AsyncSession, people: Collection[tuple[str, str]]
 ) -> Sequence[DebtHelpRegistration]:
-    """The registrations of these (municipality, BSN) pairs, and of other pairs of their
-    municipalities and BSNs: an index look-up per combination, one statement however many."""
+    """The registrations of these (municipality, BSN) pairs: the pairs as two arrays side by
+    side, an index look-up per pair, one statement however many. (`municipality = ANY(…) AND
+    bsn = ANY(…)` looked up every combination: a batch's 200 signals in 150 municipalities,
+    30,000 look-ups and 31 ms a statement in a national month.)"""
+    d, pairs = DebtHelpRegistration, list(people)
+    wanted = (
+        sa.func.unnest(
+            sa.literal([m for m, _ in pairs], ARRAY(sa.String())),
+            sa.literal([b for _, b in pairs], ARRAY(sa.String())),
+        )
+        .table_valued("municipality", "bsn")
+        .render_derived(name="wanted")
+    )
     return (
         await session.scalars(
-            sa.select(DebtHelpRegistration).where(
-                any_of(DebtHelpRegistration.municipality, {m for m, _ in people}),
-                any_of(DebtHelpRegistration.bsn, {b for _, b in people}),
+            sa.select(d).join(
+                wanted, sa.and_(d.municipality == wanted.c.municipality, d.bsn == wanted.c.bsn)
             )
         )
     ).all()
