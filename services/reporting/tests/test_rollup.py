@@ -228,7 +228,8 @@ async def test_a_month_that_goes_stale_again_meanwhile_waits_for_the_next_run(
 ) -> None:
     """Each run of the rollup refreshes a stale month once: in a national month facts keep
     coming, and refreshed back to back until none came, the month's every fact was counted
-    again and again. The marks written meanwhile stay, for the next run."""
+    again and again. The marks written meanwhile stay, for the next run; a later stale month
+    is refreshed in the same run."""
     platform = make_platform()
     platform.start(["reporting"])  # its schema
     platform.stop()
@@ -237,7 +238,7 @@ async def test_a_month_that_goes_stale_again_meanwhile_waits_for_the_next_run(
     )
     engine = create_engine(settings, schema="reporting", service="reporting")
     sessions = create_sessionmaker(engine)
-    month = JANUARY.date().replace(day=1)
+    month, later = JANUARY.date().replace(day=1), FEBRUARY.date().replace(day=1)
     mark = sa.text("INSERT INTO stale_months (municipality, month) VALUES ('0363', :month)")
     marking = asyncio.Event()
 
@@ -249,7 +250,7 @@ async def test_a_month_that_goes_stale_again_meanwhile_waits_for_the_next_run(
 
     try:
         async with sessions() as session, session.begin():
-            await session.execute(mark, {"month": month})
+            await session.execute(mark, [{"month": month}, {"month": later}])
         facts = asyncio.create_task(facts_keep_coming())
         try:
             database = Database(sessions, service="reporting", settings=settings)
@@ -257,10 +258,11 @@ async def test_a_month_that_goes_stale_again_meanwhile_waits_for_the_next_run(
         finally:
             marking.set()
             await facts
-        assert refreshed == 1
+        assert refreshed == 2
         async with sessions() as session:
             stale = sa.text("SELECT count(*) FROM stale_months WHERE month = :month")
             assert await session.scalar(stale, {"month": month}) > 0
+            assert await session.scalar(stale, {"month": later}) == 0
     finally:
         await engine.dispose()
 
