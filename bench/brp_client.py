@@ -1,5 +1,6 @@
 """Benchmark of brp-check's HTTP client: CPU per BRP query, httpx's own transport against
-the one brp-check uses (`network.transport`, httpx over aiohttp).
+the one brp-check uses (`network.AiohttpTransport`, httpx over aiohttp, traced as
+`network.transport` does).
 
 A child process serves a canned `POST /personen` answer over keep-alive HTTP/1.1 (so only the
 client's work is measured); the client sends `--requests` queries, `--concurrency` in flight
@@ -19,7 +20,10 @@ import time
 
 import httpx
 from opentelemetry import trace
-from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+from opentelemetry.instrumentation.httpx import (
+    AsyncOpenTelemetryTransport,
+    HTTPXClientInstrumentor,
+)
 from opentelemetry.sdk.trace import TracerProvider
 
 from vroeg.brp_check import network
@@ -97,7 +101,7 @@ async def main(args: argparse.Namespace) -> None:
         for _ in range(args.rounds):
             for name, transport in (
                 ("httpx's own", None),
-                ("httpx over aiohttp", network.transport(verify=True)),
+                ("httpx over aiohttp", AsyncOpenTelemetryTransport(network.AiohttpTransport())),
             ):
                 ms, rate = await measure(transport, args.requests, args.concurrency)
                 print(f"{name:>22}: {ms:.3f} CPU ms per query, {rate:,.0f} queries/s")

@@ -54,33 +54,45 @@ async def serve() -> AsyncIterator[Callable[[Handler], Awaitable[str]]]:
         server.close()
 
 
-def _client(url: str, timeout: float = 5) -> BrpClient:
-    transport = network.AiohttpTransport(verify=False)
-    http = httpx.AsyncClient(base_url=url, timeout=timeout, transport=transport)
-    return BrpClient(http, CircuitBreaker())
+Client = Callable[..., BrpClient]
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[Client]:
+    """brp-check's client of a BRP at a URL (its connections closed after the test)."""
+    opened: list[httpx.AsyncClient] = []
+
+    def make(url: str, timeout: float = 5) -> BrpClient:
+        transport = network.AiohttpTransport(verify=False)
+        opened.append(httpx.AsyncClient(base_url=url, timeout=timeout, transport=transport))
+        return BrpClient(opened[-1], CircuitBreaker())
+
+    yield make
+    for http in opened:
+        await http.aclose()
 
 
 async def test_a_brp_that_takes_the_query_and_stays_silent_is_unreachable_after_the_timeout(
-    serve: Callable[[Handler], Awaitable[str]],
+    serve: Callable[[Handler], Awaitable[str]], client: Client
 ) -> None:
     async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await _request(reader)
         await reader.read()  # until the client gives up and closes
 
-    brp = _client(await serve(silent), timeout=0.5)
+    brp = client(await serve(silent), timeout=0.5)
     started = time.monotonic()
     with pytest.raises(DependencyUnavailable, match="ReadTimeout"):
         await brp.persons(["999993653"])
     assert time.monotonic() - started < 5
 
 
-async def test_a_brp_that_is_gone_is_unreachable() -> None:
+async def test_a_brp_that_is_gone_is_unreachable(client: Client) -> None:
     server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     server.close()
     await server.wait_closed()  # nothing listens on the port now
     with pytest.raises(DependencyUnavailable, match="ConnectError"):
-        await _client(f"http://127.0.0.1:{port}").persons(["999993653"])
+        await client(f"http://127.0.0.1:{port}").persons(["999993653"])
 
 
 @pytest.mark.parametrize(
@@ -89,7 +101,7 @@ async def test_a_brp_that_is_gone_is_unreachable() -> None:
     ids=["closed-without-answering", "not-http"],
 )
 async def test_a_brp_that_answers_no_http_is_unreachable(
-    serve: Callable[[Handler], Awaitable[str]], answer: bytes, error: str
+    serve: Callable[[Handler], Awaitable[str]], client: Client, answer: bytes, error: str
 ) -> None:
     async def broken(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await _request(reader)
@@ -98,7 +110,7 @@ async def test_a_brp_that_answers_no_http_is_unreachable(
         writer.close()
 
     with pytest.raises(DependencyUnavailable, match=error):
-        await _client(await serve(broken)).persons(["999993653"])
+        await client(await serve(broken)).persons(["999993653"])
 
 
 @pytest.mark.parametrize(
@@ -107,7 +119,7 @@ async def test_a_brp_that_answers_no_http_is_unreachable(
     ids=["closed", "408-then-closed"],
 )
 async def test_a_connection_the_brp_closed_while_idle_is_not_used_again(
-    serve: Callable[[Handler], Awaitable[str]], last_words: bytes
+    serve: Callable[[Handler], Awaitable[str]], client: Client, last_words: bytes
 ) -> None:
     connections = 0
 
@@ -122,11 +134,34 @@ async def test_a_connection_the_brp_closed_while_idle_is_not_used_again(
         await writer.drain()
         writer.close()
 
-    brp = _client(await serve(one_query_each))
+    brp = client(await serve(one_query_each))
     for _ in range(3):
         assert await brp.persons(["999993653"]) == {}
         await asyncio.sleep(0.1)  # the close reaches the client
     assert connections == 3
+
+
+async def test_a_408_a_gateway_sent_on_an_idle_connection_is_not_the_next_query_s_answer(
+    serve: Callable[[Handler], Awaitable[str]], client: Client
+) -> None:
+    """A gateway's 408 on an idle connection it has not closed yet: the next query goes over
+    a new connection (aiohttp does not use one that said something unasked)."""
+    connections = 0
+
+    async def then_408(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        await _request(reader)
+        await _answer(writer)
+        writer.write(b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\n\r\n")
+        await writer.drain()
+        await reader.read()  # closes only when the client does
+
+    brp = client(await serve(then_408))
+    assert await brp.persons(["999993653"]) == {}
+    await asyncio.sleep(0.05)  # the 408 reaches the client
+    assert await brp.persons(["999993653"]) == {}
+    assert connections == 2
 
 
 async def test_with_a_proxy_in_the_environment_the_client_uses_httpx_s_own_transport(

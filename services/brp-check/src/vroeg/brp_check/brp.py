@@ -250,7 +250,8 @@ class BrpClient:
             self._breaker.failed()
             raise DependencyUnavailable(f"BRP unreachable: {exc!r}") from exc
         # Down, overloaded, or refusing our credentials: the signal waits until it is mended.
-        if response.status_code >= 500 or response.status_code in (401, 403, 429):
+        # A 408 too: the gateway gave up waiting for us.
+        if response.status_code >= 500 or response.status_code in (401, 403, 408, 429):
             self._breaker.failed()
             raise DependencyUnavailable(f"BRP answered {response.status_code}")
         self._breaker.succeeded()
