@@ -1,12 +1,11 @@
-"""Benchmark of brp-check's HTTP client: CPU per BRP query, httpx's own transport against
-the one brp-check uses (`network.AiohttpTransport`, httpx over aiohttp, traced as
-`network.transport` does).
+"""Benchmark of brp-check's HTTP client: CPU per BRP query, httpx (traced by OpenTelemetry's
+httpx instrumentation) against the client brp-check uses (`network.BrpHttp`, aiohttp in a
+span of its own).
 
 A child process serves a canned `POST /personen` answer over keep-alive HTTP/1.1 (so only the
 client's work is measured); the client sends `--requests` queries, `--concurrency` in flight
-(brp-check's default), traced as in the service (OpenTelemetry's httpx instrumentation, spans
-recorded, not exported). Prints CPU ms per query and queries/s for each transport, `--rounds`
-times in turn.
+(brp-check's default), traced (spans recorded, not exported). Prints CPU ms per query and
+queries/s for each client, `--rounds` times in turn.
     uv run python bench/brp_client.py [--requests N] [--concurrency C] [--rounds R]
 """
 
@@ -17,13 +16,11 @@ import asyncio
 import json
 import multiprocessing
 import time
+from collections.abc import Awaitable, Callable
 
 import httpx
 from opentelemetry import trace
-from opentelemetry.instrumentation.httpx import (
-    AsyncOpenTelemetryTransport,
-    HTTPXClientInstrumentor,
-)
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
 
 from vroeg.brp_check import network
@@ -72,39 +69,45 @@ def serve() -> None:
 
 
 async def measure(
-    transport: httpx.AsyncBaseTransport | None, requests: int, concurrency: int
+    post: Callable[[], Awaitable[bytes]], requests: int, concurrency: int
 ) -> tuple[float, float]:
     """CPU ms per query and queries/s over `requests` queries (after a warm-up)."""
-    async with httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{PORT}", timeout=10, transport=transport, trust_env=False
-    ) as http:
-        slots = asyncio.Semaphore(concurrency)
+    slots = asyncio.Semaphore(concurrency)
 
-        async def query() -> None:
-            async with slots:
-                response = await http.post(
-                    "/personen", content=QUERY, headers={"Content-Type": "application/json"}
-                )
-                response.json()
+    async def query() -> None:
+        async with slots:
+            json.loads(await post())
 
-        await asyncio.gather(*(query() for _ in range(concurrency * 50)))
-        cpu, wall = time.process_time(), time.perf_counter()
-        await asyncio.gather(*(query() for _ in range(requests)))
-        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    await asyncio.gather(*(query() for _ in range(concurrency * 50)))
+    cpu, wall = time.process_time(), time.perf_counter()
+    await asyncio.gather(*(query() for _ in range(requests)))
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     return cpu / requests * 1000, requests / wall
 
 
 async def main(args: argparse.Namespace) -> None:
     trace.set_tracer_provider(TracerProvider())
     HTTPXClientInstrumentor().instrument()
+    url = f"http://127.0.0.1:{PORT}"
+    headers = {"Content-Type": "application/json; charset=utf-8"}
     with trace.get_tracer("bench").start_as_current_span("bench"):
-        for _ in range(args.rounds):
-            for name, transport in (
-                ("httpx's own", None),
-                ("httpx over aiohttp", AsyncOpenTelemetryTransport(network.AiohttpTransport())),
-            ):
-                ms, rate = await measure(transport, args.requests, args.concurrency)
-                print(f"{name:>22}: {ms:.3f} CPU ms per query, {rate:,.0f} queries/s")
+        async with (
+            httpx.AsyncClient(base_url=url, timeout=10, trust_env=False) as httpx_client,
+            network.BrpHttp(url, timeout_s=10) as brp_http,
+        ):
+
+            async def by_httpx() -> bytes:
+                return (
+                    await httpx_client.post("/personen", content=QUERY, headers=headers)
+                ).content
+
+            async def by_brp_check() -> bytes:
+                return (await brp_http.post("/personen", QUERY)).content
+
+            for _ in range(args.rounds):
+                for name, post in (("httpx", by_httpx), ("brp-check's (aiohttp)", by_brp_check)):
+                    ms, rate = await measure(post, args.requests, args.concurrency)
+                    print(f"{name:>22}: {ms:.3f} CPU ms per query, {rate:,.0f} queries/s")
 
 
 if __name__ == "__main__":

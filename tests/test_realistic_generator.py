@@ -8,14 +8,15 @@ from collections import Counter
 from datetime import date
 from decimal import Decimal
 
-import httpx
 import pytest
 from creditors import TYPE_SHARES
 from realistic import Generated, figures, generate
 
+from tests.support.local_http import serving
 from vroeg.brp_check.brp import BrpClient, UnsearchableName
 from vroeg.brp_check.brp_transport import CircuitBreaker
 from vroeg.brp_check.debt_help import DebtHelpStatus
+from vroeg.brp_check.network import BrpHttp
 from vroeg.brp_check.rules import count_minors, decide_route
 from vroeg.intake import rules
 from vroeg.intake.schemas import SignalIn
@@ -107,9 +108,7 @@ async def test_the_ground_truth_is_what_brp_check_finds_in_the_stand_in(
     sample = [s for s in measured if s.truth.route != Route.RESIDENT] + [
         s for s in measured if s.truth.route == Route.RESIDENT
     ][:150]
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=create_app(store)), base_url=f"http://brp{BASE_PATH}"
-    ) as http:
+    async with serving(create_app(store)) as url, BrpHttp(url + BASE_PATH, timeout_s=10) as http:
         brp = BrpClient(http, CircuitBreaker())
         for s in sample:
             signal = s.signal_data()

@@ -1,11 +1,18 @@
 """A small HTTP server on a free port of this machine, run in a thread of the test: what a
 test stands up to play another system's part (a receiving deployment's feed, an OTLP
-collector)."""
+collector); or a stand-in's ASGI app, served in the test's event loop."""
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import uvicorn
+from uvicorn._types import ASGIApplication
 
 
 class QuietHandler(BaseHTTPRequestHandler):
@@ -38,3 +45,19 @@ class LocalServer:
 
     def stop(self) -> None:
         self._server.shutdown()
+
+
+@asynccontextmanager
+async def serving(app: ASGIApplication) -> AsyncIterator[str]:
+    """An ASGI app served by uvicorn on a free port, in the test's own event loop: its URL."""
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    listening.listen()  # connections wait in its backlog until uvicorn has started
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False))
+    task = asyncio.create_task(server.serve(sockets=[listening]))
+    try:
+        yield f"http://127.0.0.1:{listening.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        await task
+        listening.close()

@@ -1,6 +1,7 @@
 """brp-check's HTTP client over aiohttp (`network`): a BRP that is silent, gone, or
 that closed an idle connection is a BRP unreachable or a query that goes through — never an
-error of another kind. (TLS and mutual TLS: test_brp_mtls.)"""
+error of another kind; a proxy in the environment is used. (TLS and mutual TLS:
+test_brp_mtls.)"""
 
 from __future__ import annotations
 
@@ -8,13 +9,11 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-import httpx
 import pytest
-from opentelemetry.instrumentation.httpx import AsyncOpenTelemetryTransport
 
-from vroeg.brp_check import network
 from vroeg.brp_check.brp import BrpClient
 from vroeg.brp_check.brp_transport import CircuitBreaker
+from vroeg.brp_check.network import BrpHttp
 from vroeg.shared.messaging.consumer import DependencyUnavailable
 
 ANSWER = b'{"type": "RaadpleegMetBurgerservicenummer", "personen": []}'
@@ -60,11 +59,10 @@ Client = Callable[..., BrpClient]
 @pytest.fixture
 async def client() -> AsyncIterator[Client]:
     """brp-check's client of a BRP at a URL (its connections closed after the test)."""
-    opened: list[httpx.AsyncClient] = []
+    opened: list[BrpHttp] = []
 
     def make(url: str, timeout: float = 5) -> BrpClient:
-        transport = network.AiohttpTransport(verify=False)
-        opened.append(httpx.AsyncClient(base_url=url, timeout=timeout, transport=transport))
+        opened.append(BrpHttp(url, timeout_s=timeout))
         return BrpClient(opened[-1], CircuitBreaker())
 
     yield make
@@ -81,7 +79,7 @@ async def test_a_brp_that_takes_the_query_and_stays_silent_is_unreachable_after_
 
     brp = client(await serve(silent), timeout=0.5)
     started = time.monotonic()
-    with pytest.raises(DependencyUnavailable, match="ReadTimeout"):
+    with pytest.raises(DependencyUnavailable, match="SocketTimeoutError"):
         await brp.persons(["999993653"])
     assert time.monotonic() - started < 5
 
@@ -91,13 +89,13 @@ async def test_a_brp_that_is_gone_is_unreachable(client: Client) -> None:
     port = server.sockets[0].getsockname()[1]
     server.close()
     await server.wait_closed()  # nothing listens on the port now
-    with pytest.raises(DependencyUnavailable, match="ConnectError"):
+    with pytest.raises(DependencyUnavailable, match="ClientConnectorError"):
         await client(f"http://127.0.0.1:{port}").persons(["999993653"])
 
 
 @pytest.mark.parametrize(
     ("answer", "error"),
-    [(b"", "NetworkError"), (b"SSH-2.0-OpenSSH_9.2\r\n", "RemoteProtocolError")],
+    [(b"", "ServerDisconnectedError"), (b"SSH-2.0-OpenSSH_9.2\r\n", "ClientResponseError")],
     ids=["closed-without-answering", "not-http"],
 )
 async def test_a_brp_that_answers_no_http_is_unreachable(
@@ -164,11 +162,21 @@ async def test_a_408_a_gateway_sent_on_an_idle_connection_is_not_the_next_query_
     assert connections == 2
 
 
-async def test_with_a_proxy_in_the_environment_the_client_uses_httpx_s_own_transport(
-    monkeypatch: pytest.MonkeyPatch,
+async def test_with_a_proxy_in_the_environment_the_query_goes_through_it(
+    serve: Callable[[Handler], Awaitable[str]], client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy"):
+    asked: list[bytes] = []
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        asked.append(head.split(b"\r\n")[0])
+        await reader.readexactly(int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0]))
+        await _answer(writer)
+        writer.close()
+
+    for name in ("HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "https_proxy", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
-    assert isinstance(network.transport(False), AsyncOpenTelemetryTransport)
-    monkeypatch.setenv("https_proxy", "http://proxy.gemeente.example:3128")
-    assert network.transport(False) is None
+    monkeypatch.setenv("HTTP_PROXY", await serve(proxy))
+    brp = client("http://brp.gemeente.example/haalcentraal/api/brp")
+    assert await brp.persons(["999993653"]) == {}
+    assert asked == [b"POST http://brp.gemeente.example/haalcentraal/api/brp/personen HTTP/1.1"]

@@ -6,12 +6,13 @@ import asyncio
 
 import httpx
 import pytest
+from aiohttp import web
 
+from tests.support.brp import brp_answering
 from tests.support.db import eventually
 from tests.support.fixtures import Isolation, PlatformFactory
 from tests.support.kafka import publish, read_events
 from tests.support.signals import resident_signal
-from vroeg.brp_check.brp import BrpClient
 from vroeg.brp_check.brp_transport import CircuitBreaker
 from vroeg.shared.events import Route
 from vroeg.shared.messaging.consumer import DependencyUnavailable
@@ -65,22 +66,54 @@ async def test_with_a_wrong_secret_signals_wait_and_readiness_says_so(
         )
 
 
+class Tokens:
+    """Tokens the gateway issued, the latest current (a `network.Token`)."""
+
+    def __init__(self) -> None:
+        self.issued = 1
+
+    async def current(self) -> str:
+        return f"token-{self.issued}"
+
+    def forget(self) -> None:
+        self.issued += 1
+
+
+async def test_a_token_the_gateway_refuses_is_renewed_once_and_the_query_goes_again() -> None:
+    seen: list[str] = []
+    valid = "Bearer token-2"  # the gateway revoked the first, before it expired
+
+    async def gateway(request: web.Request) -> web.Response:
+        seen.append(request.headers.get("Authorization", ""))
+        if request.headers.get("Authorization") != valid:
+            return web.Response(status=401)
+        return web.json_response({"type": "RaadpleegMetBurgerservicenummer", "personen": []})
+
+    tokens = Tokens()
+    async with brp_answering(gateway, token=tokens) as brp:
+        assert await brp.persons(["999993653"]) == {}
+        assert seen == ["Bearer token-1", "Bearer token-2"]
+        valid = "Bearer token-9"  # refuses the fresh token too: once, then an outage
+        with pytest.raises(DependencyUnavailable, match="401"):
+            await brp.persons(["999993653"])
+    assert seen[2:] == ["Bearer token-2", "Bearer token-3"]
+
+
 async def test_the_breaker_stops_calling_a_failing_brp_and_tries_again_after_the_cooldown() -> None:
     calls = 0
 
-    def down(request: httpx.Request) -> httpx.Response:
+    async def down(request: web.Request) -> web.Response:
         nonlocal calls
         calls += 1
-        return httpx.Response(503)
+        return web.Response(status=503)
 
-    http = httpx.AsyncClient(transport=httpx.MockTransport(down), base_url="http://brp")
-    client = BrpClient(http, CircuitBreaker(threshold=3, cooldown_s=0.2))
-    signal = resident_signal(3).signal
-    for _ in range(10):
+    async with brp_answering(down, CircuitBreaker(threshold=3, cooldown_s=0.2)) as client:
+        signal = resident_signal(3).signal
+        for _ in range(10):
+            with pytest.raises(DependencyUnavailable):
+                await client.find(signal)
+        assert calls == 3  # then open: no request leaves
+        await asyncio.sleep(0.25)
         with pytest.raises(DependencyUnavailable):
             await client.find(signal)
-    assert calls == 3  # then open: no request leaves
-    await asyncio.sleep(0.25)
-    with pytest.raises(DependencyUnavailable):
-        await client.find(signal)
-    assert calls == 4  # half-open: one try
+        assert calls == 4  # half-open: one try

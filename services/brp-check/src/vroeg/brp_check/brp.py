@@ -11,13 +11,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import httpx
-
 from vroeg.brp_check.brp_transport import CircuitBreaker
+from vroeg.brp_check.network import BrpHttp, Unreachable
 from vroeg.shared.events import Address, SignalData
 from vroeg.shared.messaging.consumer import DependencyUnavailable
 
-MEDIA_TYPE = "application/json; charset=utf-8"
 # Only what routing needs (AVG: data minimisation). opschortingBijhouding always comes along.
 PERSON_FIELDS = [
     "burgerservicenummer",
@@ -131,9 +129,7 @@ class BrpCandidate:
 class BrpClient:
     """Asks the BRP who a signal is about, and who lives at an address."""
 
-    def __init__(
-        self, http: httpx.AsyncClient, breaker: CircuitBreaker, *, concurrency: int = 8
-    ) -> None:
+    def __init__(self, http: BrpHttp, breaker: CircuitBreaker, *, concurrency: int = 8) -> None:
         self._http = http
         self._breaker = breaker
         # Queries in flight at once, whatever a batch asks: the BRP is a shared, metered service.
@@ -241,24 +237,22 @@ class BrpClient:
                 # Once a slot is free: queries queued behind an outage's first failures do
                 # not go out once the breaker opened.
                 self._breaker.before()
-                response = await self._http.post(
-                    "/personen",
-                    content=json.dumps(body, ensure_ascii=False).encode(),
-                    headers={"Content-Type": MEDIA_TYPE, "Accept": MEDIA_TYPE},
+                answer = await self._http.post(
+                    "/personen", json.dumps(body, ensure_ascii=False).encode()
                 )
-        except httpx.HTTPError as exc:
+        except Unreachable as exc:
             self._breaker.failed()
-            raise DependencyUnavailable(f"BRP unreachable: {exc!r}") from exc
+            raise DependencyUnavailable(f"BRP unreachable: {exc}") from exc
         # Down, overloaded, or refusing our credentials: the signal waits until it is mended.
         # A 408 too: the gateway gave up waiting for us.
-        if response.status_code >= 500 or response.status_code in (401, 403, 408, 429):
+        if answer.status >= 500 or answer.status in (401, 403, 408, 429):
             self._breaker.failed()
-            raise DependencyUnavailable(f"BRP answered {response.status_code}")
+            raise DependencyUnavailable(f"BRP answered {answer.status}")
         self._breaker.succeeded()
-        if response.status_code >= 400:
+        if answer.status >= 400:
             # Not the answer's body: it can quote the query's names and BSNs into the logs.
-            raise BrpError(f"BRP refused {body['type']}: {response.status_code}")
-        personen: list[dict[str, Any]] = response.json().get("personen", [])
+            raise BrpError(f"BRP refused {body['type']}: {answer.status}")
+        personen: list[dict[str, Any]] = json.loads(answer.content).get("personen", [])
         return personen
 
 

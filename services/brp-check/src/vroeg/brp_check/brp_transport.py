@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
-from collections.abc import AsyncGenerator
 
 import httpx
 
@@ -21,8 +20,9 @@ from vroeg.shared.messaging.consumer import DependencyUnavailable
 TOKEN_MARGIN_S = 30  # renew a token this long before it expires
 
 
-class ClientCredentials(httpx.Auth):
-    """OAuth2 client-credentials grant; the token is cached until shortly before it expires."""
+class ClientCredentials:
+    """OAuth2 client-credentials grant; the token is cached until shortly before it expires
+    (a `network.Token`). The token endpoint is asked once a token's life, with httpx."""
 
     def __init__(
         self,
@@ -40,17 +40,10 @@ class ClientCredentials(httpx.Auth):
         self._expires_at = 0.0
         self._lock = asyncio.Lock()
 
-    async def async_auth_flow(
-        self, request: httpx.Request
-    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        request.headers["Authorization"] = f"Bearer {await self._current()}"
-        response = yield request
-        if response.status_code == 401:  # revoked or expired early: one fresh try
-            self._token = None
-            request.headers["Authorization"] = f"Bearer {await self._current()}"
-            yield request
+    def forget(self) -> None:
+        self._token = None
 
-    async def _current(self) -> str:
+    async def current(self) -> str:
         async with self._lock:
             if self._token is None or time.monotonic() >= self._expires_at:
                 self._token, lifetime = await self._fetch()
@@ -100,18 +93,18 @@ class CircuitBreaker:
             self._open_until = time.monotonic() + self._cooldown_s
 
 
-def http_client(settings: Settings) -> httpx.AsyncClient:
+def http_client(settings: Settings) -> network.BrpHttp:
     """The HTTP client for the BRP, with the configured authentication and TLS."""
     verify: ssl.SSLContext | bool = True
     if settings.brp_ca_bundle or settings.brp_client_cert:
         verify = ssl.create_default_context(cafile=settings.brp_ca_bundle)
         if settings.brp_client_cert:  # mutual TLS
             verify.load_cert_chain(settings.brp_client_cert, settings.brp_client_key)
-    auth: httpx.Auth | None = None
+    token: ClientCredentials | None = None
     if settings.brp_oauth_token_url:
         if not settings.brp_oauth_client_id or settings.brp_oauth_client_secret is None:
             raise ValueError("BRP_OAUTH_TOKEN_URL needs BRP_OAUTH_CLIENT_ID and _SECRET")
-        auth = ClientCredentials(
+        token = ClientCredentials(
             settings.brp_oauth_token_url,
             settings.brp_oauth_client_id,
             settings.brp_oauth_client_secret.get_secret_value(),
@@ -119,11 +112,10 @@ def http_client(settings: Settings) -> httpx.AsyncClient:
             verify,
         )
     headers = {"X-API-Key": settings.brp_api_key.get_secret_value()} if settings.brp_api_key else {}
-    return httpx.AsyncClient(
-        base_url=settings.brp_base_url,
-        timeout=settings.brp_timeout_s,
-        headers=headers,
-        auth=auth,
+    return network.BrpHttp(
+        settings.brp_base_url,
+        timeout_s=settings.brp_timeout_s,
         verify=verify,
-        transport=network.transport(verify),
+        headers=headers,
+        token=token,
     )

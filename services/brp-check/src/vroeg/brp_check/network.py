@@ -1,51 +1,152 @@
-"""httpx over aiohttp, for the BRP: two queries per signal, so the client's cost per request
-is a good part of brp-check's CPU.
+"""How brp-check's queries travel to the BRP: `POST` over aiohttp, in a client span of their
+own, with the gateway's credentials.
 
-httpx keeps what it is good at (the OAuth2 auth flow, timeouts, its errors); aiohttp's
-connection pool and HTTP/1.1 parser move the bytes, through `httpx_aiohttp`'s transport (by
-one of httpx's maintainers). A traced query costs about half the CPU of httpx's own
-transport (`bench/brp_client.py`). OpenTelemetry's httpx instrumentation patches httpx's own
-transport class only, so this one is wrapped in its tracing transport.
+Two queries per signal make the client's cost per request a good part of brp-check's CPU.
+aiohttp's connection pool and HTTP/1.1 parser, with the span written here, cost about a third
+of httpx over aiohttp (`bench/brp_client.py`): httpx's layers (URL merging, auth flow,
+cookies, its response model) were most of it. The span follows OpenTelemetry's HTTP client
+conventions; its context goes along as `traceparent`.
 """
 
 from __future__ import annotations
 
-import os
 import ssl
+import urllib.request
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Protocol
+from urllib.parse import urlsplit
 
 import aiohttp
-import httpx
-import httpx_aiohttp
-from opentelemetry.instrumentation.httpx import AsyncOpenTelemetryTransport
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
 
-# Where httpx finds a proxy in the environment; a client with its own transport ignores them.
-PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY")
+from vroeg.shared.telemetry import error_text
+
+MEDIA_TYPE = "application/json; charset=utf-8"  # of the queries and the answers
+_tracer = trace.get_tracer(__name__)
 
 
-class AiohttpTransport(httpx_aiohttp.AiohttpTransport):
-    """The library's transport, with every aiohttp failure an httpx error of its kind:
-    brp-check takes an httpx.HTTPError for a BRP unreachable, and ops read its name."""
+class Unreachable(RuntimeError):
+    """No answer from the BRP: no connection, the connection lost, no answer in time, or an
+    answer that is not HTTP. The text names aiohttp's error (never a query's values)."""
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        try:
-            return await super().handle_async_request(request)
-        except httpx.ConnectTimeout as exc:
-            # The library names every failed connection a timeout: one refused, or closed
-            # under a request, is not.
-            cause = exc.__cause__
-            if isinstance(cause, aiohttp.ServerTimeoutError):
+
+@dataclass(frozen=True)
+class Answer:
+    """The BRP's answer: its status and body."""
+
+    status: int
+    content: bytes
+
+
+class Token(Protocol):
+    """Where the gateway's access token comes from (`brp_transport.ClientCredentials`)."""
+
+    async def current(self) -> str:
+        """A token that is valid now (fetched when none is, or it expires soon)."""
+        ...
+
+    def forget(self) -> None:
+        """The gateway refused the token: the next `current` fetches a new one."""
+        ...
+
+
+class BrpHttp:
+    """JSON POSTs to the BRP at `base_url`, with `headers` and, given a `token`, a bearer token
+    (one fresh try when the gateway answers 401). `timeout_s` bounds connecting, a free
+    connection in the pool, and each wait for the answer's bytes. A proxy in the environment
+    (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`) is used."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout_s: float,
+        verify: ssl.SSLContext | bool = True,
+        headers: dict[str, str] | None = None,
+        token: Token | None = None,
+    ) -> None:
+        self._base_url = base_url.rstrip("/")
+        where = urlsplit(self._base_url)
+        self._server: dict[str, str | int] = {
+            "server.address": where.hostname or "",
+            "server.port": where.port or (443 if where.scheme == "https" else 80),
+        }
+        self._timeout = aiohttp.ClientTimeout(total=None, connect=timeout_s, sock_read=timeout_s)
+        self._verify = verify  # an SSLContext for our CA and client certificate (mutual TLS)
+        self._headers = {"Content-Type": MEDIA_TYPE, "Accept": MEDIA_TYPE, **(headers or {})}
+        self._token = token
+        self._session: aiohttp.ClientSession | None = None  # opened with the first query
+        self._proxy: str | None = None
+
+    async def post(self, path: str, content: bytes) -> Answer:
+        """The BRP's answer to `content` POSTed at `path`; Unreachable when there is none."""
+        url = self._base_url + path
+        with _tracer.start_as_current_span(
+            "POST",
+            kind=SpanKind.CLIENT,
+            attributes={"http.request.method": "POST", "url.full": url, **self._server},
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as span:
+            try:
+                answer = await self._send(url, content)
+                if answer.status == 401 and self._token is not None:
+                    self._token.forget()  # revoked or expired early: one fresh try
+                    answer = await self._send(url, content)
+            except Unreachable as exc:
+                span.set_attribute("error.type", type(exc.__cause__).__qualname__)
+                span.set_status(Status(StatusCode.ERROR, str(exc)))
                 raise
-            if isinstance(cause, aiohttp.ClientConnectorError):
-                raise httpx.ConnectError(str(exc), request=request) from cause
-            raise httpx.NetworkError(str(exc), request=request) from cause
-        except aiohttp.ClientError as exc:  # one it does not map: an answer not HTTP
-            raise httpx.RemoteProtocolError(str(exc), request=request) from exc
+            span.set_attribute("http.response.status_code", answer.status)
+            if answer.status >= 400:
+                span.set_attribute("error.type", str(answer.status))
+                span.set_status(Status(StatusCode.ERROR))
+            return answer
 
+    async def _send(self, url: str, content: bytes) -> Answer:
+        headers = dict(self._headers)
+        if self._token is not None:
+            headers["Authorization"] = f"Bearer {await self._token.current()}"
+        propagate.inject(headers)  # the span of this query
+        try:
+            session = self._open()
+            async with session.post(
+                url, data=content, headers=headers, proxy=self._proxy
+            ) as response:
+                return Answer(response.status, await response.read())
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise Unreachable(error_text(exc)) from exc
 
-def transport(verify: ssl.SSLContext | bool) -> httpx.AsyncBaseTransport | None:
-    """The transport for a client of the BRP: None (httpx's own, which honours the proxy)
-    where the environment names a proxy, else `AiohttpTransport`, traced."""
-    named = {name.upper() for name, value in os.environ.items() if value}
-    if named & set(PROXY_VARIABLES):
-        return None
-    return AsyncOpenTelemetryTransport(AiohttpTransport(verify=verify))
+    def _open(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            # The environment's proxy, read once: aiohttp's `trust_env` reads it per request,
+            # which was two thirds of a query's CPU.
+            where = urlsplit(self._base_url)
+            if not urllib.request.proxy_bypass(where.hostname or ""):  # NO_PROXY
+                self._proxy = urllib.request.getproxies().get(where.scheme)
+            self._session = aiohttp.ClientSession(
+                timeout=self._timeout,
+                connector=aiohttp.TCPConnector(ssl=self._verify),
+                # Nothing the BRP sets is sent back.
+                cookie_jar=aiohttp.DummyCookieJar(),
+            )
+        return self._session
+
+    async def aclose(self) -> None:
+        """Close its connections."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def __aenter__(self) -> BrpHttp:
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
