@@ -340,6 +340,8 @@ async def test_a_body_not_sent_as_the_specs_media_type_gets_415(
         ({"geslachtsnaam": "Ja*"}, "geslachtsnaam"),  # a wildcard wants 3 letters before it
         ({"voorvoegsel": "van-der"}, "voorvoegsel"),
         ({"geboortedatum": "1980-02-30"}, "geboortedatum"),
+        # No such year (Python's dates; jsonschema-rs's own check would take it).
+        ({"geboortedatum": "0000-01-01"}, "geboortedatum"),
     ],
     ids=[
         "parentheses",
@@ -349,6 +351,7 @@ async def test_a_body_not_sent_as_the_specs_media_type_gets_415(
         "short-wildcard",
         "hyphen",
         "date",
+        "year-zero",
     ],
 )
 async def test_a_value_off_the_specs_pattern_gets_a_400_naming_the_parameter(

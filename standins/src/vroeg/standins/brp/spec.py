@@ -1,6 +1,10 @@
 """Query bodies checked against the official BRP Personen v2 OpenAPI document, as the real API
 checks them: each wrong parameter is named in `invalidParams` of a 400.
 
+A body is first checked by `jsonschema-rs` (a query in under a microsecond, where `jsonschema`
+takes about 100: with two queries a signal, a sixth of the stand-in's CPU in a national month);
+only one it refuses is checked again by `jsonschema`, whose errors name the parameters.
+
 `openapi.json` beside this module is RvIG's resolved specification (v2.7.0, EUPL-1.2, see
 `openapi.LICENCE.md`), shipped unchanged so the stand-in validates without the reference folder.
 """
@@ -12,6 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 from referencing import Registry, Resource
 
@@ -34,22 +39,42 @@ _REASONS = {
 }
 
 
+_DATES = FormatChecker(["date"])
+
+
 @cache
 def _spec() -> dict[str, Any]:
     document: dict[str, Any] = json.loads(SPEC_PATH.read_text())
     return document
 
 
-@cache
-def _validator(query_type: str) -> Draft202012Validator:
-    document = {"$schema": "https://json-schema.org/draft/2020-12/schema", **_spec()}
-    registry: Registry[Any] = Registry().with_resource("urn:brp", Resource.from_contents(document))
+def _document() -> dict[str, Any]:
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **_spec()}
+
+
+def _schema(query_type: str) -> dict[str, str]:
     # `type` selects the schema (the spec's discriminator, which JSON Schema does not apply).
     target = _spec()["components"]["schemas"]["PersonenQuery"]["discriminator"]["mapping"]
-    return Draft202012Validator(
-        {"$ref": f"urn:brp{target[query_type]}"},
+    return {"$ref": f"urn:brp{target[query_type]}"}
+
+
+@cache
+def _validator(query_type: str) -> Draft202012Validator:
+    registry: Registry[Any] = Registry().with_resource(
+        "urn:brp", Resource.from_contents(_document())
+    )
+    return Draft202012Validator(_schema(query_type), registry=registry, format_checker=_DATES)
+
+
+@cache
+def _fast_validator(query_type: str) -> jsonschema_rs.Validator:
+    registry = jsonschema_rs.Registry([("urn:brp", _document())])
+    # Dates as `jsonschema` checks them (jsonschema-rs takes the year 0000 for one).
+    return jsonschema_rs.validator_for(
+        _schema(query_type),
         registry=registry,
-        format_checker=FormatChecker(["date"]),
+        validate_formats=True,
+        formats={"date": lambda value: _DATES.conforms(value, "date")},
     )
 
 
@@ -65,6 +90,8 @@ def validate_query(body: dict[str, Any]) -> None:
     if not isinstance(query_type, str) or query_type not in query_types():
         wrong_type = {"name": "type", "code": "value", "reason": "Waarde is geen geldig zoek type."}
         raise QueryError(INVALID, [wrong_type])
+    if _fast_validator(query_type).is_valid(body):
+        return
     errors = sorted(_validator(query_type).iter_errors(body), key=lambda e: e.json_path)
     if not errors:
         return
