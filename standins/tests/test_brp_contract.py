@@ -365,6 +365,18 @@ async def test_a_value_off_the_specs_pattern_gets_a_400_naming_the_parameter(
     assert [p["name"] for p in problem["invalidParams"]] == [param]
 
 
+async def test_a_name_with_a_lone_surrogate_gets_a_400_naming_the_parameter(
+    brp: httpx.AsyncClient,
+) -> None:
+    """Escaped JSON can hold half a UTF-16 pair, which no text encodes; a 400, not a 500."""
+    body = json.dumps({**JANSEN_SEARCH, "geslachtsnaam": "Jan\ud800sen"})  # written escaped
+    response = await brp.post(
+        "/personen", content=body, headers={"Content-Type": "application/json; charset=utf-8"}
+    )
+    assert response.status_code == 400, response.text
+    assert [p["name"] for p in response.json()["invalidParams"]] == ["geslachtsnaam"]
+
+
 async def test_letters_within_the_pattern_and_the_wildcard_are_searched_as_the_real_api_does(
     brp: httpx.AsyncClient,
 ) -> None:

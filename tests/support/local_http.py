@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import uvicorn
-from uvicorn._types import ASGIApplication
+from starlette.types import ASGIApp
 
 
 class QuietHandler(BaseHTTPRequestHandler):
@@ -48,7 +48,7 @@ class LocalServer:
 
 
 @asynccontextmanager
-async def serving(app: ASGIApplication) -> AsyncIterator[str]:
+async def serving(app: ASGIApp) -> AsyncIterator[str]:
     """An ASGI app served by uvicorn on a free port, in the test's own event loop: its URL."""
     listening = socket.socket()
     listening.bind(("127.0.0.1", 0))

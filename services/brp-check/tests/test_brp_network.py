@@ -12,8 +12,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 
 from vroeg.brp_check.brp import BrpClient
-from vroeg.brp_check.brp_transport import CircuitBreaker
+from vroeg.brp_check.brp_transport import CircuitBreaker, http_client
 from vroeg.brp_check.network import BrpHttp
+from vroeg.brp_check.settings import Settings
 from vroeg.shared.messaging.consumer import DependencyUnavailable
 
 ANSWER = b'{"type": "RaadpleegMetBurgerservicenummer", "personen": []}'
@@ -56,9 +57,17 @@ async def serve() -> AsyncIterator[Callable[[Handler], Awaitable[str]]]:
 Client = Callable[..., BrpClient]
 
 
+PROXY_VARIABLES = [
+    f"{name}_{suffix}" for name in ("http", "https", "all", "no") for suffix in ("proxy", "PROXY")
+]
+
+
 @pytest.fixture
-async def client() -> AsyncIterator[Client]:
-    """brp-check's client of a BRP at a URL (its connections closed after the test)."""
+async def client(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Client]:
+    """brp-check's client of a BRP at a URL (its connections closed after the test), with no
+    proxy in the environment but what the test puts there."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
     opened: list[BrpHttp] = []
 
     def make(url: str, timeout: float = 5) -> BrpClient:
@@ -162,8 +171,17 @@ async def test_a_408_a_gateway_sent_on_an_idle_connection_is_not_the_next_query_
     assert connections == 2
 
 
+@pytest.mark.parametrize(
+    ("variable", "with_scheme"),
+    [("HTTP_PROXY", True), ("http_proxy", True), ("ALL_PROXY", True), ("HTTP_PROXY", False)],
+    ids=["HTTP_PROXY", "http_proxy", "ALL_PROXY", "no-scheme"],
+)
 async def test_with_a_proxy_in_the_environment_the_query_goes_through_it(
-    serve: Callable[[Handler], Awaitable[str]], client: Client, monkeypatch: pytest.MonkeyPatch
+    serve: Callable[[Handler], Awaitable[str]],
+    client: Client,
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+    with_scheme: bool,
 ) -> None:
     asked: list[bytes] = []
 
@@ -174,9 +192,82 @@ async def test_with_a_proxy_in_the_environment_the_query_goes_through_it(
         await _answer(writer)
         writer.close()
 
-    for name in ("HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "https_proxy", "no_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HTTP_PROXY", await serve(proxy))
+    proxy_url = await serve(proxy)
+    monkeypatch.setenv(variable, proxy_url if with_scheme else proxy_url.removeprefix("http://"))
     brp = client("http://brp.gemeente.example/haalcentraal/api/brp")
     assert await brp.persons(["999993653"]) == {}
     assert asked == [b"POST http://brp.gemeente.example/haalcentraal/api/brp/personen HTTP/1.1"]
+
+
+async def test_a_brp_no_proxy_names_is_asked_directly(
+    serve: Callable[[Handler], Awaitable[str]], client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def brp_itself(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _request(reader)
+        await _answer(writer)
+
+    url = await serve(brp_itself)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    assert await client(url).persons(["999993653"]) == {}
+
+
+async def test_a_redirect_is_not_followed_and_the_query_waits(
+    serve: Callable[[Handler], Awaitable[str]], client: Client
+) -> None:
+    """The query's BSNs and names go to the configured BRP only: a redirect elsewhere is not
+    followed, and the signal waits as for a BRP that does not serve us."""
+    elsewhere: list[bytes] = []
+
+    async def other(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        elsewhere.append(await reader.readuntil(b"\r\n\r\n"))
+        writer.close()
+
+    target = await serve(other)
+
+    async def redirecting(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _request(reader)
+        writer.write(
+            b"HTTP/1.1 307 Temporary Redirect\r\nlocation: %s/personen\r\ncontent-length: 0\r\n\r\n"
+            % target.encode()
+        )
+        await writer.drain()
+
+    with pytest.raises(DependencyUnavailable, match="307"):
+        await client(await serve(redirecting)).persons(["999993653"])
+    await asyncio.sleep(0.05)
+    assert elsewhere == []
+
+
+async def test_a_query_after_the_client_closed_is_unreachable() -> None:
+    http = BrpHttp("http://127.0.0.1:9", timeout_s=1)
+    await http.aclose()
+    with pytest.raises(DependencyUnavailable, match="closed"):
+        await BrpClient(http, CircuitBreaker()).persons(["999993653"])
+
+
+async def test_a_query_says_it_is_json_and_carries_the_configured_api_key(
+    serve: Callable[[Handler], Awaitable[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    heads: list[list[bytes]] = []
+
+    async def brp_itself(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        heads.append(head.lower().split(b"\r\n"))
+        await reader.readexactly(int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0]))
+        await _answer(writer)
+
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("BRP_BASE_URL", await serve(brp_itself) + "/haalcentraal/api/brp")
+    monkeypatch.setenv("BRP_API_KEY", "sleutel-0363")
+    async with http_client(Settings()) as http:
+        assert await BrpClient(http, CircuitBreaker()).persons(["999993653"]) == {}
+    [head] = heads
+    assert head[0] == b"post /haalcentraal/api/brp/personen http/1.1"
+    for header in (
+        b"content-type: application/json; charset=utf-8",
+        b"accept: application/json; charset=utf-8",
+        b"x-api-key: sleutel-0363",
+    ):
+        assert header in head

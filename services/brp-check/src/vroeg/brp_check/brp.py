@@ -244,8 +244,10 @@ class BrpClient:
             self._breaker.failed()
             raise DependencyUnavailable(f"BRP unreachable: {exc}") from exc
         # Down, overloaded, or refusing our credentials: the signal waits until it is mended.
-        # A 408 too: the gateway gave up waiting for us.
-        if answer.status >= 500 or answer.status in (401, 403, 408, 429):
+        # A 408 too: the gateway gave up waiting for us; and a redirect, which is not followed
+        # (the query goes to the configured BRP only).
+        unserved = answer.status >= 500 or answer.status in (401, 403, 408, 429)
+        if unserved or not (200 <= answer.status < 300 or 400 <= answer.status < 500):
             self._breaker.failed()
             raise DependencyUnavailable(f"BRP answered {answer.status}")
         self._breaker.succeeded()

@@ -69,6 +69,8 @@ class BrpHttp:
     ) -> None:
         self._base_url = base_url.rstrip("/")
         where = urlsplit(self._base_url)
+        # The spans' URL without credentials a base URL might hold.
+        self._traced_url = where._replace(netloc=where.netloc.rpartition("@")[2]).geturl()
         self._server: dict[str, str | int] = {
             "server.address": where.hostname or "",
             "server.port": where.port or (443 if where.scheme == "https" else 80),
@@ -79,63 +81,71 @@ class BrpHttp:
         self._token = token
         self._session: aiohttp.ClientSession | None = None  # opened with the first query
         self._proxy: str | None = None
+        self._closed = False
 
     async def post(self, path: str, content: bytes) -> Answer:
-        """The BRP's answer to `content` POSTed at `path`; Unreachable when there is none."""
-        url = self._base_url + path
+        """The BRP's answer to `content` POSTed at `path`; Unreachable when there is none.
+        A redirect is an answer like any other: the query is not sent anywhere else."""
+        answer = await self._attempt(path, content, resend=0)
+        if answer.status == 401 and self._token is not None:
+            self._token.forget()  # revoked or expired early: one fresh try
+            answer = await self._attempt(path, content, resend=1)
+        return answer
+
+    async def _attempt(self, path: str, content: bytes, *, resend: int) -> Answer:
+        """One request, in its own client span (OpenTelemetry's HTTP client conventions: a
+        request sent again is a span of its own, with its resend count)."""
+        if self._closed:
+            raise Unreachable("the client is closed")
+        headers = dict(self._headers)
+        if self._token is not None:  # before the span: fetching a token is not this request
+            headers["Authorization"] = f"Bearer {await self._token.current()}"
+        attributes = {
+            "http.request.method": "POST",
+            "url.full": self._traced_url + path,
+            **self._server,
+        }
+        if resend:
+            attributes["http.request.resend_count"] = resend
         with _tracer.start_as_current_span(
-            "POST",
-            kind=SpanKind.CLIENT,
-            attributes={"http.request.method": "POST", "url.full": url, **self._server},
-            record_exception=False,
-            set_status_on_exception=False,
+            "POST", kind=SpanKind.CLIENT, attributes=attributes, record_exception=False
         ) as span:
+            propagate.inject(headers)  # this request's span
             try:
-                answer = await self._send(url, content)
-                if answer.status == 401 and self._token is not None:
-                    self._token.forget()  # revoked or expired early: one fresh try
-                    answer = await self._send(url, content)
-            except Unreachable as exc:
-                span.set_attribute("error.type", type(exc.__cause__).__qualname__)
-                span.set_status(Status(StatusCode.ERROR, str(exc)))
-                raise
+                async with self._open().post(
+                    self._base_url + path,
+                    data=content,
+                    headers=headers,
+                    proxy=self._proxy,
+                    allow_redirects=False,
+                ) as response:
+                    answer = Answer(response.status, await response.read())
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                kind = type(exc)
+                span.set_attribute("error.type", f"{kind.__module__}.{kind.__qualname__}")
+                span.set_status(Status(StatusCode.ERROR))
+                raise Unreachable(error_text(exc)) from exc
             span.set_attribute("http.response.status_code", answer.status)
             if answer.status >= 400:
                 span.set_attribute("error.type", str(answer.status))
                 span.set_status(Status(StatusCode.ERROR))
             return answer
 
-    async def _send(self, url: str, content: bytes) -> Answer:
-        headers = dict(self._headers)
-        if self._token is not None:
-            headers["Authorization"] = f"Bearer {await self._token.current()}"
-        propagate.inject(headers)  # the span of this query
-        try:
-            session = self._open()
-            async with session.post(
-                url, data=content, headers=headers, proxy=self._proxy
-            ) as response:
-                return Answer(response.status, await response.read())
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise Unreachable(error_text(exc)) from exc
-
     def _open(self) -> aiohttp.ClientSession:
         if self._session is None:
-            # The environment's proxy, read once: aiohttp's `trust_env` reads it per request,
-            # which was two thirds of a query's CPU.
-            where = urlsplit(self._base_url)
-            if not urllib.request.proxy_bypass(where.hostname or ""):  # NO_PROXY
-                self._proxy = urllib.request.getproxies().get(where.scheme)
+            self._proxy = _proxy_for(self._base_url)
             self._session = aiohttp.ClientSession(
                 timeout=self._timeout,
-                connector=aiohttp.TCPConnector(ssl=self._verify),
-                # Nothing the BRP sets is sent back.
+                # httpx's idle time: below what gateways allow an idle connection.
+                connector=aiohttp.TCPConnector(ssl=self._verify, keepalive_timeout=5),
+                # Nothing the BRP sets is sent back (no sticky sessions: the API is stateless).
                 cookie_jar=aiohttp.DummyCookieJar(),
             )
         return self._session
 
     async def aclose(self) -> None:
-        """Close its connections."""
+        """Close its connections; a query asked afterwards is Unreachable."""
+        self._closed = True
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -150,3 +160,18 @@ class BrpHttp:
         traceback: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+def _proxy_for(url: str) -> str | None:
+    """The proxy the environment names for `url`, read once: aiohttp's `trust_env` reads the
+    environment per request, which was two thirds of a query's CPU. The variable of the URL's
+    scheme, else `ALL_PROXY` (either case; `NO_PROXY` honoured); `http://` when it names no
+    scheme, as httpx reads it."""
+    where = urlsplit(url)
+    if urllib.request.proxy_bypass(where.hostname or ""):
+        return None
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get(where.scheme) or proxies.get("all")
+    if proxy and "://" not in proxy:
+        proxy = f"http://{proxy}"
+    return proxy or None
