@@ -212,6 +212,18 @@ async def test_a_brp_no_proxy_names_is_asked_directly(
     assert await client(url).persons(["999993653"]) == {}
 
 
+async def test_a_proxy_that_is_not_http_is_left_out(
+    serve: Callable[[Handler], Awaitable[str]], client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def brp_itself(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _request(reader)
+        await _answer(writer)
+
+    url = await serve(brp_itself)
+    monkeypatch.setenv("ALL_PROXY", "socks5://127.0.0.1:9")  # aiohttp would speak HTTP to it
+    assert await client(url).persons(["999993653"]) == {}
+
+
 async def test_a_redirect_is_not_followed_and_the_query_waits(
     serve: Callable[[Handler], Awaitable[str]], client: Client
 ) -> None:

@@ -10,7 +10,6 @@ import asyncio
 import ssl
 import time
 
-import certifi
 import httpx
 
 from vroeg.brp_check import network
@@ -96,10 +95,12 @@ class CircuitBreaker:
 
 def http_client(settings: Settings) -> network.BrpHttp:
     """The HTTP client for the BRP, with the configured authentication and TLS."""
-    # The configured CA, else certifi's bundle, as httpx trusts (the token endpoint's client).
-    verify = ssl.create_default_context(cafile=settings.brp_ca_bundle or certifi.where())
-    if settings.brp_client_cert:  # mutual TLS
-        verify.load_cert_chain(settings.brp_client_cert, settings.brp_client_key)
+    if settings.brp_ca_bundle or settings.brp_client_cert:
+        verify = ssl.create_default_context(cafile=settings.brp_ca_bundle)
+        if settings.brp_client_cert:  # mutual TLS
+            verify.load_cert_chain(settings.brp_client_cert, settings.brp_client_key)
+    else:  # what httpx trusts: certifi's bundle, or SSL_CERT_FILE / SSL_CERT_DIR
+        verify = httpx.create_ssl_context()
     token: ClientCredentials | None = None
     if settings.brp_oauth_token_url:
         if not settings.brp_oauth_client_id or settings.brp_oauth_client_secret is None:

@@ -10,6 +10,7 @@ conventions; its context goes along as `traceparent`.
 
 from __future__ import annotations
 
+import logging
 import ssl
 import urllib.request
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from vroeg.shared.telemetry import error_text
 
+log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/json; charset=utf-8"  # of the queries and the answers
 _tracer = trace.get_tracer(__name__)
 
@@ -56,7 +58,7 @@ class BrpHttp:
     """JSON POSTs to the BRP at `base_url`, with `headers` and, given a `token`, a bearer token
     (one fresh try when the gateway answers 401). `timeout_s` bounds connecting, a free
     connection in the pool, and each wait for the answer's bytes. A proxy in the environment
-    (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`) is used."""
+    (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`: `_proxy_for`) is used."""
 
     def __init__(
         self,
@@ -107,8 +109,10 @@ class BrpHttp:
         }
         if resend:
             attributes["http.request.resend_count"] = resend
+        # An Unreachable raised inside is recorded as the span's exception event (its text is
+        # our own; the exporter leaves exception texts out anyway).
         with _tracer.start_as_current_span(
-            "POST", kind=SpanKind.CLIENT, attributes=attributes, record_exception=False
+            "POST", kind=SpanKind.CLIENT, attributes=attributes
         ) as span:
             propagate.inject(headers)  # this request's span
             try:
@@ -132,6 +136,8 @@ class BrpHttp:
             return answer
 
     def _open(self) -> aiohttp.ClientSession:
+        if self._closed:  # closed while this query waited for its token
+            raise Unreachable("the client is closed")
         if self._session is None:
             self._proxy = _proxy_for(self._base_url)
             self._session = aiohttp.ClientSession(
@@ -166,12 +172,18 @@ def _proxy_for(url: str) -> str | None:
     """The proxy the environment names for `url`, read once: aiohttp's `trust_env` reads the
     environment per request, which was two thirds of a query's CPU. The variable of the URL's
     scheme, else `ALL_PROXY` (either case; `NO_PROXY` honoured); `http://` when it names no
-    scheme, as httpx reads it."""
+    scheme, as httpx reads it. aiohttp speaks to HTTP proxies only: another (`socks5://`) is
+    left out, with a warning, rather than spoken HTTP to."""
     where = urlsplit(url)
     if urllib.request.proxy_bypass(where.hostname or ""):
         return None
     proxies = urllib.request.getproxies()
     proxy = proxies.get(where.scheme) or proxies.get("all")
-    if proxy and "://" not in proxy:
+    if not proxy:
+        return None
+    if "://" not in proxy:
         proxy = f"http://{proxy}"
-    return proxy or None
+    if urlsplit(proxy).scheme not in ("http", "https"):
+        log.warning("the BRP is asked without the proxy the environment names: not an HTTP proxy")
+        return None
+    return proxy
