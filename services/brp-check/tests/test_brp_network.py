@@ -199,28 +199,27 @@ async def test_with_a_proxy_in_the_environment_the_query_goes_through_it(
     assert asked == [b"POST http://brp.gemeente.example/haalcentraal/api/brp/personen HTTP/1.1"]
 
 
-async def test_a_brp_no_proxy_names_is_asked_directly(
-    serve: Callable[[Handler], Awaitable[str]], client: Client, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    "environment",
+    [
+        {"HTTP_PROXY": "http://127.0.0.1:9", "NO_PROXY": "127.0.0.1"},  # nothing listens on 9
+        {"ALL_PROXY": "socks5://127.0.0.1:9"},  # aiohttp would speak HTTP to it
+    ],
+    ids=["no-proxy-names-it", "not-an-http-proxy"],
+)
+async def test_a_brp_the_proxy_does_not_apply_to_is_asked_directly(
+    serve: Callable[[Handler], Awaitable[str]],
+    client: Client,
+    monkeypatch: pytest.MonkeyPatch,
+    environment: dict[str, str],
 ) -> None:
     async def brp_itself(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await _request(reader)
         await _answer(writer)
 
     url = await serve(brp_itself)
-    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-    assert await client(url).persons(["999993653"]) == {}
-
-
-async def test_a_proxy_that_is_not_http_is_left_out(
-    serve: Callable[[Handler], Awaitable[str]], client: Client, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    async def brp_itself(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await _request(reader)
-        await _answer(writer)
-
-    url = await serve(brp_itself)
-    monkeypatch.setenv("ALL_PROXY", "socks5://127.0.0.1:9")  # aiohttp would speak HTTP to it
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
     assert await client(url).persons(["999993653"]) == {}
 
 
