@@ -243,17 +243,18 @@ class BrpClient:
         except Unreachable as exc:
             self._breaker.failed()
             raise DependencyUnavailable(f"BRP unreachable: {exc}") from exc
-        # Down, overloaded, or refusing our credentials: the signal waits until it is mended.
-        # A 408 too: the gateway gave up waiting for us; and a redirect, which is not followed
-        # (the query goes to the configured BRP only).
-        unserved = answer.status >= 500 or answer.status in (401, 403, 408, 429)
-        if unserved or not (200 <= answer.status < 300 or 400 <= answer.status < 500):
+        # An answer or a refusal of the query; anything else is the BRP down, overloaded, or
+        # refusing our credentials (a 408: the gateway gave up waiting for us; a redirect, not
+        # followed: the query goes to the configured BRP only): the signal waits until mended.
+        status = answer.status
+        refused = 400 <= status < 500 and status not in (401, 403, 408, 429)
+        if not (200 <= status < 300 or refused):
             self._breaker.failed()
-            raise DependencyUnavailable(f"BRP answered {answer.status}")
+            raise DependencyUnavailable(f"BRP answered {status}")
         self._breaker.succeeded()
-        if answer.status >= 400:
+        if status >= 400:
             # Not the answer's body: it can quote the query's names and BSNs into the logs.
-            raise BrpError(f"BRP refused {body['type']}: {answer.status}")
+            raise BrpError(f"BRP refused {body['type']}: {status}")
         personen: list[dict[str, Any]] = json.loads(answer.content).get("personen", [])
         return personen
 
