@@ -22,7 +22,7 @@ def create_engine(settings: ServiceSettings, *, schema: str, service: str) -> As
     Each service owns one PostgreSQL schema; `search_path` makes its unqualified table names
     resolve there, so the shared outbox and inbox tables need no per-service definitions.
     """
-    return create_async_engine(
+    engine = create_async_engine(
         settings.database_url.get_secret_value(),
         pool_size=10,
         max_overflow=10,
@@ -44,6 +44,12 @@ def create_engine(settings: ServiceSettings, *, schema: str, service: str) -> As
             }
         },
     )
+    # Many rows of a plain INSERT (a batch's outbox rows, the ORM's new objects) as one
+    # statement of SQLAlchemy's "insertmanyvalues", as its psycopg2 dialect does, instead of
+    # asyncpg's executemany, which PostgreSQL runs once per row. SQLAlchemy keeps ON CONFLICT
+    # statements out of it; those batch through `upserts.keep`.
+    engine.dialect.use_insertmanyvalues_wo_returning = True
+    return engine
 
 
 def _json_text(value: object) -> str:

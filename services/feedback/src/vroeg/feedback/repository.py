@@ -17,7 +17,7 @@ from vroeg.feedback.models import Base, Feedback, PendingOutcome, SignalCreditor
 from vroeg.shared.db import application_name
 from vroeg.shared.sql import any_of
 from vroeg.shared.telemetry import current_traceparent
-from vroeg.shared.upserts import upsert
+from vroeg.shared.upserts import keep, upsert
 
 _COLUMNS = (
     "id",
@@ -224,7 +224,8 @@ async def remember_creditors(
     if not signals:
         return {}
     ordered = sorted(signals, key=lambda signal: signal.signal_id)
-    await session.execute(
+    await keep(
+        session,
         upsert(_creditors, _REMEMBERED, ("signal_id",), _always),
         [{column: getattr(signal, column) for column in _REMEMBERED} for signal in ordered],
     )

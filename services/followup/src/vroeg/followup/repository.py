@@ -24,7 +24,7 @@ from vroeg.followup.models import (
 from vroeg.shared import versions
 from vroeg.shared.events import CaseStatus, ContactResult
 from vroeg.shared.sql import any_of
-from vroeg.shared.upserts import insert_once, later, table_of, upsert
+from vroeg.shared.upserts import insert_once, keep, later, table_of, upsert
 
 # The most open cases the contact plan's job reads at once.
 PLAN_CHUNK = 500
@@ -50,10 +50,8 @@ async def cases_for_update(
     """
     ordered = sorted(news, key=lambda case: case.case_id)
     columns = sa.inspect(FollowupCase).columns
-    await session.execute(
-        insert_once(table_of(FollowupCase), ("case_id",)),
-        [{c.name: getattr(new, c.key) for c in columns} for new in ordered],
-    )
+    rows = [{c.name: getattr(new, c.key) for c in columns} for new in ordered]
+    await keep(session, insert_once(table_of(FollowupCase), tuple(rows[0]), ("case_id",)), rows)
     found = await session.scalars(
         sa.select(FollowupCase)
         .where(any_of(FollowupCase.case_id, [case.case_id for case in ordered]))
@@ -252,7 +250,7 @@ async def store_contacts(session: AsyncSession, contacts: Sequence[CaseContacts]
     columns = sa.inspect(CaseContacts).columns
     rows = [{c.name: getattr(each, c.key) for c in columns} for each in contacts]
     statement = upsert(table_of(CaseContacts), tuple(rows[0]), ("case_id",), later("version"))
-    await session.execute(statement, rows)
+    await keep(session, statement, rows)
 
 
 async def get_contacts(session: AsyncSession, case_id: uuid.UUID) -> CaseContacts | None:

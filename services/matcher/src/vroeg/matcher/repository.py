@@ -26,7 +26,7 @@ from vroeg.matcher.models import (
 from vroeg.shared import versions
 from vroeg.shared.events import SignalKind
 from vroeg.shared.sql import any_of
-from vroeg.shared.upserts import insert_once, table_of, upsert
+from vroeg.shared.upserts import insert_once, keep, table_of, upsert
 
 
 async def lock_households(session: AsyncSession, municipality_keys: Sequence[str]) -> None:
@@ -215,13 +215,17 @@ async def add_audit(session: AsyncSession, entry: AuditEntry) -> None:
 async def keep_routed_signal(session: AsyncSession, row: RoutedSignal) -> None:
     """Keep a signal that reaches no case (once)."""
     values = {c.key: getattr(row, c.key) for c in RoutedSignal.__table__.columns}
-    await session.execute(insert_once(table_of(RoutedSignal), ("signal_id",)), values)
+    await keep(
+        session, insert_once(table_of(RoutedSignal), tuple(values), ("signal_id",)), [values]
+    )
 
 
 async def keep_refused_signal(session: AsyncSession, row: RefusedSignal) -> None:
     """Keep a signal intake refused (once)."""
     values = {c.key: getattr(row, c.key) for c in RefusedSignal.__table__.columns}
-    await session.execute(insert_once(table_of(RefusedSignal), ("signal_id",)), values)
+    await keep(
+        session, insert_once(table_of(RefusedSignal), tuple(values), ("signal_id",)), [values]
+    )
 
 
 async def keep_attempt(session: AsyncSession, row: ContactAttempt) -> None:
@@ -229,7 +233,7 @@ async def keep_attempt(session: AsyncSession, row: ContactAttempt) -> None:
     one, an older one changes nothing."""
     values = {c.key: getattr(row, c.key) for c in ContactAttempt.__table__.columns}
     statement = upsert(table_of(ContactAttempt), tuple(values), ("attempt_id",), _not_older)
-    await session.execute(statement, values)
+    await keep(session, statement, [values])
 
 
 def _not_older(proposed: Any, table: sa.Table) -> sa.ColumnElement[bool]:
@@ -239,13 +243,15 @@ def _not_older(proposed: Any, table: sa.Table) -> sa.ColumnElement[bool]:
 async def keep_first_contact(session: AsyncSession, row: FirstContact) -> None:
     """Keep the day a case was picked up (announced once)."""
     values = {c.key: getattr(row, c.key) for c in FirstContact.__table__.columns}
-    await session.execute(insert_once(table_of(FirstContact), ("case_id",)), values)
+    await keep(session, insert_once(table_of(FirstContact), tuple(values), ("case_id",)), [values])
 
 
 async def keep_debt_help_outcome(session: AsyncSession, row: DebtHelpOutcome) -> None:
     """Keep what the SHV professional registered for a signal (once)."""
     values = {c.key: getattr(row, c.key) for c in DebtHelpOutcome.__table__.columns}
-    await session.execute(insert_once(table_of(DebtHelpOutcome), ("signal_id",)), values)
+    await keep(
+        session, insert_once(table_of(DebtHelpOutcome), tuple(values), ("signal_id",)), [values]
+    )
 
 
 async def period_case_signals(

@@ -3,7 +3,6 @@ queries (their text lives in the catalogue, `indicators`)."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -11,7 +10,6 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vroeg.reporting.models import (
@@ -32,7 +30,7 @@ from vroeg.reporting.models import (
 )
 from vroeg.shared.clock import add_months
 from vroeg.shared.sql import any_of
-from vroeg.shared.upserts import Newer, insert_once, later, table_of, upsert
+from vroeg.shared.upserts import Newer, insert_once, keep, later, table_of, upsert
 
 _SIGNALS = table_of(SignalFactRow)
 _ROUTES = table_of(RouteFactRow)
@@ -53,8 +51,8 @@ async def _put(
     session: AsyncSession, table: sa.Table, rows: Rows, keys: tuple[str, ...], newer: Newer
 ) -> None:
     # The rows of one kind of fact have the same columns; one statement runs for them all
-    # (asyncpg's executemany: in order, so a key twice in them is as if told twice).
-    await session.execute(upsert(table, tuple(rows[0]), keys, newer), [dict(r) for r in rows])
+    # (in order: a key twice in them is as if told twice).
+    await keep(session, upsert(table, tuple(rows[0]), keys, newer), rows)
 
 
 def _final_or_later(new: Any, table: sa.Table) -> sa.ColumnElement[bool]:
@@ -65,17 +63,9 @@ def _later_or_first_deadline(new: Any, table: sa.Table) -> sa.ColumnElement[bool
     return sa.or_(table.c.set_at.is_(None), new.set_at > table.c.set_at)
 
 
-@functools.cache
-def _mark(column: str) -> Insert:
-    statement = insert(_DEADLINES)
-    return statement.on_conflict_do_update(
-        index_elements=[_DEADLINES.c.case_id], set_={column: statement.excluded[column]}
-    )
-
-
 async def add_signals(session: AsyncSession, rows: Rows) -> None:
     """A signal's fact never changes: the first one stays."""
-    await session.execute(insert_once(_SIGNALS), [dict(r) for r in rows])
+    await keep(session, insert_once(_SIGNALS, tuple(rows[0])), rows)
 
 
 async def put_routes(session: AsyncSession, rows: Rows) -> None:
@@ -101,28 +91,31 @@ async def put_outcomes(session: AsyncSession, rows: Rows) -> None:
 async def put_deadlines(session: AsyncSession, rows: Rows) -> None:
     """A case's latest deadline (whether it was met or missed is kept beside it): only its
     date and when it was set change."""
-    columns = ("case_id", "due_date", "set_at")
-    await session.execute(
-        upsert(_DEADLINES, columns, ("case_id",), _later_or_first_deadline),
-        [dict(r) for r in rows],
+    statement = upsert(
+        _DEADLINES,
+        tuple(rows[0]),
+        ("case_id",),
+        _later_or_first_deadline,
+        sets=("due_date", "set_at"),
     )
+    await keep(session, statement, rows)
 
 
 async def mark_deadlines(session: AsyncSession, rows: Rows, *, column: str) -> None:
     """Mark what became of cases' deadlines (`met_on_time`, `missed`, `due_soon`; rows of
     `case_id`, `municipality` and the column): each is announced once per case, and any order
     of them gives the same row."""
-    await session.execute(_mark(column), [dict(r) for r in rows])
+    await keep(session, upsert(_DEADLINES, tuple(rows[0]), ("case_id",), sets=(column,)), rows)
 
 
 async def add_intermediate_results(session: AsyncSession, rows: Rows) -> None:
     """A case's intermediate result is announced once."""
-    await session.execute(insert_once(_INTERMEDIATE_RESULTS), [dict(r) for r in rows])
+    await keep(session, insert_once(_INTERMEDIATE_RESULTS, tuple(rows[0])), rows)
 
 
 async def add_debt_help_handled(session: AsyncSession, rows: Rows) -> None:
     """An SHV item is handled once."""
-    await session.execute(insert_once(_DEBT_HELP_HANDLED), [dict(r) for r in rows])
+    await keep(session, insert_once(_DEBT_HELP_HANDLED, tuple(rows[0])), rows)
 
 
 async def put_forwards(session: AsyncSession, rows: Rows) -> None:
