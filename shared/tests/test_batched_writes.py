@@ -23,7 +23,7 @@ facts = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("tags", JSONB, nullable=False),
-    sa.Column("note", sa.String),
+    sa.Column("note", sa.String(4)),
 )
 defaulted = sa.Table(
     "defaulted",
@@ -106,6 +106,17 @@ async def test_insert_once_keeps_the_first_of_a_batch_in_one_statement(
     stored, statements = await _stored(engine)
     assert stored == {1: (1, ["first"], "array"), 2: (1, [], "array")}
     assert statements == 2
+
+
+async def test_a_value_too_long_for_its_column_is_refused_not_cut_short(
+    engine: AsyncEngine,
+) -> None:
+    row = {**_fact(1, 1, []), "note": "HUURX"}
+    async with AsyncSession(engine) as session:
+        with pytest.raises(sa.exc.DBAPIError, match="too long"):
+            await keep(session, insert_once(facts, COLUMNS), [row])
+
+    assert await _stored(engine) == ({}, 0)
 
 
 async def test_a_python_side_default_left_out_is_refused() -> None:

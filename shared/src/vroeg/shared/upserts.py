@@ -45,9 +45,7 @@ def _proposed(table: sa.Table, columns: tuple[str, ...]) -> Insert:
     defaulted = [c.name for c in table.c if c.default is not None and c.name not in columns]
     if defaulted:
         raise ValueError(f"{table.name}: give {', '.join(defaulted)} (a Python-side default)")
-    # One dimension: a JSON column's lists are values, and its None JSON's null, as in a
-    # row's own INSERT.
-    arrays = (sa.bindparam(_array(c), type_=ARRAY(table.c[c].type, dimensions=1)) for c in columns)
+    arrays = (sa.bindparam(_array(c), type_=_array_of(table.c[c])) for c in columns)
     proposed = sa.func.unnest(*arrays).table_valued(*columns).render_derived(name="proposed")
     return insert(table).from_select(
         list(columns), sa.select(*(proposed.c[c] for c in columns)), include_defaults=False
@@ -56,6 +54,18 @@ def _proposed(table: sa.Table, columns: tuple[str, ...]) -> Insert:
 
 def _array(column: str) -> str:
     return f"{column}_values"
+
+
+def _array_of(column: sa.Column[Any]) -> ARRAY[Any]:
+    """The array type of a column's values. Without a string's length: PostgreSQL cuts a value
+    cast to varchar(n) short, where one assigned to the column is refused if too long. One
+    dimension: a JSON column's lists are values, and its None JSON's null, as in a row's own
+    INSERT."""
+    element = column.type
+    if isinstance(element, sa.String) and element.length is not None:
+        element = element.copy()
+        element.length = None
+    return ARRAY(element, dimensions=1)
 
 
 @functools.cache
