@@ -20,7 +20,6 @@ from vroeg.shared.messaging.failpoints import (
 )
 from vroeg.shared.messaging.tables import outbox
 from vroeg.shared.messaging.unit_of_work import Database, decode_headers
-from vroeg.shared.sql import any_of
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +59,7 @@ class Backlog:
 class OutboxRelay:
     """Moves outbox rows to the broker in order, at least once.
 
-    A row is deleted in the same transaction that read it, after the broker acknowledged it;
+    A row is read and deleted in one transaction, which commits once the broker acknowledged it;
     a crash in between sends it again, which the consumers' inbox absorbs. An advisory lock
     lets one replica relay at a time, so a key's events keep their order. Sends that fail or
     outlast their time limit roll the transaction back and replace the producer: an
@@ -145,28 +144,39 @@ class OutboxRelay:
     async def relay_batch(self) -> int:
         """Send one batch of rows, oldest first; returns how many were sent."""
         async with self._db.sessionmaker() as session, session.begin():
-            # SET LOCAL takes no bind parameters; both values are numbers from settings.
-            await session.execute(
-                sa.text(
-                    f"SET LOCAL statement_timeout = {int(self._limits.statement_timeout_s * 1000)}"
+            # The transaction's time limits (set_config's `true`: as SET LOCAL) and the lock in
+            # one round trip, evaluated in this order.
+            limits = self._limits
+            *_, locked = (
+                await session.execute(
+                    sa.select(
+                        sa.func.set_config(
+                            "statement_timeout", str(int(limits.statement_timeout_s * 1000)), True
+                        ),
+                        sa.func.set_config(
+                            "idle_in_transaction_session_timeout",
+                            str(int(limits.idle_in_transaction_s * 1000)),
+                            True,
+                        ),
+                        sa.func.pg_try_advisory_xact_lock(sa.func.hashtext(self._lock_name)),
+                    )
                 )
-            )
-            await session.execute(
-                sa.text(
-                    "SET LOCAL idle_in_transaction_session_timeout = "
-                    f"{int(self._limits.idle_in_transaction_s * 1000)}"
-                )
-            )
-            locked = await session.scalar(
-                sa.select(sa.func.pg_try_advisory_xact_lock(sa.func.hashtext(self._lock_name)))
-            )
+            ).one()
             if not locked:
                 return 0
-            rows = (
-                await session.execute(
-                    sa.select(outbox).order_by(outbox.c.seq).limit(BATCH_SIZE).with_for_update()
-                )
-            ).all()
+            # Read and delete in one statement: the deletion commits only once the broker
+            # acknowledged every row; a failed send rolls it back and the rows stay.
+            oldest = sa.select(outbox.c.seq).order_by(outbox.c.seq).limit(BATCH_SIZE)
+            rows = sorted(
+                (
+                    await session.execute(
+                        sa.delete(outbox)
+                        .where(outbox.c.seq.in_(oldest.with_for_update().scalar_subquery()))
+                        .returning(*outbox.c)
+                    )
+                ).all(),
+                key=lambda row: row.seq,
+            )
             if not rows:
                 return 0
             self._failpoints.hit(OUTBOX_BEFORE_SEND)
@@ -174,9 +184,6 @@ class OutboxRelay:
                 (row.topic, row.key, row.value, decode_headers(row.headers)) for row in rows
             ]
             await self._send(messages)
-            await session.execute(
-                sa.delete(outbox).where(any_of(outbox.c.seq, [r.seq for r in rows]))
-            )
         metrics.OUTBOX_SENT.inc(len(rows))
         for _, _, _, headers in messages:
             parked_from = dict(headers).get(_PARKED_FROM)
