@@ -50,7 +50,7 @@ async def test_a_relay_statement_waiting_on_a_lock_is_ended_and_retried(
     operator = await asyncpg.connect(asyncpg_url(isolation.database_url))
     observer = await asyncpg.connect(asyncpg_url(isolation.database_url))
     try:
-        # An operator's session locks the outbox: the relay's SELECT ... FOR UPDATE waits on
+        # An operator's session locks the outbox: the relay's locking of its rows waits on
         # it, and so do intake's inserts (the signals are accepted once the lock goes).
         lock = operator.transaction()
         await lock.start()

@@ -1,4 +1,5 @@
-"""The outbox relay: sends committed outbox rows to Kafka, then deletes them."""
+"""The outbox relay: takes committed outbox rows, sends them to Kafka, and commits their
+deletion once the broker acknowledged them."""
 
 from __future__ import annotations
 
@@ -166,13 +167,21 @@ class OutboxRelay:
                 return 0
             # Read and delete in one statement: the deletion commits only once the broker
             # acknowledged every row; a failed send rolls it back and the rows stay.
-            oldest = sa.select(outbox.c.seq).order_by(outbox.c.seq).limit(BATCH_SIZE)
+            # The oldest rows, locked, as a CTE evaluated once (MATERIALIZED): a subquery the
+            # planner re-ran per row would skip the rows it deleted and take more, past the
+            # batch and out of order.
+            oldest = (
+                sa.select(outbox.c.seq)
+                .order_by(outbox.c.seq)
+                .limit(BATCH_SIZE)
+                .with_for_update()
+                .cte("oldest")
+                .prefix_with("MATERIALIZED")
+            )
             rows = sorted(
                 (
                     await session.execute(
-                        sa.delete(outbox)
-                        .where(outbox.c.seq.in_(oldest.with_for_update().scalar_subquery()))
-                        .returning(*outbox.c)
+                        sa.delete(outbox).where(outbox.c.seq == oldest.c.seq).returning(*outbox.c)
                     )
                 ).all(),
                 key=lambda row: row.seq,

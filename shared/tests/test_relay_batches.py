@@ -1,0 +1,106 @@
+"""The outbox relay takes the oldest rows, at most a batch, and sends them in their order; a
+failed send leaves them all in the outbox."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.support.fixtures import Isolation
+from vroeg.shared.db import create_engine, create_sessionmaker
+from vroeg.shared.messaging.failpoints import Failpoints
+from vroeg.shared.messaging.relay import BATCH_SIZE, OutboxRelay, RelayLimits
+from vroeg.shared.messaging.tables import metadata, outbox
+from vroeg.shared.messaging.unit_of_work import Database
+from vroeg.shared.settings import ServiceSettings
+
+ROWS = 2 * BATCH_SIZE + 200
+
+
+class Producer:
+    """What the relay sends, in order; or a send the broker refuses."""
+
+    def __init__(self, *, refuse: bool = False) -> None:
+        self.sent: list[bytes] = []
+        self._refuse = refuse
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+    async def send(self, topic: str, **record: Any) -> asyncio.Future[None]:
+        if self._refuse:
+            raise ConnectionError("the broker refused")
+        self.sent.append(record["value"])
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+
+@pytest.fixture
+async def engine(isolation: Isolation) -> AsyncIterator[AsyncEngine]:
+    settings = ServiceSettings(database_url=isolation.database_url)
+    engine = create_engine(settings, schema="relay_test", service="test")
+    async with engine.begin() as conn:
+        await conn.execute(sa.schema.CreateSchema("relay_test"))
+        await conn.run_sync(metadata.create_all)
+        rows = [
+            {"topic": "t", "key": b"k", "value": str(n).encode(), "headers": []}
+            for n in range(ROWS)
+        ]
+        await conn.execute(outbox.insert(), rows)
+        # Rows whose newer version lies after later rows on disk: the table's order is not
+        # the rows' order.
+        await conn.execute(outbox.update().where(outbox.c.seq % 3 == 0).values(topic="t"))
+    yield engine
+    await engine.dispose()
+
+
+def _relay(engine: AsyncEngine, producer: Producer) -> OutboxRelay:
+    settings = ServiceSettings()
+    database = Database(create_sessionmaker(engine), service="test", settings=settings)
+    return OutboxRelay(
+        database,
+        lambda: producer,  # type: ignore[arg-type, return-value]
+        schema="relay_test",
+        poll_interval_s=0.1,
+        linger_s=0,
+        limits=RelayLimits(send_timeout_s=5, statement_timeout_s=5),
+        failpoints=Failpoints(""),
+    )
+
+
+async def _left(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        return int(await conn.scalar(sa.select(sa.func.count()).select_from(outbox)) or 0)
+
+
+async def test_each_batch_is_the_oldest_rows_in_their_order(engine: AsyncEngine) -> None:
+    producer = Producer()
+    relay = _relay(engine, producer)
+
+    sent = [await relay.relay_batch() for _ in range(4)]
+
+    assert sent == [BATCH_SIZE, BATCH_SIZE, ROWS - 2 * BATCH_SIZE, 0]
+    assert producer.sent == [str(n).encode() for n in range(ROWS)]
+    assert await _left(engine) == 0
+
+
+async def test_a_failed_send_leaves_every_row(engine: AsyncEngine) -> None:
+    relay = _relay(engine, Producer(refuse=True))
+
+    with pytest.raises(ConnectionError):
+        await relay.relay_batch()
+
+    assert await _left(engine) == ROWS
+    producer = Producer()
+    relay = _relay(engine, producer)
+    assert await relay.relay_batch() == BATCH_SIZE
+    assert producer.sent == [str(n).encode() for n in range(BATCH_SIZE)]
