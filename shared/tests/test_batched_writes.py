@@ -11,9 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from tests.support.db import schema_engine
 from tests.support.fixtures import Isolation
-from vroeg.shared.db import create_engine
-from vroeg.shared.settings import ServiceSettings
 from vroeg.shared.upserts import insert_once, keep, later, upsert
 
 metadata = sa.MetaData(schema="batched_test")
@@ -36,11 +35,8 @@ COLUMNS = ("id", "version", "tags", "note")
 
 @pytest.fixture
 async def engine(isolation: Isolation) -> AsyncIterator[AsyncEngine]:
-    settings = ServiceSettings(database_url=isolation.database_url)
-    engine = create_engine(settings, schema="batched_test", service="test")
+    engine = await schema_engine(isolation.database_url, "batched_test", metadata)
     async with engine.begin() as conn:
-        await conn.execute(sa.schema.CreateSchema("batched_test"))
-        await conn.run_sync(metadata.create_all)
         # Counts the INSERT statements PostgreSQL runs on `facts` (a statement trigger).
         await conn.execute(sa.text("CREATE TABLE statements (at timestamptz DEFAULT now())"))
         await conn.execute(

@@ -11,8 +11,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.support.db import schema_engine
 from tests.support.fixtures import Isolation
-from vroeg.shared.db import create_engine, create_sessionmaker
+from vroeg.shared.db import create_sessionmaker
 from vroeg.shared.messaging.failpoints import Failpoints
 from vroeg.shared.messaging.relay import BATCH_SIZE, OutboxRelay, RelayLimits
 from vroeg.shared.messaging.tables import metadata, outbox
@@ -46,11 +47,8 @@ class Producer:
 
 @pytest.fixture
 async def engine(isolation: Isolation) -> AsyncIterator[AsyncEngine]:
-    settings = ServiceSettings(database_url=isolation.database_url)
-    engine = create_engine(settings, schema="relay_test", service="test")
+    engine = await schema_engine(isolation.database_url, "relay_test", metadata)
     async with engine.begin() as conn:
-        await conn.execute(sa.schema.CreateSchema("relay_test"))
-        await conn.run_sync(metadata.create_all)
         rows = [
             {"topic": "t", "key": b"k", "value": str(n).encode(), "headers": []}
             for n in range(ROWS)

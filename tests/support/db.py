@@ -8,8 +8,23 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import asyncpg
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from vroeg.shared.db import create_engine
+from vroeg.shared.settings import ServiceSettings
 
 T = TypeVar("T")
+
+
+async def schema_engine(url: str, schema: str, metadata: sa.MetaData) -> AsyncEngine:
+    """A service's kind of engine (`vroeg.shared.db`) on a new schema holding `metadata`'s
+    tables."""
+    engine = create_engine(ServiceSettings(database_url=url), schema=schema, service="test")
+    async with engine.begin() as conn:
+        await conn.execute(sa.schema.CreateSchema(schema))
+        await conn.run_sync(metadata.create_all)
+    return engine
 
 
 def asyncpg_url(sqlalchemy_url: str) -> str:
