@@ -1,4 +1,5 @@
-"""Reading a service's tables directly, as an operator would."""
+"""Reading a service's tables directly, as an operator would; a service's kind of engine on a
+test's own schema."""
 
 from __future__ import annotations
 

@@ -46,8 +46,10 @@ def create_engine(settings: ServiceSettings, *, schema: str, service: str) -> As
     )
     # Many rows of a plain INSERT (a batch's outbox rows, the ORM's new objects) as one
     # statement of SQLAlchemy's "insertmanyvalues", as its psycopg2 dialect does, instead of
-    # asyncpg's executemany, which PostgreSQL runs once per row. SQLAlchemy keeps ON CONFLICT
-    # statements out of it; those batch through `upserts.keep`.
+    # asyncpg's executemany, which PostgreSQL runs once per row. Its text differs per number of
+    # rows (a prepared statement each, kept per connection); still far fewer statements.
+    # SQLAlchemy keeps an ON CONFLICT without RETURNING out of it (sql/crud.py, its #13130);
+    # those batch through `upserts.keep`.
     engine.dialect.use_insertmanyvalues_wo_returning = True
     return engine
 

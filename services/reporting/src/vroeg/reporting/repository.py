@@ -51,7 +51,7 @@ async def _put(
     session: AsyncSession, table: sa.Table, rows: Rows, keys: tuple[str, ...], newer: Newer
 ) -> None:
     # The rows of one kind of fact have the same columns; one statement runs for them all
-    # (in order: a key twice in them is as if told twice).
+    # (one more for a key that comes again: in order, as if told twice).
     await keep(session, upsert(table, tuple(rows[0]), keys, newer), rows)
 
 
