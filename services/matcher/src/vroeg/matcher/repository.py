@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 
 from vroeg.matcher.models import (
     AuditEntry,
+    Base,
     Case,
     CaseSignal,
     ContactAttempt,
@@ -212,26 +213,31 @@ async def add_audit(session: AsyncSession, entry: AuditEntry) -> None:
 # What the CBS export joins (domain §9): each fact kept by its own id, whatever the order.
 
 
+def _values(row: Base) -> dict[str, Any]:
+    """A fact's row as its table's values."""
+    return {c.key: getattr(row, c.key) for c in table_of(type(row)).columns}
+
+
+async def _keep_once(session: AsyncSession, row: Base, key: str) -> None:
+    """Keep a fact's row unless one with its `key` is kept already (the first stays)."""
+    values = _values(row)
+    await keep(session, insert_once(table_of(type(row)), tuple(values), (key,)), [values])
+
+
 async def keep_routed_signal(session: AsyncSession, row: RoutedSignal) -> None:
     """Keep a signal that reaches no case (once)."""
-    values = {c.key: getattr(row, c.key) for c in RoutedSignal.__table__.columns}
-    await keep(
-        session, insert_once(table_of(RoutedSignal), tuple(values), ("signal_id",)), [values]
-    )
+    await _keep_once(session, row, "signal_id")
 
 
 async def keep_refused_signal(session: AsyncSession, row: RefusedSignal) -> None:
     """Keep a signal intake refused (once)."""
-    values = {c.key: getattr(row, c.key) for c in RefusedSignal.__table__.columns}
-    await keep(
-        session, insert_once(table_of(RefusedSignal), tuple(values), ("signal_id",)), [values]
-    )
+    await _keep_once(session, row, "signal_id")
 
 
 async def keep_attempt(session: AsyncSession, row: ContactAttempt) -> None:
     """Keep a contact attempt; a newer announcement of it (a reply, §8.5.3) replaces an older
     one, an older one changes nothing."""
-    values = {c.key: getattr(row, c.key) for c in ContactAttempt.__table__.columns}
+    values = _values(row)
     statement = upsert(table_of(ContactAttempt), tuple(values), ("attempt_id",), _not_older)
     await keep(session, statement, [values])
 
@@ -242,16 +248,12 @@ def _not_older(proposed: Any, table: sa.Table) -> sa.ColumnElement[bool]:
 
 async def keep_first_contact(session: AsyncSession, row: FirstContact) -> None:
     """Keep the day a case was picked up (announced once)."""
-    values = {c.key: getattr(row, c.key) for c in FirstContact.__table__.columns}
-    await keep(session, insert_once(table_of(FirstContact), tuple(values), ("case_id",)), [values])
+    await _keep_once(session, row, "case_id")
 
 
 async def keep_debt_help_outcome(session: AsyncSession, row: DebtHelpOutcome) -> None:
     """Keep what the SHV professional registered for a signal (once)."""
-    values = {c.key: getattr(row, c.key) for c in DebtHelpOutcome.__table__.columns}
-    await keep(
-        session, insert_once(table_of(DebtHelpOutcome), tuple(values), ("signal_id",)), [values]
-    )
+    await _keep_once(session, row, "signal_id")
 
 
 async def period_case_signals(
