@@ -133,3 +133,29 @@ async def test_event_and_restart_counters_are_served_at_zero_before_anything_hap
         }
         assert counted == dict.fromkeys(read, 0.0)
     assert value(samples, "vroeg_task_restarts_total", task="consumer") == 0.0
+
+
+async def test_a_service_collects_young_garbage_in_large_steps(
+    isolation: Isolation, make_platform: PlatformFactory
+) -> None:
+    # Its process freezes what startup built and lets 50,000 objects accumulate before a young
+    # collection (vroeg.shared.gc_tuning): a batch of a few hundred events makes a handful of
+    # passes at most, where the interpreter's defaults make hundreds (274 here when tried).
+    matcher = make_platform()["matcher"]
+    matcher.start()
+    matcher.wait_ready()
+    topic = isolation.topic(ROUTE_TOPICS[Route.RESIDENT].name)
+    young = "python_gc_collections_total"
+    before = value(await scrape(matcher.url), young, generation="0")
+    assert before is not None
+    events = [routed_signal(address_key=f"0363010000{n:06d}") for n in range(400)]
+    await produce(
+        isolation.kafka,
+        [encode(e, topic=topic, source="/tests", trace={}) for e in events],
+        together=True,
+    )
+    samples = await eventually(
+        lambda: scrape(matcher.url),
+        lambda s: value(s, "vroeg_events_handled_total", topic=topic) == len(events),
+    )
+    assert (value(samples, young, generation="0") or 0) - before <= 5

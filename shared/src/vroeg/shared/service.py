@@ -25,7 +25,7 @@ from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from vroeg.shared import metrics, probes
+from vroeg.shared import gc_tuning, metrics, probes
 from vroeg.shared.db import create_engine, create_sessionmaker
 from vroeg.shared.http import API_VERSION, finish_openapi, install_conventions
 from vroeg.shared.messaging.consumer import EventConsumer, Subscription
@@ -214,7 +214,9 @@ def entrypoints(
         settings = load_settings(settings_type)
         configure_logging(spec.name, settings.log_level)
         configure_tracing(spec.name)
-        return build(spec, settings)
+        built = build(spec, settings)
+        gc_tuning.settle()
+        return built
 
     def main() -> None:
         settings = load_settings(settings_type)
@@ -223,9 +225,10 @@ def entrypoints(
         metrics.share_between_workers(settings.workers)
         # Several workers are several processes, each with its own relay and consumer (the
         # relay lock and the consumer group share the work); one needs no import string.
-        target: FastAPI | str = (
-            build(spec, settings) if settings.workers == 1 else f"vroeg.{spec.schema}.app:app"
-        )
+        target: FastAPI | str = f"vroeg.{spec.schema}.app:app"
+        if settings.workers == 1:
+            target = build(spec, settings)
+            gc_tuning.settle()
         uvicorn.run(
             target,
             factory=settings.workers > 1,
