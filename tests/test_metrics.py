@@ -138,9 +138,9 @@ async def test_event_and_restart_counters_are_served_at_zero_before_anything_hap
 async def test_a_service_collects_young_garbage_in_large_steps(
     isolation: Isolation, make_platform: PlatformFactory
 ) -> None:
-    # Its process freezes what startup built and lets 50,000 objects accumulate before a young
-    # collection (vroeg.shared.gc_tuning): a batch of a few hundred events makes a handful of
-    # passes at most, where the interpreter's defaults make hundreds (274 here when tried).
+    # Its process freezes what building the app left and lets 10,000 objects accumulate before
+    # a young collection (vroeg.shared.gc_tuning): a few hundred events make a few dozen
+    # passes at most, where the interpreter's defaults make hundreds (274 when tried).
     matcher = make_platform()["matcher"]
     matcher.start()
     matcher.wait_ready()
@@ -158,4 +158,6 @@ async def test_a_service_collects_young_garbage_in_large_steps(
         lambda: scrape(matcher.url),
         lambda s: value(s, "vroeg_events_handled_total", topic=topic) == len(events),
     )
-    assert (value(samples, young, generation="0") or 0) - before <= 5
+    after = value(samples, young, generation="0")
+    assert after is not None
+    assert after - before <= 40  # 11 when tried

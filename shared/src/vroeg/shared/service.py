@@ -208,15 +208,19 @@ def entrypoints(
     """The service's ASGI app factory (`uvicorn --factory`) and its console-script `main`;
     `build` makes the app (the web app builds its pages around `running`)."""
 
+    def settled(settings: ServiceSettings) -> FastAPI:
+        """The app, built; then the collector set on what building it left (`gc_tuning`)."""
+        built = build(spec, settings)
+        gc_tuning.settle()
+        return built
+
     def app() -> FastAPI:
         # uvicorn calls this in each worker process (VROEG_WORKERS > 1): logs and tracing are
         # set up per process, or a worker would log unstructured and export no spans.
         settings = load_settings(settings_type)
         configure_logging(spec.name, settings.log_level)
         configure_tracing(spec.name)
-        built = build(spec, settings)
-        gc_tuning.settle()
-        return built
+        return settled(settings)
 
     def main() -> None:
         settings = load_settings(settings_type)
@@ -224,11 +228,11 @@ def entrypoints(
         configure_tracing(spec.name)
         metrics.share_between_workers(settings.workers)
         # Several workers are several processes, each with its own relay and consumer (the
-        # relay lock and the consumer group share the work); one needs no import string.
-        target: FastAPI | str = f"vroeg.{spec.schema}.app:app"
-        if settings.workers == 1:
-            target = build(spec, settings)
-            gc_tuning.settle()
+        # relay lock and the consumer group share the work), each building its app from the
+        # import string (`app`); one worker is this process, its app built here.
+        target: FastAPI | str = (
+            settled(settings) if settings.workers == 1 else f"vroeg.{spec.schema}.app:app"
+        )
         uvicorn.run(
             target,
             factory=settings.workers > 1,
