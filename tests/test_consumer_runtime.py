@@ -35,6 +35,7 @@ from tests.support.kafka import (
 from tests.support.metrics import scrape, value
 from tests.support.signals import routed_signal
 from vroeg.shared.cloudevents import Message, encode
+from vroeg.shared.db import POOL_SIZE
 from vroeg.shared.events import Route, SignalRouted
 from vroeg.shared.topics import ROUTE_TOPICS, dead_letter_topic
 
@@ -245,3 +246,44 @@ async def test_offsets_whose_commit_failed_are_committed_with_the_next_try(
         isolation.kafka, isolation.group("matcher"), isolation.topic(RESIDENT), timeout=30
     )
     assert "failpoint consumer.offset_commit_fails" in matcher.tail(10**8)
+
+
+async def test_events_of_many_partitions_wait_for_the_connections_the_pool_keeps(
+    isolation: Isolation, make_platform: PlatformFactory
+) -> None:
+    # 15 partitions polled at once (five route topics, three partitions each) would each open a
+    # transaction: past the ten connections the pool keeps, each one more a new server process
+    # that the pool closes again when it is handed back (15 seen when tried). The consumer keeps
+    # its transactions within them (handling.TRANSACTIONS): every connection is one it kept.
+    matcher = make_platform()["matcher"]
+    matcher.start()
+    matcher.wait_ready()
+    routes = [Route.RESIDENT, Route.DECEASED, Route.MINOR, Route.EMIGRATED, Route.LEGAL_PERSON]
+    events = [
+        routed_signal(route=routes[n % len(routes)], address_key=f"0363020000{n:06d}")
+        for n in range(300)
+    ]
+    messages = [
+        encode(e, topic=isolation.topic(ROUTE_TOPICS[e.route].name), source="/tests", trace={})
+        for e in events
+    ]
+    database = isolation.database_url.rsplit("/", 1)[1]
+    watcher = await asyncpg.connect(asyncpg_url(isolation.database_url))
+    seen: set[int] = set()
+    try:
+        await produce(isolation.kafka, messages, together=True)
+        deadline = time.monotonic() + 60
+        handled = 0
+        while handled < len(events) and time.monotonic() < deadline:
+            rows = await watcher.fetch(
+                "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = $2",
+                database,
+                "vroeg-matcher",
+            )
+            seen.update(row["pid"] for row in rows)
+            handled = await watcher.fetchval("SELECT count(*) FROM matcher.processed_events")
+            await asyncio.sleep(0.01)
+    finally:
+        await watcher.close()
+    assert handled == len(events)
+    assert 0 < len(seen) <= POOL_SIZE

@@ -10,6 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 
 from vroeg.shared.settings import ServiceSettings
 
+# Connections each service keeps open; as many more may be opened for a burst, and are closed
+# when handed back while this many are idle.
+POOL_SIZE = 10
+
 
 def application_name(service: str) -> str:
     """How the service's sessions name themselves to PostgreSQL (`pg_stat_activity`)."""
@@ -24,8 +28,8 @@ def create_engine(settings: ServiceSettings, *, schema: str, service: str) -> As
     """
     engine = create_async_engine(
         settings.database_url.get_secret_value(),
-        pool_size=10,
-        max_overflow=10,
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_SIZE,
         # No ping per checkout (a round trip per transaction); a connection the server closed
         # fails one transaction, which callers retry, and is then replaced.
         pool_pre_ping=False,

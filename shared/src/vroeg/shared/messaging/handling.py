@@ -18,7 +18,7 @@ from prometheus_client import Counter
 
 from vroeg.shared import metrics
 from vroeg.shared.cloudevents import UndecodableMessage, decode, header_map
-from vroeg.shared.db import transient_database_error
+from vroeg.shared.db import POOL_SIZE, transient_database_error
 from vroeg.shared.events import Event
 from vroeg.shared.messaging.failpoints import CONSUMER_AFTER_COMMIT, Failpoints
 from vroeg.shared.messaging.unit_of_work import Database, UnitOfWork
@@ -36,6 +36,12 @@ MAX_WAIT_S = 5.0
 # Most records of a partition handled in one transaction: fewer commits, and a failure among
 # them redoes at most this many.
 BATCH_MAX = 200
+# Most transactions a consumer has open at once: within the connections the pool keeps, with
+# some left for the outbox relay, HTTP requests and jobs. Beyond it a partition's events wait
+# their turn here, instead of each opening a connection that the pool closes again when handed
+# back (a server process started and every statement prepared anew: in 10,000 signals of a
+# national month the matcher had 33 server processes without it, 8 with it).
+TRANSACTIONS = POOL_SIZE - 3
 # `together`'s answer when the batch failed but no one record can be blamed.
 UNKNOWN = -1
 # Looked up once, not per record (a proxy until telemetry sets the provider).
@@ -78,6 +84,7 @@ class RecordHandling:
         # that fails and goes again (in part) reuses the answers instead of asking again.
         self._answers: dict[TopicPartition, dict[str, Any]] = {}
         self._failpoints = failpoints
+        self._transactions = asyncio.Semaphore(TRANSACTIONS)
         self.waiting: dict[TopicPartition, str] = {}
 
     async def together(self, records: list[ConsumerRecord], tp: TopicPartition) -> int | None:
@@ -95,7 +102,7 @@ class RecordHandling:
         current = UNKNOWN
         handled: list[float] = []  # each handler call's seconds, counted once all commit
         try:
-            async with self._db.unit_of_work() as uow:
+            async with self._transactions, self._db.unit_of_work() as uow:
                 uow.looked_up = looked_up
                 fresh = await uow.claim_many([str(e.id) for e in events])
                 prepare = self._preparers.get(records[0].topic)
@@ -222,7 +229,7 @@ class RecordHandling:
                         return False
                     seconds: float | None = None  # the handler's, if it ran
                     try:
-                        async with self._db.unit_of_work() as uow:
+                        async with self._transactions, self._db.unit_of_work() as uow:
                             if await uow.claim(event_id):
                                 started = time.perf_counter()
                                 try:
@@ -263,7 +270,7 @@ class RecordHandling:
             # The id is not claimed: a parked event stays replayable (`vroeg dead-letters`).
             while not halt.is_set():
                 try:
-                    async with self._db.unit_of_work() as uow:
+                    async with self._transactions, self._db.unit_of_work() as uow:
                         await uow.dead_letter(record, error, attempts)
                 except Exception as exc:
                     # Not even the dead letter could be written: try again until it can.
