@@ -1,5 +1,6 @@
 """The outbox relay takes the oldest rows, at most a batch, and sends them in their order; a
-failed send leaves them all in the outbox."""
+failed send leaves them all in the outbox. What a unit of work publishes is sent in the order
+it was published."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.support.db import schema_engine
 from tests.support.fixtures import Isolation
+from tests.support.signals import routed_signal
 from vroeg.shared.db import create_sessionmaker
 from vroeg.shared.messaging.failpoints import Failpoints
 from vroeg.shared.messaging.relay import BATCH_SIZE, OutboxRelay, RelayLimits
@@ -28,6 +30,7 @@ class Producer:
 
     def __init__(self, *, refuse: bool = False) -> None:
         self.sent: list[bytes] = []
+        self.ids: list[bytes] = []
         self._refuse = refuse
 
     async def start(self) -> None:
@@ -40,6 +43,7 @@ class Producer:
         if self._refuse:
             raise ConnectionError("the broker refused")
         self.sent.append(record["value"])
+        self.ids.append(dict(record["headers"]).get("ce_id", b""))
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         done.set_result(None)
         return done
@@ -104,3 +108,24 @@ async def test_a_failed_send_leaves_every_row(engine: AsyncEngine) -> None:
     relay = _relay(engine, producer)
     assert await relay.relay_batch() == BATCH_SIZE
     assert producer.sent == [str(n).encode() for n in range(BATCH_SIZE)]
+
+
+async def test_a_unit_of_works_events_are_sent_in_the_order_it_published_them(
+    isolation: Isolation,
+) -> None:
+    engine = await schema_engine(isolation.database_url, "publish_order_test", metadata)
+    try:
+        producer = Producer()
+        relay = _relay(engine, producer)
+        database = Database(create_sessionmaker(engine), service="test", settings=ServiceSettings())
+        batches = [[routed_signal() for _ in range(n)] for n in (250, 1, 37)]
+        for batch in batches:
+            async with database.unit_of_work() as uow:
+                for event in batch[:2]:
+                    await uow.publish(event)
+                await uow.publish_many(batch[2:])
+
+        assert await relay.relay_batch() == 288
+        assert producer.ids == [str(e.id).encode() for batch in batches for e in batch]
+    finally:
+        await engine.dispose()

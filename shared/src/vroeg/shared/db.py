@@ -48,8 +48,8 @@ def create_engine(settings: ServiceSettings, *, schema: str, service: str) -> As
             }
         },
     )
-    # Many rows of a plain INSERT (a batch's outbox rows, the ORM's new objects) as one
-    # statement of SQLAlchemy's "insertmanyvalues", as its psycopg2 dialect does, instead of
+    # Many rows of a plain INSERT (the ORM's new objects; the outbox's are `upserts.insert_all`)
+    # as one statement of SQLAlchemy's "insertmanyvalues", as its psycopg2 dialect does, instead of
     # asyncpg's executemany, which PostgreSQL runs once per row. Its text differs per number of
     # rows (a prepared statement each, kept per connection); still far fewer statements.
     # SQLAlchemy keeps an ON CONFLICT without RETURNING out of it (sql/crud.py, its #13130);

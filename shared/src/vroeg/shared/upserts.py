@@ -109,6 +109,13 @@ def later(column: str) -> Newer:
 
 
 @functools.cache
+def insert_all(table: sa.Table, columns: tuple[str, ...]) -> Keeping:
+    """Insert every row of `columns`, in their order (a table whose key the database numbers,
+    such as the outbox's sequence)."""
+    return Keeping(_proposed(table, columns), columns, ())
+
+
+@functools.cache
 def insert_once(
     table: sa.Table, columns: tuple[str, ...], keys: tuple[str, ...] | None = None
 ) -> Keeping:
