@@ -4,7 +4,8 @@
 legal person (R-IN-3); CBS counts the signals not picked up by reason from the delivery, as the
 monitor does. They come from intake's lean facts, so they are delivered without any personal
 data or dates, in the period of their receipt; a taken-up signal's fact delivers nothing by
-itself (its route does), and CAK registrations have no fact at all."""
+itself (its route does; the matcher passes it over), and CAK registrations have no fact at
+all."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from decimal import Decimal
 from uuid import uuid4
 
 from tests.support.cases import MatcherUnderTest
+from tests.support.db import fetch
 from tests.support.ddas import VALIDATOR
 from tests.support.ddas import export as ddas_export
-from tests.support.kafka import publish
+from tests.support.kafka import publish, wait_until_consumed
 from vroeg.shared.events import (
     AgeBand,
     ArrearsType,
@@ -72,9 +74,17 @@ async def test_refused_signals_are_delivered_with_their_status_and_nothing_perso
     elsewhere = fact(RefusalReason.TERMIJN, municipality="0518")
     later = fact(RefusalReason.TERMIJN, received=datetime(2027, 1, 4, 9, tzinfo=UTC))
     events = [*refused, crisis, taken_up, elsewhere, later]
-    await publish(exporter.iso.kafka, exporter.iso.topic(SIGNAL_FACTS.name), events)
-    for event in events:
+    topic = exporter.iso.topic(SIGNAL_FACTS.name)
+    await publish(exporter.iso.kafka, topic, events)
+    await wait_until_consumed(exporter.iso.kafka, exporter.iso.group("matcher"), topic)
+    for event in [*refused, crisis, elsewhere, later]:
         await exporter.handled(event.id)
+    # The taken-up signal's fact was passed over: no transaction, not even its inbox row.
+    assert not await fetch(
+        exporter.iso.database_url,
+        "SELECT 1 FROM matcher.processed_events WHERE event_id = $1",
+        str(taken_up.id),
+    )
 
     response = ddas_export(exporter.platform, "cbs-0363", **PERIOD)
     assert response.status_code == 200, response.text

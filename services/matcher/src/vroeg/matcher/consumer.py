@@ -74,7 +74,7 @@ async def on_debt_help_signal_handled(uow: UnitOfWork, event: DebtHelpSignalHand
 async def subscriptions(stack: AsyncExitStack, settings: Settings) -> Sequence[Subscription]:
     """The route topics (those that lead to a case, and, for the export, the others but the
     review queue's), followup's lifecycle, attempts, first contacts and SHV outcomes, and
-    intake's signal facts (for the export: those refused)."""
+    intake's signal facts (for the export: those refused; the others are passed over)."""
     return [
         *(
             Subscription(
@@ -98,5 +98,5 @@ async def subscriptions(stack: AsyncExitStack, settings: Settings) -> Sequence[S
         Subscription(CONTACT_ATTEMPTED, on_contact_attempted, batch=True),
         Subscription(FIRST_CONTACT_MET, on_first_contact_met, batch=True),
         Subscription(DEBT_HELP_SIGNAL_HANDLED, on_debt_help_signal_handled, batch=True),
-        Subscription(SIGNAL_FACTS, on_signal_fact, batch=True),
+        Subscription(SIGNAL_FACTS, on_signal_fact, batch=True, wants=export.refused),
     ]

@@ -72,6 +72,12 @@ async def keep_routed(uow: UnitOfWork, event: SignalRouted, now: datetime) -> No
     )
 
 
+def refused(fact: SignalFact) -> bool:
+    """Whether a signal fact is of a signal intake refused: the only ones the export keeps
+    (the subscription passes the others over)."""
+    return fact.refusal is not None
+
+
 async def keep_refused(uow: UnitOfWork, fact: SignalFact) -> None:
     """A signal intake refused (R-IN-1 … R-IN-4), from its lean fact; a taken-up signal's fact
     is not needed (its route tells it)."""

@@ -26,6 +26,7 @@ from vroeg.shared.messaging.handling import (
     LookUp,
     Preparer,
     RecordHandling,
+    Wants,
     pause,
 )
 
@@ -64,6 +65,11 @@ class Subscription:
     # no transaction stays open across those calls. Only an optimisation, as `prepare` is;
     # a failure in it leaves the handlers to ask themselves.
     look_up: LookUp | None = None
+    # Which of the topic's events the handler has anything to do with (all without it): the
+    # others are passed over before any transaction — not claimed, handled or counted, as a
+    # redelivery is not — where handling them would be a transaction that changes nothing
+    # (the matcher reads every signal's lean fact and keeps only the refused ones').
+    wants: Wants | None = None
 
 
 def consumer_group(settings: ServiceSettings, service: str) -> str:
@@ -135,6 +141,7 @@ class EventConsumer:
             handlers=self._handlers,
             preparers={settings.topic(s.topic.name): s.prepare for s in subscriptions if s.prepare},
             look_ups={settings.topic(s.topic.name): s.look_up for s in subscriptions if s.look_up},
+            wanted={settings.topic(s.topic.name): s.wants for s in subscriptions if s.wants},
             failpoints=failpoints,
         )
         self._stopping = asyncio.Event()

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[UnitOfWork, Any], Awaitable[None]]
 Preparer = Callable[[UnitOfWork, Sequence[Any]], Awaitable[None]]
 LookUp = Callable[[Sequence[Any]], Awaitable[Mapping[str, Any]]]
+Wants = Callable[[Any], bool]
 
 # Longest pause between tries while a dependency is down: bounds the delay once it is back.
 MAX_WAIT_S = 5.0
@@ -72,6 +73,7 @@ class RecordHandling:
         handlers: Mapping[str, Handler],
         preparers: Mapping[str, Preparer],
         look_ups: Mapping[str, LookUp],
+        wanted: Mapping[str, Wants],
         failpoints: Failpoints,
     ) -> None:
         self._group = group
@@ -80,6 +82,7 @@ class RecordHandling:
         self._handlers = handlers
         self._preparers = preparers
         self._look_ups = look_ups
+        self._wanted = wanted
         # Per partition, what `look_up` answered for its events not yet committed: a batch
         # that fails and goes again (in part) reuses the answers instead of asking again.
         self._answers: dict[TopicPartition, dict[str, Any]] = {}
@@ -98,6 +101,13 @@ class RecordHandling:
                 events.append(decode(record.headers, record.value))
             except UndecodableMessage:
                 return index
+        # Those the handler has nothing to do with are passed over, and with them the
+        # transaction if it would have none; a failure's index is still the given records'.
+        wants = self._wanted.get(records[0].topic)
+        at = [i for i, e in enumerate(events) if wants(e)] if wants else list(range(len(events)))
+        if not at:
+            return None
+        records, events = [records[i] for i in at], [events[i] for i in at]
         looked_up = await self._look_up(records, events, tp)
         current = UNKNOWN
         handled: list[float] = []  # each handler call's seconds, counted once all commit
@@ -130,7 +140,7 @@ class RecordHandling:
                 type(exc).__name__,
             )
             # Nothing of them happened: the records go again, and only those runs are counted.
-            return current
+            return current if current == UNKNOWN else at[current]
         self.waiting.pop(tp, None)
         for event in events:
             self._answers.get(tp, {}).pop(str(event.id), None)
@@ -213,12 +223,15 @@ class RecordHandling:
 
     async def alone(self, record: ConsumerRecord, tp: TopicPartition, halt: asyncio.Event) -> bool:
         """Handle or dead-letter one record; False if halted first (it is read again)."""
+        try:
+            event: Event | None = decode(record.headers, record.value)
+            error: BaseException | None = None
+        except UndecodableMessage as exc:
+            event, error = None, exc
+        wants = self._wanted.get(record.topic)
+        if event is not None and wants is not None and not wants(event):
+            return True  # passed over, as in `together`
         with self._span(record) as span:
-            try:
-                event: Event | None = decode(record.headers, record.value)
-                error: BaseException | None = None
-            except UndecodableMessage as exc:
-                event, error = None, exc
             event_id = str(event.id) if event else _where(record)
             span.set_attribute("messaging.message.id", event_id)
             attempts = waits = 0
