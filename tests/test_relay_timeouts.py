@@ -114,7 +114,7 @@ async def test_a_relay_transaction_left_idle_is_ended_by_the_server(
         # rows other relays delete meanwhile).
         assert [(r["backend_xid"], r["backend_xmin"]) for r in hung] == [(None, None)]
         # The process stops answering (frozen, as a stalled host would be): only the server
-        # can end the transaction and release the rows it holds.
+        # can end the transaction and release its locks.
         os.kill(pid, signal.SIGSTOP)
         try:
             left = await eventually(idle_relay, lambda rows: rows == [], timeout=30)

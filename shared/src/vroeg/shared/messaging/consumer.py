@@ -21,6 +21,7 @@ from vroeg.shared.messaging.failpoints import (
 )
 from vroeg.shared.messaging.handling import (
     BATCH_MAX,
+    HALTED,
     UNKNOWN,
     Handler,
     LookUp,
@@ -277,7 +278,9 @@ class EventConsumer:
             while pending and not halt.is_set():
                 chunk = pending[:together]
                 if len(chunk) > 1:
-                    failed_at = await self._handling.together(chunk, tp)
+                    failed_at = await self._handling.together(chunk, tp, halt)
+                    if failed_at == HALTED:
+                        break
                     if failed_at is None:
                         self._processed[tp] = chunk[-1].offset + 1
                         del pending[: len(chunk)]

@@ -45,6 +45,8 @@ BATCH_MAX = 200
 TRANSACTIONS = POOL_SIZE - 3
 # `together`'s answer when the batch failed but no one record can be blamed.
 UNKNOWN = -1
+# `together`'s answer when it was stopped (`halt`) while waiting for a transaction.
+HALTED = -2
 # Looked up once, not per record (a proxy until telemetry sets the provider).
 _tracer = trace.get_tracer(__name__)
 
@@ -90,7 +92,9 @@ class RecordHandling:
         self._transactions = asyncio.Semaphore(TRANSACTIONS)
         self.waiting: dict[TopicPartition, str] = {}
 
-    async def together(self, records: list[ConsumerRecord], tp: TopicPartition) -> int | None:
+    async def together(
+        self, records: list[ConsumerRecord], tp: TopicPartition, halt: asyncio.Event
+    ) -> int | None:
         """Handle consecutive records of a partition in one transaction: inbox rows, state
         changes and outbox rows commit together. None if they did; else nothing changed and
         the index of the record that failed, or UNKNOWN when it failed as the transaction
@@ -104,7 +108,7 @@ class RecordHandling:
         # Those the handler has nothing to do with are passed over, and with them the
         # transaction if it would have none; a failure's index is still the given records'.
         wants = self._wanted.get(records[0].topic)
-        at = [i for i, e in enumerate(events) if wants(e)] if wants else list(range(len(events)))
+        at = [i for i, e in enumerate(events) if _is_wanted(wants, e)]
         if not at:
             return None
         records, events = [records[i] for i in at], [events[i] for i in at]
@@ -112,25 +116,28 @@ class RecordHandling:
         current = UNKNOWN
         handled: list[float] = []  # each handler call's seconds, counted once all commit
         try:
-            async with self._transactions, self._db.unit_of_work() as uow:
-                uow.looked_up = looked_up
-                fresh = await uow.claim_many([str(e.id) for e in events])
-                prepare = self._preparers.get(records[0].topic)
-                new = [e for e in events if str(e.id) in fresh]
-                if prepare is not None and new:  # a batch of redeliveries has nothing to load
-                    await prepare(uow, new)
-                for index, (record, event) in enumerate(zip(records, events, strict=True)):
-                    current = index
-                    with self._span(record) as span:
-                        span.set_attribute("messaging.message.id", str(event.id))
-                        if str(event.id) in fresh:
-                            fresh.discard(str(event.id))  # once, if it came twice
-                            started = time.perf_counter()
-                            await self._handlers[record.topic](uow, event)
-                            handled.append(time.perf_counter() - started)
-                        else:
-                            span.set_attribute("vroeg.duplicate", True)
-                current = UNKNOWN  # from here on, the commit failed: no record is to blame
+            async with self._transactions:
+                if halt.is_set():
+                    return HALTED  # stopped while waiting: the records are read again
+                async with self._db.unit_of_work() as uow:
+                    uow.looked_up = looked_up
+                    fresh = await uow.claim_many([str(e.id) for e in events])
+                    prepare = self._preparers.get(records[0].topic)
+                    new = [e for e in events if str(e.id) in fresh]
+                    if prepare is not None and new:  # a batch of redeliveries has nothing to load
+                        await prepare(uow, new)
+                    for index, (record, event) in enumerate(zip(records, events, strict=True)):
+                        current = index
+                        with self._span(record) as span:
+                            span.set_attribute("messaging.message.id", str(event.id))
+                            if str(event.id) in fresh:
+                                fresh.discard(str(event.id))  # once, if it came twice
+                                started = time.perf_counter()
+                                await self._handlers[record.topic](uow, event)
+                                handled.append(time.perf_counter() - started)
+                            else:
+                                span.set_attribute("vroeg.duplicate", True)
+                    current = UNKNOWN  # from here on, the commit failed: no record is to blame
         except Exception as exc:
             log.info(
                 "%d events of %s failed together at the %s (%s)",
@@ -228,8 +235,7 @@ class RecordHandling:
             error: BaseException | None = None
         except UndecodableMessage as exc:
             event, error = None, exc
-        wants = self._wanted.get(record.topic)
-        if event is not None and wants is not None and not wants(event):
+        if event is not None and not _is_wanted(self._wanted.get(record.topic), event):
             return True  # passed over, as in `together`
         with self._span(record) as span:
             event_id = str(event.id) if event else _where(record)
@@ -242,15 +248,18 @@ class RecordHandling:
                         return False
                     seconds: float | None = None  # the handler's, if it ran
                     try:
-                        async with self._transactions, self._db.unit_of_work() as uow:
-                            if await uow.claim(event_id):
-                                started = time.perf_counter()
-                                try:
-                                    await handler(uow, event)
-                                finally:
-                                    seconds = time.perf_counter() - started
-                            else:
-                                span.set_attribute("vroeg.duplicate", True)
+                        async with self._transactions:
+                            if halt.is_set():
+                                return False
+                            async with self._db.unit_of_work() as uow:
+                                if await uow.claim(event_id):
+                                    started = time.perf_counter()
+                                    try:
+                                        await handler(uow, event)
+                                    finally:
+                                        seconds = time.perf_counter() - started
+                                else:
+                                    span.set_attribute("vroeg.duplicate", True)
                         self.waiting.pop(tp, None)
                         if seconds is not None:
                             _count(metrics.EVENTS_HANDLED, record.topic, seconds)
@@ -283,8 +292,11 @@ class RecordHandling:
             # The id is not claimed: a parked event stays replayable (`vroeg dead-letters`).
             while not halt.is_set():
                 try:
-                    async with self._transactions, self._db.unit_of_work() as uow:
-                        await uow.dead_letter(record, error, attempts)
+                    async with self._transactions:
+                        if halt.is_set():
+                            return False
+                        async with self._db.unit_of_work() as uow:
+                            await uow.dead_letter(record, error, attempts)
                 except Exception as exc:
                     # Not even the dead letter could be written: try again until it can.
                     waits += 1
@@ -300,6 +312,17 @@ class RecordHandling:
         log.warning("waiting for a dependency: %s", reason)
         backoff = self._settings.consumer_retry_backoff_s * 2 ** min(waits, 10)
         await pause(min(MAX_WAIT_S, backoff), halt)
+
+
+def _is_wanted(wants: Wants | None, event: Event) -> bool:
+    """Whether the handler is to see the event: also when `wants` fails on it (an event of
+    another type on the topic), so that the handler's failure retries or parks it."""
+    if wants is None:
+        return True
+    try:
+        return wants(event)
+    except Exception:
+        return True
 
 
 def _not_the_events_fault(exc: BaseException) -> str | None:

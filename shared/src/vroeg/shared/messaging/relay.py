@@ -172,19 +172,21 @@ class OutboxRelay:
             ).one()
             if not locked:
                 return 0
-            # Read, lock, send, then delete and commit: the deletion commits only once the
+            # Lock, read, send, then delete and commit: the deletion commits only once the
             # broker acknowledged every row; a failed send rolls back and the rows stay. The
-            # advisory lock keeps other replicas out meanwhile. The table lock (as an insert's,
+            # advisory lock keeps other replicas out meanwhile; the table lock (as an insert's,
             # so the services' inserts go on) waits for an operator's lock on the table, within
-            # the statement timeout, before anything is sent that could then not be deleted;
-            # and as the statement after the read it ends the read's snapshot. So while the
-            # broker takes its time this transaction has neither a snapshot nor, until the
-            # deletion, a transaction id: locking the rows would have given it one, holding
-            # back what every transaction of the database may treat as gone — the rows deleted
-            # meanwhile could not be marked so in the outbox's index, and each relay walked all
-            # of them again (intake's, under a burst, up to 2.8 s a statement: 30 s of
-            # PostgreSQL's time in a 10,000-signal run, while the matcher's relay waited 1.2 s
-            # on the broker).
+            # the statement timeout, before the rows are read. Taken again after the read (it
+            # is held already: nothing waits, and LOCK needs no snapshot), it ends the read's
+            # snapshot, which SQLAlchemy's asyncpg adapter otherwise keeps in the unnamed
+            # portal until the next statement. So while the broker takes its time this
+            # transaction has neither a snapshot nor, until the deletion, a transaction id:
+            # locking the rows would have given it one, holding back what every transaction
+            # of the database may treat as gone — the rows deleted meanwhile could not be
+            # marked so in the outbox's index, and each relay walked all of them again
+            # (intake's, under a burst, up to 2.8 s a statement: 30 s of PostgreSQL's time in
+            # a 10,000-signal run, while the matcher's relay waited 1.2 s on the broker).
+            await session.execute(_LOCK_TABLE)
             rows = (
                 await session.execute(sa.select(*outbox.c).order_by(outbox.c.seq).limit(BATCH_SIZE))
             ).all()
