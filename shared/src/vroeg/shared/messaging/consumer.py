@@ -69,7 +69,7 @@ class Subscription:
     # Which of the topic's events the handler has anything to do with (all without it): the
     # others are passed over before any transaction — not claimed, handled or counted, as a
     # redelivery is not — where handling them would be a transaction that changes nothing
-    # (the matcher reads every signal's lean fact and keeps only the refused ones').
+    # (the matcher reads every signal's lean fact and keeps only the refused ones).
     wants: Wants | None = None
 
 

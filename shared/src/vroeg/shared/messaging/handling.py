@@ -98,7 +98,8 @@ class RecordHandling:
         """Handle consecutive records of a partition in one transaction: inbox rows, state
         changes and outbox rows commit together. None if they did; else nothing changed and
         the index of the record that failed, or UNKNOWN when it failed as the transaction
-        wrote or committed what they all did (handlers need not flush after each event)."""
+        wrote or committed what they all did (handlers need not flush after each event); or
+        HALTED when stopped (`halt`) while waiting for a transaction, before it began."""
         events: list[Event] = []
         for index, record in enumerate(records):
             try:
