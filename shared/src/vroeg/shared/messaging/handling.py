@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from aiokafka import TopicPartition
@@ -92,6 +92,17 @@ class RecordHandling:
         self._transactions = asyncio.Semaphore(TRANSACTIONS)
         self.waiting: dict[TopicPartition, str] = {}
 
+    @contextlib.asynccontextmanager
+    async def _transaction(self, halt: asyncio.Event) -> AsyncIterator[UnitOfWork | None]:
+        """A unit of work once one of the consumer's transaction slots is free (TRANSACTIONS);
+        None if the worker was stopped (`halt`) while it waited."""
+        async with self._transactions:
+            if halt.is_set():
+                yield None
+                return
+            async with self._db.unit_of_work() as uow:
+                yield uow
+
     async def together(
         self, records: list[ConsumerRecord], tp: TopicPartition, halt: asyncio.Event
     ) -> int | None:
@@ -117,28 +128,27 @@ class RecordHandling:
         current = UNKNOWN
         handled: list[float] = []  # each handler call's seconds, counted once all commit
         try:
-            async with self._transactions:
-                if halt.is_set():
+            async with self._transaction(halt) as uow:
+                if uow is None:
                     return HALTED  # stopped while waiting: the records are read again
-                async with self._db.unit_of_work() as uow:
-                    uow.looked_up = looked_up
-                    fresh = await uow.claim_many([str(e.id) for e in events])
-                    prepare = self._preparers.get(records[0].topic)
-                    new = [e for e in events if str(e.id) in fresh]
-                    if prepare is not None and new:  # a batch of redeliveries has nothing to load
-                        await prepare(uow, new)
-                    for index, (record, event) in enumerate(zip(records, events, strict=True)):
-                        current = index
-                        with self._span(record) as span:
-                            span.set_attribute("messaging.message.id", str(event.id))
-                            if str(event.id) in fresh:
-                                fresh.discard(str(event.id))  # once, if it came twice
-                                started = time.perf_counter()
-                                await self._handlers[record.topic](uow, event)
-                                handled.append(time.perf_counter() - started)
-                            else:
-                                span.set_attribute("vroeg.duplicate", True)
-                    current = UNKNOWN  # from here on, the commit failed: no record is to blame
+                uow.looked_up = looked_up
+                fresh = await uow.claim_many([str(e.id) for e in events])
+                prepare = self._preparers.get(records[0].topic)
+                new = [e for e in events if str(e.id) in fresh]
+                if prepare is not None and new:  # a batch of redeliveries has nothing to load
+                    await prepare(uow, new)
+                for index, (record, event) in enumerate(zip(records, events, strict=True)):
+                    current = index
+                    with self._span(record) as span:
+                        span.set_attribute("messaging.message.id", str(event.id))
+                        if str(event.id) in fresh:
+                            fresh.discard(str(event.id))  # once, if it came twice
+                            started = time.perf_counter()
+                            await self._handlers[record.topic](uow, event)
+                            handled.append(time.perf_counter() - started)
+                        else:
+                            span.set_attribute("vroeg.duplicate", True)
+                current = UNKNOWN  # from here on, the commit failed: no record is to blame
         except Exception as exc:
             log.info(
                 "%d events of %s failed together at the %s (%s)",
@@ -249,18 +259,17 @@ class RecordHandling:
                         return False
                     seconds: float | None = None  # the handler's, if it ran
                     try:
-                        async with self._transactions:
-                            if halt.is_set():
+                        async with self._transaction(halt) as uow:
+                            if uow is None:
                                 return False
-                            async with self._db.unit_of_work() as uow:
-                                if await uow.claim(event_id):
-                                    started = time.perf_counter()
-                                    try:
-                                        await handler(uow, event)
-                                    finally:
-                                        seconds = time.perf_counter() - started
-                                else:
-                                    span.set_attribute("vroeg.duplicate", True)
+                            if await uow.claim(event_id):
+                                started = time.perf_counter()
+                                try:
+                                    await handler(uow, event)
+                                finally:
+                                    seconds = time.perf_counter() - started
+                            else:
+                                span.set_attribute("vroeg.duplicate", True)
                         self.waiting.pop(tp, None)
                         if seconds is not None:
                             _count(metrics.EVENTS_HANDLED, record.topic, seconds)
@@ -293,11 +302,10 @@ class RecordHandling:
             # The id is not claimed: a parked event stays replayable (`vroeg dead-letters`).
             while not halt.is_set():
                 try:
-                    async with self._transactions:
-                        if halt.is_set():
+                    async with self._transaction(halt) as uow:
+                        if uow is None:
                             return False
-                        async with self._db.unit_of_work() as uow:
-                            await uow.dead_letter(record, error, attempts)
+                        await uow.dead_letter(record, error, attempts)
                 except Exception as exc:
                     # Not even the dead letter could be written: try again until it can.
                     waits += 1
