@@ -8,6 +8,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 
+from vroeg.shared import new_rows
 from vroeg.shared.settings import ServiceSettings
 
 # Connections each service keeps open; as many more may be opened for a burst, and are closed
@@ -48,12 +49,12 @@ def create_engine(settings: ServiceSettings, *, schema: str, service: str) -> As
             }
         },
     )
-    # Many rows of a plain INSERT (the ORM's new objects; the outbox's are `upserts.insert_all`)
-    # as one statement of SQLAlchemy's "insertmanyvalues", as its psycopg2 dialect does, instead of
-    # asyncpg's executemany, which PostgreSQL runs once per row. Its text differs per number of
-    # rows (a prepared statement each, kept per connection); still far fewer statements.
-    # SQLAlchemy keeps an ON CONFLICT without RETURNING out of it (sql/crud.py, its #13130);
-    # those batch through `upserts.keep`.
+    # Many rows of a plain INSERT (the ORM's new objects, but for `new_rows.InsertedTogether`'s;
+    # the outbox's are `upserts.insert_all`) as one statement of SQLAlchemy's "insertmanyvalues",
+    # as its psycopg2 dialect does, instead of asyncpg's executemany, which PostgreSQL runs once
+    # per row. Its text differs per number of rows (a prepared statement each, kept per
+    # connection); still far fewer statements. SQLAlchemy keeps an ON CONFLICT without RETURNING
+    # out of it (sql/crud.py, its #13130); those batch through `upserts.keep`.
     engine.dialect.use_insertmanyvalues_wo_returning = True
     return engine
 
@@ -63,8 +64,9 @@ def _json_text(value: object) -> str:
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions that never expire loaded objects on commit (handlers read after commit)."""
-    return async_sessionmaker(engine, expire_on_commit=False)
+    """Sessions that never expire loaded objects on commit (handlers read after commit), and
+    write new `InsertedTogether` objects as one statement per table."""
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=new_rows.Session)
 
 
 # SQLSTATEs that say "try again later", not "this transaction is wrong": connection exceptions

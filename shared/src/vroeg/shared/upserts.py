@@ -132,9 +132,11 @@ async def keep(session: AsyncSession, keeping: Keeping, rows: Sequence[Mapping[s
     (a fact told twice in a batch), one statement per time it comes, so that each is applied
     as if told alone, in order."""
     for part in _rounds(rows, keeping.keys):
-        await session.execute(
-            keeping.statement, {_array(c): [row[c] for row in part] for c in keeping.columns}
-        )
+        await session.execute(keeping.statement, arrays(keeping, part))
+
+
+def arrays(keeping: Keeping, rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    return {_array(c): [row[c] for row in rows] for c in keeping.columns}
 
 
 def _rounds(

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from vroeg.shared.new_rows import InsertedTogether
 from vroeg.shared.retention import Erasure
 
 
@@ -17,7 +18,7 @@ class Base(DeclarativeBase):
     pass
 
 
-class Check(Base):
+class Check(InsertedTogether, Base):
     """The outcome of one signal's BRP check: its route and why (no personal data)."""
 
     __tablename__ = "checks"

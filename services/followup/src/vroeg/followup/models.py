@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from vroeg.shared.new_rows import InsertedTogether
 from vroeg.shared.retention import Erasure
 from vroeg.shared.versions import VersionedByMunicipality
 
@@ -51,7 +52,7 @@ class FollowupCase(Base):
     minors_present: Mapped[bool | None]
 
 
-class Deadline(Base):
+class Deadline(InsertedTogether, Base):
     """When a case's first contact attempt is due (R-FU-1), and what was announced of it."""
 
     __tablename__ = "first_contact_deadlines"

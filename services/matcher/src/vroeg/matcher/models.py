@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from vroeg.shared.new_rows import InsertedTogether
 from vroeg.shared.retention import Erasure
 from vroeg.shared.versions import VersionedByMunicipality
 
@@ -19,7 +20,7 @@ class Base(DeclarativeBase):
     pass
 
 
-class Case(Base):
+class Case(InsertedTogether, Base):
     """A melding: one household's signals, followed up once (R-MAT-1)."""
 
     __tablename__ = "cases"
@@ -45,7 +46,7 @@ class Case(Base):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
 
 
-class CaseSignal(Base):
+class CaseSignal(InsertedTogether, Base):
     """A signal in a case: its facts, and its personal data until it falls due."""
 
     __tablename__ = "case_signals"
