@@ -36,6 +36,7 @@ class Member(InsertedTogether, Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     household_id: Mapped[int] = mapped_column(sa.ForeignKey(Household.id))
     note: Mapped[str | None]
+    data: Mapped[dict[str, int] | None] = mapped_column(JSONB)
 
 
 class Generated(InsertedTogether, Base):
@@ -94,7 +95,7 @@ async def test_a_new_object_written_together_is_then_as_if_loaded(engine: AsyncE
         session.add_all([household, member])
         await session.flush()
         # The unset attributes hold what was stored: the default, NULL.
-        assert (household.status, member.note) == ("OPEN", None)
+        assert (household.status, member.note, member.data) == ("OPEN", None, None)
         assert await session.get(Household, 1) is household
         household.status, household.state = "CLOSED", {"version": 2}
         member.note = "moved"
@@ -103,6 +104,23 @@ async def test_a_new_object_written_together_is_then_as_if_loaded(engine: AsyncE
         assert stored is not None
         assert (stored.status, stored.state) == ("CLOSED", {"version": 2})
         assert (await session.get(Member, 1)).note == "moved"  # type: ignore[union-attr]
+        # A JSON column left out is SQL NULL, as the ORM leaves it, not JSON's null.
+        assert await session.scalar(sa.text("SELECT data IS NULL FROM members")) is True
+
+
+async def test_a_new_object_rolled_back_is_new_again(engine: AsyncEngine) -> None:
+    # As the ORM's own insert: added again, it is written (not taken as stored).
+    async with create_sessionmaker(engine)() as session:
+        household = Household(id=1, state={"n": 1})
+        session.add(household)
+        await session.flush()
+        await session.rollback()
+        assert sa.inspect(household).transient
+        assert household.state == {"n": 1}
+        session.add(household)
+        await session.commit()
+    async with engine.connect() as conn:
+        assert (await conn.execute(sa.text("SELECT count(*) FROM households"))).scalar() == 1
 
 
 async def test_a_value_the_database_gives_is_refused(engine: AsyncEngine) -> None:
