@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -20,7 +20,7 @@ from vroeg.intake.models import (
     Signal,
     Vlp,
 )
-from vroeg.shared import versions
+from vroeg.shared import upserts, versions
 from vroeg.shared.creditor_keys import creditor_keys
 from vroeg.shared.sql import any_of
 
@@ -125,11 +125,12 @@ async def insert_signals(session: AsyncSession, rows: list[dict[str, Any]]) -> s
     """
     if not rows:
         return set()
-    # executemany (one cached statement, batched by SQLAlchemy's insertmanyvalues), not one
-    # multi-row VALUES statement compiled anew for every batch.
-    table = cast(sa.Table, Signal.__table__)
+    # One statement whose text is the same for any number of rows (one prepared statement),
+    # not SQLAlchemy's insertmanyvalues, one text per number of rows.
+    table = upserts.table_of(Signal)
+    keeping = upserts.insert_once(table, tuple(rows[0]))
     inserted = await session.scalars(
-        insert(table).on_conflict_do_nothing().returning(table.c.id), rows
+        keeping.statement.returning(table.c.id), upserts.arrays(keeping, rows)
     )
     return set(inserted.all())
 
