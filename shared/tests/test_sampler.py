@@ -11,7 +11,8 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace.sampling import Decision
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
 
-from vroeg.shared.telemetry import sampler
+from vroeg.shared import telemetry
+from vroeg.shared.telemetry import configure_tracing, sampler
 
 TRACES = range(1, 2**64, 2**64 // 1000)  # 1,000 trace ids spread over the ratio's range
 
@@ -103,3 +104,26 @@ def test_a_sampler_that_would_break_a_signal_s_trace_or_no_share_is_refused(
     monkeypatch.setenv("OTEL_TRACES_SAMPLER_ARG", arg)
     with pytest.raises(ValueError, match=message):
         sampler()
+
+
+@pytest.mark.parametrize("exporter", ["none", "console"])
+def test_without_an_exporter_no_span_is_recorded_but_each_has_its_trace_s_ids(
+    monkeypatch: pytest.MonkeyPatch, exporter: str
+) -> None:
+    monkeypatch.delenv("OTEL_TRACES_SAMPLER", raising=False)
+    monkeypatch.setenv("OTEL_TRACES_EXPORTER", exporter)
+    monkeypatch.setattr(telemetry.trace, "set_tracer_provider", lambda provider: None)
+    provider = configure_tracing("test")
+    try:
+        tracer = provider.get_tracer(__name__)
+        upstream = _remote(2**100 + 7, sampled=True)
+        with tracer.start_as_current_span("process", kind=SpanKind.CONSUMER) as root:
+            recording = root.is_recording()
+            child = tracer.start_span("child", context=trace.set_span_in_context(upstream))
+    finally:
+        provider.shutdown()
+    # Recorded only for an exporter to take; either way the log lines have ids to carry, and
+    # a span under an event's traceparent keeps its trace.
+    assert recording is (exporter == "console")
+    assert root.get_span_context().is_valid
+    assert child.get_span_context().trace_id == 2**100 + 7

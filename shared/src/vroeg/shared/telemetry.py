@@ -314,11 +314,24 @@ def configure_tracing(service: str) -> TracerProvider:
     log export failures. The OTLP exporter (HTTP, protobuf) reads its endpoint, headers and
     timeouts from `OTEL_EXPORTER_OTLP_*`; the Zipkin exporter (JSON v2) its endpoint from
     `OTEL_EXPORTER_ZIPKIN_ENDPOINT` (a Zipkin server's `/api/v2/spans`). Which traces are
-    recorded: `sampler`.
+    recorded: `sampler`'s choice, and none without an exporter.
     """
     # The process id tells a service's workers apart (VROEG_WORKERS).
     resource = Resource.create({"service.name": f"vroeg-{service}", "process.pid": os.getpid()})
-    provider = TracerProvider(resource=resource, sampler=sampler())
+    decide = sampler()
+    processors = [_processor(exporter) for exporter in _exporters()]
+    # Spans no exporter takes are not recorded: their ids are still made, and carried by the
+    # log lines and the events, but they pass on as not recorded (the W3C `traceparent`'s
+    # flag), so a service downstream records none of them either. Recording them for nothing
+    # was a fifth of each service's CPU (bench/README.md, "Spans nobody read").
+    provider = TracerProvider(resource=resource, sampler=decide if processors else ALWAYS_OFF)
+    for processor in processors:
+        provider.add_span_processor(processor)
+    trace.set_tracer_provider(provider)
+    return provider
+
+
+def _exporters() -> list[SpanExporter]:
     has_endpoint = any(
         os.environ.get(v)
         for v in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
@@ -330,22 +343,22 @@ def configure_tracing(service: str) -> TracerProvider:
         if os.environ.get("OTEL_EXPORTER_ZIPKIN_ENDPOINT")
         else "none"
     )
+    exporters: list[SpanExporter] = []
     for name in os.environ.get("OTEL_TRACES_EXPORTER", default).split(","):
         name = name.strip()
         if name == "otlp":
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-            provider.add_span_processor(_processor(OTLPSpanExporter()))
+            exporters.append(OTLPSpanExporter())
         elif name == "zipkin":
             from opentelemetry.exporter.zipkin.json import ZipkinExporter
 
-            provider.add_span_processor(_processor(ZipkinExporter()))
+            exporters.append(ZipkinExporter())
         elif name == "console":
-            provider.add_span_processor(_processor(ConsoleSpanExporter()))
+            exporters.append(ConsoleSpanExporter())
         elif name not in ("none", ""):
             raise ValueError(f"unsupported OTEL_TRACES_EXPORTER {name!r}")
-    trace.set_tracer_provider(provider)
-    return provider
+    return exporters
 
 
 # A batch delivery starts a trace per signal: up to 10,000 spans at once, of which the
