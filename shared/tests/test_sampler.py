@@ -119,11 +119,14 @@ def test_without_an_exporter_no_span_is_recorded_but_each_has_its_trace_s_ids(
         upstream = _remote(2**100 + 7, sampled=True)
         with tracer.start_as_current_span("process", kind=SpanKind.CONSUMER) as root:
             recording = root.is_recording()
+            passed_on = telemetry.current_traceparent()
             child = tracer.start_span("child", context=trace.set_span_in_context(upstream))
     finally:
         provider.shutdown()
     # Recorded only for an exporter to take; either way the log lines have ids to carry, and
     # a span under an event's traceparent keeps its trace.
     assert recording is (exporter == "console")
+    assert passed_on is not None
+    assert int(passed_on[-2:], 16) & TraceFlags.SAMPLED == (exporter == "console")
     assert root.get_span_context().is_valid
     assert child.get_span_context().trace_id == 2**100 + 7

@@ -322,8 +322,9 @@ def configure_tracing(service: str) -> TracerProvider:
     processors = [_processor(exporter) for exporter in _exporters()]
     # Spans no exporter takes are not recorded: their ids are still made, and carried by the
     # log lines and the events, but they pass on as not recorded (the W3C `traceparent`'s
-    # flag), so a service downstream records none of them either. Recording them for nothing
-    # was a fifth of each service's CPU (bench/README.md, "Spans nobody read").
+    # flag), so an event's consumer downstream records none of them either (a request is
+    # decided anew: `_parent_based`). Recording them for nothing was a fifth of each service's
+    # CPU (bench/README.md, "Spans nobody read").
     provider = TracerProvider(resource=resource, sampler=decide if processors else ALWAYS_OFF)
     for processor in processors:
         provider.add_span_processor(processor)
