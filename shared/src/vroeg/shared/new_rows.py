@@ -5,8 +5,8 @@ The ORM writes a flush's new objects through SQLAlchemy's insertmanyvalues, whos
 per number of rows; each text is a prepared statement, kept per connection (up to 100 of them,
 the asyncpg dialect's cache) in the service and in its PostgreSQL server process. A
 matcher's flushes of new cases and signals came in ~80 sizes per 10,000 signals: through a
-100,000-signal run its memory rose to 232–243 MiB, with the pool's connections kept; 148
-with these.
+100,000-signal run its memory rose to 232–243 MiB, with the pool's connections kept; to
+141–150 with these.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def _insert_together(
     for state, left_out in written:
         state.dict.update(left_out)  # what was stored for the attributes never set
     # As the ORM's own flush makes what it inserted persistent: later changes are UPDATEs, and
-    # a rollback makes them new objects again. Its only interface (tests/test_new_rows.py).
+    # a rollback makes them new objects again. Its only interface (shared/tests/test_new_rows.py).
     session._register_persistent({state for state, _ in written})
 
 

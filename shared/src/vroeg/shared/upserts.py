@@ -136,6 +136,7 @@ async def keep(session: AsyncSession, keeping: Keeping, rows: Sequence[Mapping[s
 
 
 def arrays(keeping: Keeping, rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    """`keeping`'s parameters for `rows`: one array per column."""
     return {_array(c): [row[c] for row in rows] for c in keeping.columns}
 
 
