@@ -52,3 +52,5 @@ async def isolated_platform(
     finally:
         platform.stop()
         await infra.drop_database(database)
+        # Its topics (a national month's: 35 of 6 partitions each), not left on the broker.
+        await infra.delete_topics(prefix, bootstrap_servers=endpoints.kafka_bootstrap_servers)

@@ -12,6 +12,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.structs import ConsumerRecord
 
+from vroeg.deploy import infra
 from vroeg.deploy.processes import free_port, port_bindable
 from vroeg.shared.cloudevents import Message, decode, encode, header_map
 from vroeg.shared.events import Event
@@ -198,14 +199,7 @@ async def topic_configs(bootstrap: Kafka, names: Sequence[str]) -> dict[str, dic
 async def delete_topics_with_prefix(bootstrap: Kafka, prefix: str) -> None:
     """Delete a finished test's topics: the shared broker keeps a few files open per partition
     (its limit on open files is the machine's), and a full run creates thousands."""
-    admin = AIOKafkaAdminClient(**client_options(bootstrap))
-    await admin.start()
-    try:
-        names = [name for name in await admin.list_topics() if name.startswith(prefix)]
-        if names:
-            await admin.delete_topics(names, timeout_ms=30_000)
-    finally:
-        await admin.close()
+    await infra.delete_topics(prefix, **client_options(bootstrap))
 
 
 def free_port_pair() -> int:

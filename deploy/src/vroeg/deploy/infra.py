@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
+from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy.engine import make_url
 
 from vroeg.deploy.kafka_server import (
@@ -118,6 +120,21 @@ async def drop_database(database_url: str) -> None:
     """Drop the database `database_url` names."""
     name = make_url(database_url).database
     await _admin_sql(database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def delete_topics(prefix: str, **admin_options: Any) -> None:
+    """Delete the topics whose names start with `prefix` (a finished test's or benchmark's):
+    the broker keeps a few files open per partition and reads the metadata of every one, and
+    a full test run or a national month creates thousands. `admin_options`: the admin
+    client's (its `bootstrap_servers`, and security for a broker that wants it)."""
+    admin = AIOKafkaAdminClient(**admin_options)
+    await admin.start()
+    try:
+        names = [name for name in await admin.list_topics() if name.startswith(prefix)]
+        if names:
+            await admin.delete_topics(names, timeout_ms=30_000)
+    finally:
+        await admin.close()
 
 
 async def _admin_sql(database_url: str, *statements: str) -> None:
