@@ -50,7 +50,9 @@ async def isolated_platform(
     try:
         yield Bench(platform, endpoints.kafka_bootstrap_servers, prefix)
     finally:
-        platform.stop()
-        await infra.drop_database(database)
-        # Its topics (a national month's: 35 of 6 partitions each), not left on the broker.
-        await infra.delete_topics(prefix, bootstrap_servers=endpoints.kafka_bootstrap_servers)
+        try:
+            platform.stop()
+            await infra.drop_database(database)
+        finally:
+            # Its topics (a national month's: 35 of 6 partitions each), not left on the broker.
+            await infra.delete_topics(prefix, bootstrap_servers=endpoints.kafka_bootstrap_servers)

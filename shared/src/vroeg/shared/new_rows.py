@@ -6,7 +6,7 @@ per number of rows; each text is a prepared statement, kept per connection (up t
 the asyncpg dialect's cache) in the service and in its PostgreSQL server process. A
 matcher's flushes of new cases and signals came in ~80 sizes per 10,000 signals: through a
 100,000-signal run its memory rose to 232–243 MiB, with the pool's connections kept; to
-141–150 with these.
+141–147 with these.
 """
 
 from __future__ import annotations

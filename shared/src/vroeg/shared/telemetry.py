@@ -318,7 +318,7 @@ def configure_tracing(service: str) -> TracerProvider:
     """
     # The process id tells a service's workers apart (VROEG_WORKERS).
     resource = Resource.create({"service.name": f"vroeg-{service}", "process.pid": os.getpid()})
-    decide = sampler()
+    decide = sampler()  # refused at start if set wrong, exporter or not
     processors = [_processor(exporter) for exporter in _exporters()]
     # Spans no exporter takes are not recorded: their ids are still made, and carried by the
     # log lines and the events, but they pass on as not recorded (the W3C `traceparent`'s
@@ -333,6 +333,7 @@ def configure_tracing(service: str) -> TracerProvider:
 
 
 def _exporters() -> list[SpanExporter]:
+    """The exporters `OTEL_TRACES_EXPORTER` names, or its default (`configure_tracing`)."""
     has_endpoint = any(
         os.environ.get(v)
         for v in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")

@@ -128,7 +128,7 @@ async def insert_signals(session: AsyncSession, rows: list[dict[str, Any]]) -> s
     # One statement whose text is the same for any number of rows (one prepared statement),
     # not SQLAlchemy's insertmanyvalues, one text per number of rows.
     table = upserts.table_of(Signal)
-    keeping = upserts.insert_once(table, tuple(rows[0]))
+    keeping = upserts.insert_once(table, tuple(c.name for c in table.c))
     inserted = await session.scalars(
         keeping.statement.returning(table.c.id), upserts.arrays(keeping, rows)
     )
