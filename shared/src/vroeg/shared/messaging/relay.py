@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
-from sqlalchemy.dialects.postgresql import ARRAY
 
 from vroeg.shared import metrics
 from vroeg.shared.messaging.failpoints import (
@@ -22,6 +21,7 @@ from vroeg.shared.messaging.failpoints import (
 )
 from vroeg.shared.messaging.tables import outbox
 from vroeg.shared.messaging.unit_of_work import Database, decode_headers
+from vroeg.shared.sql import any_of
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +32,6 @@ MAX_RETRY_S = 5.0
 _PARKED_FROM = "vroeg_dlq_topic"
 
 _LOCK_TABLE = sa.text("LOCK TABLE outbox IN ROW EXCLUSIVE MODE")
-# The rows sent, by their numbers: one statement for any number of them.
-_DELETE_SENT = sa.delete(outbox).where(
-    outbox.c.seq == sa.any_(sa.bindparam("sent", type_=ARRAY(sa.BigInteger)))
-)
 
 # topic, key, value, headers
 Record = tuple[str, bytes, bytes, list[tuple[str, bytes]]]
@@ -198,7 +194,10 @@ class OutboxRelay:
                 (row.topic, row.key, row.value, decode_headers(row.headers)) for row in rows
             ]
             await self._send(messages)
-            await session.execute(_DELETE_SENT, {"sent": [row.seq for row in rows]})
+            # The rows sent, by their numbers: one statement for any number of them.
+            await session.execute(
+                sa.delete(outbox).where(any_of(outbox.c.seq, [row.seq for row in rows]))
+            )
         metrics.OUTBOX_SENT.inc(len(rows))
         for _, _, _, headers in messages:
             parked_from = dict(headers).get(_PARKED_FROM)
