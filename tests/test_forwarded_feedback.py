@@ -224,7 +224,7 @@ async def test_two_replicas_relay_each_item_of_a_receiving_feed_once(
         await feedback_knows(isolation, "0363")
         await feedback_knows(isolation, "0599")
         key = await creditor_key(platform["intake"].url)
-        woonstad = Creditor(platform, "woonstad", key)
+        woonstad = Creditor(platform, "woonstad", key, isolation.database_url)
         await eventually(  # feedback knows the key intake issued (from its event)
             lambda: asyncio.to_thread(httpx.get, woonstad.webhook, headers=woonstad.headers),
             lambda response: response.status_code != 401,

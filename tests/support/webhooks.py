@@ -68,6 +68,7 @@ class Creditor:
     platform: Platform
     name: str
     api_key: str
+    database_url: str
 
     @property
     def headers(self) -> dict[str, str]:
@@ -107,10 +108,23 @@ class Creditor:
         return list(answer.json()["received"])
 
     async def received_when(self, done: Any) -> list[dict[str, Any]]:
-        async def probe() -> list[dict[str, Any]]:
-            return self.received()
+        """What the receiver got, once `done` holds of it and feedback has recorded how each
+        of those attempts ended: the receiver answers before the worker writes the answer
+        down, and an end recorded after the test moved the clock is judged at the new time
+        (a failure then may park the delivery, or set its next attempt past the clock)."""
 
-        return await eventually(probe, done)
+        async def probe() -> tuple[list[dict[str, Any]], list[Any]]:
+            received = self.received()
+            under_way = await fetch(
+                self.database_url,
+                "SELECT id FROM feedback.webhook_deliveries"
+                " WHERE vlp_id = $1 AND claim IS NOT NULL",
+                self.name,
+            )
+            return received, under_way
+
+        received, _ = await eventually(probe, lambda got: done(got[0]) and not got[1])
+        return received
 
     def accepted(self) -> list[dict[str, Any]]:
         return [r for r in self.received() if r["outcome"] == "accepted"]
@@ -139,7 +153,7 @@ async def creditor(
         issued_at=datetime.now(UTC),
     )
     await publish(isolation.kafka, isolation.topic(CREDITOR_KEYS.name), [event])
-    made = Creditor(platform, name, key.api_key)
+    made = Creditor(platform, name, key.api_key, isolation.database_url)
 
     async def known() -> int:
         return httpx.get(made.webhook, headers=made.headers).status_code
