@@ -206,9 +206,13 @@ async def test_a_key_feedback_cannot_open_makes_the_forward_wait_and_says_so_wit
     assert (waiting[0]["status"], waiting[0]["lastError"]) == ("WAITING", "UnreadableKey")
     assert await forwarded_rows(isolation) == []
     assert await creditor_feedback(isolation, signal_id) == []
-    unreadable = value(
-        await scrape(platform["feedback"].url), "vroeg_registry_keys_unreadable_total"
+    # The attempts go up when a forward is claimed; this counter just after, as its key is
+    # opened for the POST.
+    samples = await eventually(
+        lambda: scrape(platform["feedback"].url),
+        lambda s: (value(s, "vroeg_registry_keys_unreadable_total") or 0) >= 2,
     )
+    unreadable = value(samples, "vroeg_registry_keys_unreadable_total")
     assert unreadable is not None
     assert unreadable >= 2
     assert "cannot be opened with VROEG_REGISTRY_SECRET_KEY" in platform["feedback"].tail(50_000)

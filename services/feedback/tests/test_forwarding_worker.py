@@ -159,10 +159,13 @@ async def test_a_receiving_intake_answering_401_keeps_the_forward_until_the_entr
     )
     assert (waiting["status"], waiting["last_error"]) == ("WAITING", "HTTP 401")
     assert await creditor_feedback(isolation, str(signal_id)) == []
-    failures = value(
-        await scrape(platform["feedback"].url), "vroeg_forward_failures_total", destination="0599"
+    # The attempts go up when a forward is claimed, before its POST; the failures once its
+    # answer is recorded.
+    failures = await eventually(
+        lambda: scrape(platform["feedback"].url),
+        lambda s: (value(s, "vroeg_forward_failures_total", destination="0599") or 0) >= 2,
     )
-    assert (failures or 0) >= 2
+    assert (value(failures, "vroeg_forward_failures_total", destination="0599") or 0) >= 2
 
     # The entry mended: the next retry goes through, once.
     enter_rotterdam(platform, receiver.url, served_here=False, key=receiver.key)
