@@ -261,6 +261,9 @@ async def test_r_fu_3_nothing_goes_out_twice_after_notify_was_down_and_followup_
     platform.start(["followup"])
 
     sent = await received_when(platform, lambda r: len(r) >= 2)
+    # Both registered before the clock moves: Notify answers before followup registers the
+    # attempt on the day it reads then.
+    await eventually(lambda: _followup(platform, case.case_id), lambda f: len(f["attempts"]) == 2)
     # Tuesday: the e-mail's day. Once it went out, the passes before it sent nothing again.
     set_clock(clock, at("2026-12-08").isoformat())
     sent = await received_when(platform, lambda r: len(r) >= 3)
@@ -277,6 +280,11 @@ async def test_r_fu_3_nothing_goes_out_twice_after_notify_was_down_and_followup_
     )
     assert attempts["BRIEF"]["template"] == "eerste-brief-v1"
     assert len(work["attempts"]) == 3
+    assert [attempts[kind]["attemptedOn"] for kind in ("BRIEF", "SMS_WHATSAPP", "EMAIL")] == [
+        "2026-12-07",
+        "2026-12-07",
+        "2026-12-08",
+    ]
 
 
 BAD_PLANS: list[dict[str, Any]] = [
