@@ -111,7 +111,8 @@ class Creditor:
         """What the receiver got, once `done` holds of it and feedback has recorded how each
         of those attempts ended: the receiver answers before the worker writes the answer
         down, and an end recorded after the test moved the clock is judged at the new time
-        (a failure then may park the delivery, or set its next attempt past the clock)."""
+        (a failure then may park the delivery, or set its next attempt past the clock). A
+        worker stopped mid-attempt holds its claim until the lease ends, by the test clock."""
 
         async def probe() -> tuple[list[dict[str, Any]], list[Any]]:
             received = self.received()
@@ -123,7 +124,8 @@ class Creditor:
             )
             return received, under_way
 
-        received, _ = await eventually(probe, lambda got: done(got[0]) and not got[1])
+        received, under_way = await eventually(probe, lambda got: done(got[0]) and not got[1])
+        assert not under_way, f"attempts whose end feedback has not recorded: {under_way}"
         return received
 
     def accepted(self) -> list[dict[str, Any]]:

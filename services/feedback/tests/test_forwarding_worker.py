@@ -161,11 +161,12 @@ async def test_a_receiving_intake_answering_401_keeps_the_forward_until_the_entr
     assert await creditor_feedback(isolation, str(signal_id)) == []
     # The attempts go up when a forward is claimed, before its POST; the failures once its
     # answer is recorded.
-    failures = await eventually(
+    samples = await eventually(
         lambda: scrape(platform["feedback"].url),
         lambda s: (value(s, "vroeg_forward_failures_total", destination="0599") or 0) >= 2,
     )
-    assert (value(failures, "vroeg_forward_failures_total", destination="0599") or 0) >= 2
+    failures = value(samples, "vroeg_forward_failures_total", destination="0599")
+    assert (failures or 0) >= 2
 
     # The entry mended: the next retry goes through, once.
     enter_rotterdam(platform, receiver.url, served_here=False, key=receiver.key)

@@ -207,9 +207,14 @@ async def test_a_receiver_down_too_long_gets_a_dead_letter_an_operator_replays_o
     assert all(
         (d["attempts"], d["lastStatus"], d["replayable"]) == (2, 500, True) for d in listed.json()
     )
-    metrics = httpx.get(f"{feedback}/metrics").text
+    # Counted just after the attempts that parked them are recorded.
+    parked = 'vroeg_webhook_dead_letters_total{creditor="woonstad"} 2.0'
+    metrics = await eventually(
+        lambda: asyncio.to_thread(lambda: httpx.get(f"{feedback}/metrics").text),
+        lambda text: parked in text,
+    )
     assert 'vroeg_webhook_dead_letters_waiting{creditor="woonstad"} 2.0' in metrics
-    assert 'vroeg_webhook_dead_letters_total{creditor="woonstad"} 2.0' in metrics
+    assert parked in metrics
 
     # Only an admin, only of the municipality whose feedback they carry.
     worker = staff_headers(platform, "vroegsignaleerder-0363")
