@@ -29,8 +29,8 @@ from vroeg.deploy.servers import (
 
 ZIPKIN_VERSION = "3.6.1"
 ZIPKIN_PORT = int(os.environ.get("VROEG_ZIPKIN_PORT", "9411"))
-# Spans kept in memory; the oldest traces go first beyond it. Ours take ~3.6 KiB each there:
-# 200,000 ran its 512 MiB heap out at ~143,000 when a benchmark's were exported to it.
+# Spans kept in memory; the oldest traces go first beyond it. Ours take at most ~3.7 KiB each
+# there: 200,000 ran its 512 MiB heap out at ~143,000 when a benchmark's were exported to it.
 MAX_SPANS = 60_000
 
 
